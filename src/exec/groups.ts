@@ -1,0 +1,120 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { isErrno } from '../core/errors.js';
+
+/**
+ * Process-group bookkeeping for stage commands.
+ *
+ * Every stage shell is spawned detached, so it leads its own process group (pgid = its pid) and
+ * everything it starts (`sleep 30 &`, a Python worker pool) belongs to that group. Being detached,
+ * the group does NOT receive the terminal's Ctrl-C: the caller must turn SIGINT/SIGTERM into an
+ * abort (the `signal` option of `runStage`) or call `killAll()`. As a last resort a process 'exit'
+ * listener SIGKILLs every group still alive, so a normal exit of repro (even `process.exit()`)
+ * never leaves stage processes behind. A parent killed by SIGKILL cannot clean up; nothing can.
+ */
+
+/** Grace period between SIGTERM and SIGKILL for a group being terminated. */
+export const KILL_GRACE_MS = 3000;
+
+const POLL_MS = 25;
+
+/** Live groups by pgid. */
+const live = new Set<number>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // 'exit' handlers must be synchronous: process.kill is.
+  process.on('exit', () => {
+    for (const pgid of live) signalGroup(pgid, 'SIGKILL');
+  });
+}
+
+/** Registers a group so `killAll()` and the exit hook can reach it. */
+export function trackGroup(pgid: number): void {
+  installExitHook();
+  live.add(pgid);
+}
+
+export function untrackGroup(pgid: number): void {
+  live.delete(pgid);
+}
+
+/** Sends `sig` to the whole group; false when the group no longer exists. */
+export function signalGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, sig);
+    return true;
+  } catch (e) {
+    if (isErrno(e, 'ESRCH')) return false;
+    // EPERM: a member changed credentials (setuid); nothing more we may do to it.
+    if (isErrno(e, 'EPERM')) return false;
+    throw e;
+  }
+}
+
+/**
+ * True while any process of the group is still running. kill(-pgid, 0) also succeeds for zombies,
+ * and in containers whose PID 1 does not reap orphans a killed background job stays a zombie for
+ * good; on Linux such a group is confirmed through /proc and counts as gone.
+ */
+export function groupAlive(pgid: number): boolean {
+  if (!signalGroup(pgid, 0)) return false;
+  return process.platform !== 'linux' || hasRunningMember(pgid);
+}
+
+/** Scans /proc for a non-zombie process in group `pgid`; true when /proc cannot be read. */
+function hasRunningMember(pgid: number): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return true; // no /proc mounted: trust kill(2)
+    throw e;
+  }
+  for (const name of entries) {
+    if (!/^[0-9]+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+    } catch (e) {
+      if (isErrno(e, 'ENOENT') || isErrno(e, 'ESRCH')) continue; // exited while we looked
+      throw e;
+    }
+    // "pid (comm) state ppid pgrp ..."; comm may contain spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+  }
+  return false;
+}
+
+/**
+ * Terminates a group: SIGTERM now, SIGKILL once `graceMs` has passed with members still alive.
+ * Resolves when the group is gone (or right after SIGKILL was sent). Never rejects.
+ */
+export function terminateGroup(pgid: number, graceMs = KILL_GRACE_MS): Promise<void> {
+  if (!signalGroup(pgid, 'SIGTERM')) return Promise.resolve();
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const timer = setInterval(() => {
+      if (!groupAlive(pgid)) {
+        clearInterval(timer);
+        resolve();
+      } else if (Date.now() - started >= graceMs) {
+        clearInterval(timer);
+        signalGroup(pgid, 'SIGKILL');
+        resolve();
+      }
+    }, POLL_MS);
+  });
+}
+
+/**
+ * Terminates every stage process group this process started and that is still running
+ * (SIGTERM, SIGKILL after the grace period). For a SIGINT handler that has no AbortController
+ * at hand; `runStage` calls for those groups then resolve with `aborted: false` and the signal.
+ * Prefer aborting the `signal` passed to `runStage`, which also stops the remaining cmds.
+ */
+export async function killAll(graceMs = KILL_GRACE_MS): Promise<void> {
+  await Promise.all([...live].map((pgid) => terminateGroup(pgid, graceMs)));
+}
