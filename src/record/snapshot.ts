@@ -1,0 +1,156 @@
+import { lstatSync, type BigIntStats } from 'node:fs';
+import { readFile, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ReproError, isErrno } from '../core/errors.js';
+import { configBool, readRepoConfig } from './config.js';
+import { readGitIndex, type GitIndex, type IndexEntry } from './gitindex.js';
+import { hashObject, writeLooseObject } from './objects.js';
+import { mapLimit } from './pool.js';
+import { readCommit } from './read.js';
+import { commonDirOf, type RepoInfo } from './repoinfo.js';
+import { TreeBuilder, type Leaf, type ObjectStore } from './treebuild.js';
+
+export interface SnapshotOptions {
+  repo: RepoInfo;
+  /** Repo path → content, e.g. `repro.lock`, `.repro-run/record.json`; replaces a tracked file of the same path. */
+  extraFiles: Record<string, string | Uint8Array>;
+}
+
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+/**
+ * Write the tree `git commit -a` would record, plus `extraFiles`, and return its id: every path
+ * in the index with its current work-tree content (deleted files left out, untracked files not
+ * added), exec bits and symlinks kept. Touches no ref, no index, no work-tree file.
+ *
+ * Fast because it trusts the index the way `git status` does: a file whose lstat (mtime, ctime,
+ * size, inode) equals its index entry keeps the index's blob id; only the others are read,
+ * hashed and written. Entries modified at or after the index was written ("racily clean") are
+ * always re-read. Entries Git itself does not look at keep their index blob: submodules
+ * (their recorded commit), sparse-checkout and assume-unchanged files.
+ * Not applied to changed files: clean/smudge filters (e.g. Git LFS) and end-of-line conversion.
+ */
+export async function snapshotTree(opts: SnapshotOptions): Promise<string> {
+  const objects = join(await commonDirOf(opts.repo), 'objects');
+  return buildSnapshot(opts.repo, opts.extraFiles, (type, content) => writeLooseObject(objects, type, content));
+}
+
+/**
+ * True when a tracked file differs from HEAD, in the index or in the work tree (untracked files
+ * do not count). Computes the snapshot's tree id without writing anything and compares it with
+ * HEAD's tree; before the first commit, any tracked file makes the repository dirty.
+ */
+export async function isDirty(repo: RepoInfo): Promise<boolean> {
+  const dry: ObjectStore = async (type, content) => hashObject(type, content);
+  const [tree, headTree] = await Promise.all([
+    buildSnapshot(repo, {}, dry),
+    repo.head === null ? EMPTY_TREE : readCommit(repo, repo.head).then((c) => c.tree),
+  ]);
+  return tree !== headTree;
+}
+
+async function buildSnapshot(repo: RepoInfo, extraFiles: Record<string, string | Uint8Array>, store: ObjectStore): Promise<string> {
+  const extras = Object.entries(extraFiles).map(([path, content]) => [checkExtraPath(path), content] as const);
+  const [index, config] = await Promise.all([readGitIndex(repo.gitdir), readRepoConfig(await commonDirOf(repo))]);
+  const fileMode = configBool(config.get('core.filemode'), true);
+  const entries = trackedEntries(index);
+  const builder = new TreeBuilder();
+  const changed: { path: string; abs: string; mode: string }[] = [];
+  for (const e of entries) {
+    const abs = join(repo.root, e.path);
+    const leaf = statLeaf(abs, e, index, fileMode);
+    if (leaf === null) continue;
+    if ('read' in leaf) changed.push({ path: e.path, abs, mode: leaf.mode });
+    else builder.add(e.path, leaf);
+  }
+  const hashed = await mapLimit(changed, 16, (c) => hashCurrent(c.abs, c.mode, store));
+  changed.forEach((c, i) => builder.add(c.path, hashed[i]!));
+  const extraLeaves = await Promise.all(
+    extras.map(async ([, content]) => ({
+      mode: '100644',
+      oid: await store('blob', typeof content === 'string' ? Buffer.from(content) : content),
+    })),
+  );
+  extras.forEach(([path], i) => builder.add(path, extraLeaves[i]!));
+  return builder.write(store);
+}
+
+/**
+ * One entry per path. During a merge conflict a path has stages 1–3 instead of 0; its work-tree
+ * file is what the user resolved it to, so it is kept once (preferring "ours") and marked for
+ * re-reading.
+ */
+function trackedEntries(index: GitIndex): IndexEntry[] {
+  const out: IndexEntry[] = [];
+  for (const e of index.entries) {
+    const last = out[out.length - 1];
+    if (last && last.path === e.path) {
+      if (e.stage === 2) out[out.length - 1] = e;
+      continue;
+    }
+    out.push(e);
+  }
+  return out;
+}
+
+/**
+ * A tracked path as the work tree has it now: the index's leaf when the stat data proves it
+ * unchanged, `{ mode, read: true }` when its content must be hashed, null when the file is gone.
+ * Synchronous on purpose: `lstatSync` is ~4x faster than the thread-pool `lstat` for thousands
+ * of small calls, and a snapshot has nothing else to do meanwhile (Git's own status does the same).
+ */
+function statLeaf(abs: string, e: IndexEntry, index: GitIndex, fileMode: boolean): Leaf | { mode: string; read: true } | null {
+  if (e.mode === '160000' || e.mode === '040000' || e.skipWorktree || e.assumeValid) return { mode: e.mode, oid: e.oid };
+  let st: BigIntStats | undefined;
+  try {
+    st = lstatSync(abs, { bigint: true, throwIfNoEntry: false });
+  } catch (err) {
+    if (isErrno(err, 'ENOTDIR')) return null; // a parent directory became a file
+    throw err;
+  }
+  if (!st) return null;
+  let mode: string;
+  if (st.isSymbolicLink()) mode = '120000';
+  else if (!st.isFile()) return null; // replaced by a directory (or a socket): Git records a deletion
+  else if (!fileMode) mode = e.mode === '100755' ? '100755' : '100644';
+  else mode = st.mode & 0o100n ? '100755' : '100644';
+  if (e.stage === 0 && !e.intentToAdd && mode === e.mode && statMatches(e, st) && !racy(e, index)) {
+    return { mode, oid: e.oid };
+  }
+  return { mode, read: true };
+}
+
+async function hashCurrent(abs: string, mode: string, store: ObjectStore): Promise<Leaf> {
+  const content = mode === '120000' ? await readlink(abs, { encoding: 'buffer' }) : await readFile(abs);
+  return { mode, oid: await store('blob', content) };
+}
+
+const NS = 1_000_000_000n;
+const U32 = 0xffffffffn;
+
+function statMatches(e: IndexEntry, st: BigIntStats): boolean {
+  return (
+    Number((st.mtimeNs / NS) & U32) === e.mtimeSec &&
+    Number(st.mtimeNs % NS) === e.mtimeNsec &&
+    Number((st.ctimeNs / NS) & U32) === e.ctimeSec &&
+    Number(st.ctimeNs % NS) === e.ctimeNsec &&
+    Number(st.size & U32) === e.size &&
+    Number(st.ino & U32) === e.ino
+  );
+}
+
+/** Modified in the same instant the index was written: the stat data cannot prove it clean. */
+function racy(e: IndexEntry, index: GitIndex): boolean {
+  return BigInt(e.mtimeSec) * NS + BigInt(e.mtimeNsec) >= index.mtimeNs;
+}
+
+/** A repo-relative POSIX path that stays inside the tree and out of `.git`. */
+function checkExtraPath(path: string): string {
+  const parts = path.split('/');
+  if (path === '' || path.includes('\\') || parts.some((p) => p === '' || p === '.' || p === '..' || p.toLowerCase() === '.git')) {
+    throw new ReproError('E_PATH_ESCAPE', `invalid path for a file in a run record: '${path}'`, {
+      hint: "use a relative path such as '.repro-run/record.json'",
+    });
+  }
+  return path;
+}

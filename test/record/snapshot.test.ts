@@ -1,0 +1,164 @@
+import { copyFileSync, readFileSync, rmSync, unlinkSync, utimesSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findRepo, isDirty, snapshotTree } from '../../src/record/index.js';
+import { git, gitWithEnv, makeRepo, writeFiles } from './helpers.js';
+
+/** The tree `git add -u && git write-tree` gives, computed on a copy of the index. */
+function gitSnapshot(root: string): string {
+  const tmpIndex = join(root, '.git', 'test-index');
+  copyFileSync(join(root, '.git', 'index'), tmpIndex);
+  try {
+    gitWithEnv(root, { GIT_INDEX_FILE: tmpIndex }, 'add', '-u');
+    return gitWithEnv(root, { GIT_INDEX_FILE: tmpIndex }, 'write-tree');
+  } finally {
+    rmSync(tmpIndex);
+  }
+}
+
+function lsTree(root: string, tree: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of git(root, 'ls-tree', '-r', tree).split('\n').filter(Boolean)) {
+    const [meta, path] = line.split('\t');
+    const [mode, , oid] = meta!.split(' ');
+    out[path!] = `${mode} ${oid}`;
+  }
+  return out;
+}
+
+describe('snapshotTree', () => {
+  const files = {
+    'README.md': '# hi\n',
+    'src/train.py': 'print(1)\n',
+    'src/util/io.py': 'x = 1\n',
+    'run.sh': { content: '#!/bin/sh\necho hi\n', exec: true },
+    'link-to-readme': { symlink: 'README.md' },
+    'data/gone.csv': 'a,b\n',
+  };
+
+  it('records tracked files with their working-tree content, like git add -u', async () => {
+    const root = makeRepo(files);
+    writeFiles(root, { 'src/train.py': 'print(2)  # edited\n', 'untracked.txt': 'not me\n' });
+    unlinkSync(join(root, 'data/gone.csv'));
+    const repo = await findRepo(root);
+    const tree = await snapshotTree({ repo, extraFiles: {} });
+    expect(tree).toBe(gitSnapshot(root));
+    const listing = lsTree(root, tree);
+    expect(Object.keys(listing).sort()).toEqual(['README.md', 'link-to-readme', 'run.sh', 'src/train.py', 'src/util/io.py']);
+    expect(listing['run.sh']).toMatch(/^100755 /);
+    expect(listing['link-to-readme']).toMatch(/^120000 /);
+    expect(git(root, 'cat-file', 'blob', `${tree}:src/train.py`)).toBe('print(2)  # edited');
+  });
+
+  it('adds extra files, overriding tracked ones, and leaves HEAD, index and work tree alone', async () => {
+    const root = makeRepo({ ...files, 'repro.lock': 'old lock\n' });
+    writeFiles(root, { 'README.md': '# edited\n', 'new.txt': 'untracked\n' });
+    const before = {
+      index: readFileSync(join(root, '.git/index')),
+      status: git(root, 'status', '--porcelain'),
+      head: readFileSync(join(root, '.git/HEAD'), 'utf8'),
+      refs: git(root, 'for-each-ref'),
+    };
+    const repo = await findRepo(root);
+    const tree = await snapshotTree({
+      repo,
+      extraFiles: { 'repro.lock': 'new lock\n', '.repro-run/record.json': new TextEncoder().encode('{"a":1}') },
+    });
+    expect(git(root, 'cat-file', 'blob', `${tree}:repro.lock`)).toBe('new lock');
+    expect(git(root, 'cat-file', 'blob', `${tree}:.repro-run/record.json`)).toBe('{"a":1}');
+    expect(git(root, 'cat-file', 'blob', `${tree}:README.md`)).toBe('# edited');
+    expect(lsTree(root, tree)['new.txt']).toBeUndefined();
+    expect(readFileSync(join(root, '.git/index')).equals(before.index)).toBe(true);
+    expect(git(root, 'status', '--porcelain')).toBe(before.status);
+    expect(readFileSync(join(root, '.git/HEAD'), 'utf8')).toBe(before.head);
+    expect(git(root, 'for-each-ref')).toBe(before.refs);
+    git(root, 'fsck', '--strict', '--no-dangling');
+  });
+
+  it('notices a same-size edit even when the mtime is put back', async () => {
+    const root = makeRepo({ 'a.txt': 'aaaa\n' });
+    const st = statSync(join(root, 'a.txt'));
+    writeFileSync(join(root, 'a.txt'), 'bbbb\n');
+    utimesSync(join(root, 'a.txt'), st.atime, st.mtime);
+    const tree = await snapshotTree({ repo: await findRepo(root), extraFiles: {} });
+    expect(git(root, 'cat-file', 'blob', `${tree}:a.txt`)).toBe('bbbb');
+  });
+
+  it('works before the first commit, with or without an index', async () => {
+    const empty = makeRepo({ 'a.txt': 'a' }, { commit: false });
+    const t1 = await snapshotTree({ repo: await findRepo(empty), extraFiles: { 'repro.lock': 'x' } });
+    expect(Object.keys(lsTree(empty, t1))).toEqual(['repro.lock']);
+
+    const staged = makeRepo({ 'a.txt': 'a', 'b/c.txt': 'c' }, { commit: false, add: true });
+    const t2 = await snapshotTree({ repo: await findRepo(staged), extraFiles: {} });
+    expect(t2).toBe(git(staged, 'write-tree'));
+  });
+
+  it('includes intent-to-add files and reads v4 indexes', async () => {
+    const root = makeRepo(files);
+    writeFiles(root, { 'later.txt': 'added with -N\n', 'src/util/io.py': 'x = 2\n' });
+    git(root, 'add', '-N', 'later.txt');
+    git(root, 'update-index', '--index-version', '4');
+    const tree = await snapshotTree({ repo: await findRepo(root), extraFiles: {} });
+    expect(tree).toBe(gitSnapshot(root));
+    expect(git(root, 'cat-file', 'blob', `${tree}:later.txt`)).toBe('added with -N');
+  });
+
+  it('takes the work-tree content of a conflicted path', async () => {
+    const root = makeRepo({ 'a.txt': 'base\n', 'b.txt': 'b\n' });
+    git(root, 'checkout', '-q', '-b', 'other');
+    git(root, 'commit', '-q', '-am', 'other', '--allow-empty');
+    writeFiles(root, { 'a.txt': 'theirs\n' });
+    git(root, 'commit', '-q', '-am', 'theirs');
+    git(root, 'checkout', '-q', 'main');
+    writeFiles(root, { 'a.txt': 'ours\n' });
+    git(root, 'commit', '-q', '-am', 'ours');
+    expect(() => git(root, 'merge', '-q', 'other')).toThrow();
+    writeFiles(root, { 'a.txt': 'resolved\n' });
+    const tree = await snapshotTree({ repo: await findRepo(root), extraFiles: {} });
+    expect(git(root, 'cat-file', 'blob', `${tree}:a.txt`)).toBe('resolved');
+    expect(tree).toBe(gitSnapshot(root));
+  });
+
+  it('keeps files a sparse checkout left out of the work tree', async () => {
+    const root = makeRepo({ 'keep/a.txt': 'a\n', 'skip/b.txt': 'b\n', 'top.txt': 't\n' });
+    git(root, 'sparse-checkout', 'set', 'keep');
+    expect(() => statSync(join(root, 'skip/b.txt'))).toThrow();
+    writeFiles(root, { 'keep/a.txt': 'edited\n' });
+    const tree = await snapshotTree({ repo: await findRepo(root), extraFiles: {} });
+    expect(git(root, 'cat-file', 'blob', `${tree}:skip/b.txt`)).toBe('b');
+    expect(git(root, 'cat-file', 'blob', `${tree}:keep/a.txt`)).toBe('edited');
+  });
+
+  it('refuses extra paths that leave the tree or enter .git', async () => {
+    const repo = await findRepo(makeRepo(files));
+    for (const bad of ['../x', '/abs', 'a//b', '.git/config', 'a/./b', '']) {
+      await expect(snapshotTree({ repo, extraFiles: { [bad]: 'x' } })).rejects.toMatchObject({ code: 'E_PATH_ESCAPE' });
+    }
+  });
+});
+
+describe('isDirty', () => {
+  it('compares tracked files with HEAD, ignoring untracked ones', async () => {
+    const root = makeRepo({ 'a.txt': 'a\n', 'b/c.txt': 'c\n' });
+    const repo = await findRepo(root);
+    expect(await isDirty(repo)).toBe(false);
+    writeFiles(root, { 'untracked.txt': 'u' });
+    expect(await isDirty(repo)).toBe(false);
+    writeFiles(root, { 'a.txt': 'changed\n' });
+    expect(await isDirty(repo)).toBe(true);
+    writeFiles(root, { 'a.txt': 'a\n' });
+    expect(await isDirty(repo)).toBe(false);
+    unlinkSync(join(root, 'b/c.txt'));
+    expect(await isDirty(repo)).toBe(true);
+    git(root, 'checkout', '--', 'b/c.txt');
+    writeFiles(root, { 'staged.txt': 's' });
+    git(root, 'add', 'staged.txt');
+    expect(await isDirty(repo)).toBe(true);
+  });
+
+  it('before the first commit: dirty only when something is staged', async () => {
+    expect(await isDirty(await findRepo(makeRepo({ 'a.txt': 'a' }, { commit: false })))).toBe(false);
+    expect(await isDirty(await findRepo(makeRepo({ 'a.txt': 'a' }, { commit: false, add: true })))).toBe(true);
+  });
+});
