@@ -92,4 +92,10 @@ export interface Pipeline {
   downstream: Map<string, string[]>;
   /** Output path → producing stage name. */
   outOwner: Map<string, string>;
+  /**
+   * Parsed content of every params file the stages name (and those read for `vars` and
+   * `${...}`), as read at load time; undefined for a missing file. Pass
+   * `(f) => p.paramsData.get(f)` to `resolveParamValues` to avoid reading them again.
+   */
+  paramsData: Map<string, unknown>;
 }

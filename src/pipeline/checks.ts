@@ -1,0 +1,51 @@
+import { ReproError } from '../core/errors.js';
+import type { PMap, PNode } from '../core/yaml.js';
+import { interpolateString, type Scope } from './interpolate.js';
+import { asMap, asNumber, asString, checkKeys } from './nodes.js';
+import { metricRef } from './stage.js';
+import type { CheckRule } from './types.js';
+
+/**
+ * `checks:` guardrails for `repro verify --base`. Keys are `"path:metric.key"` (path relative to
+ * the repository root, interpolated); values bound the metric absolutely (`min`, `max`) or
+ * relative to the base (`max_drop`, `max_rise` and their `_pct` forms, all ≥ 0).
+ */
+
+const CHECK_KEYS = ['min', 'max', 'max_drop', 'max_rise', 'max_drop_pct', 'max_rise_pct', 'direction'] as const;
+type Bound = Exclude<(typeof CHECK_KEYS)[number], 'direction'>;
+
+/** `checks: {"path:metric.key": {min, max, max_drop, ..., direction}}`. */
+export function parseChecks(n: PNode, scope: Scope): Record<string, CheckRule> {
+  const out: Record<string, CheckRule> = {};
+  for (const e of asMap(n, 'checks').entries) {
+    const text = interpolateString(e.key, scope, e.keyPos);
+    const { ref } = metricRef(text, '', e.keyPos, 'check');
+    const body: PMap = asMap(e.value, `check '${text}'`);
+    checkKeys(body, CHECK_KEYS, `check '${text}'`);
+    const rule: CheckRule = { pos: e.keyPos };
+    for (const r of body.entries) {
+      if (r.key === 'direction') {
+        const d = asString(r.value, `direction of check '${text}'`).value;
+        if (d !== 'higher' && d !== 'lower') {
+          throw new ReproError('E_CONFIG', `direction of check '${text}' must be 'higher' or 'lower', not '${d}'`, { pos: r.value.pos });
+        }
+        rule.direction = d;
+        continue;
+      }
+      const v = asNumber(r.value, `${r.key} of check '${text}'`);
+      if (r.key !== 'min' && r.key !== 'max' && v < 0) {
+        throw new ReproError('E_CONFIG', `${r.key} of check '${text}' must be ≥ 0`, { pos: r.value.pos });
+      }
+      rule[r.key as Bound] = v;
+    }
+    if (Object.keys(rule).every((k) => k === 'pos' || k === 'direction')) {
+      throw new ReproError('E_CONFIG', `check '${text}' has no bound`, { pos: e.keyPos, hint: `give at least one of ${CHECK_KEYS.slice(0, 6).join(', ')}` });
+    }
+    if (rule.min !== undefined && rule.max !== undefined && rule.min > rule.max) {
+      throw new ReproError('E_CONFIG', `check '${text}' has min greater than max`, { pos: e.keyPos });
+    }
+    if (out[ref]) throw new ReproError('E_CONFIG', `check '${ref}' is declared twice`, { pos: e.keyPos });
+    out[ref] = rule;
+  }
+  return out;
+}

@@ -1,0 +1,183 @@
+import { ReproError, type SourcePos } from '../core/errors.js';
+import { isWithin } from '../core/paths.js';
+import type { OutSpec, Stage } from './types.js';
+
+/**
+ * The stage graph. Edge A → B when a dep of B is an output of A or inside one, or when an output
+ * of A is inside a dep directory of B. Outputs may not repeat or nest (across or within stages),
+ * and no stage may depend on its own output. Cost: O(paths × path depth + outs log outs).
+ */
+
+export interface Dag {
+  /** Deterministic topological order: Kahn's algorithm, ready stages taken in declaration order. */
+  stages: Stage[];
+  upstream: Map<string, string[]>;
+  downstream: Map<string, string[]>;
+  outOwner: Map<string, string>;
+}
+
+/** Proper ancestors of a repo path, nearest first: `a/b/c` → `a/b`, `a`. */
+function* ancestors(p: string): Generator<string> {
+  for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) yield p.slice(0, i);
+}
+
+/** Index of the first element of sorted `arr` that is ≥ `x`. */
+function lowerBound(arr: string[], x: string): number {
+  let lo = 0;
+  let hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (arr[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function buildDag(declared: Stage[]): Dag {
+  const index = new Map(declared.map((s, i) => [s.name, i]));
+  const owner = new Map<string, { stage: Stage; out: OutSpec }>();
+  for (const stage of declared) {
+    for (const out of stage.outs) {
+      const prev = owner.get(out.path);
+      if (prev) {
+        throw new ReproError('E_DUPLICATE_OUT', `output '${out.path}' is written by both stage '${prev.stage.name}' and stage '${stage.name}'`, {
+          pos: out.pos,
+          hint: 'every output must have exactly one producing stage',
+        });
+      }
+      owner.set(out.path, { stage, out });
+    }
+  }
+  for (const stage of declared) {
+    for (const out of stage.outs) {
+      for (const a of ancestors(out.path)) {
+        const outer = owner.get(a);
+        if (!outer) continue;
+        throw new ReproError('E_DUPLICATE_OUT', `output '${out.path}' of stage '${stage.name}' is inside output '${a}' of stage '${outer.stage.name}'`, {
+          pos: out.pos,
+          hint: 'outputs may not overlap: declare the directory or the files in it, not both',
+        });
+      }
+    }
+  }
+  for (const stage of declared) {
+    for (const dep of stage.deps) {
+      const own = stage.outs.find((o) => isWithin(dep.path, o.path) || isWithin(o.path, dep.path));
+      if (own) {
+        throw new ReproError('E_SELF_DEP', `stage '${stage.name}' depends on its own output '${own.path}' through dep '${dep.path || '.'}'`, {
+          pos: dep.pos,
+          hint: 'a stage cannot read what it writes: split it into two stages or write to a new path',
+        });
+      }
+    }
+  }
+
+  // up[b]: producer index → position of the dep of b that creates the edge.
+  const up = declared.map(() => new Map<number, SourcePos>());
+  const down = declared.map(() => new Set<number>());
+  const sortedOuts = [...owner.keys()].sort();
+  const link = (from: Stage, to: number, pos: SourcePos) => {
+    const f = index.get(from.name)!;
+    if (!up[to]!.has(f)) up[to]!.set(f, pos);
+    down[f]!.add(to);
+  };
+  declared.forEach((stage, b) => {
+    for (const dep of stage.deps) {
+      const exact = owner.get(dep.path);
+      if (exact) link(exact.stage, b, dep.pos);
+      for (const a of ancestors(dep.path)) {
+        const o = owner.get(a);
+        if (o) link(o.stage, b, dep.pos);
+      }
+      const prefix = dep.path === '' ? '' : dep.path + '/';
+      for (let i = lowerBound(sortedOuts, prefix); i < sortedOuts.length && sortedOuts[i]!.startsWith(prefix); i++) {
+        link(owner.get(sortedOuts[i]!)!.stage, b, dep.pos);
+      }
+    }
+  });
+
+  const order = topoOrder(declared, up, down);
+  const rank = new Map(order.map((s, i) => [s.name, i]));
+  const names = (set: Iterable<number>) =>
+    [...set].map((i) => declared[i]!.name).sort((x, y) => rank.get(x)! - rank.get(y)!);
+  return {
+    stages: order,
+    upstream: new Map(declared.map((s, i) => [s.name, names(up[i]!.keys())])),
+    downstream: new Map(declared.map((s, i) => [s.name, names(down[i]!)])),
+    outOwner: new Map([...owner].map(([p, o]) => [p, o.stage.name])),
+  };
+}
+
+/** Kahn's algorithm with a min-heap on declaration index; a leftover means a cycle. */
+function topoOrder(declared: Stage[], up: Map<number, SourcePos>[], down: Set<number>[]): Stage[] {
+  const indegree = up.map((m) => m.size);
+  const heap = new MinHeap();
+  indegree.forEach((d, i) => d === 0 && heap.push(i));
+  const order: Stage[] = [];
+  for (let i = heap.pop(); i !== undefined; i = heap.pop()) {
+    order.push(declared[i]!);
+    for (const j of down[i]!) if (--indegree[j]! === 0) heap.push(j);
+  }
+  if (order.length < declared.length) throw cycleError(declared, up, indegree);
+  return order;
+}
+
+/**
+ * Every stage left by Kahn's algorithm has an unprocessed producer, so walking producers from the
+ * first leftover stage must revisit a stage: that loop is the cycle, reported in data-flow order.
+ */
+function cycleError(declared: Stage[], up: Map<number, SourcePos>[], indegree: number[]): ReproError {
+  const start = indegree.findIndex((d) => d > 0);
+  const path: number[] = [];
+  const seenAt = new Map<number, number>();
+  let cur = start;
+  while (!seenAt.has(cur)) {
+    seenAt.set(cur, path.length);
+    path.push(cur);
+    cur = [...up[cur]!.keys()].find((p) => indegree[p]! > 0)!;
+  }
+  const loop = path.slice(seenAt.get(cur)!).reverse(); // producers first
+  const first = loop.indexOf(Math.min(...loop));
+  const cycle = [...loop.slice(first), ...loop.slice(0, first)];
+  const names = [...cycle, cycle[0]!].map((i) => declared[i]!.name);
+  // Point at the dep of the first stage that reads the last stage's output (closing the loop).
+  const pos = up[cycle[0]!]!.get(cycle[cycle.length - 1]!)!;
+  return new ReproError('E_CYCLE', `the stages form a cycle: ${names.join(' -> ')}`, {
+    pos,
+    hint: 'an arrow means "writes an output the next one depends on"; break the loop by removing one of those deps',
+  });
+}
+
+class MinHeap {
+  private a: number[] = [];
+  push(x: number): void {
+    const a = this.a;
+    a.push(x);
+    for (let i = a.length - 1; i > 0; ) {
+      const p = (i - 1) >> 1;
+      if (a[p]! <= a[i]!) break;
+      [a[p], a[i]] = [a[i]!, a[p]!];
+      i = p;
+    }
+  }
+  pop(): number | undefined {
+    const a = this.a;
+    if (a.length === 0) return undefined;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l]! < a[m]!) m = l;
+        if (r < a.length && a[r]! < a[m]!) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i]!, a[m]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { errorOf, names, parse } from './helpers.js';
+
+describe('matrix', () => {
+  it('expands the cartesian product in axis order, first axis outermost', () => {
+    const p = parse(`stages:
+  train:
+    matrix: {model: [small, large], lr: [0.1, 0.2]}
+    cmd: train --model \${item.model} --lr \${item.lr} --tag \${key}
+    outs: [models/\${item.model}-\${item.lr}.bin]
+`);
+    expect(names(p)).toEqual(['train@small-0.1', 'train@small-0.2', 'train@large-0.1', 'train@large-0.2']);
+    expect(p.stages.every((s) => s.group === 'train')).toBe(true);
+    expect(p.byName.get('train@large-0.1')!.cmd).toEqual(['train --model large --lr 0.1 --tag large-0.1']);
+    expect(p.byName.get('train@large-0.1')!.outs[0]!.path).toBe('models/large-0.1.bin');
+  });
+
+  it('names non-scalar values by axis and index, and takes axes from vars', () => {
+    const p = parse(`vars: { models: [a, b] }
+stages:
+  t:
+    matrix: { model: \${models}, cfg: [{depth: 2}, {depth: 4}] }
+    cmd: run \${item.model} \${item.cfg.depth}
+`);
+    expect(names(p)).toEqual(['t@a-cfg0', 't@a-cfg1', 't@b-cfg0', 't@b-cfg1']);
+    expect(p.byName.get('t@b-cfg1')!.cmd).toEqual(['run b 4']);
+  });
+
+  it('rejects empty axes, bad names and duplicates', () => {
+    expect(errorOf(() => parse('stages:\n  t:\n    matrix: {m: []}\n    cmd: x\n'))).toMatchObject({ code: 'E_CONFIG', pos: { line: 3, col: 17 } });
+    expect(errorOf(() => parse('stages:\n  t:\n    matrix: {}\n    cmd: x\n'))).toMatchObject({ code: 'E_CONFIG', pos: { line: 3, col: 13 } });
+    expect(errorOf(() => parse('stages:\n  t:\n    matrix: {m: [a/b]}\n    cmd: x\n'))).toMatchObject({ code: 'E_CONFIG', pos: { line: 3, col: 17 } });
+    expect(errorOf(() => parse('stages:\n  t:\n    matrix: {m: [a, a]}\n    cmd: x\n'))).toMatchObject({ code: 'E_CONFIG', pos: { line: 3, col: 13 } });
+    expect(errorOf(() => parse('stages:\n  t:\n    matrix: {m: [a]}\n    foreach: [a]\n    cmd: x\n'))).toMatchObject({ code: 'E_CONFIG', pos: { line: 3, col: 13 } });
+  });
+});
+
+describe('foreach / do', () => {
+  it('expands a list with ${item}', () => {
+    const p = parse(`stages:
+  prep:
+    foreach: [us, eu]
+    do:
+      cmd: prep \${item}
+      outs: [data/\${item}.csv]
+`);
+    expect(names(p)).toEqual(['prep@us', 'prep@eu']);
+    expect(p.byName.get('prep@eu')!.outs[0]!.path).toBe('data/eu.csv');
+  });
+
+  it('expands a map with ${key} and ${item}', () => {
+    const p = parse(`stages:
+  fit:
+    foreach:
+      small: { lr: 0.1 }
+      large: { lr: 0.01 }
+    do:
+      cmd: fit \${key} --lr \${item.lr}
+`);
+    expect(names(p)).toEqual(['fit@small', 'fit@large']);
+    expect(p.byName.get('fit@large')!.cmd).toEqual(['fit large --lr 0.01']);
+  });
+
+  it('names list items that are maps by index, and takes the list from vars', () => {
+    const p = parse(`vars: { runs: [{n: 1}, {n: 2}] }
+stages:
+  r:
+    foreach: \${runs}
+    do: { cmd: "run \${item.n}" }
+`);
+    expect(names(p)).toEqual(['r@0', 'r@1']);
+    expect(p.byName.get('r@1')!.cmd).toEqual(['run 2']);
+  });
+
+  it('rejects foreach without do, do without foreach, and non-collections', () => {
+    expect(errorOf(() => parse('stages:\n  t:\n    foreach: [a]\n'))).toMatchObject({ code: 'E_CONFIG', pos: { line: 3, col: 14 } });
+    expect(errorOf(() => parse('stages:\n  t:\n    cmd: x\n    do: {cmd: y}\n'))).toMatchObject({ code: 'E_CONFIG', pos: { line: 4, col: 5 } });
+    expect(errorOf(() => parse('stages:\n  t:\n    foreach: 3\n    do: {cmd: y}\n'))).toMatchObject({ code: 'E_CONFIG', pos: { line: 3, col: 14 } });
+    expect(errorOf(() => parse('stages:\n  t:\n    foreach: [a, a]\n    do: {cmd: y}\n'))).toMatchObject({ code: 'E_CONFIG', pos: { line: 3, col: 14 } });
+  });
+});
