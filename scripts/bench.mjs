@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// `npm run bench`: repro against the peers a user would pick instead, measured in the same run,
+// interleaved (A B A B ...), medians and ratios. Machines here are shared and noisy: read the
+// ratios, not the absolute times. Workloads come from ../shared/bench/make-workload.sh.
+//
+//   npm run bench                 all parts (builds a 2 GiB file unless BENCH_BIG_BYTES is set)
+//   npm run bench -- noop full    only some parts: noop full hash dir record
+//
+// Env: BENCH_ROOT (default /tmp/repro-bench), BENCH_RUNS (default 7), BENCH_BIG_BYTES.
+import { spawnSync, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '..');
+const bin = join(repoRoot, 'bin', 'repro.js');
+const shared = resolve(repoRoot, '..', 'shared', 'bench');
+const ROOT = process.env.BENCH_ROOT ?? '/tmp/repro-bench';
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const parts = process.argv.slice(2).length ? process.argv.slice(2) : ['noop', 'full', 'hash', 'dir', 'record'];
+const results = [];
+
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+function time(cmd, args, opts = {}) {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], ...opts });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return ms;
+}
+/** Interleave the contenders RUNS times; `before` runs untimed before each timing (e.g. clean). */
+function race(contenders, runs = RUNS) {
+  const t = Object.fromEntries(contenders.map((c) => [c.name, []]));
+  for (let i = 0; i < runs; i++) {
+    for (const c of contenders) {
+      c.before?.();
+      t[c.name].push(c.run());
+    }
+  }
+  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)]));
+}
+function report(what, ours, peerName, peer, target) {
+  const ratio = ours / peer;
+  results.push({ what, ours, peerName, peer, ratio, target });
+  console.log(`${what.padEnd(44)} repro ${fmt(ours)}  ${peerName} ${fmt(peer)}  ratio ${ratio.toFixed(2)}x${target ? `  (target ${target})` : ''}`);
+}
+const fmt = (ms) => (ms < 1000 ? `${ms.toFixed(1)} ms` : `${(ms / 1000).toFixed(2)} s`).padStart(9);
+const repro = (cwd, ...args) => () => time(process.execPath, [bin, ...args], { cwd });
+
+function workload(...names) {
+  const missing = names.filter((n) => !existsSync(join(ROOT, n === 'dir100k' ? 'data/dir100k' : n)));
+  if (missing.length) execFileSync('bash', [join(shared, 'make-workload.sh'), '-r', ROOT, ...missing], { stdio: 'inherit' });
+}
+const clean = (dir) => () => execFileSync('sh', [join(dir, 'clean.sh')]);
+
+if (!existsSync(join(repoRoot, 'dist', 'main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'inherit' });
+mkdirSync(ROOT, { recursive: true });
+console.log(`repro bench: ${RUNS} interleaved runs per figure, medians; workloads in ${ROOT}\n`);
+
+if (parts.includes('noop')) {
+  workload('dag', 'chain');
+  for (const w of ['dag', 'chain']) {
+    const dir = join(ROOT, w);
+    clean(dir)();
+    execFileSync(process.execPath, [bin, 'run', '--no-record'], { cwd: dir, stdio: 'ignore' });
+    execFileSync('make', ['-s'], { cwd: dir, stdio: 'ignore' });
+    const contenders = [
+      { name: 'repro', run: repro(dir, 'run', '--no-record') },
+      { name: 'make', run: () => time('make', ['-s'], { cwd: dir }) },
+      { name: 'node', run: () => time(process.execPath, ['-e', '0']) },
+    ];
+    if (has('snakemake')) {
+      execFileSync('snakemake', ['-c1', '-q'], { cwd: dir, stdio: 'ignore' });
+      contenders.push({ name: 'snakemake', run: () => time('snakemake', ['-c1', '-q'], { cwd: dir }) });
+    }
+    const m = race(contenders);
+    const n = w === 'dag' ? '200-stage DAG' : '20-stage chain';
+    if (m.snakemake) report(`no-op run, ${n}`, m.repro, 'snakemake', m.snakemake, w === 'dag' ? '<= 0.25x' : undefined);
+    else console.log(`(snakemake not installed: apt-get install snakemake; reference figure 590 ms)`);
+    report(`no-op run, ${n}`, m.repro, 'make', m.make);
+    report(`no-op run, ${n}`, m.repro, 'node -e 0', m.node, w === 'dag' ? 'aim: 150 ms absolute' : undefined);
+  }
+}
+
+if (parts.includes('full')) {
+  workload('dag', 'chain');
+  for (const w of ['dag', 'chain']) {
+    const dir = join(ROOT, w);
+    const m = race(
+      [
+        { name: 'repro', before: () => { clean(dir)(); rmSync(join(dir, '.repro'), { recursive: true, force: true }); }, run: repro(dir, 'run', '--no-record', '-j', '1') },
+        { name: 'make', before: clean(dir), run: () => time('make', ['-s', '-j1'], { cwd: dir }) },
+      ],
+      Math.min(RUNS, 5),
+    );
+    report(`first full run, ${w === 'dag' ? '200-stage DAG' : '20-stage chain'}, -j1`, m.repro, 'make -s', m.make, w === 'dag' ? '<= 2x' : undefined);
+  }
+}
+
+if (parts.includes('hash')) {
+  const big = join(ROOT, 'data', 'big.bin');
+  const bytes = Number(process.env.BENCH_BIG_BYTES ?? 2 ** 31);
+  if (!existsSync(big)) {
+    mkdirSync(dirname(big), { recursive: true });
+    execFileSync('sh', ['-c', `head -c ${bytes} /dev/urandom > '${big}'`]);
+  }
+  execFileSync('cat', [big], { stdio: 'ignore' }); // page cache warm
+  const script = `import('${join(repoRoot, 'dist', 'cache', 'index.js')}').then(async (m) => { const c = m.openCache({ dir: '${ROOT}/hash-cache' }); await c.hashFile('${big}'); })`;
+  const m = race(
+    [
+      { name: 'repro', run: () => time(process.execPath, ['-e', script]) },
+      { name: 'openssl', run: () => time('openssl', ['dgst', '-sha256', big]) },
+    ],
+    Math.min(RUNS, 5),
+  );
+  report('hashing a 2 GiB file (throughput ratio inverted)', m.repro, 'openssl sha256', m.openssl, 'throughput >= 0.9x, i.e. ratio <= 1.11x');
+  const rss = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '-e', script], { encoding: 'utf8' });
+  if (rss.status === 0) console.log(`  peak RSS while hashing: ${(Number(rss.stderr.trim().split('\n').pop()) / 1024).toFixed(0)} MiB (constant memory)`);
+}
+
+if (parts.includes('dir')) {
+  workload('dir100k');
+  const wdir = join(ROOT, 'dir-ws');
+  if (!existsSync(join(wdir, '.git'))) {
+    mkdirSync(wdir, { recursive: true });
+    execFileSync('sh', ['-c', `cp -al '${ROOT}/data/dir100k' '${wdir}/data' && cd '${wdir}' && git init -q && printf 'version: 1\\nstages:\\n  count:\\n    cmd: find data -type f | wc -l > count.txt\\n    deps: [data/]\\n    outs: [count.txt]\\n' > repro.yaml && printf 'data/\\n' > .gitignore && git add repro.yaml .gitignore && git -c user.name=b -c user.email=b@x commit -qm w`]);
+  }
+  const m = race(
+    [
+      { name: 'repro', before: () => rmSync(join(wdir, '.repro'), { recursive: true, force: true }), run: repro(wdir, 'status') },
+      { name: 'sha256sum', run: () => time('sh', ['-c', `find '${wdir}/data' -type f -print0 | xargs -0 sha256sum > /dev/null`]) },
+    ],
+    3,
+  );
+  report('100k files, cold (hash everything)', m.repro, 'find|xargs sha256sum', m.sha256sum);
+  execFileSync(process.execPath, [bin, 'run', '--no-record'], { cwd: wdir, stdio: 'ignore' });
+  const w = race([
+    { name: 'repro', run: repro(wdir, 'status') },
+    { name: 'git', run: () => time('git', ['status', '--porcelain', '--ignored', '--untracked-files=all'], { cwd: join(wdir) }) },
+  ], 5);
+  report('100k files, no-op status (stat cache warm)', w.repro, 'git status', w.git);
+}
+
+if (parts.includes('record')) {
+  workload('chain');
+  const dir = join(ROOT, 'record-ws');
+  rmSync(dir, { recursive: true, force: true });
+  execFileSync('sh', ['-c', `cp -r '${ROOT}/chain' '${dir}' && cd '${dir}' && ./clean.sh`]);
+  let i = 0;
+  const m = race([
+    { name: 'repro', run: () => { writeFileSync(join(dir, 's00.txt'), `x ${i++}\n`); return time(process.execPath, [bin, 'run', 's01'], { cwd: dir }); } },
+    { name: 'repro-norec', run: () => { writeFileSync(join(dir, 's00.txt'), `y ${i++}\n`); return time(process.execPath, [bin, 'run', 's01', '--no-record'], { cwd: dir }); } },
+    { name: 'git', run: () => { writeFileSync(join(dir, 's00.txt'), `z ${i++}\n`); return time('sh', ['-c', 'git add -A && git -c user.name=b -c user.email=b@x commit -qm x'], { cwd: dir }); } },
+  ]);
+  report('recording one run (run+record minus run)', m.repro - m['repro-norec'], 'git add+commit', m.git, '<= 50 ms');
+}
+
+writeFileSync(join(ROOT, 'results.json'), JSON.stringify(results, null, 2));
+console.log(`\nfigures saved to ${join(ROOT, 'results.json')}`);

@@ -1,0 +1,87 @@
+import type { Command } from 'commander';
+import { run, type RunEvent, type RunResult } from '../ops/run.js';
+import { describeReason } from '../report/reasons.js';
+import { renderRunSummary } from '../report/run.js';
+import { common, parseIntOpt, resolveCommon, type CliEnv } from './common.js';
+import { printJson } from './io.js';
+
+export function registerRun(program: Command, env: CliEnv): void {
+  common(program.command('run'))
+    .description('run the stale stages of the pipeline, in dependency order')
+    .argument('[stages...]', 'stages (or stage groups) to bring up to date, with their upstream')
+    .option('-f, --force', 'run even when up to date')
+    .option('--dry', 'show what would run and why; run nothing')
+    .option('--downstream', 'run the named stages and everything downstream of them')
+    .option('-S, --set-param <key=value>', 'override a param (written into params.yaml)', collect, [])
+    .option('--seed <n>', 'seed for every stage (not those with seed: false)', parseIntOpt('--seed'))
+    .option('-j, --jobs <n>', 'stages to run in parallel', parseIntOpt('--jobs'))
+    .option('-m, --message <msg>', 'a message stored on the run record')
+    .option('--no-record', 'do not write a run record in Git')
+    .action(async (stages: string[], o, cmd: Command) => {
+      const { cwd, json } = resolveCommon(cmd, env);
+      const onEvent = json ? undefined : (e: RunEvent) => printEvent(env, e);
+      const res = await run({
+        cwd,
+        targets: stages,
+        force: o.force,
+        dry: o.dry,
+        downstream: o.downstream,
+        overrides: o.setParam,
+        seed: o.seed,
+        jobs: o.jobs,
+        record: o.record === false ? false : undefined,
+        message: o.message,
+        signal: env.signal,
+        onEvent,
+        argv: env.argv,
+      });
+      if (json) printJson(env.io, runJson(res));
+      else env.io.out(renderRunSummary(res));
+      env.exit(res.interrupted ? 130 : res.ok ? 0 : 1);
+    });
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+function printEvent(env: CliEnv, e: RunEvent): void {
+  switch (e.type) {
+    case 'stage-start':
+      env.io.err(`${e.restore ? 'restoring' : 'running'} '${e.stage}': ${e.reasons.map(describeReason).join('; ')}\n`);
+      break;
+    case 'stage-output':
+      env.io.err(`${e.line}\n`); // already prefixed `[stage] `
+      break;
+    case 'notice':
+      env.io.err(`note: ${e.text}\n`);
+      break;
+    case 'stage-end':
+      break;
+  }
+}
+
+/** The documented `repro run --json` shape (docs/json.md). */
+export function runJson(res: RunResult): unknown {
+  return {
+    ok: res.ok,
+    interrupted: res.interrupted,
+    run_id: res.runId ?? null,
+    record_commit: res.recordCommit ?? null,
+    record_error: res.recordError ?? null,
+    started_at: res.startedAt,
+    ended_at: res.endedAt,
+    stages: res.stages.map((s) => ({
+      name: s.name,
+      status: s.status,
+      reasons: s.reasons,
+      key: s.key ?? null,
+      seed: s.seed,
+      exit_code: s.exitCode ?? null,
+      duration_ms: s.durationMs ?? null,
+      outs: s.outs ?? {},
+      error: s.error ?? null,
+      stderr_tail: s.stderrTail ?? [],
+    })),
+  };
+}

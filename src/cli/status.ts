@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { status } from '../ops/status.js';
+import { describeReason } from '../report/reasons.js';
+import { common, resolveCommon, type CliEnv } from './common.js';
+import { printJson } from './io.js';
+
+export function registerStatus(program: Command, env: CliEnv): void {
+  common(program.command('status'))
+    .description('list each stale stage and why')
+    .argument('[stages...]', 'limit to these stages and their upstream')
+    .action(async (stages: string[], _o, cmd: Command) => {
+      const { cwd, json } = resolveCommon(cmd, env);
+      const res = await status({ cwd, targets: stages });
+      if (json) {
+        printJson(env.io, { clean: res.clean, stale: res.stale, up_to_date: res.upToDate, frozen: res.frozen });
+        return;
+      }
+      if (res.clean) {
+        env.io.out('everything is up to date\n');
+        return;
+      }
+      for (const s of res.stale) {
+        env.io.out(`${s.name}:\n`);
+        for (const r of s.reasons) env.io.out(`    ${describeReason(r)}\n`);
+      }
+    });
+}

@@ -1,0 +1,82 @@
+import { Command, CommanderError } from 'commander';
+import { ReproError, EXIT } from './core/errors.js';
+import { registerCheckout } from './cli/checkout.js';
+import { registerDag } from './cli/dag.js';
+import { registerInit } from './cli/init.js';
+import { registerRun } from './cli/run.js';
+import { registerStatus } from './cli/status.js';
+import type { CliEnv } from './cli/common.js';
+import { processIo, type Io } from './cli/io.js';
+import { VERSION } from './version.js';
+
+export interface MainOptions {
+  io?: Io;
+  cwd?: string;
+  /** Aborting this interrupts the command (the bin wires SIGINT/SIGTERM to it). */
+  signal?: AbortSignal;
+}
+
+/**
+ * The whole CLI as a function: parse argv, run one command, map every error to an exit code.
+ * The only top-level catch. Tests call it in-process; bin/repro.js calls it and exits.
+ */
+export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
+  const io = opts.io ?? processIo();
+  let code: number = EXIT.OK;
+  const env: CliEnv = {
+    io,
+    cwd: opts.cwd ?? process.cwd(),
+    signal: opts.signal ?? new AbortController().signal,
+    exit: (c) => {
+      code = c;
+    },
+    argv,
+  };
+  const program = new Command('repro')
+    .description('Git-native reproducibility for data and ML pipelines')
+    .version(VERSION, '-V, --version')
+    .option('--json', 'machine-readable output on stdout')
+    .option('-C <dir>', 'run as if started in DIR')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showSuggestionAfterError(true);
+  registerInit(program, env);
+  registerRun(program, env);
+  registerStatus(program, env);
+  registerCheckout(program, env);
+  registerDag(program, env);
+  for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
+      return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    return reportError(e, io, argv.includes('--json'));
+  }
+}
+
+function reportError(e: unknown, io: Io, json: boolean): number {
+  const debug = process.env.REPRO_DEBUG === '1';
+  if (e instanceof ReproError) {
+    if (json) io.out(JSON.stringify({ error: { code: e.code, message: e.message, hint: e.hint ?? null } }, null, 2) + '\n');
+    io.err(`error: ${e.message}\n`);
+    if (e.hint) io.err(`hint: ${e.hint}\n`);
+    if (debug) io.err(`${e.stack}\n`);
+    return e.exitCode;
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err.code === 'string' && err.syscall) {
+    // An OS error we did not anticipate: say what and where, without a stack.
+    io.err(`error: ${err.syscall} failed (${err.code}): '${err.path ?? ''}'\n`);
+    if (debug) io.err(`${err.stack}\n`);
+    return EXIT.FAILED;
+  }
+  io.err(`error: internal error: ${err?.message ?? String(e)}\n`);
+  io.err(`hint: this is a bug in repro; run again with REPRO_DEBUG=1 and report the stack trace\n`);
+  if (debug) io.err(`${err?.stack}\n`);
+  return EXIT.FAILED;
+}

@@ -1,0 +1,55 @@
+import { ReproError } from '../core/errors.js';
+import { absPath } from '../core/paths.js';
+import { loadPipeline } from '../pipeline/index.js';
+import { readLock } from '../lock/index.js';
+import { openContext } from './context.js';
+
+export interface CheckoutResult {
+  /** Outputs written from the cache. */
+  restored: string[];
+  /** Outputs already as recorded. */
+  unchanged: string[];
+  /** Outputs whose object is not in the cache: `repro pull` or a re-run is needed. */
+  missing: { path: string; stage: string; hash: string }[];
+}
+
+/**
+ * `repro checkout`: make workspace outputs match `repro.lock`, from the cache, without running.
+ * Outputs of stages the lock does not know are left alone.
+ */
+export async function checkout(opts: { cwd: string; targets?: string[] }): Promise<CheckoutResult> {
+  const ctx = await openContext(opts.cwd);
+  const pipeline = await loadPipeline(ctx.root);
+  const lock = await readLock(ctx.root);
+  const res: CheckoutResult = { restored: [], unchanged: [], missing: [] };
+  const wanted = opts.targets?.length ? new Set(opts.targets) : null;
+  for (const stage of pipeline.stages) {
+    if (wanted && !wanted.has(stage.name) && !wanted.has(stage.group)) continue;
+    const entry = lock.stages[stage.name];
+    if (!entry) continue;
+    for (const o of stage.outs) {
+      const rec = entry.out_hashes?.[o.path];
+      if (!rec) continue;
+      const abs = absPath(ctx.root, o.path);
+      const cur = await ctx.cache.hashPath(abs);
+      if (cur?.hash === rec.hash) {
+        res.unchanged.push(o.path);
+        continue;
+      }
+      if (!(await ctx.cache.has(rec.hash))) {
+        res.missing.push({ path: o.path, stage: stage.name, hash: rec.hash });
+        continue;
+      }
+      await ctx.cache.checkout(rec.hash, abs);
+      res.restored.push(o.path);
+    }
+  }
+  await ctx.cache.flush();
+  return res;
+}
+
+export function checkoutError(missing: CheckoutResult['missing']): ReproError {
+  return new ReproError('E_CACHE', `${missing.length} output(s) missing from the cache: '${missing[0]!.path}'${missing.length > 1 ? ' and others' : ''}`, {
+    hint: `run 'repro pull' if a remote has them, or 'repro run' to produce them again`,
+  });
+}

@@ -1,0 +1,118 @@
+import { fingerprint, redactText, type EnvFingerprint } from '../env/index.js';
+import { probe } from '../exec/index.js';
+import { findRepo, isDirty, newRunId, snapshotTree, writeRunCommit } from '../record/index.js';
+import { serializeLock, type LockFile } from '../lock/index.js';
+import type { Pipeline } from '../pipeline/index.js';
+import { VERSION } from '../version.js';
+import type { RepoContext } from './context.js';
+import { readWorkspaceMetrics, type MetricsByFile } from './metrics.js';
+import type { RunOptions, RunResult, StageResult } from './run.js';
+
+/** Where the record lives in a run commit's tree. */
+export const RECORD_PATH = '.repro-run/record.json';
+export const RECORD_FORMAT = 'repro-run/1';
+
+/**
+ * The run record (docs/records.md): everything needed to say what produced a result and to
+ * replay it. Stored as canonical, pretty JSON at RECORD_PATH in the run commit.
+ */
+export interface RunRecord {
+  format: typeof RECORD_FORMAT;
+  id: string;
+  message: string | null;
+  argv: string[];
+  started_at: string;
+  ended_at: string;
+  status: 'ok' | 'failed' | 'interrupted';
+  source: { commit: string | null; branch: string | null; dirty: boolean };
+  /** `--seed` given on the command line, else null (each stage's own seed is per stage). */
+  seed: number | null;
+  sweep: { id: string; seeds: number[]; index: number } | null;
+  stages: Record<string, RecordStage>;
+  metrics: MetricsByFile;
+  locks: Record<string, string>;
+  env: EnvFingerprint;
+}
+
+export interface RecordStage {
+  status: StageResult['status'];
+  key: string | null;
+  components: StageResult['components'] | null;
+  seed: number | null;
+  exit_code: number | null;
+  duration_ms: number | null;
+  outs: NonNullable<StageResult['outs']>;
+  error: string | null;
+  stderr_tail: string[];
+}
+
+export interface RecordExtras {
+  sweep?: RunRecord['sweep'];
+}
+
+/**
+ * Write the run as a commit under refs/repro/runs/<id>: the tracked files as they are now, the
+ * lock just written, and the record. Failure to record does not fail the run: it is reported
+ * on the result (`recordError`), since the outputs and lock are already in place.
+ */
+export async function recordRun(
+  ctx: RepoContext,
+  pipeline: Pipeline,
+  lock: LockFile,
+  result: RunResult,
+  opts: RunOptions,
+  extras: RecordExtras = {},
+): Promise<void> {
+  try {
+    const repo = await findRepo(ctx.root);
+    const id = newRunId(new Date(result.startedAt));
+    const env = await fingerprint({
+      reproVersion: VERSION,
+      tools: [...pipeline.envTools, ...ctx.config.env.tools],
+      probe,
+    });
+    const stages: Record<string, RecordStage> = {};
+    for (const s of result.stages) {
+      stages[s.name] = {
+        status: s.status,
+        key: s.key ?? null,
+        components: s.components ?? null,
+        seed: s.seed,
+        exit_code: s.exitCode ?? null,
+        duration_ms: s.durationMs !== undefined ? Math.round(s.durationMs) : null,
+        outs: s.outs ?? {},
+        error: s.error ?? null,
+        stderr_tail: s.stderrTail ?? [],
+      };
+    }
+    const anyEntry = Object.values(lock.stages)[0];
+    const record: RunRecord = {
+      format: RECORD_FORMAT,
+      id,
+      message: opts.message ?? null,
+      argv: (opts.argv ?? []).map((a) => redactText(a)),
+      started_at: result.startedAt,
+      ended_at: result.endedAt,
+      status: result.interrupted ? 'interrupted' : result.ok ? 'ok' : 'failed',
+      source: { commit: repo.head, branch: repo.branch, dirty: false },
+      seed: opts.seed ?? null,
+      sweep: extras.sweep ?? null,
+      stages,
+      metrics: await readWorkspaceMetrics(pipeline),
+      locks: anyEntry?.locks ?? {},
+      env,
+    };
+    const lockText = serializeLock(lock);
+    record.source.dirty = await isDirty(repo);
+    const finalTree = await snapshotTree({
+      repo,
+      extraFiles: { 'repro.lock': lockText, [RECORD_PATH]: JSON.stringify(record, null, 2) + '\n' },
+    });
+    const summary = `repro run ${id}: ${record.status}${opts.message ? `\n\n${opts.message}` : ''}`;
+    const commit = await writeRunCommit({ repo, runId: id, tree: finalTree, message: summary, parents: repo.head ? [repo.head] : [] });
+    result.runId = id;
+    result.recordCommit = commit;
+  } catch (e) {
+    result.recordError = (e as Error).message;
+  }
+}

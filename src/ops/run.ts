@@ -1,0 +1,284 @@
+import { lstat, mkdir, rm } from 'node:fs/promises';
+import { isErrno } from '../core/errors.js';
+import { dirname, join } from 'node:path';
+import { acquireRepoLock } from '../core/repolock.js';
+import { absPath } from '../core/paths.js';
+import { runStage } from '../exec/index.js';
+import { redactText } from '../env/index.js';
+import { loadPipeline, selectStages, type Pipeline, type Stage } from '../pipeline/index.js';
+import { readLock, writeLock, type KeyComponents, type LockFile, type LockOut } from '../lock/index.js';
+import { openContext, type RepoContext } from './context.js';
+import { makeEvaluator, type Evaluator } from './evaluate.js';
+import { ensureIgnored } from './gitignore.js';
+import { applyOverrides, parseOverride } from './overrides.js';
+import { explainKeyChange, type Reason } from './reasons.js';
+import { readRunCache, writeRunCache } from './runcache.js';
+
+export interface RunOptions {
+  cwd: string;
+  targets?: string[];
+  force?: boolean;
+  dry?: boolean;
+  downstream?: boolean;
+  /** `-S [file:]key=value`, written into the params file before the pipeline is read. */
+  overrides?: string[];
+  /** Overrides every stage seed (not stages with `seed: false`). */
+  seed?: number;
+  jobs?: number;
+  /** Write a run record in Git (default: `.exprc` run.record, true). */
+  record?: boolean;
+  message?: string;
+  signal?: AbortSignal;
+  onEvent?: (e: RunEvent) => void;
+  /** The command line, for the record. */
+  argv?: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export type StageStatus = 'executed' | 'restored' | 'up-to-date' | 'frozen' | 'failed' | 'not-run' | 'would-run';
+
+export interface StageResult {
+  name: string;
+  status: StageStatus;
+  reasons: Reason[];
+  key?: string;
+  seed: number | null;
+  exitCode?: number | null;
+  durationMs?: number;
+  outs?: Record<string, LockOut>;
+  stderrTail?: string[];
+  error?: string;
+  components?: KeyComponents;
+}
+
+export interface RunResult {
+  ok: boolean;
+  interrupted: boolean;
+  stages: StageResult[];
+  startedAt: string;
+  endedAt: string;
+  runId?: string;
+  recordCommit?: string;
+  /** Set when the run itself succeeded but writing its record failed. */
+  recordError?: string;
+}
+
+export type RunEvent =
+  | { type: 'stage-start'; stage: string; reasons: Reason[]; restore: boolean }
+  | { type: 'stage-output'; stage: string; line: string; stream: 'stdout' | 'stderr' }
+  | { type: 'stage-end'; result: StageResult }
+  | { type: 'notice'; text: string };
+
+/**
+ * `repro run`: bring the selected stages up to date, in dependency order, `jobs` at a time.
+ * The lock is written atomically at the end (and on failure or interrupt) with every stage that
+ * succeeded; the object cache and run cache are written atomically as each stage ends, so a
+ * killed run loses at most the lock entries, which the run cache restores on the next run.
+ */
+export async function run(opts: RunOptions): Promise<RunResult> {
+  const ctx = await openContext(opts.cwd);
+  const startedAt = new Date().toISOString();
+  const lock = opts.dry
+    ? null
+    : await acquireRepoLock(join(ctx.stateDir, 'lock'), {
+        command: 'run',
+        onStale: (h) => opts.onEvent?.({ type: 'notice', text: `taking over a stale lock left by pid ${h.pid}` }),
+      });
+  try {
+    if (opts.overrides?.length && !opts.dry) await applyOverrides(ctx.root, opts.overrides.map(parseOverride));
+    const pipeline = await loadPipeline(ctx.root, { seed: opts.seed });
+    const lockFile = await readLock(ctx.root);
+    const selected = selectStages(pipeline, opts.targets ?? [], { downstream: opts.downstream });
+    const ev = await makeEvaluator(ctx, pipeline, opts.env);
+    const sched = new Scheduler(ctx, pipeline, lockFile, ev, opts);
+    const stages = await sched.runAll(selected);
+    const result: RunResult = {
+      ok: stages.every((s) => s.status !== 'failed') && !sched.interrupted,
+      interrupted: sched.interrupted,
+      stages,
+      startedAt,
+      endedAt: new Date().toISOString(),
+    };
+    await ctx.cache.flush();
+    if (!opts.dry) {
+      for (const name of Object.keys(lockFile.stages)) {
+        if (!pipeline.byName.has(name)) {
+          delete lockFile.stages[name];
+          sched.lockDirty = true;
+        }
+      }
+      if (sched.lockDirty) await writeLock(ctx.root, lockFile);
+      await ensureIgnored(
+        ctx.root,
+        pipeline.stages.flatMap((s) => s.outs.filter((o) => !o.git).map((o) => o.path)),
+      );
+      const record = opts.record ?? ctx.config.run.record;
+      if (record && stages.some((s) => s.status === 'executed' || s.status === 'restored' || s.status === 'failed')) {
+        const { recordRun } = await import('./record-run.js');
+        await recordRun(ctx, pipeline, lockFile, result, opts);
+      }
+    }
+    return result;
+  } finally {
+    await lock?.release();
+  }
+}
+
+class Scheduler {
+  interrupted = false;
+  lockDirty = false;
+  private readonly results = new Map<string, StageResult>();
+  private readonly willChange = new Set<string>();
+
+  constructor(
+    private readonly ctx: RepoContext,
+    private readonly p: Pipeline,
+    private readonly lock: LockFile,
+    private readonly ev: Evaluator,
+    private readonly opts: RunOptions,
+  ) {}
+
+  async runAll(selected: Stage[]): Promise<StageResult[]> {
+    const names = new Set(selected.map((s) => s.name));
+    const waiting = new Map<string, Set<string>>();
+    for (const s of selected) waiting.set(s.name, new Set((this.p.upstream.get(s.name) ?? []).filter((u) => names.has(u))));
+    const jobs = Math.max(1, this.opts.jobs ?? this.ctx.config.run.jobs);
+    const running = new Map<string, Promise<void>>();
+    const queue = [...selected];
+    while (queue.length || running.size) {
+      if (this.opts.signal?.aborted) this.interrupted = true;
+      let started = false;
+      for (let i = 0; i < queue.length && running.size < jobs && !this.interrupted; i++) {
+        const s = queue[i]!;
+        if (waiting.get(s.name)!.size) continue;
+        queue.splice(i--, 1);
+        started = true;
+        const pr = this.one(s).then((r) => {
+          this.results.set(s.name, r);
+          this.opts.onEvent?.({ type: 'stage-end', result: r });
+          for (const w of waiting.values()) w.delete(s.name);
+          running.delete(s.name);
+        });
+        running.set(s.name, pr);
+      }
+      if (this.interrupted && running.size === 0) break;
+      if (running.size) await Promise.race(running.values());
+      else if (!started && queue.length) throw new Error('scheduler stalled: a dependency is not in the selection');
+    }
+    for (const s of queue) {
+      this.results.set(s.name, { name: s.name, status: 'not-run', reasons: [], seed: s.seed, error: 'interrupted' });
+    }
+    return selected.map((s) => this.results.get(s.name)!);
+  }
+
+  private async one(stage: Stage): Promise<StageResult> {
+    const base = { name: stage.name, seed: stage.seed };
+    const failedUp = (this.p.upstream.get(stage.name) ?? []).filter((u) => {
+      const st = this.results.get(u)?.status;
+      return st === 'failed' || st === 'not-run';
+    });
+    if (failedUp.length) {
+      return { ...base, status: 'not-run', reasons: failedUp.map((u) => ({ kind: 'upstream' as const, stage: u })), error: `upstream stage '${failedUp[0]}' did not succeed` };
+    }
+    const entry = this.lock.stages[stage.name];
+    if (stage.frozen && entry) return { ...base, status: 'frozen', reasons: [], key: entry.key };
+    const comps = await this.ev.components(stage);
+    const key = this.ev.key(comps);
+    let reasons = explainKeyChange(entry, comps);
+    if (reasons.length === 0 && entry) reasons = await this.ev.outputProblems(stage, entry);
+    if (stage.alwaysChanged) reasons.push({ kind: 'always-changed' });
+    if (this.opts.force && reasons.length === 0) reasons.push({ kind: 'forced' });
+    const upChanging = (this.p.upstream.get(stage.name) ?? []).filter((u) => this.willChange.has(u));
+    if (this.opts.dry && upChanging.length) reasons.push(...upChanging.map((u) => ({ kind: 'upstream' as const, stage: u })));
+    if (reasons.length === 0) return { ...base, status: 'up-to-date', reasons, key, components: comps };
+    if (this.opts.dry) {
+      this.willChange.add(stage.name);
+      return { ...base, status: 'would-run', reasons, key, components: comps };
+    }
+    const cached = this.opts.force || stage.alwaysChanged ? null : await this.restorable(stage, key);
+    this.opts.onEvent?.({ type: 'stage-start', stage: stage.name, reasons, restore: cached !== null });
+    if (cached) {
+      for (const o of stage.outs) await this.ctx.cache.checkout(cached[o.path]!.hash, absPath(this.p.root, o.path));
+      this.commit(stage, comps, key, cached);
+      return { ...base, status: 'restored', reasons, key, outs: cached, components: comps };
+    }
+    return this.execute(stage, comps, key, reasons);
+  }
+
+  /** Outputs recorded for `key` in the run cache, when every one is still in the object cache. */
+  private async restorable(stage: Stage, key: string): Promise<Record<string, LockOut> | null> {
+    if (stage.outs.length === 0 || stage.outs.some((o) => !o.cache)) return null;
+    const outs = await readRunCache(this.ctx.stateDir, key);
+    if (!outs) return null;
+    for (const o of stage.outs) {
+      const rec = outs[o.path];
+      if (!rec || !(await this.ctx.cache.has(rec.hash))) return null;
+    }
+    return outs;
+  }
+
+  private async execute(stage: Stage, comps: KeyComponents, key: string, reasons: Reason[]): Promise<StageResult> {
+    const root = this.p.root;
+    for (const o of stage.outs) {
+      const abs = absPath(root, o.path);
+      await rm(abs, { recursive: true, force: true });
+      await mkdir(o.dirHint ? dirname(abs) : dirname(abs), { recursive: true });
+    }
+    const env: Record<string, string> = { ...(this.opts.env ?? process.env) } as Record<string, string>;
+    env.REPRO_STAGE = stage.name;
+    if (stage.seed !== null) {
+      env.REPRO_SEED = String(stage.seed);
+      env.PYTHONHASHSEED = String(stage.seed);
+    }
+    const res = await runStage({
+      cmds: stage.cmd,
+      cwd: absPath(root, stage.wdir),
+      env,
+      logPath: join(this.ctx.stateDir, 'logs', `${stage.name}.log`),
+      prefix: stage.name,
+      sink: (line, stream) => this.opts.onEvent?.({ type: 'stage-output', stage: stage.name, line, stream }),
+      signal: this.opts.signal,
+    });
+    const base = { name: stage.name, seed: stage.seed, reasons, key, durationMs: res.durationMs, exitCode: res.exitCode };
+    if (res.aborted) {
+      this.interrupted = true;
+      return { ...base, status: 'failed', error: 'interrupted', stderrTail: res.stderrTail.map((l) => redactText(l)) };
+    }
+    if (res.exitCode !== 0) {
+      const why = res.signal ? `killed by ${res.signal}` : `exited with code ${res.exitCode}`;
+      return { ...base, status: 'failed', error: `command ${why}${res.failedCmd && stage.cmd.length > 1 ? `: ${res.failedCmd}` : ''}`, stderrTail: res.stderrTail.map((l) => redactText(l)) };
+    }
+    const outs: Record<string, LockOut> = {};
+    for (const o of stage.outs) {
+      const abs = absPath(root, o.path);
+      const info = !(await exists(abs)) ? null : o.cache ? await this.ctx.cache.save(abs) : await this.ctx.cache.hashPath(abs);
+      if (!info) {
+        return { ...base, status: 'failed', error: `declared output was not produced: '${o.path}'`, stderrTail: res.stderrTail.map((l) => redactText(l)) };
+      }
+      if (o.dirHint && !info.isDir) {
+        return { ...base, status: 'failed', error: `declared directory output is a file: '${o.path}'` };
+      }
+      outs[o.path] = info.nfiles !== undefined ? { hash: info.hash, size: info.size, nfiles: info.nfiles } : { hash: info.hash, size: info.size };
+    }
+    if (stage.outs.every((o) => o.cache)) await writeRunCache(this.ctx.stateDir, key, outs);
+    this.commit(stage, comps, key, outs);
+    return { ...base, status: 'executed', outs, components: comps };
+  }
+
+  private commit(stage: Stage, comps: KeyComponents, key: string, outs: Record<string, LockOut>): void {
+    const prev = this.lock.stages[stage.name];
+    this.lock.stages[stage.name] = { ...comps, key, out_hashes: outs, ...(prev?.seed_metrics ? { seed_metrics: prev.seed_metrics } : {}) };
+    this.lockDirty = true;
+  }
+}
+
+async function exists(abs: string): Promise<boolean> {
+  try {
+    await lstat(abs);
+    return true;
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return false;
+    throw e;
+  }
+}
+

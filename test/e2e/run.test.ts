@@ -1,0 +1,299 @@
+import { describe, it, expect, afterEach } from 'vitest';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { testRepo, removeRepo, repro, read, writeFiles, git } from '../helpers/repo.js';
+
+const dirs: string[] = [];
+async function repo(files: Record<string, string>, opts?: { commit?: boolean }): Promise<string> {
+  const d = await testRepo(files, opts);
+  dirs.push(d);
+  return d;
+}
+afterEach(async () => {
+  while (dirs.length) await removeRepo(dirs.pop()!);
+});
+
+async function runJson(dir: string, ...args: string[]) {
+  const r = await repro(dir, 'run', '--json', '--no-record', ...args);
+  const body = JSON.parse(r.stdout);
+  const by = Object.fromEntries(body.stages.map((s: { name: string; status: string }) => [s.name, s.status]));
+  return { ...r, body, by };
+}
+
+const CHAIN = {
+  'in.txt': '# a comment\nhello\n',
+  'params.yaml': 'b:\n  suffix: one\n',
+  'repro.yaml': `version: 1
+stages:
+  a:
+    cmd: grep -v '^#' in.txt > a.txt
+    deps: [in.txt]
+    outs: [a.txt]
+  b:
+    cmd: "cat a.txt > b.txt && echo \${b.suffix} >> b.txt"
+    deps: [a.txt]
+    params: [b.suffix]
+    outs: [b.txt]
+`,
+};
+
+describe('repro run', () => {
+  it('runs stale stages in order and skips them when up to date', async () => {
+    const d = await repo(CHAIN);
+    const first = await runJson(d);
+    expect(first.code).toBe(0);
+    expect(first.by).toEqual({ a: 'executed', b: 'executed' });
+    expect(await read(d, 'b.txt')).toBe('hello\none\n');
+    const second = await runJson(d);
+    expect(second.by).toEqual({ a: 'up-to-date', b: 'up-to-date' });
+    expect(await read(d, '.gitignore')).toMatch(/^\/a\.txt$/m);
+  });
+
+  it('reruns downstream only when an upstream output really changed', async () => {
+    const d = await repo(CHAIN);
+    await runJson(d);
+    await writeFile(join(d, 'in.txt'), '# another comment\nhello\n');
+    const r = await runJson(d);
+    expect(r.by).toEqual({ a: 'executed', b: 'up-to-date' });
+    await writeFile(join(d, 'in.txt'), '# another comment\nhello world\n');
+    const r2 = await runJson(d);
+    expect(r2.by).toEqual({ a: 'executed', b: 'executed' });
+  });
+
+  it('explains staleness from what to what, and restores from the run cache when a param is reverted', async () => {
+    const d = await repo(CHAIN);
+    await runJson(d);
+    await writeFile(join(d, 'params.yaml'), 'b:\n  suffix: two\n');
+    const st = await repro(d, 'status', '--json');
+    const body = JSON.parse(st.stdout);
+    expect(body.clean).toBe(false);
+    expect(body.stale).toEqual([
+      { name: 'b', reasons: expect.arrayContaining([{ kind: 'param', file: 'params.yaml', key: 'b.suffix', from: 'one', to: 'two' }]) },
+    ]);
+    expect((await repro(d, 'status')).stdout).toContain('param changed: b.suffix one -> two');
+    expect((await runJson(d)).by.b).toBe('executed');
+    await writeFile(join(d, 'params.yaml'), 'b:\n  suffix: one\n');
+    const back = await runJson(d);
+    expect(back.by.b).toBe('restored');
+    expect(await read(d, 'b.txt')).toBe('hello\none\n');
+  });
+
+  it('-S writes the override into params.yaml and runs with it', async () => {
+    const d = await repo(CHAIN);
+    const r = await runJson(d, '-S', 'b.suffix=three');
+    expect(r.by.b).toBe('executed');
+    expect(await read(d, 'params.yaml')).toContain('suffix: three');
+    expect(await read(d, 'b.txt')).toBe('hello\nthree\n');
+  });
+
+  it('writes a byte-identical lock for identical results', async () => {
+    const d = await repo(CHAIN);
+    await runJson(d);
+    const lock1 = await read(d, 'repro.lock');
+    await runJson(d, '--force');
+    expect(await read(d, 'repro.lock')).toBe(lock1);
+    expect(lock1).not.toMatch(/20\d\d-\d\d-\d\dT/); // no timestamps
+  });
+
+  it('passes the seed as REPRO_SEED, PYTHONHASHSEED and ${seed}', async () => {
+    const d = await repo({
+      'repro.yaml': `version: 1
+seed: 7
+stages:
+  s:
+    cmd: echo "$REPRO_SEED $PYTHONHASHSEED \${seed}" > seed.txt
+    outs: [seed.txt]
+  t:
+    cmd: echo "[$REPRO_SEED]" > t.txt
+    seed: false
+    outs: [t.txt]
+`,
+    });
+    await runJson(d);
+    expect(await read(d, 'seed.txt')).toBe('7 7 7\n');
+    expect(await read(d, 't.txt')).toBe('[]\n');
+    const r = await runJson(d, '--seed', '9');
+    expect(r.by).toEqual({ s: 'executed', t: 'up-to-date' });
+    expect(await read(d, 'seed.txt')).toBe('9 9 9\n');
+  });
+
+  it('a failing stage: exit 1, its stderr tail, independent stages finish, downstream does not run, lock keeps the last good entry', async () => {
+    const d = await repo({
+      'mode.txt': 'ok\n',
+      'repro.yaml': `version: 1
+stages:
+  flaky:
+    cmd: "grep -q ok mode.txt || { echo 'it broke' >&2; exit 3; }; cp mode.txt flaky.txt"
+    deps: [mode.txt]
+    outs: [flaky.txt]
+  after:
+    cmd: cp flaky.txt after.txt
+    deps: [flaky.txt]
+    outs: [after.txt]
+  other:
+    cmd: "echo \${seed} > other.txt"
+    deps: [mode.txt]
+    outs: [other.txt]
+`,
+    });
+    await runJson(d);
+    const goodLock = await read(d, 'repro.lock');
+    await writeFile(join(d, 'mode.txt'), 'bad\n');
+    const r = await repro(d, 'run', '--no-record');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('FAILED    flaky: command exited with code 3');
+    expect(r.stdout).toContain('it broke');
+    expect(r.stdout).toMatch(/not run\s+after/);
+    const lock = await read(d, 'repro.lock');
+    const entry = (text: string, name: string) => text.split(/\n  (?=\S)/).find((b) => b.startsWith(`${name}:`));
+    expect(entry(lock, 'flaky')).toBe(entry(goodLock, 'flaky'));
+    expect(entry(lock, 'other')).not.toBe(entry(goodLock, 'other'));
+  });
+
+  it('fails a stage whose declared output was not produced', async () => {
+    const d = await repo({ 'repro.yaml': 'version: 1\nstages:\n  s:\n    cmd: "true"\n    outs: [never.txt]\n' });
+    const r = await runJson(d);
+    expect(r.code).toBe(1);
+    expect(r.body.stages[0].error).toContain("declared output was not produced: 'never.txt'");
+  });
+
+  it('runs independent stages in parallel with -j 2', async () => {
+    const stageYaml = (n: string) => `  ${n}:
+    cmd: "date +%s%N > ${n}.start; sleep 0.6; date +%s%N > ${n}.end"
+    outs: [${n}.start, ${n}.end]
+`;
+    const d = await repo({ 'repro.yaml': `version: 1\nstages:\n${stageYaml('x')}${stageYaml('y')}` });
+    const r = await runJson(d, '-j', '2');
+    expect(r.code).toBe(0);
+    const t = async (p: string) => BigInt((await read(d, p)).trim());
+    // Overlap: each started before the other ended.
+    expect(await t('x.start')).toBeLessThan(await t('y.end'));
+    expect(await t('y.start')).toBeLessThan(await t('x.end'));
+  });
+
+  it('checkout restores outputs from the cache without running', async () => {
+    const d = await repo(CHAIN);
+    await runJson(d);
+    await rm(join(d, 'b.txt'));
+    await writeFile(join(d, 'a.txt'), 'tampered\n');
+    const r = await repro(d, 'checkout', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).restored.sort()).toEqual(['a.txt', 'b.txt']);
+    expect(await read(d, 'a.txt')).toBe('hello\n');
+    expect(await read(d, 'b.txt')).toBe('hello\none\n');
+  });
+
+  it('directory outputs are hashed as a whole and restored', async () => {
+    const d = await repo({
+      'repro.yaml': 'version: 1\nstages:\n  mk:\n    cmd: "mkdir -p out/sub && echo 1 > out/a && echo 2 > out/sub/b"\n    outs: [out/]\n',
+    });
+    const r = await runJson(d);
+    expect(r.body.stages[0].outs['out'].hash).toMatch(/^[0-9a-f]{64}\.dir$/);
+    expect(r.body.stages[0].outs['out'].nfiles).toBe(2);
+    await rm(join(d, 'out'), { recursive: true });
+    expect((await repro(d, 'checkout')).code).toBe(0);
+    expect(await read(d, 'out/sub/b')).toBe('2\n');
+  });
+
+  it('takes over a stale repository lock and refuses a live one', async () => {
+    const d = await repo(CHAIN);
+    await writeFiles(d, { '.repro/lock': JSON.stringify({ pid: 999999, host: (await import('node:os')).hostname(), started: '' }) });
+    const r = await repro(d, 'run', '--no-record');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('stale lock');
+    expect(existsSync(join(d, '.repro/lock'))).toBe(false);
+    await writeFiles(d, { '.repro/lock': JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), started: '' }) });
+    const r2 = await repro(d, 'run', '--no-record');
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain('repository is locked');
+  });
+
+  it('--dry shows what would run and runs nothing', async () => {
+    const d = await repo(CHAIN);
+    const r = await repro(d, 'run', '--dry');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('would run a: never run');
+    expect(existsSync(join(d, 'a.txt'))).toBe(false);
+    expect(existsSync(join(d, 'repro.lock'))).toBe(false);
+  });
+
+  it('runs only the named stage and its upstream; --downstream runs what follows', async () => {
+    const d = await repo(CHAIN);
+    const r = await runJson(d, 'a');
+    expect(r.by).toEqual({ a: 'executed' });
+    await writeFile(join(d, 'in.txt'), 'changed\n');
+    const r2 = await runJson(d, '--downstream', 'a');
+    expect(r2.by).toEqual({ a: 'executed', b: 'executed' });
+  });
+});
+
+describe('repro run: bad input', () => {
+  it('bad YAML names file:line:col and exits 2', async () => {
+    const d = await repo({ 'repro.yaml': 'version: 1\nstages:\n  a:\n    cmd: [unclosed\n' });
+    const r = await repro(d, 'run');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: repro\.yaml:\d+:\d+: /m);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('an unknown key is an error with the nearest valid key as a hint', async () => {
+    const d = await repo({ 'repro.yaml': 'version: 1\nstages:\n  a:\n    cmd: "true"\n    dep: [x]\n' });
+    const r = await repro(d, 'run');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('repro.yaml:5:5');
+    expect(r.stderr).toMatch(/hint: .*deps/);
+  });
+
+  it('a cycle is an error naming the cycle', async () => {
+    const d = await repo({
+      'repro.yaml': 'version: 1\nstages:\n  a:\n    cmd: cp b a\n    deps: [b]\n    outs: [a]\n  b:\n    cmd: cp a b\n    deps: [a]\n    outs: [b]\n',
+    });
+    const r = await repro(d, 'run', '--json');
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error.code).toBe('E_CYCLE');
+    expect(r.stderr).toMatch(/a -> b -> a|b -> a -> b/);
+  });
+
+  it('paths leaving the repository are errors', async () => {
+    for (const p of ['/etc/passwd', '../outside.txt']) {
+      const d = await repo({ 'repro.yaml': `version: 1\nstages:\n  a:\n    cmd: "true"\n    deps: ["${p}"]\n` });
+      const r = await repro(d, 'run', '--json');
+      expect(r.code).toBe(2);
+      expect(JSON.parse(r.stdout).error.code).toBe('E_PATH_ESCAPE');
+    }
+  });
+
+  it('outside a Git repository: a clear error with a hint', async () => {
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const d = await mkdtemp(join(tmpdir(), 'repro-nogit-'));
+    dirs.push(d);
+    const r = await repro(d, 'run');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('not a git repository');
+    expect(r.stderr).toContain("hint: run 'git init'");
+  });
+
+  it('a missing repro.yaml suggests repro init', async () => {
+    const d = await repo({ 'x.txt': 'x' });
+    const r = await repro(d, 'status');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('repro init');
+  });
+});
+
+describe('repro init', () => {
+  it('writes the template, ignores .repro/, and keeps existing files', async () => {
+    const d = await repo({ 'params.yaml': 'mine: 1\n' });
+    const r = await repro(d, 'init', '--json');
+    expect(r.code).toBe(0);
+    const body = JSON.parse(r.stdout);
+    expect(body.written).toContain('repro.yaml');
+    expect(body.skipped).toEqual(['params.yaml']);
+    expect(await read(d, 'params.yaml')).toBe('mine: 1\n');
+    expect(await read(d, '.gitignore')).toMatch(/^\/\.repro$/m);
+    expect((await stat(join(d, '.exprc'))).isFile()).toBe(true);
+    git(d, 'status');
+  });
+});
