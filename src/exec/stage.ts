@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { execa } from 'execa';
+import { loadExeca } from './lib.js';
 import { ReproError } from '../core/errors.js';
 import { groupAlive, terminateGroup, trackGroup, untrackGroup } from './groups.js';
 import { LineSplitter, Tail } from './lines.js';
@@ -112,6 +112,7 @@ async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefin
   const wantStdout = log !== undefined || opts.sink !== undefined;
   // Minimal execa configuration: each feature left on costs spawn time. Measured for `sh -c true`
   // ×200 in sequence: child_process.spawn ~2.0-2.3 ms, execa defaults ~2.9-3.2 ms, this ~2.2-2.6 ms.
+  const { execa } = await loadExeca();
   const child = execa(SHELL, ['-c', cmd], {
     cwd: opts.cwd,
     env: opts.env,

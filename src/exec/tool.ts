@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { loadExeca } from './lib.js';
 
 /**
  * Short probes of the machine (`python3 --version`, `pip freeze`): never throw, always bounded
@@ -23,6 +23,7 @@ const DEFAULT_TIMEOUT_MS = 5000;
 /** Runs `cmd args...` without a shell. The final newline of each stream is stripped. */
 export async function runTool(cmd: string, args: string[], opts: ToolOptions = {}): Promise<ToolResult> {
   try {
+    const { execa } = await loadExeca();
     const r = await execa(cmd, args, {
       cwd: opts.cwd,
       timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,

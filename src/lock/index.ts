@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
+import { memoParse, memoStore } from '../core/memo.js';
 import { ReproError, isErrno } from '../core/errors.js';
 import { parseYaml, stringifyYaml } from '../core/yaml.js';
 import type { LockFile, LockStage } from './types.js';
@@ -49,13 +50,14 @@ export async function readLock(root: string): Promise<LockFile> {
     if (isErrno(e, 'ENOENT')) return emptyLock();
     throw e;
   }
-  return parseLock(text);
+  return memoParse(join(root, '.repro'), 'lock', text, () => parseLock(text));
 }
 
 /** Write `<root>/repro.lock` atomically. Returns the text written. */
 export async function writeLock(root: string, lock: LockFile): Promise<string> {
   const text = serializeLock(lock);
   await writeFileAtomic(join(root, LOCK_FILE), text);
+  await memoStore(join(root, '.repro'), 'lock', text, JSON.parse(JSON.stringify({ schema: lock.schema, stages: sortDeep(lock.stages) })));
   return text;
 }
 

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ReproError, isErrno } from '../core/errors.js';
 import { parseYaml } from '../core/yaml.js';
+import { memoParse } from '../core/memo.js';
 
 /**
  * `.exprc`: project configuration (YAML, committed). Every key and its default is documented in
@@ -35,7 +36,7 @@ export async function readConfig(root: string): Promise<Config> {
     if (isErrno(e, 'ENOENT')) return defaultConfig();
     throw e;
   }
-  return parseConfig(text);
+  return memoParse(join(root, '.repro'), 'exprc', text, () => parseConfig(text));
 }
 
 export function parseConfig(text: string): Config {

@@ -1,7 +1,7 @@
-import { absPath } from '../core/paths.js';
+import { absPath, isWithin } from '../core/paths.js';
 import { captureEnv } from '../env/index.js';
 import { resolveParamValues, stageKey, type Pipeline, type Stage } from '../pipeline/index.js';
-import type { KeyComponents, LockStage } from '../lock/index.js';
+import type { KeyComponents, LockFile, LockStage } from '../lock/index.js';
 import type { RepoContext } from './context.js';
 import type { Reason } from './reasons.js';
 
@@ -17,7 +17,19 @@ export interface Evaluator {
   outputProblems(stage: Stage, entry: LockStage): Promise<Reason[]>;
 }
 
-export async function makeEvaluator(ctx: RepoContext, pipeline: Pipeline, env = process.env): Promise<Evaluator> {
+export interface EvaluatorOptions {
+  /**
+   * Hash deps that are other stages' outputs from this lock instead of the workspace, so a
+   * checkout without data (a fresh CI clone) can be checked: a dep equal to an output takes the
+   * hash the lock records for that output and is never read. A dep inside an output directory, or
+   * a dep directory holding outputs, cannot be hashed from the lock alone: it is hashed from the
+   * workspace when every output it overlaps is present there, else it keeps the value the stage's
+   * own lock entry recorded (consistent by construction; `repro verify --rerun` checks it).
+   */
+  depsFromLock?: LockFile;
+}
+
+export async function makeEvaluator(ctx: RepoContext, pipeline: Pipeline, env = process.env, opts: EvaluatorOptions = {}): Promise<Evaluator> {
   const locks: Record<string, string> = {};
   await Promise.all(
     pipeline.locks.map(async (p) => {
@@ -32,6 +44,11 @@ export async function makeEvaluator(ctx: RepoContext, pipeline: Pipeline, env = 
       const deps: Record<string, string> = {};
       await Promise.all(
         stage.deps.map(async (d) => {
+          const locked = opts.depsFromLock ? await depFromLock(ctx, pipeline, opts.depsFromLock, stage, d.path) : undefined;
+          if (locked !== undefined) {
+            deps[d.path] = locked;
+            return;
+          }
           const info = await ctx.cache.hashPath(absPath(pipeline.root, d.path));
           deps[d.path] = info ? info.hash : '';
         }),
@@ -62,6 +79,17 @@ export async function makeEvaluator(ctx: RepoContext, pipeline: Pipeline, env = 
       return problems;
     },
   };
+}
+
+/** A dep's hash as `lock` determines it (see EvaluatorOptions), or undefined to hash the workspace. */
+async function depFromLock(ctx: RepoContext, p: Pipeline, lock: LockFile, stage: Stage, dep: string): Promise<string | undefined> {
+  const owner = p.outOwner.get(dep);
+  if (owner !== undefined) return lock.stages[owner]?.out_hashes?.[dep]?.hash;
+  const overlapping = [...p.outOwner.keys()].filter((o) => isWithin(dep, o) || isWithin(o, dep));
+  if (overlapping.length === 0) return undefined;
+  const present = await Promise.all(overlapping.map((o) => ctx.cache.hashPath(absPath(p.root, o))));
+  if (present.every((x) => x !== null)) return undefined;
+  return lock.stages[stage.name]?.deps?.[dep];
 }
 
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../core/atomic.js';
 import { ReproError, isErrno } from '../core/errors.js';
 import { absPath, toRepoPath } from '../core/paths.js';
-import { parseScalar, setYamlKey } from '../core/yaml-edit.js';
+import { parseScalar, setYamlKey } from '../core/yaml.js';
 
 export interface ParamOverride {
   file: string;

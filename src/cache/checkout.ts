@@ -1,0 +1,180 @@
+import { chmodSync, lstatSync, mkdirSync, readlinkSync, rmSync, statSync, type Stats } from 'node:fs';
+import { basename, dirname, join, sep } from 'node:path';
+import { ReproError } from '../core/errors.js';
+import { modeOf, type Ctx } from './context.js';
+import { isDirHash } from './manifest.js';
+import { missingObject } from './objects.js';
+import { hashFileRef } from './hashpath.js';
+import { readManifest } from './inspect.js';
+import { fileStat } from './statcache.js';
+import type { ManifestEntry } from './types.js';
+import { listTree, type TreeKind } from './walk.js';
+
+/**
+ * Materialising objects in the workspace. A file already in the wanted form (same inode for
+ * `hardlink`, a link to the object for `symlink`, an independent file with the content for
+ * `reflink`/`copy`, known from the stat cache or by reading it) is left alone; anything else is
+ * replaced atomically.
+ * A directory checkout first finds what is in place and checks that every other member is
+ * present (so a missing object fails before anything is touched), then removes what the manifest
+ * does not list, including empty directories (manifests do not record them), then places files.
+ */
+
+/** What placing needs to know of an object (plain numbers: a Node 20 `Stats` is heavy to keep). */
+interface ObjInfo {
+  ino: number;
+  dev: number;
+  size: number;
+}
+
+interface Wanted {
+  hash: string;
+  exec: boolean;
+  obj: ObjInfo;
+}
+
+const objInfo = (st: Stats): ObjInfo => ({ ino: st.ino, dev: st.dev, size: st.size });
+
+export async function checkout(ctx: Ctx, hash: string, dest: string): Promise<void> {
+  if (isDirHash(hash)) return checkoutDir(ctx, hash, dest);
+  const ost = ctx.store.require(hash);
+  const cur = lstatSync(dest, { throwIfNoEntry: false });
+  if (!cur) mkdirSync(dirname(dest), { recursive: true });
+  await placeFile(ctx, { hash, exec: (ost.mode & 0o100) !== 0, obj: objInfo(ost) }, dest, cur);
+}
+
+async function checkoutDir(ctx: Ctx, hash: string, dest: string): Promise<void> {
+  const entries = await readManifest(ctx, hash);
+  const top = lstatSync(dest, { throwIfNoEntry: false });
+  const tree = top?.isDirectory() ? listTree(dest) : new Map<string, TreeKind>();
+
+  // Pass 1 touches nothing: which files are already in place, and are all other objects here?
+  const todo: { i: number; obj: ObjInfo }[] = [];
+  const hardlinks = ctx.linker.primary() === 'hardlink';
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    const kind = tree.get(e.path);
+    const abs = absOf(dest, e.path);
+    const cur = kind === 'file' || kind === 'other' ? lstatSync(abs, { throwIfNoEntry: false }) : undefined;
+    if (cur && !hardlinks && quickUpToDate(ctx, e, abs, cur)) continue;
+    const obj = requireMember(ctx, e);
+    if (cur && hardlinks && cur.isFile() && cur.ino === obj.ino && cur.dev === obj.dev) continue;
+    todo.push({ i, obj });
+    const y = ctx.tick();
+    if (y) await y;
+  }
+
+  if (top && !top.isDirectory()) rmSync(dest, { force: true });
+  if (!top?.isDirectory()) mkdirSync(dest, { recursive: true });
+  const wantFiles = new Set(entries.map((e) => e.path));
+  const wantDirs = new Set<string>();
+  for (const e of entries) {
+    for (let i = e.path.indexOf('/'); i !== -1; i = e.path.indexOf('/', i + 1)) wantDirs.add(e.path.slice(0, i));
+  }
+  const present = removeExtra(dest, tree, wantFiles, wantDirs);
+  for (const d of wantDirs) if (present.get(d) !== 'dir') mkdirSync(absOf(dest, d), { recursive: true });
+
+  for (const { i, obj } of todo) {
+    const e = entries[i]!;
+    const abs = absOf(dest, e.path);
+    await placeFile(ctx, { hash: e.hash, exec: e.mode === 0o755, obj }, abs, present.has(e.path) ? lstatSync(abs) : undefined);
+    const y = ctx.tick();
+    if (y) await y;
+  }
+}
+
+function requireMember(ctx: Ctx, e: ManifestEntry): ObjInfo {
+  const ost = ctx.store.stat(e.hash);
+  if (!ost) throw missingObject(e.hash);
+  if (ost.size !== e.size) {
+    throw new ReproError('E_CACHE', `object in cache is corrupt: '${e.hash}'`, {
+      hint: 'run repro gc or delete the object, then run the stage again or repro pull',
+    });
+  }
+  return objInfo(ost);
+}
+
+/**
+ * Up to date without reading anything (symlink, reflink, copy setups): a link to the object, or an
+ * independent file (one link: not a hard link to the object) whose stat-cache entry and mode match.
+ */
+function quickUpToDate(ctx: Ctx, e: ManifestEntry, abs: string, cur: Stats): boolean {
+  if (ctx.linker.primary() === 'symlink') {
+    return cur.isSymbolicLink() && readlinkSync(abs) === ctx.store.objectPath(e.hash);
+  }
+  if (!cur.isFile() || cur.nlink !== 1 || modeOf(cur.mode) !== e.mode) return false;
+  const cut = abs.lastIndexOf(sep);
+  return ctx.stats.get(abs.slice(0, cut), abs.slice(cut + 1), fileStat(cur)) === e.hash;
+}
+
+/** Delete what is in `tree` (under `dest`) but not wanted; returns what is left (rel → kind). */
+function removeExtra(
+  dest: string,
+  tree: Map<string, TreeKind>,
+  wantFiles: Set<string>,
+  wantDirs: Set<string>,
+): Map<string, TreeKind> {
+  const present = new Map<string, TreeKind>();
+  let gone: string | undefined; // prefix of a directory just removed: skip its children
+  for (const [rel, kind] of tree) {
+    if (gone !== undefined && rel.startsWith(gone)) continue;
+    if (kind === 'dir' ? wantDirs.has(rel) : wantFiles.has(rel)) {
+      present.set(rel, kind);
+      continue;
+    }
+    rmSync(absOf(dest, rel), { recursive: kind === 'dir', force: true });
+    if (kind === 'dir') gone = rel + '/';
+  }
+  return present;
+}
+
+/** `dest` joined with a manifest path (already checked safe by readManifest). */
+function absOf(root: string, rel: string): string {
+  if (sep !== '/') return join(root, ...rel.split('/'));
+  return root.endsWith('/') ? root + rel : root + '/' + rel;
+}
+
+/** Put one object at `dest` unless it is already there in the wanted form; `cur` is its lstat. */
+async function placeFile(ctx: Ctx, w: Wanted, dest: string, cur: Stats | undefined): Promise<void> {
+  if (cur?.isDirectory()) {
+    rmSync(dest, { recursive: true, force: true });
+    cur = undefined;
+  }
+  const obj = ctx.store.objectPath(w.hash);
+  if (cur && (await upToDate(ctx, w, obj, dest, cur))) return;
+  const tRef = Date.now();
+  const used = ctx.linker.place(obj, dest, { exec: w.exec, replace: cur !== undefined, size: w.obj.size });
+  // A link shares the object's old mtime and can be recorded; a fresh copy is racy (statcache.ts),
+  // so it is not even stat'ed: the next status re-reads it once.
+  if (used === 'hardlink' || used === 'symlink') {
+    ctx.stats.set(dirname(dest), basename(dest), fileStat(statSync(dest)), w.hash, tRef);
+  }
+}
+
+async function upToDate(ctx: Ctx, w: Wanted, obj: string, dest: string, cur: Stats): Promise<boolean> {
+  const sameInode = cur.ino === w.obj.ino && cur.dev === w.obj.dev;
+  switch (ctx.linker.primary()) {
+    case 'hardlink':
+      return cur.isFile() && sameInode;
+    case 'symlink':
+      return cur.isSymbolicLink() && readlinkSync(dest) === obj;
+    default: {
+      // An independent file: never the object itself, which must not become writable.
+      if (!cur.isFile() || sameInode || cur.size !== w.obj.size) return false;
+      const ref = { abs: dest, dir: dirname(dest), name: basename(dest), st: fileStat(cur) };
+      // Reading is much cheaper than rewriting (a create and a rename per file), e.g. for files
+      // checked out moments ago, whose stat-cache entries were racy.
+      if ((await hashFileRef(ctx, ref)).hash !== w.hash) return false;
+      const want = w.exec ? 0o755 : 0o644;
+      if (modeOf(cur.mode) !== want) {
+        chmodSync(dest, want);
+        // Only the mode (and ctime) may differ: otherwise it changed meanwhile, and is re-hashed.
+        const now = statSync(dest);
+        if (now.ino === cur.ino && now.mtimeMs === cur.mtimeMs && now.size === cur.size) {
+          ctx.stats.set(ref.dir, ref.name, fileStat(now), w.hash, Date.now());
+        }
+      }
+      return true;
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import { statSync, type Stats } from 'node:fs';
+import { basename, dirname, sep } from 'node:path';
+import { ReproError, isErrno } from '../core/errors.js';
+import { modeOf, type Ctx } from './context.js';
+import { hashFileContent } from './hash.js';
+import { ManifestBuilder } from './manifest.js';
+import { fileStat, type FileStat } from './statcache.js';
+import type { PathInfo } from './types.js';
+import { walkDir, type WalkFile } from './walk.js';
+
+/** Hashing without storing: files through the stat cache, directories as manifests. */
+
+export interface FileRef {
+  abs: string;
+  /** Parent directory and base name: the stat-cache key. */
+  dir: string;
+  name: string;
+  /** A stat taken just before: of the file, or of a symlink's target. */
+  st: FileStat;
+}
+
+export function fileRef(abs: string, st: Stats): FileRef {
+  return { abs, dir: dirname(abs), name: basename(abs), st: fileStat(st) };
+}
+
+/** The content hash of one file, from the stat cache when its stat is unchanged. */
+export async function hashFileRef(ctx: Ctx, f: FileRef): Promise<{ hash: string; size: number }> {
+  const cached = ctx.stats.get(f.dir, f.name, f.st);
+  if (cached !== undefined) return { hash: cached, size: f.st.size };
+  const tRef = Date.now(); // before the read: see statcache.ts on racily clean files
+  const r = await hashFileContent(f.abs, { expectedSize: f.st.size, tick: ctx.tick });
+  if (r.size === f.st.size) ctx.stats.set(f.dir, f.name, f.st, r.hash, tRef);
+  return { hash: r.hash, size: r.size };
+}
+
+/** `stat` following links; undefined when the path (or a parent) does not exist. */
+export function statPath(abs: string): Stats | undefined {
+  try {
+    return statSync(abs, { throwIfNoEntry: false });
+  } catch (e) {
+    if (isErrno(e, 'ENOTDIR')) return undefined;
+    throw e;
+  }
+}
+
+export function specialFile(abs: string): ReproError {
+  return new ReproError('E_CACHE', `cannot store a special file: '${abs}'`, {
+    hint: 'outputs may be regular files or directories',
+  });
+}
+
+export async function hashPath(ctx: Ctx, abs: string): Promise<PathInfo | null> {
+  const st = statPath(abs);
+  if (!st) return null;
+  if (st.isFile()) {
+    const r = await hashFileRef(ctx, fileRef(abs, st));
+    return { hash: r.hash, size: r.size, isDir: false };
+  }
+  if (!st.isDirectory()) throw specialFile(abs);
+  const m = new ManifestBuilder({ keepText: false });
+  await walkOutput(ctx, abs, (f) => {
+    // The no-op path stays synchronous: only a stat-cache miss awaits a read.
+    const cached = ctx.stats.get(f.dir, f.name, f.st);
+    if (cached !== undefined) return m.add(f.rel, cached, f.st.size, modeOf(f.st.mode));
+    return hashFileRef(ctx, f).then((r) => m.add(f.rel, r.hash, r.size, modeOf(f.st.mode)));
+  });
+  return m.finish().info;
+}
+
+/**
+ * Walk a directory output, files in manifest order to `onFile`, and drop stat-cache entries of
+ * files and directories that are gone.
+ */
+export async function walkOutput(
+  ctx: Ctx,
+  root: string,
+  onFile: (f: WalkFile) => Promise<void> | void,
+): Promise<void> {
+  const objects = ctx.store.realObjectsDir();
+  const seen = new Set<string>();
+  await walkDir(root, {
+    allowedTargets: objects ? [objects] : [],
+    tick: ctx.tick,
+    onFile,
+    onDir: (dir, names) => {
+      seen.add(dir);
+      ctx.stats.retain(dir, new Set(names));
+    },
+  });
+  ctx.stats.pruneBelow(root, sep, seen);
+}

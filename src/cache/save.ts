@@ -1,0 +1,110 @@
+import { constants, copyFileSync, linkSync, lstatSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { ReproError, isErrno } from '../core/errors.js';
+import { modeOf, type Ctx } from './context.js';
+import { CHUNK_BYTES, hashFileContent, hashSmallSync } from './hash.js';
+import { fileRef, specialFile, statPath, walkOutput, type FileRef } from './hashpath.js';
+import { ManifestBuilder } from './manifest.js';
+import { fileStat } from './statcache.js';
+import type { PathInfo } from './types.js';
+
+/**
+ * Storing. What is stored is a snapshot that was hashed itself, so a file changing while it is
+ * saved cannot put content under the wrong name:
+ * - a small file (< CHUNK_BYTES) is read once; the bytes in memory are hashed and written;
+ * - a larger one is cloned/copied into the cache's temp directory (`COPYFILE_FICLONE`: a reflink
+ *   where the file system can, else a kernel copy) and the copy is hashed and renamed into place;
+ * - when the workspace will share the object anyway (first usable link type `hardlink` or
+ *   `symlink`), it is hard-linked into the temp directory instead: no data is copied (DVC moves
+ *   the file; a link keeps the workspace file in place if we are interrupted). Here the object is
+ *   the workspace inode, so a process still writing to the output would change it: that is the
+ *   hardlink trade-off, and `verify` detects it.
+ * A file whose stat-cache entry is current and whose object exists is not read at all.
+ */
+
+export async function save(ctx: Ctx, abs: string): Promise<PathInfo> {
+  const st = statPath(abs);
+  if (!st) {
+    throw new ReproError('E_NOT_FOUND', `cannot save a path that does not exist: '${abs}'`);
+  }
+  if (st.isFile()) {
+    const isLink = lstatSync(abs).isSymbolicLink();
+    const r = await saveFile(ctx, { ...fileRef(abs, st), isLink });
+    return { hash: r.hash, size: r.size, isDir: false };
+  }
+  if (!st.isDirectory()) throw specialFile(abs);
+  const m = new ManifestBuilder({ keepText: true });
+  await walkOutput(ctx, abs, async (f) => {
+    const r = await saveFile(ctx, f);
+    m.add(f.rel, r.hash, r.size, modeOf(f.st.mode));
+  });
+  const { info, encoded } = m.finish();
+  ctx.store.writeBuffer(info.hash, Buffer.from(encoded!), false);
+  return info;
+}
+
+type SaveRef = FileRef & { isLink: boolean };
+
+async function saveFile(ctx: Ctx, f: SaveRef): Promise<{ hash: string; size: number }> {
+  const exec = modeOf(f.st.mode) === 0o755;
+  const shares = ctx.linker.sharesObject();
+  let r: { hash: string; size: number };
+  // When the content became known: before the read (see statcache.ts on racily clean files).
+  const tRef = Date.now();
+  const cached = ctx.stats.get(f.dir, f.name, f.st);
+  if (cached !== undefined && ctx.store.hasGood(cached, f.st.size, exec)) {
+    r = { hash: cached, size: f.st.size };
+  } else {
+    r = await ingest(ctx, f, exec, shares);
+    if (r.size === f.st.size) ctx.stats.set(f.dir, f.name, f.st, r.hash, tRef);
+  }
+  if (shares) relink(ctx, f, r.hash, exec, tRef);
+  return r;
+}
+
+/** Hash a private snapshot of `f` and make it the object (see the module comment). */
+async function ingest(ctx: Ctx, f: SaveRef, exec: boolean, shares: boolean): Promise<{ hash: string; size: number }> {
+  if (!shares && f.st.size < CHUNK_BYTES) {
+    const small = hashSmallSync(f.abs, f.st.size);
+    if (small) {
+      ctx.store.writeBuffer(small.hash, small.data, exec); // synchronously: `data` is a shared buffer
+      return { hash: small.hash, size: small.size };
+    }
+  }
+  const tmp = ctx.store.tempPath();
+  try {
+    snapshot(f, tmp, shares);
+    const r = await hashFileContent(tmp, { tick: ctx.tick });
+    ctx.store.install(tmp, r.hash, r.size, exec);
+    return r;
+  } finally {
+    rmSync(tmp, { force: true }); // gone already unless something failed
+  }
+}
+
+function snapshot(f: SaveRef, tmp: string, shares: boolean): void {
+  if (shares && !f.isLink) {
+    try {
+      linkSync(f.abs, tmp);
+      return;
+    } catch (e) {
+      // Cache on another device, or no hard links here: copy instead.
+      if (!isErrno(e, 'EXDEV') && !isErrno(e, 'EPERM') && !isErrno(e, 'EMLINK') && !isErrno(e, 'ENOTSUP')) throw e;
+    }
+  }
+  copyFileSync(f.abs, tmp, constants.COPYFILE_FICLONE);
+}
+
+/** Make the workspace file the shared object (hardlink/symlink setups), then re-record its stat. */
+function relink(ctx: Ctx, f: SaveRef, hash: string, exec: boolean, tRef: number): void {
+  const obj = ctx.store.objectPath(hash);
+  const ost = ctx.store.require(hash);
+  const cur = lstatSync(f.abs);
+  const kind = ctx.linker.primary();
+  const linked =
+    kind === 'hardlink'
+      ? cur.isFile() && cur.ino === ost.ino && cur.dev === ost.dev
+      : cur.isSymbolicLink() && readlinkSync(f.abs) === obj;
+  if (!linked) ctx.linker.place(obj, f.abs, { exec, replace: true, size: ost.size });
+  // The workspace now has a new stat; a fresh copy (fallback) is racy and is not recorded.
+  ctx.stats.set(f.dir, f.name, fileStat(statSync(f.abs)), hash, tRef);
+}

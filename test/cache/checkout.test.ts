@@ -1,0 +1,86 @@
+import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hashCounters } from '../../src/cache/hash.js';
+import { age, listDirs, readTree, setup, sha, writeTree } from './fixture.js';
+
+describe('checkout', () => {
+  it('checkout of a directory removes extra files and dirs, fixes changed ones, keeps the rest', async () => {
+    const { ws, cache } = setup();
+    const out = join(ws, 'out');
+    writeTree(out, { 'keep.txt': 'k', 'sub/x.txt': 'x', 'sub/deeper/y': 'y', 'f-or-d': 'file' });
+    const info = await cache.save(out);
+    const wanted = readTree(out);
+
+    writeTree(out, { 'extra.txt': 'e', 'sub/extra': 'e', 'junk/a/b': 'j', 'sub/x.txt': 'changed' });
+    mkdirSync(join(out, 'empty-dir'));
+    rmSync(join(out, 'sub/deeper'), { recursive: true });
+    rmSync(join(out, 'f-or-d'));
+    writeTree(out, { 'f-or-d/inner': 'now a dir' });
+    writeFileSync(join(out, 'sub-file-then-dir'), 'x');
+
+    await cache.checkout(info.hash, out);
+    expect(readTree(out)).toEqual(wanted);
+    expect(listDirs(out)).toEqual(['sub', 'sub/deeper']);
+  });
+
+  it('checkout replaces a file by a directory and a directory by a file', async () => {
+    const { ws, cache } = setup();
+    writeTree(ws, { 'd/x': 'x', f: 'file' });
+    const dirInfo = await cache.save(join(ws, 'd'));
+    const fileInfo = await cache.save(join(ws, 'f'));
+    await cache.checkout(dirInfo.hash, join(ws, 'f'));
+    expect(readTree(join(ws, 'f'))).toEqual({ x: 'x' });
+    await cache.checkout(fileInfo.hash, join(ws, 'd'));
+    expect(readFileSync(join(ws, 'd'), 'utf8')).toBe('file');
+  });
+
+  it('fails with E_CACHE on a missing object, and touches nothing for a dir with a missing member', async () => {
+    const { ws, cache } = setup();
+    const missing = sha('never stored');
+    await expect(cache.checkout(missing, join(ws, 'x'))).rejects.toMatchObject({
+      code: 'E_CACHE',
+      message: `object missing from cache: '${missing}'`,
+      hint: 'run the stage again, or repro pull',
+    });
+    expect(await cache.has(missing)).toBe(false);
+
+    writeTree(ws, { 'out/a': 'a', 'out/b': 'b' });
+    const info = await cache.save(join(ws, 'out'));
+    rmSync(cache.objectPath(sha('b')));
+    expect(await cache.has(info.hash)).toBe(false);
+    writeFileSync(join(ws, 'out', 'a'), 'local edit');
+    await expect(cache.checkout(info.hash, join(ws, 'out'))).rejects.toMatchObject({ code: 'E_CACHE' });
+    expect(readFileSync(join(ws, 'out', 'a'), 'utf8')).toBe('local edit');
+    expect(() => cache.objectPath('../../etc/passwd')).toThrow(/invalid object hash/);
+  });
+
+  it('leaves files that are in place alone: a second checkout rewrites nothing', async () => {
+    const { ws, cache } = setup();
+    writeTree(ws, { 'src/a': 'aaa', 'src/b/c': 'ccc', 'src/x': { content: 'x', exec: true } });
+    const info = await cache.save(join(ws, 'src'));
+    const out = join(ws, 'out');
+    await cache.checkout(info.hash, out);
+    const ino = (p: string) => statSync(join(out, p)).ino;
+    const before = ['a', 'b/c', 'x'].map(ino);
+    // Just written, so racily clean: the files are read to compare, not rewritten.
+    await cache.checkout(info.hash, out);
+    expect(['a', 'b/c', 'x'].map(ino)).toEqual(before);
+
+    writeFileSync(join(out, 'a'), 'AAA'); // same size, new content
+    chmodSync(join(out, 'x'), 0o644); // only the exec bit lost
+    for (const p of ['a', 'b/c', 'x']) age(join(out, p));
+    await cache.checkout(info.hash, out);
+    expect(readTree(out)).toEqual({ a: 'aaa', 'b/c': 'ccc', x: 'x' });
+    expect(statSync(join(out, 'x')).mode & 0o777).toBe(0o755);
+    expect(ino('x')).toBe(before[2]);
+    expect(ino('b/c')).toBe(before[1]);
+
+    // Now aged and recorded: a further checkout does not even read.
+    for (const p of ['a', 'b/c', 'x']) age(join(out, p));
+    await cache.hashPath(out);
+    const reads = hashCounters.files;
+    await cache.checkout(info.hash, out);
+    expect(hashCounters.files - reads).toBe(0);
+  });
+});
