@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
 import type { Node as YNode, Document, YAMLMap, YAMLSeq, Scalar, Pair } from 'yaml';
 import { ReproError, type SourcePos } from './errors.js';
+import { emitYaml } from './yaml-emit.js';
 
 /**
  * The one importer of the `yaml` library. Parsing with positions for error messages, plain
@@ -69,7 +70,7 @@ export function parseYaml(text: string, file: string): unknown {
  * no line wrapping, no aliases, strings quoted only when needed.
  */
 export function stringifyYaml(value: unknown): string {
-  return yaml().stringify(value, { lineWidth: 0, aliasDuplicateObjects: false, sortMapEntries: true });
+  return emitYaml(value);
 }
 
 function firstLine(s: string): string {
