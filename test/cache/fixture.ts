@@ -1,4 +1,5 @@
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -7,9 +8,18 @@ import type { Cache, LinkType } from '../../src/cache/index.js';
 
 /** Inline trees for cache tests: real temp dirs and files (changesets' testdir style). */
 
+const created: string[] = [];
+
+/** A fresh temp dir, removed after the test file (read-only objects included: unlink ignores modes). */
 export function tmp(prefix = 'repro-cache-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
 }
+
+afterAll(() => {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 /** path → content; a `{ content, exec }` value sets the exec bit. */
 export type TreeSpec = Record<string, string | Buffer | { content: string | Buffer; exec: boolean }>;
