@@ -89,7 +89,7 @@ export async function recordRun(
     const record: RunRecord = {
       format: RECORD_FORMAT,
       id,
-      message: opts.message ?? null,
+      message: opts.message === undefined ? null : redactText(opts.message), // a pasted token must not reach Git
       argv: (opts.argv ?? []).map((a) => redactText(a)),
       started_at: result.startedAt,
       ended_at: result.endedAt,
@@ -108,7 +108,7 @@ export async function recordRun(
       repo,
       extraFiles: { 'repro.lock': lockText, [RECORD_PATH]: JSON.stringify(record, null, 2) + '\n' },
     });
-    const summary = `repro run ${id}: ${record.status}${opts.message ? `\n\n${opts.message}` : ''}`;
+    const summary = `repro run ${id}: ${record.status}${record.message ? `\n\n${record.message}` : ''}`;
     const commit = await writeRunCommit({ repo, runId: id, tree: finalTree, message: summary, parents: repo.head ? [repo.head] : [] });
     result.runId = id;
     result.recordCommit = commit;

@@ -20,4 +20,4 @@ export { snapshotTree, isDirty, type SnapshotOptions } from './snapshot.js';
 export { writeRunCommit, RUNS_PREFIX, type Identity, type WriteRunCommitOptions } from './commit.js';
 export { listRuns, type RunRef } from './runs.js';
 export { resolveRevision, firstParentHistory } from './revision.js';
-export { listTreeFiles, readRunFile, materializeTree, type TreeFile } from './tree.js';
+export { listTreeFiles, readRunFile, materializeTree, rootTreeOf, type TreeFile } from './tree.js';

@@ -39,7 +39,7 @@ export async function readObject(repo: RepoInfo, oid: string): Promise<GitObject
   if (loose) return loose;
   const git = await loadGit();
   try {
-    const r = await git.readObject({ fs, gitdir: commonDir, oid, format: 'content', cache: cacheFor(commonDir) });
+    const r = await git.readObject({ fs: gitFs, gitdir: commonDir, oid, format: 'content', cache: cacheFor(commonDir) });
     return { type: r.type as ObjectType, content: r.object as Uint8Array };
   } catch (e) {
     throw translate(git, e, oid);
@@ -65,11 +65,49 @@ export async function expandAbbrev(repo: RepoInfo, abbrev: string): Promise<stri
   const commonDir = await commonDirOf(repo);
   const git = await loadGit();
   try {
-    return await git.expandOid({ fs, gitdir: commonDir, oid: abbrev, cache: cacheFor(commonDir) });
+    return await git.expandOid({ fs: gitFs, gitdir: commonDir, oid: abbrev, cache: cacheFor(commonDir) });
   } catch (e) {
     if (isGitError(git, e) && e.code === git.Errors.NotFoundError.code) return null;
     throw translate(git, e, abbrev);
   }
+}
+
+/**
+ * The file system handed to isomorphic-git: node's, except that reading a loose object that does
+ * not exist fails without building an Error (stack capture dominates a packed read otherwise:
+ * isomorphic-git always tries the loose path first, and `readObject` already did).
+ */
+const MISSING = Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' });
+const LOOSE = /[\\/]objects[\\/][0-9a-f]{2}[\\/][0-9a-f]{38}$/;
+const gitFs = {
+  ...fs,
+  promises: {
+    ...fs.promises,
+    readFile: (path?: fs.PathLike, options?: unknown) => {
+      // isomorphic-git wraps `fs` on every call and probes it with `readFile()`: answer cheaply.
+      if (path === undefined) return Promise.reject(MISSING);
+      if (typeof path === 'string' && LOOSE.test(path) && !fs.statSync(path, { throwIfNoEntry: false })) return Promise.reject(MISSING);
+      return fs.promises.readFile(path, options as undefined);
+    },
+    readdir: (path: string, options?: unknown) => (/[\\/]objects[\\/]pack$/.test(path) ? listPacks(path) : fs.promises.readdir(path, options as undefined)),
+  },
+};
+
+/**
+ * isomorphic-git lists `objects/pack` on every packed read. The listing is reused while the
+ * directory's stat (mtime, ctime, size, inode) is unchanged, which any pack added or removed
+ * changes, so a `git gc` in between is still seen.
+ */
+const packLists = new Map<string, { stamp: string; names: string[] }>();
+async function listPacks(dir: string): Promise<string[]> {
+  const st = fs.statSync(dir, { throwIfNoEntry: false });
+  if (!st) return fs.promises.readdir(dir); // fails as readdir does
+  const stamp = `${st.mtimeMs}:${st.ctimeMs}:${st.size}:${st.ino}`;
+  const hit = packLists.get(dir);
+  if (hit?.stamp === stamp) return [...hit.names];
+  const names = await fs.promises.readdir(dir);
+  packLists.set(dir, { stamp, names });
+  return [...names];
 }
 
 function cacheFor(commonDir: string): object {

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { ReproError } from '../core/errors.js';
 import { readObject } from './isogit.js';
 import { mapLimit } from './pool.js';
-import { peelToCommit, readTree, type TreeEntry } from './read.js';
+import { parseCommit, peel, readTree, type TreeEntry } from './read.js';
 import type { RepoInfo } from './repoinfo.js';
 
 export interface TreeFile {
@@ -14,7 +14,18 @@ export interface TreeFile {
   mode: string;
 }
 
-/** Every file of a commit's tree, recursively, in Git's tree order. */
+/**
+ * The root tree of `oid`: a commit's tree (tags peeled), or `oid` itself when it names a tree.
+ * Anything else is `E_NOT_FOUND`.
+ */
+export async function rootTreeOf(repo: RepoInfo, oid: string): Promise<string> {
+  const target = await peel(repo, oid);
+  if (target.type === 'tree') return target.oid;
+  if (target.type === 'commit') return parseCommit(target.oid, target.content).tree;
+  throw new ReproError('E_NOT_FOUND', `not a commit or tree: '${oid}'`);
+}
+
+/** Every file of a commit's (or a tree's) tree, recursively, in Git's tree order. */
 export async function listTreeFiles(repo: RepoInfo, commit: string): Promise<TreeFile[]> {
   const out: TreeFile[] = [];
   const walk = async (treeOid: string, prefix: string): Promise<void> => {
@@ -24,7 +35,7 @@ export async function listTreeFiles(repo: RepoInfo, commit: string): Promise<Tre
       else out.push({ path, oid: e.oid, mode: e.mode });
     }
   };
-  await walk((await peelToCommit(repo, commit)).tree, '');
+  await walk(await rootTreeOf(repo, commit), '');
   return out;
 }
 
@@ -35,7 +46,7 @@ export async function listTreeFiles(repo: RepoInfo, commit: string): Promise<Tre
 export async function readRunFile(repo: RepoInfo, commit: string, path: string): Promise<Uint8Array | null> {
   const parts = path.replace(/^\.\//, '').split('/').filter((p) => p !== '');
   if (parts.length === 0) return null;
-  let treeOid = (await peelToCommit(repo, commit)).tree;
+  let treeOid = await rootTreeOf(repo, commit);
   for (let i = 0; i < parts.length; i++) {
     const entry = (await readTree(repo, treeOid)).find((e) => e.name === parts[i]);
     if (!entry) return null;
@@ -50,7 +61,7 @@ export async function readRunFile(repo: RepoInfo, commit: string, path: string):
 }
 
 /**
- * Write `commit`'s tree into `destDir` as plain files: exec bits (0755/0644, less the umask),
+ * Write `commit`'s tree (or the tree `commit` names) into `destDir` as plain files: exec bits (0755/0644, less the umask),
  * symlinks as symlinks, submodules as empty directories. `destDir` must be missing or empty, so
  * nothing of a previous copy survives unnoticed.
  */
