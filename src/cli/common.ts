@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { ReproError } from '../core/errors.js';
 import type { Io } from './io.js';
 
 /** What a command handler gets besides its options. */
@@ -33,7 +34,7 @@ export function resolveCommon(cmd: Command, env: CliEnv): { cwd: string; json: b
 export function parseIntOpt(name: string) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer: '${v}'`);
+    if (!Number.isInteger(n) || n < 0 || v.trim() === '') throw new ReproError('E_USAGE', `${name} must be a non-negative integer: '${v}'`);
     return n;
   };
 }

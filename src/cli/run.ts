@@ -4,6 +4,7 @@ import { describeReason } from '../report/reasons.js';
 import { renderRunSummary } from '../report/run.js';
 import { common, parseIntOpt, resolveCommon, type CliEnv } from './common.js';
 import { printJson } from './io.js';
+import { runSweepCommand } from './sweep.js';
 
 export function registerRun(program: Command, env: CliEnv): void {
   common(program.command('run'))
@@ -14,12 +15,14 @@ export function registerRun(program: Command, env: CliEnv): void {
     .option('--downstream', 'run the named stages and everything downstream of them')
     .option('-S, --set-param <key=value>', 'override a param (written into params.yaml)', collect, [])
     .option('--seed <n>', 'seed for every stage (not those with seed: false)', parseIntOpt('--seed'))
+    .option('--seeds <list>', "one recorded run per seed (1,2,3 or 1-5); the workspace keeps the first seed's outputs")
     .option('-j, --jobs <n>', 'stages to run in parallel', parseIntOpt('--jobs'))
     .option('-m, --message <msg>', 'a message stored on the run record')
     .option('--no-record', 'do not write a run record in Git')
     .action(async (stages: string[], o, cmd: Command) => {
       const { cwd, json } = resolveCommon(cmd, env);
       const onEvent = json ? undefined : (e: RunEvent) => printEvent(env, e);
+      if (o.seeds !== undefined) return runSweepCommand(env, { cwd, json, stages, o, onEvent, runJson });
       const res = await run({
         cwd,
         targets: stages,

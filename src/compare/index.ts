@@ -22,5 +22,24 @@ export {
 } from './metric.js';
 export { compareMetrics, type MetricsComparison } from './metrics.js';
 export { histogram, jsDivergence, psi, psiBand, psiFromBins, PSI_EPSILON, type PsiOptions } from './distribution.js';
-export { judgeCheck, type CheckResult, type CheckRule, type CheckStatus } from './guardrail.js';
+export { judgeCheck, type CheckResult, type CheckRule, type CheckStatus, type JudgeOptions } from './guardrail.js';
 export { valuesWithinTolerance } from './tolerance.js';
+export { diffPackageVersions, lockFormat, parsePackageVersions, type LockFormat, type PackageChange } from './packages.js';
+export {
+  compareManifests,
+  compareMetricValues,
+  diffContent,
+  firstDifference,
+  isText,
+  volatileTokens,
+  type BinaryDetail,
+  type ContentOptions,
+  type DirDetail,
+  type HashDetail,
+  type MetricRow,
+  type MetricsDetail,
+  type OutputDetail,
+  type TextDetail,
+  type VolatileKind,
+} from './outputs.js';
+export { unifiedDiff, type UnifiedDiff } from './linediff.js';

@@ -120,7 +120,7 @@ export function summarize(values: readonly number[]): Summary {
  * The two sides reordered so that index i holds the same seed, or null when they cannot be paired:
  * seeds missing or unknown, a seed repeated on a side, or the seed sets differ.
  */
-function pairBySeed(input: MetricInput): [number[], number[]] | null {
+export function pairBySeed(input: MetricInput): [number[], number[]] | null {
   const { a, b, seedsA, seedsB } = input;
   if (!seedsA || !seedsB || seedsA.length !== a.length || seedsB.length !== b.length) return null;
   if (a.length !== b.length) return null;

@@ -13,6 +13,8 @@ import { ensureIgnored } from './gitignore.js';
 import { applyOverrides, parseOverride } from './overrides.js';
 import { explainKeyChange, type Reason } from './reasons.js';
 import { readRunCache, writeRunCache } from './runcache.js';
+import type { RecordExtras } from './record-run.js';
+import { seedlessKey } from './seedless.js';
 
 export interface RunOptions {
   cwd: string;
@@ -33,6 +35,8 @@ export interface RunOptions {
   /** The command line, for the record. */
   argv?: string[];
   env?: NodeJS.ProcessEnv;
+  /** Passed to the run record (a seed sweep's id); with a sweep the run is recorded even when nothing ran. */
+  recordExtras?: RecordExtras;
 }
 
 export type StageStatus = 'executed' | 'restored' | 'up-to-date' | 'frozen' | 'failed' | 'not-run' | 'would-run';
@@ -113,9 +117,9 @@ export async function run(opts: RunOptions): Promise<RunResult> {
         pipeline.stages.flatMap((s) => s.outs.filter((o) => !o.git).map((o) => o.path)),
       );
       const record = opts.record ?? ctx.config.run.record;
-      if (record && stages.some((s) => s.status === 'executed' || s.status === 'restored' || s.status === 'failed')) {
+      if (record && (opts.recordExtras?.sweep || stages.some((s) => s.status === 'executed' || s.status === 'restored' || s.status === 'failed'))) {
         const { recordRun } = await import('./record-run.js');
-        await recordRun(ctx, pipeline, lockFile, result, opts);
+        await recordRun(ctx, pipeline, lockFile, result, opts, opts.recordExtras);
       }
     }
     return result;
@@ -267,7 +271,9 @@ class Scheduler {
 
   private commit(stage: Stage, comps: KeyComponents, key: string, outs: Record<string, LockOut>): void {
     const prev = this.lock.stages[stage.name];
-    this.lock.stages[stage.name] = { ...comps, key, out_hashes: outs, ...(prev?.seed_metrics ? { seed_metrics: prev.seed_metrics } : {}) };
+    // seed_metrics describe a sweep of this configuration: kept across seeds, dropped when anything else changes.
+    const keep = prev?.seed_metrics && seedlessKey(prev) === seedlessKey(comps);
+    this.lock.stages[stage.name] = { ...comps, key, out_hashes: outs, ...(keep ? { seed_metrics: prev.seed_metrics } : {}) };
     this.lockDirty = true;
   }
 }

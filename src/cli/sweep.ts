@@ -1,0 +1,52 @@
+import { ReproError } from '../core/errors.js';
+import type { RunEvent, RunResult } from '../ops/run.js';
+import { sweep, parseSeeds } from '../ops/sweep.js';
+import { renderSweepSummary } from '../report/sweep.js';
+import type { CliEnv } from './common.js';
+import { printJson } from './io.js';
+
+export interface SweepCliArgs {
+  cwd: string;
+  json: boolean;
+  stages: string[];
+  /** `repro run`'s parsed options */
+  o: Record<string, unknown>;
+  onEvent?: (e: RunEvent) => void;
+  /** `repro run --json`'s shape for one run */
+  runJson: (r: RunResult) => unknown;
+}
+
+/** `repro run --seeds LIST`: a seed sweep (ops/sweep.ts). Exit 0, 1 (a seed failed) or 130. */
+export async function runSweepCommand(env: CliEnv, a: SweepCliArgs): Promise<void> {
+  const { o } = a;
+  if (o.seed !== undefined) throw new ReproError('E_USAGE', '--seeds and --seed cannot be combined', { hint: 'list every seed in --seeds' });
+  if (o.dry) throw new ReproError('E_USAGE', '--seeds and --dry cannot be combined', { hint: "use 'repro status' to see what would run" });
+  const res = await sweep({
+    cwd: a.cwd,
+    seeds: parseSeeds(String(o.seeds)),
+    targets: a.stages,
+    force: o.force as boolean | undefined,
+    downstream: o.downstream as boolean | undefined,
+    overrides: o.setParam as string[] | undefined,
+    jobs: o.jobs as number | undefined,
+    record: o.record === false ? false : undefined,
+    message: o.message as string | undefined,
+    signal: env.signal,
+    onEvent: a.onEvent,
+    argv: env.argv,
+  });
+  if (a.json) {
+    printJson(env.io, {
+      sweep_id: res.id,
+      seeds: res.seeds,
+      ok: res.ok,
+      interrupted: res.interrupted,
+      runs: res.runs.map((r) => ({ seed: r.seed, ...(a.runJson(r.result) as object) })),
+      restore: res.restore ? a.runJson(res.restore) : null,
+      seed_metrics: res.seedMetrics,
+    });
+  } else {
+    env.io.out(renderSweepSummary(res));
+  }
+  env.exit(res.interrupted ? 130 : res.ok ? 0 : 1);
+}
