@@ -2,9 +2,15 @@ import { Command, CommanderError } from 'commander';
 import { ReproError, EXIT } from './core/errors.js';
 import { registerCheckout } from './cli/checkout.js';
 import { registerDag } from './cli/dag.js';
+import { registerDiff } from './cli/diff.js';
 import { registerInit } from './cli/init.js';
+import { registerLineage } from './cli/lineage.js';
+import { registerLog } from './cli/log.js';
+import { registerReplay } from './cli/replay.js';
 import { registerRun } from './cli/run.js';
+import { registerShow } from './cli/show.js';
 import { registerStatus } from './cli/status.js';
+import { registerVerify } from './cli/verify.js';
 import type { CliEnv } from './cli/common.js';
 import { processIo, type Io } from './cli/io.js';
 import { VERSION } from './version.js';
@@ -45,6 +51,12 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
   registerStatus(program, env);
   registerCheckout(program, env);
   registerDag(program, env);
+  registerDiff(program, env);
+  registerLog(program, env);
+  registerShow(program, env);
+  registerReplay(program, env);
+  registerLineage(program, env);
+  registerVerify(program, env);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
 
   try {

@@ -2,21 +2,23 @@
  * Guardrails for `repro verify --base`: a metric of this commit (head) judged against the base
  * commit by the rule under `checks:` in repro.yaml. See SPEC.md, "repro verify".
  *
- * Vocabulary: a "drop" is a change in the worse direction and a "rise" a change in the better
- * direction, so for a lower-is-better metric `max_drop` limits an increase. `max_rise` guards
- * against improvements too good to be true (a leak of test data). `*_pct` limits are percentages
- * of |base mean| (`max_drop_pct: 2` allows a 2% drop). `min`/`max` bound the head mean.
+ * Vocabulary: a "drop" is a decrease of the metric's raw value and a "rise" an increase,
+ * whatever the metric's direction: accuracy is guarded with `max_drop`, a loss with `max_rise`.
+ * `*_pct` limits are percentages of |base mean| (`max_drop_pct: 2` allows a 2% decrease).
+ * `min`/`max` bound the head mean. `direction` does not change how a rule reads; it is carried for
+ * reports that say whether a change is an improvement.
  *
- * Uncertainty: with n ≥ 2 on both sides the drop/rise rules use the Welch CI of the difference. A
- * rule fails only when the whole CI lies past the limit (the excess is significant); when only the
- * point estimate is past it, the result is 'warn'. With a single run on a side the point delta is
- * compared and the reason says it carries no uncertainty.
+ * Uncertainty: with n ≥ 2 on both sides the drop/rise rules use the CI of the difference (paired
+ * by seed when `opts.seeds` pairs the two sides, else Welch). A rule fails only when the whole CI
+ * lies past the limit (the excess is significant); when only the point estimate is past it, the
+ * result is 'warn'. With a single run on a side the point delta is compared and the reason says it
+ * carries no uncertainty.
  */
 import { ReproError } from '../core/errors.js';
-import type { Direction } from './metric.js';
+import { pairBySeed, type Direction } from './metric.js';
 import { mean } from './stats.js';
 import { exceeds } from './tolerance.js';
-import { welch } from './ttest.js';
+import { pairedT, welch } from './ttest.js';
 
 export interface CheckRule {
   min?: number;
@@ -53,14 +55,22 @@ interface Verdict {
 
 const RANK: Record<CheckStatus, number> = { pass: 0, warn: 1, fail: 2 };
 
-export function judgeCheck(rule: CheckRule, base: readonly number[], head: readonly number[], alpha = 0.05): CheckResult {
+export interface JudgeOptions {
+  /** 1 − confidence level of the interval; default 0.05 */
+  alpha?: number;
+  /** the seed of each base and head value; when both sides hold the same distinct seeds, the test is paired */
+  seeds?: { base: readonly (number | null)[]; head: readonly (number | null)[] };
+}
+
+export function judgeCheck(rule: CheckRule, base: readonly number[], head: readonly number[], opts: JudgeOptions = {}): CheckResult {
   if (head.length === 0) throw new ReproError('E_USAGE', 'cannot judge a check: no head values');
-  const direction = rule.direction ?? 'higher';
+  const alpha = opts.alpha ?? 0.05;
   const headMean = mean(head);
   const baseMean = base.length > 0 ? mean(base) : null;
   const delta = baseMean === null ? null : headMean - baseMean;
-  const ci = base.length >= 2 && head.length >= 2 ? welch(base, head, alpha).ci : undefined;
-  const ctx: Ctx = { direction, headMean, baseMean, delta, ci, level: Math.round((1 - alpha) * 100) };
+  const pairs = opts.seeds ? pairBySeed({ name: '', a: [...base], b: [...head], seedsA: [...opts.seeds.base], seedsB: [...opts.seeds.head] }) : null;
+  const ci = base.length >= 2 && head.length >= 2 ? (pairs ? pairedT(pairs[0], pairs[1], alpha) : welch(base, head, alpha)).ci : undefined;
+  const ctx: Ctx = { headMean, baseMean, delta, ci, level: Math.round((1 - alpha) * 100) };
 
   const verdicts: Verdict[] = [];
   if (rule.min !== undefined) verdicts.push(bound('min', rule.min, headMean));
@@ -100,7 +110,6 @@ export function judgeCheck(rule: CheckRule, base: readonly number[], head: reado
 }
 
 interface Ctx {
-  direction: Direction;
   headMean: number;
   baseMean: number | null;
   delta: number | null;
@@ -118,15 +127,14 @@ function bound(kind: 'min' | 'max', limit: number, headMean: number): Verdict {
 }
 
 /**
- * A drop/rise rule. `amount` is how far the metric moved in the rule's sense: the worsening for a
- * drop, the improvement for a rise; the CI of the difference is mapped to the same sense.
+ * A drop/rise rule. `amount` is how far the raw value moved in the rule's sense: the decrease for
+ * a drop, the increase for a rise; the CI of the difference is mapped to the same sense.
  */
 function change(kind: 'drop' | 'rise', rule: string, limit: number, ctx: Ctx): Verdict {
   if (ctx.delta === null || ctx.baseMean === null) {
     return { status: 'warn', rule, reason: 'no base value to compare with' };
   }
-  const better = ctx.direction === 'higher' ? 1 : -1;
-  const sign = kind === 'rise' ? better : -better;
+  const sign = kind === 'rise' ? 1 : -1;
   const amount = sign * ctx.delta;
   const scale = Math.max(Math.abs(ctx.baseMean), Math.abs(ctx.headMean));
   const moved = `${kind === 'drop' ? 'dropped' : 'rose'} by ${fmt(amount)}`;

@@ -37,12 +37,29 @@ describe('judgeCheck with several runs per side', () => {
     expect(judgeCheck({ max_drop_pct: 5 }, [0, 0], [0, 1])).toMatchObject({ status: 'warn', reason: 'base mean is 0: a percentage limit has no scale' });
   });
 
-  it('turns drop and rise around for lower-is-better metrics', () => {
-    // a fall of 0.035 is an improvement for a loss
-    expect(judgeCheck({ max_drop: 0.01, direction: 'lower' }, base, head).status).toBe('pass');
-    expect(judgeCheck({ max_rise: 0.01, direction: 'lower' }, base, head)).toMatchObject({ status: 'fail', rule: 'max_rise 0.01' });
+  it('reads drop and rise as a decrease and an increase of the raw value, whatever the direction', () => {
+    // base → head falls by 0.035: a drop for accuracy and for a loss alike
+    expect(judgeCheck({ max_drop: 0.01, direction: 'lower' }, base, head)).toMatchObject({ status: 'fail', rule: 'max_drop 0.01' });
+    expect(judgeCheck({ max_rise: 0.01, direction: 'lower' }, base, head).status).toBe('pass');
     expect(judgeCheck({ max_rise: 0.01 }, base, head).status).toBe('pass');
-    expect(judgeCheck({ max_drop: 0.01, direction: 'lower' }, head, base).status).toBe('fail');
+    // head → base rises by 0.035: a loss guarded by max_rise fails, its max_drop passes
+    const up = judgeCheck({ max_rise: 0.01, direction: 'lower' }, head, base);
+    expect(up).toMatchObject({ status: 'fail', rule: 'max_rise 0.01' });
+    expect(up.reason).toBe('rose by 0.035 (95% CI 0.01422 to 0.05578), significantly more than the allowed 0.01');
+    expect(judgeCheck({ max_drop: 0.01, direction: 'lower' }, head, base).status).toBe('pass');
+    expect(judgeCheck({ max_rise_pct: 1 }, head, base)).toMatchObject({ status: 'fail', rule: 'max_rise_pct 1' });
+  });
+
+  it('pairs the two sides by seed when both hold the same seeds', () => {
+    // paired differences head − base by seed: −0.03, −0.035, −0.04 → mean −0.035, sd 0.005,
+    // 95% CI −0.035 ± 4.3027 · 0.005/√3 = (−0.047421, −0.022579): tighter than Welch's
+    const seeds = { base: [1, 2, 3], head: [3, 1, 2] };
+    const r = judgeCheck({ max_drop: 0.02 }, base, [0.88, 0.87, 0.875], { seeds });
+    expect(r.status).toBe('fail');
+    expect(r.ci![0]).toBeCloseTo(-0.047421, 5);
+    expect(r.ci![1]).toBeCloseTo(-0.022579, 5);
+    // unmatched seeds fall back to Welch, where the same drop is only a warning
+    expect(judgeCheck({ max_drop: 0.02 }, base, head, { seeds: { base: [1, 2, 3], head: [4, 5, 6] } }).status).toBe('warn');
   });
 });
 

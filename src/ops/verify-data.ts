@@ -1,0 +1,37 @@
+import type { LockFile } from '../lock/index.js';
+import type { Pipeline } from '../pipeline/index.js';
+import type { RepoContext } from './context.js';
+import type { DataCheck, DataOutput } from '../report/verify-types.js';
+
+/**
+ * Data availability: every output repro.lock records can be restored, from Git (`git: true`
+ * outputs, metrics and plots) or from the cache. Only the local cache exists so far: with no
+ * remote configured a missing object is a warning (the data lives only where it was produced),
+ * and with a remote configured it is a warning too, since the remote cannot be checked yet.
+ * Neither fails the command, so a fresh CI clone without data passes.
+ */
+export async function checkData(ctx: RepoContext, pipeline: Pipeline, lock: LockFile): Promise<DataCheck> {
+  const outputs: DataOutput[] = [];
+  for (const name of Object.keys(lock.stages).sort()) {
+    const stage = pipeline.byName.get(name);
+    const recorded = lock.stages[name]!.out_hashes ?? {};
+    for (const path of Object.keys(recorded).sort()) {
+      const hash = recorded[path]!.hash;
+      const spec = stage?.outs.find((o) => o.path === path);
+      let status: DataOutput['status'];
+      if (spec?.git) status = 'in-git';
+      else if (spec && !spec.cache) status = 'not-cached';
+      else status = (await ctx.cache.has(hash)) ? 'in-cache' : 'missing';
+      outputs.push({ stage: name, path, hash, status });
+    }
+  }
+  const remote = ctx.config.remote.url;
+  const missing = outputs.filter((o) => o.status === 'missing').length;
+  const where = remote
+    ? `remote '${remote}' is configured but not checked yet: only the local cache was`
+    : 'remotes are not configured: only the local cache was checked';
+  const note = missing
+    ? `${missing} of ${outputs.length} recorded outputs are not in the local cache; ${where}`
+    : `${outputs.length} recorded outputs available; ${where}`;
+  return { status: missing ? 'warn' : 'pass', remote, outputs, note };
+}

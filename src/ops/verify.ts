@@ -1,0 +1,85 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isErrno } from '../core/errors.js';
+import { LOCK_FILE, parseLock } from '../lock/index.js';
+import { loadPipeline } from '../pipeline/index.js';
+import { findRepo, isDirty, resolveRevision } from '../record/index.js';
+import { worst, type VerifyResult } from '../report/verify-types.js';
+import { openContext } from './context.js';
+import { checkBase } from './verify-base.js';
+import { checkData } from './verify-data.js';
+import { checkFreshness } from './verify-fresh.js';
+import { checkRerun, type RerunEvent } from './verify-rerun.js';
+import { checkRules } from './verify-rules.js';
+
+export interface VerifyOptions {
+  cwd: string;
+  /** Re-run these stages in an isolated copy; `true` (or []) for every stage; undefined: no re-run. */
+  rerun?: string[] | true;
+  /** Re-run this many stages picked at random from the `rerun` selection (implies a re-run). */
+  sample?: number;
+  /** Seed of the `sample` pick; random when not given (the result says which was used). */
+  sampleSeed?: number;
+  /** Judge `checks:` on this commit's metrics against this revision. */
+  base?: string;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  onEvent?: (e: RerunEvent) => void;
+}
+
+/**
+ * `repro verify`: the pull-request check. Read-only for the user's work tree, index, lock and
+ * cache links: freshness and rules read checked-out files, data only asks the cache, re-runs
+ * happen in a temp copy, the base side is read from Git objects.
+ *
+ * Errors that mean the check could not run are thrown before any check (exit 2): not a
+ * repository, an unreadable repro.yaml or repro.lock, an unknown `base` revision or stage name.
+ * Everything else is a check result.
+ */
+export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
+  const ctx = await openContext(opts.cwd);
+  const repo = await findRepo(ctx.root);
+  const pipeline = await loadPipeline(ctx.root);
+  const lockText = await readText(join(ctx.root, LOCK_FILE));
+  const lock = parseLock(lockText);
+  const baseCommit = opts.base !== undefined ? await resolveRevision(repo, opts.base) : null;
+  const wantRerun = opts.rerun !== undefined || opts.sample !== undefined;
+
+  const freshness = await checkFreshness(ctx, pipeline, lock, { lockText, env: opts.env });
+  const data = await checkData(ctx, pipeline, lock);
+  const rules = await checkRules(pipeline);
+  const rerun = wantRerun
+    ? await checkRerun(ctx, repo, pipeline, lock, {
+        stages: opts.rerun === true || opts.rerun === undefined ? [] : opts.rerun,
+        sample: opts.sample,
+        sampleSeed: opts.sampleSeed,
+        signal: opts.signal,
+        onEvent: opts.onEvent,
+        env: opts.env,
+      })
+    : ({ status: 'skip' } as const);
+  const guardrails =
+    opts.base !== undefined && baseCommit !== null
+      ? await checkBase(ctx, pipeline, { ref: opts.base, commit: baseCommit })
+      : ({ status: 'skip' } as const);
+  const status = worst([freshness.status, data.status, rules.status, rerun.status, guardrails.status]);
+  return {
+    ok: status !== 'fail',
+    commit: repo.head,
+    dirty: await isDirty(repo),
+    freshness,
+    data,
+    rules,
+    rerun,
+    guardrails,
+  };
+}
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return '';
+    throw e;
+  }
+}
