@@ -1,19 +1,39 @@
 import { Command, CommanderError } from 'commander';
 import { ReproError, EXIT } from './core/errors.js';
-import { registerCheckout } from './cli/checkout.js';
-import { registerDag } from './cli/dag.js';
-import { registerDiff } from './cli/diff.js';
-import { registerInit } from './cli/init.js';
-import { registerLineage } from './cli/lineage.js';
-import { registerLog } from './cli/log.js';
-import { registerReplay } from './cli/replay.js';
-import { registerRun } from './cli/run.js';
-import { registerShow } from './cli/show.js';
-import { registerStatus } from './cli/status.js';
-import { registerVerify } from './cli/verify.js';
 import type { CliEnv } from './cli/common.js';
 import { processIo, type Io } from './cli/io.js';
 import { VERSION } from './version.js';
+
+type Register = (program: Command, env: CliEnv) => void;
+
+/**
+ * Commands load on demand: only the invoked command's module graph is imported, so `repro run`
+ * does not pay for diff or verify (start-up time is most of a no-op run). Help and unknown
+ * commands load them all.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  init: async () => (await import('./cli/init.js')).registerInit,
+  run: async () => (await import('./cli/run.js')).registerRun,
+  status: async () => (await import('./cli/status.js')).registerStatus,
+  checkout: async () => (await import('./cli/checkout.js')).registerCheckout,
+  dag: async () => (await import('./cli/dag.js')).registerDag,
+  log: async () => (await import('./cli/log.js')).registerLog,
+  show: async () => (await import('./cli/show.js')).registerShow,
+  replay: async () => (await import('./cli/replay.js')).registerReplay,
+  lineage: async () => (await import('./cli/lineage.js')).registerLineage,
+  diff: async () => (await import('./cli/diff.js')).registerDiff,
+  verify: async () => (await import('./cli/verify.js')).registerVerify,
+};
+
+/** The subcommand named in argv: the first word that is not an option (or -C's value). */
+function commandName(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-C') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
 
 export interface MainOptions {
   io?: Io;
@@ -46,17 +66,9 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showSuggestionAfterError(true);
-  registerInit(program, env);
-  registerRun(program, env);
-  registerStatus(program, env);
-  registerCheckout(program, env);
-  registerDag(program, env);
-  registerDiff(program, env);
-  registerLog(program, env);
-  registerShow(program, env);
-  registerReplay(program, env);
-  registerLineage(program, env);
-  registerVerify(program, env);
+  const name = commandName(argv);
+  const wanted = name !== undefined && name in COMMANDS ? [name] : Object.keys(COMMANDS);
+  for (const register of await Promise.all(wanted.map((n) => COMMANDS[n]!()))) register(program, env);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
 
   try {

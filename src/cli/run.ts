@@ -4,7 +4,6 @@ import { describeReason } from '../report/reasons.js';
 import { renderRunSummary } from '../report/run.js';
 import { common, parseIntOpt, resolveCommon, type CliEnv } from './common.js';
 import { printJson } from './io.js';
-import { runSweepCommand } from './sweep.js';
 
 export function registerRun(program: Command, env: CliEnv): void {
   common(program.command('run'))
@@ -22,7 +21,10 @@ export function registerRun(program: Command, env: CliEnv): void {
     .action(async (stages: string[], o, cmd: Command) => {
       const { cwd, json } = resolveCommon(cmd, env);
       const onEvent = json ? undefined : (e: RunEvent) => printEvent(env, e);
-      if (o.seeds !== undefined) return runSweepCommand(env, { cwd, json, stages, o, onEvent, runJson });
+      if (o.seeds !== undefined) {
+        const { runSweepCommand } = await import('./sweep.js'); // loaded only for sweeps
+        return runSweepCommand(env, { cwd, json, stages, o, onEvent, runJson });
+      }
       const res = await run({
         cwd,
         targets: stages,

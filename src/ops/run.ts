@@ -2,8 +2,9 @@ import { lstat, mkdir, rm } from 'node:fs/promises';
 import { isErrno } from '../core/errors.js';
 import { dirname, join } from 'node:path';
 import { acquireRepoLock } from '../core/repolock.js';
+import { Semaphore } from '../core/semaphore.js';
 import { absPath } from '../core/paths.js';
-import { runStage } from '../exec/index.js';
+import { runStage, type StageRunResult } from '../exec/index.js';
 import { redactText } from '../env/index.js';
 import { loadPipeline, selectStages, type Pipeline, type Stage } from '../pipeline/index.js';
 import { readLock, writeLock, type KeyComponents, type LockFile, type LockOut } from '../lock/index.js';
@@ -132,6 +133,7 @@ class Scheduler {
   interrupted = false;
   lockDirty = false;
   private readonly results = new Map<string, StageResult>();
+  private slots = new Semaphore(1);
   private readonly willChange = new Set<string>();
 
   constructor(
@@ -147,12 +149,16 @@ class Scheduler {
     const waiting = new Map<string, Set<string>>();
     for (const s of selected) waiting.set(s.name, new Set((this.p.upstream.get(s.name) ?? []).filter((u) => names.has(u))));
     const jobs = Math.max(1, this.opts.jobs ?? this.ctx.config.run.jobs);
+    // `jobs` bounds the commands running at once (see execute); a couple more stages may be in
+    // flight, so hashing and storing one stage's outputs overlaps the next stage's command.
+    this.slots = new Semaphore(jobs);
+    const inflight = jobs + 2;
     const running = new Map<string, Promise<void>>();
     const queue = [...selected];
     while (queue.length || running.size) {
       if (this.opts.signal?.aborted) this.interrupted = true;
       let started = false;
-      for (let i = 0; i < queue.length && running.size < jobs && !this.interrupted; i++) {
+      for (let i = 0; i < queue.length && running.size < inflight && !this.interrupted; i++) {
         const s = queue[i]!;
         if (waiting.get(s.name)!.size) continue;
         queue.splice(i--, 1);
@@ -200,8 +206,8 @@ class Scheduler {
       return { ...base, status: 'would-run', reasons, key, components: comps };
     }
     const cached = this.opts.force || stage.alwaysChanged ? null : await this.restorable(stage, key);
-    this.opts.onEvent?.({ type: 'stage-start', stage: stage.name, reasons, restore: cached !== null });
     if (cached) {
+      this.opts.onEvent?.({ type: 'stage-start', stage: stage.name, reasons, restore: true });
       for (const o of stage.outs) await this.ctx.cache.checkout(cached[o.path]!.hash, absPath(this.p.root, o.path));
       this.commit(stage, comps, key, cached);
       return { ...base, status: 'restored', reasons, key, outs: cached, components: comps };
@@ -222,6 +228,24 @@ class Scheduler {
   }
 
   private async execute(stage: Stage, comps: KeyComponents, key: string, reasons: Reason[]): Promise<StageResult> {
+    // Only the command holds a job slot: storing the outputs below overlaps the next command.
+    const release = await this.slots.acquire();
+    let res: StageRunResult;
+    try {
+      if (this.opts.signal?.aborted) {
+        this.interrupted = true;
+        return { name: stage.name, seed: stage.seed, status: 'not-run', reasons, key, error: 'interrupted' };
+      }
+      this.opts.onEvent?.({ type: 'stage-start', stage: stage.name, reasons, restore: false });
+      res = await this.runCommand(stage);
+    } finally {
+      release();
+    }
+    return this.finish(stage, comps, key, reasons, res);
+  }
+
+  /** Run the stage's command with its outputs cleared. */
+  private async runCommand(stage: Stage): Promise<StageRunResult> {
     const root = this.p.root;
     for (const o of stage.outs) {
       const abs = absPath(root, o.path);
@@ -234,7 +258,7 @@ class Scheduler {
       env.REPRO_SEED = String(stage.seed);
       env.PYTHONHASHSEED = String(stage.seed);
     }
-    const res = await runStage({
+    return runStage({
       cmds: stage.cmd,
       cwd: absPath(root, stage.wdir),
       env,
@@ -243,6 +267,10 @@ class Scheduler {
       sink: (line, stream) => this.opts.onEvent?.({ type: 'stage-output', stage: stage.name, line, stream }),
       signal: this.opts.signal,
     });
+  }
+
+  private async finish(stage: Stage, comps: KeyComponents, key: string, reasons: Reason[], res: StageRunResult): Promise<StageResult> {
+    const root = this.p.root;
     const base = { name: stage.name, seed: stage.seed, reasons, key, durationMs: res.durationMs, exitCode: res.exitCode };
     if (res.aborted) {
       this.interrupted = true;
