@@ -14,9 +14,9 @@ export function tempPathFor(path: string): string {
 export async function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
-  opts: { mode?: number; fsync?: boolean } = {},
+  opts: { mode?: number; fsync?: boolean; /** false when the caller knows the directory exists */ mkdir?: boolean } = {},
 ): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  if (opts.mkdir !== false) await mkdir(dirname(path), { recursive: true });
   const tmp = tempPathFor(path);
   const fh = await open(tmp, 'wx', opts.mode ?? 0o666);
   try {

@@ -1,4 +1,5 @@
-import { lstat, mkdir, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { lstat, rm } from 'node:fs/promises';
 import { isErrno } from '../core/errors.js';
 import { dirname, join } from 'node:path';
 import { acquireRepoLock } from '../core/repolock.js';
@@ -134,6 +135,7 @@ class Scheduler {
   lockDirty = false;
   private readonly results = new Map<string, StageResult>();
   private slots = new Semaphore(1);
+  private readonly madeDirs = new Set<string>();
   private readonly willChange = new Set<string>();
 
   constructor(
@@ -250,7 +252,11 @@ class Scheduler {
     for (const o of stage.outs) {
       const abs = absPath(root, o.path);
       await rm(abs, { recursive: true, force: true });
-      await mkdir(o.dirHint ? dirname(abs) : dirname(abs), { recursive: true });
+      // A courtesy: the command finds its outputs' parent directories in place. Once per run.
+      const parent = dirname(abs);
+      if (!o.path.includes('/') || this.madeDirs.has(parent)) continue;
+      mkdirSync(parent, { recursive: true });
+      this.madeDirs.add(parent);
     }
     const env: Record<string, string> = { ...(this.opts.env ?? process.env) } as Record<string, string>;
     env.REPRO_STAGE = stage.name;

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
 import { isErrno } from '../core/errors.js';
 import type { LockOut } from '../lock/index.js';
@@ -25,5 +26,14 @@ export async function readRunCache(stateDir: string, key: string): Promise<Recor
 }
 
 export async function writeRunCache(stateDir: string, key: string, outs: Record<string, LockOut>): Promise<void> {
-  await writeFileAtomic(runCachePath(stateDir, key), JSON.stringify({ outs }) + '\n', { fsync: false });
+  const path = runCachePath(stateDir, key);
+  const dir = dirname(path);
+  if (!madeDirs.has(dir)) {
+    mkdirSync(dir, { recursive: true });
+    madeDirs.add(dir);
+  }
+  await writeFileAtomic(path, JSON.stringify({ outs }) + '\n', { fsync: false, mkdir: false });
 }
+
+/** Directories under .repro/runcache made by this process (nothing else removes them mid-run). */
+const madeDirs = new Set<string>();

@@ -81,11 +81,12 @@ describe('runStage', () => {
     expect(readFileSync(join(dir, 'in.txt'), 'utf8')).toBe('');
   });
 
-  it('appends stdout and stderr to the log in the order produced, creating parent dirs', async () => {
+  it("logs every cmd's stdout and stderr in the order produced, creating parent dirs; a new run truncates", async () => {
     const logPath = join(dir, 'logs', 'deep', 'stage.log');
     await run(['echo one', 'echo two >&2; sleep 0.2; echo three'], { logPath });
+    expect(readFileSync(logPath, 'utf8')).toBe('one\ntwo\nthree\n');
     await run(['echo four'], { logPath });
-    expect(readFileSync(logPath, 'utf8')).toBe('one\ntwo\nthree\nfour\n');
+    expect(readFileSync(logPath, 'utf8')).toBe('four\n');
   });
 
   it('sends prefixed lines to the sink, tagged by stream', async () => {
