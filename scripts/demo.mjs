@@ -35,15 +35,20 @@ try {
   console.log(`demo repository: ${dir}`);
   repro(['init']);
   sh('git add -A && git commit -qm "pipeline from repro init" && echo committed');
-  repro(['run']);
-  repro(['status']);
+  repro(['run']); // prepare, then train
   repro(['run']); // nothing to do
-  sh('git add -A && git commit -qm "first results" && echo committed');
+  sh('git add -A && git commit -qm "baseline" && echo committed');
   repro(['run', '-S', 'train.lr=0.05']); // a param change: only train reruns
-  repro(['status']);
+  repro(['diff']); // HEAD against the workspace
+  repro(['verify']); // the pull-request check: is repro.lock fresh?
+  sh('git add -A && git commit -qm "lr 0.05" && echo committed');
   repro(['run', '-S', 'train.lr=0.5']); // back to the old value: restored from the run cache
   sh('rm -rf models && echo removed models/');
   repro(['checkout']);
+  repro(['run', '--seeds', '42,43,44']); // one recorded run per seed
+  repro(['diff', 'HEAD']); // lr 0.05 (one run) against lr 0.5 over three seeds
+  repro(['verify', '--rerun', 'train']); // re-run train in an isolated copy and compare
+  repro(['log', '--limit', '5']);
   repro(['dag']);
   if (!existsSync(join(dir, 'models', 'model.json'))) throw new Error('checkout did not restore models/model.json');
   console.log('\ndemo: all steps behaved as expected');
