@@ -1,8 +1,8 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { testRepo, removeRepo, repro, read, git, writeFiles } from '../helpers/repo.js';
+import { testRepo, repro, read, git, writeFiles, tempRepos } from '../helpers/repo.js';
 import { parseLock } from '../../src/lock/index.js';
 
 /**
@@ -47,10 +47,7 @@ stages:
 `,
 };
 
-const dirs: string[] = [];
-afterAll(async () => {
-  while (dirs.length) await removeRepo(dirs.pop()!);
-});
+const { dirs } = tempRepos({ after: 'all' });
 
 async function json(dir: string, ...args: string[]) {
   const r = await repro(dir, ...args, '--json');

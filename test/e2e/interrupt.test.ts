@@ -1,15 +1,12 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BIN, testRepo, removeRepo } from '../helpers/repo.js';
+import { BIN, testRepo, tempRepos } from '../helpers/repo.js';
 
 // Ctrl-C through the real binary: children terminated, exit 130, nothing half-written.
-const dirs: string[] = [];
-afterEach(async () => {
-  while (dirs.length) await removeRepo(dirs.pop()!);
-});
+const { dirs } = tempRepos();
 
 /** Alive and not a zombie (a container's PID 1 may never reap orphans). */
 function alive(pid: number): boolean {

@@ -1,12 +1,9 @@
-import { describe, it, expect, afterEach } from 'vitest';
-import { testRepo, removeRepo, repro } from '../helpers/repo.js';
+import { describe, it, expect } from 'vitest';
+import { testRepo, repro, tempRepos } from '../helpers/repo.js';
 
 // The --json shapes of run, status, checkout, init and dag, and the error shape: documented in
 // docs/json.md. A change here is a change of contract: update the doc with it.
-const dirs: string[] = [];
-afterEach(async () => {
-  while (dirs.length) await removeRepo(dirs.pop()!);
-});
+const { dirs } = tempRepos();
 
 const PIPE = {
   'in.txt': 'x\n',

@@ -1,13 +1,10 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { testRepo, removeRepo, repro, git } from '../helpers/repo.js';
+import { testRepo, repro, git, tempRepos } from '../helpers/repo.js';
 
 // `repro lineage PATH`: producing stage, run and inputs, recursively; other versions along history.
-const dirs: string[] = [];
-afterEach(async () => {
-  while (dirs.length) await removeRepo(dirs.pop()!);
-});
+const { dirs } = tempRepos();
 
 const PIPE = {
   'raw.txt': 'b\na\n',

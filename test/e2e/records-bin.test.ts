@@ -1,14 +1,11 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { testRepo, removeRepo, reproBin, git } from '../helpers/repo.js';
+import { testRepo, reproBin, git, tempRepos } from '../helpers/repo.js';
 
 // Run records through the real binary (dist/: `npm test` builds first): secrets never reach Git,
 // and two `repro run` processes at once both keep their records.
-const dirs: string[] = [];
-afterEach(async () => {
-  while (dirs.length) await removeRepo(dirs.pop()!);
-});
+const { dirs } = tempRepos();
 
 const GH = 'ghp_' + 'Zq7Lm2Xv9Rt4Wb6Yc1Nd8Kf3Hs5Jp0Ga2Ue4';
 const SECRETS = {

@@ -1,20 +1,12 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { testRepo, removeRepo, repro, git } from '../helpers/repo.js';
+import { repro, git, tempRepos } from '../helpers/repo.js';
 import { findRepo, newRunId, snapshotTree, writeRunCommit } from '../../src/record/index.js';
 import { RECORD_PATH } from '../../src/ops/record-run.js';
 
 // Run records end to end: what `repro run` writes, and `repro log` / `repro show` reading it back.
-const dirs: string[] = [];
-async function repo(files: Record<string, string>, opts?: { commit?: boolean }): Promise<string> {
-  const d = await testRepo(files, opts);
-  dirs.push(d);
-  return d;
-}
-afterEach(async () => {
-  while (dirs.length) await removeRepo(dirs.pop()!);
-});
+const { dirs, repo } = tempRepos();
 
 const PIPE = {
   'in.txt': 'hello\n',

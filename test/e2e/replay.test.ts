@@ -1,9 +1,9 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { testRepo, removeRepo, repro, git } from '../helpers/repo.js';
+import { repro, git, tempRepos } from '../helpers/repo.js';
 import { findRepo, newRunId, readRunFile, snapshotTree, writeRunCommit } from '../../src/record/index.js';
 import { RECORD_PATH } from '../../src/ops/record-run.js';
 import { openContext } from '../../src/ops/context.js';
@@ -11,15 +11,7 @@ import { rerunIsolated } from '../../src/ops/isolated.js';
 import { readLock } from '../../src/lock/index.js';
 
 // `repro replay` and the isolated re-run engine under it (also used by `repro verify --rerun`).
-const dirs: string[] = [];
-async function repo(files: Record<string, string>): Promise<string> {
-  const d = await testRepo(files);
-  dirs.push(d);
-  return d;
-}
-afterEach(async () => {
-  while (dirs.length) await removeRepo(dirs.pop()!);
-});
+const { dirs, repo } = tempRepos();
 
 async function runId(dir: string, ...args: string[]): Promise<string> {
   const r = await repro(dir, 'run', '--json', ...args);

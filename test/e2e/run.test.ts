@@ -1,18 +1,11 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { testRepo, removeRepo, repro, read, writeFiles, git } from '../helpers/repo.js';
+import { repro, read, writeFiles, git, tempRepos } from '../helpers/repo.js';
+import { CHAIN } from '../helpers/fixtures.js';
 
-const dirs: string[] = [];
-async function repo(files: Record<string, string>, opts?: { commit?: boolean }): Promise<string> {
-  const d = await testRepo(files, opts);
-  dirs.push(d);
-  return d;
-}
-afterEach(async () => {
-  while (dirs.length) await removeRepo(dirs.pop()!);
-});
+const { dirs, repo } = tempRepos();
 
 async function runJson(dir: string, ...args: string[]) {
   const r = await repro(dir, 'run', '--json', '--no-record', ...args);
@@ -21,22 +14,6 @@ async function runJson(dir: string, ...args: string[]) {
   return { ...r, body, by };
 }
 
-const CHAIN = {
-  'in.txt': '# a comment\nhello\n',
-  'params.yaml': 'b:\n  suffix: one\n',
-  'repro.yaml': `version: 1
-stages:
-  a:
-    cmd: grep -v '^#' in.txt > a.txt
-    deps: [in.txt]
-    outs: [a.txt]
-  b:
-    cmd: "cat a.txt > b.txt && echo \${b.suffix} >> b.txt"
-    deps: [a.txt]
-    params: [b.suffix]
-    outs: [b.txt]
-`,
-};
 
 describe('repro run', () => {
   it('runs stale stages in order and skips them when up to date', async () => {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,17 +6,10 @@ import { join } from 'node:path';
 import { parseLock, serializeLock } from '../../src/lock/index.js';
 import { run } from '../../src/ops/run.js';
 import { verify } from '../../src/ops/verify.js';
-import { git, read, removeRepo, repro, testRepo, writeFiles, type CliResult } from '../helpers/repo.js';
+import { git, read, repro, writeFiles, type CliResult, tempRepos } from '../helpers/repo.js';
+import { CHAIN as BASE_CHAIN } from '../helpers/fixtures.js';
 
-const dirs: string[] = [];
-async function repo(files: Record<string, string>): Promise<string> {
-  const d = await testRepo(files);
-  dirs.push(d);
-  return d;
-}
-afterEach(async () => {
-  while (dirs.length) await removeRepo(dirs.pop()!);
-});
+const { dirs, repo } = tempRepos();
 
 /** What verify must never change: `git status`, and every file's content outside .git and .repro. */
 async function workTreeState(dir: string): Promise<{ status: string; files: Record<string, string> }> {
@@ -61,23 +54,7 @@ async function runAndCommit(dir: string, ...args: string[]): Promise<void> {
   git(dir, 'commit', '-qm', 'run');
 }
 
-const CHAIN = {
-  '.gitignore': '/.repro\n',
-  'in.txt': '# a comment\nhello\n',
-  'params.yaml': 'b:\n  suffix: one\n',
-  'repro.yaml': `version: 1
-stages:
-  a:
-    cmd: grep -v '^#' in.txt > a.txt
-    deps: [in.txt]
-    outs: [a.txt]
-  b:
-    cmd: "cat a.txt > b.txt && echo \${b.suffix} >> b.txt"
-    deps: [a.txt]
-    params: [b.suffix]
-    outs: [b.txt]
-`,
-};
+const CHAIN = { ...BASE_CHAIN, '.gitignore': '/.repro\n' };
 
 describe('repro verify: freshness and data', () => {
   it('a fresh pipeline passes, one line per check', async () => {

@@ -3,6 +3,7 @@ import { mkdtemp, mkdir, writeFile, rm, readFile, chmod } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach } from 'vitest';
 import { main } from '../../src/main.js';
 
 /** Test fixtures: real Git repositories in temp dirs, built inline (changesets' testdir style). */
@@ -41,6 +42,31 @@ export async function testRepo(files: Record<string, string> = {}, opts: { commi
 
 export async function removeRepo(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * Temp repositories removed after each test (or after the file, with `after: 'all'`).
+ * `dirs` takes any other temp directory a test makes.
+ *
+ *   const { repo, dirs } = tempRepos();
+ *   const d = await repo({ 'repro.yaml': '...' });
+ */
+export function tempRepos(opts: { after?: 'each' | 'all' } = {}): {
+  dirs: string[];
+  repo(files?: Record<string, string>, o?: { commit?: boolean }): Promise<string>;
+} {
+  const dirs: string[] = [];
+  (opts.after === 'all' ? afterAll : afterEach)(async () => {
+    while (dirs.length) await removeRepo(dirs.pop()!);
+  });
+  return {
+    dirs,
+    async repo(files = {}, o = {}) {
+      const d = await testRepo(files, o);
+      dirs.push(d);
+      return d;
+    },
+  };
 }
 
 export function git(dir: string, ...args: string[]): string {
