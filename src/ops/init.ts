@@ -1,4 +1,5 @@
-import { cp, readdir, stat } from 'node:fs/promises';
+import { pathExists } from '../core/fs.js';
+import { cp, readdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReproError, isErrno } from '../core/errors.js';
@@ -46,7 +47,7 @@ export async function init(opts: { cwd: string; template?: string; force?: boole
 export async function listTemplates(): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(TEMPLATES_DIR, { withFileTypes: true })) {
-    if (e.isDirectory() && (await exists(join(TEMPLATES_DIR, e.name, 'repro.yaml')))) out.push(e.name);
+    if (e.isDirectory() && (await pathExists(join(TEMPLATES_DIR, e.name, 'repro.yaml')))) out.push(e.name);
   }
   return out.sort();
 }
@@ -61,12 +62,3 @@ async function walk(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch (e) {
-    if (isErrno(e, 'ENOENT')) return false;
-    throw e;
-  }
-}

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { lstat, rm } from 'node:fs/promises';
-import { isErrno } from '../core/errors.js';
+import { rm } from 'node:fs/promises';
+import { pathExists } from '../core/fs.js';
 import { dirname, join } from 'node:path';
 import { acquireRepoLock } from '../core/repolock.js';
 import { Semaphore } from '../core/semaphore.js';
@@ -289,7 +289,7 @@ class Scheduler {
     const outs: Record<string, LockOut> = {};
     for (const o of stage.outs) {
       const abs = absPath(root, o.path);
-      const info = !(await exists(abs)) ? null : o.cache ? await this.ctx.cache.save(abs) : await this.ctx.cache.hashPath(abs);
+      const info = !(await pathExists(abs, { follow: false })) ? null : o.cache ? await this.ctx.cache.save(abs) : await this.ctx.cache.hashPath(abs);
       if (!info) {
         return { ...base, status: 'failed', error: `declared output was not produced: '${o.path}'`, stderrTail: res.stderrTail.map((l) => redactText(l)) };
       }
@@ -312,13 +312,4 @@ class Scheduler {
   }
 }
 
-async function exists(abs: string): Promise<boolean> {
-  try {
-    await lstat(abs);
-    return true;
-  } catch (e) {
-    if (isErrno(e, 'ENOENT')) return false;
-    throw e;
-  }
-}
 

@@ -1,7 +1,8 @@
+import { pathExists } from '../core/fs.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { statSync } from 'node:fs';
-import { link, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ReproError, isErrno } from '../core/errors.js';
 
@@ -44,7 +45,7 @@ export function loosePath(objectsDir: string, oid: string): string {
 export async function writeLooseObject(objectsDir: string, type: ObjectType, content: Uint8Array): Promise<string> {
   const oid = hashObject(type, content);
   const dest = loosePath(objectsDir, oid);
-  if (await exists(dest)) return oid;
+  if (await pathExists(dest)) return oid;
   const data = deflateSync(Buffer.concat([header(type, content.length), content]), { level: 1 });
   const dir = join(objectsDir, oid.slice(0, 2));
   await mkdir(dir, { recursive: true });
@@ -97,12 +98,3 @@ export async function readLooseObject(
   return { type: type as ObjectType, content };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (e) {
-    if (isErrno(e, 'ENOENT')) return false;
-    throw e;
-  }
-}

@@ -1,6 +1,5 @@
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { testRepo, reproBin, git, tempRepos } from '../helpers/repo.js';
 
 // Run records through the real binary (dist/: `npm test` builds first): secrets never reach Git,

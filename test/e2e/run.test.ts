@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile, rm, stat } from 'node:fs/promises';
+import { writeFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repro, read, writeFiles, git, tempRepos } from '../helpers/repo.js';
 import { CHAIN } from '../helpers/fixtures.js';
