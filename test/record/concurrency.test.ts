@@ -1,33 +1,21 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import ts from 'typescript';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { git, makeRepo, tempDir } from './helpers.js';
 
 /**
  * Two real processes writing runs into one repository at once. vitest cannot run inside a child,
- * so the record module (and the core file it imports) is transpiled to plain JS in a temp dir
- * whose `node_modules` links to the project's.
+ * so the writers import the compiled module from dist/ (`npm test` builds it first).
  */
-const SRC = join(import.meta.dirname, '../../src');
+const DIST_RECORD = join(import.meta.dirname, '../../dist/record/index.js');
 
 function buildRecordModule(): string {
+  if (!existsSync(DIST_RECORD)) throw new Error(`${DIST_RECORD} is missing: run 'npm run build' (npm test does)`);
   const out = tempDir();
-  const parts: [string, string[] | null][] = [['record', null], ['core', ['errors.ts']]];
-  for (const [dir, only] of parts) {
-    mkdirSync(join(out, dir));
-    for (const f of readdirSync(join(SRC, dir)).filter((f) => f.endsWith('.ts') && (!only || only.includes(f)))) {
-      const js = ts.transpileModule(readFileSync(join(SRC, dir, f), 'utf8'), {
-        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-      }).outputText;
-      writeFileSync(join(out, dir, f.replace(/\.ts$/, '.js')), js);
-    }
-  }
-  writeFileSync(join(out, 'package.json'), '{"type":"module"}');
-  symlinkSync(join(SRC, '../node_modules'), join(out, 'node_modules'));
-  writeFileSync(join(out, 'writer.mjs'), WRITER);
+  writeFileSync(join(out, 'writer.mjs'), WRITER.replace('./record/index.js', pathToFileURL(DIST_RECORD).href));
   return out;
 }
 
