@@ -1,6 +1,5 @@
 /**
  * Running processes: stage commands (`runStage`) and short probes (`runTool`, `probe`).
- * The only module that imports execa.
  *
  * How to call: build the child's env yourself, pass an AbortSignal that your SIGINT/SIGTERM
  * handler aborts, and redact `stderrTail` before storing it. `killAll()` is the fallback for a

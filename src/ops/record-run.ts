@@ -1,9 +1,8 @@
-import { fingerprint, redactText, type EnvFingerprint } from '../env/index.js';
-import { probe } from '../exec/index.js';
+import { redactText, type EnvFingerprint } from '../env/index.js';
+import { fingerprintTools, machineFingerprint } from './environment.js';
 import { findRepo, isDirty, newRunId, snapshotTree, writeRunCommit } from '../record/index.js';
 import { serializeLock, type LockFile } from '../lock/index.js';
 import type { Pipeline } from '../pipeline/index.js';
-import { VERSION } from '../version.js';
 import type { RepoContext } from './context.js';
 import { readWorkspaceMetrics, type MetricsByFile } from './metrics.js';
 import type { RunOptions, RunResult, StageResult } from './run.js';
@@ -66,11 +65,7 @@ export async function recordRun(
   try {
     const repo = await findRepo(ctx.root);
     const id = newRunId(new Date(result.startedAt));
-    const env = await fingerprint({
-      reproVersion: VERSION,
-      tools: [...pipeline.envTools, ...ctx.config.env.tools],
-      probe,
-    });
+    const env = await (opts.environment ?? machineFingerprint(fingerprintTools(ctx, pipeline)));
     const stages: Record<string, RecordStage> = {};
     for (const s of result.stages) {
       stages[s.name] = {

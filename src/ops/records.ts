@@ -1,7 +1,6 @@
 import { ReproError } from '../core/errors.js';
-import { fingerprint, type EnvFingerprint } from '../env/index.js';
+import type { EnvFingerprint } from '../env/index.js';
 import { firstParentHistory, listRuns, readRunFile, RUNS_PREFIX, type RepoInfo, type RunRef } from '../record/index.js';
-import { VERSION } from '../version.js';
 import { RECORD_PATH, type RunRecord } from './record-run.js';
 
 /**
@@ -121,8 +120,8 @@ export async function runsOnHistory(repo: RepoInfo, runs: RunRef[]): Promise<Run
  */
 export async function currentFingerprint(recorded: EnvFingerprint | undefined): Promise<EnvFingerprint> {
   const tools = Object.entries(recorded?.tools ?? {}).map(([name, t]) => ({ name, cmd: t.cmd }));
-  const { probe } = await import('../exec/index.js'); // execa: loaded only by commands that probe
-  return fingerprint({ reproVersion: VERSION, tools, probe });
+  const { machineFingerprint } = await import('./environment.js');
+  return machineFingerprint(tools);
 }
 
 /** Run `fn` over `items`, `limit` at a time, keeping order. */

@@ -6,11 +6,12 @@ import { acquireRepoLock } from '../core/repolock.js';
 import { Semaphore } from '../core/semaphore.js';
 import { absPath } from '../core/paths.js';
 import { runStage, type StageRunResult } from '../exec/index.js';
-import { redactText } from '../env/index.js';
+import { redactText, type EnvFingerprint } from '../env/index.js';
 import { loadPipeline, selectStages, type Pipeline, type Stage } from '../pipeline/index.js';
 import { readLock, writeLock, type KeyComponents, type LockFile, type LockOut } from '../lock/index.js';
 import { openContext, type RepoContext } from './context.js';
 import { makeEvaluator, type Evaluator } from './evaluate.js';
+import { fingerprintTools, machineFingerprint } from './environment.js';
 import { ensureIgnored } from './gitignore.js';
 import { applyOverrides, parseOverride } from './overrides.js';
 import { explainKeyChange, type Reason } from './reasons.js';
@@ -39,6 +40,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Passed to the run record (a seed sweep's id); with a sweep the run is recorded even when nothing ran. */
   recordExtras?: RecordExtras;
+  /** The machine fingerprint for the record, when probing already started (see environment.ts). */
+  environment?: Promise<EnvFingerprint>;
 }
 
 export type StageStatus = 'executed' | 'restored' | 'up-to-date' | 'frozen' | 'failed' | 'not-run' | 'would-run';
@@ -96,7 +99,16 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     const lockFile = await readLock(ctx.root);
     const selected = selectStages(pipeline, opts.targets ?? [], { downstream: opts.downstream });
     const ev = await makeEvaluator(ctx, pipeline, opts.env);
-    const sched = new Scheduler(ctx, pipeline, lockFile, ev, opts);
+    const record = !opts.dry && (opts.record ?? ctx.config.run.record);
+    // Probe the machine for the record while the first stage works, not after the last one.
+    const onWork = (): void => {
+      if (!record || opts.environment) return;
+      const probing = machineFingerprint(fingerprintTools(ctx, pipeline));
+      probing.catch(() => undefined); // awaited (and reported) by recordRun; never unhandled
+      opts.environment = probing;
+      void import('./record-run.js'); // load the Git writer while the stage's child runs
+    };
+    const sched = new Scheduler(ctx, pipeline, lockFile, ev, { ...opts, onWork });
     const stages = await sched.runAll(selected);
     const result: RunResult = {
       ok: stages.every((s) => s.status !== 'failed') && !sched.interrupted,
@@ -118,7 +130,6 @@ export async function run(opts: RunOptions): Promise<RunResult> {
         ctx.root,
         pipeline.stages.flatMap((s) => s.outs.filter((o) => !o.git).map((o) => o.path)),
       );
-      const record = opts.record ?? ctx.config.run.record;
       if (record && (opts.recordExtras?.sweep || stages.some((s) => s.status === 'executed' || s.status === 'restored' || s.status === 'failed'))) {
         const { recordRun } = await import('./record-run.js');
         await recordRun(ctx, pipeline, lockFile, result, opts, opts.recordExtras);
@@ -143,7 +154,7 @@ class Scheduler {
     private readonly p: Pipeline,
     private readonly lock: LockFile,
     private readonly ev: Evaluator,
-    private readonly opts: RunOptions,
+    private readonly opts: RunOptions & { onWork?: () => void },
   ) {}
 
   async runAll(selected: Stage[]): Promise<StageResult[]> {
@@ -209,6 +220,7 @@ class Scheduler {
     }
     const cached = this.opts.force || stage.alwaysChanged ? null : await this.restorable(stage, key);
     if (cached) {
+      this.opts.onWork?.();
       this.opts.onEvent?.({ type: 'stage-start', stage: stage.name, reasons, restore: true });
       for (const o of stage.outs) await this.ctx.cache.checkout(cached[o.path]!.hash, absPath(this.p.root, o.path));
       this.commit(stage, comps, key, cached);
@@ -238,6 +250,7 @@ class Scheduler {
         this.interrupted = true;
         return { name: stage.name, seed: stage.seed, status: 'not-run', reasons, key, error: 'interrupted' };
       }
+      this.opts.onWork?.();
       this.opts.onEvent?.({ type: 'stage-start', stage: stage.name, reasons, restore: false });
       res = await this.runCommand(stage);
     } finally {

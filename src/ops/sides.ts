@@ -1,9 +1,8 @@
 import { ReproError, isReproError } from '../core/errors.js';
-import { fingerprint, type EnvFingerprint } from '../env/index.js';
+import type { EnvFingerprint } from '../env/index.js';
 import type { LockFile } from '../lock/index.js';
 import type { Pipeline } from '../pipeline/index.js';
 import { findRepo, resolveRevision, type RepoInfo } from '../record/index.js';
-import { VERSION } from '../version.js';
 import type { RepoContext } from './context.js';
 import { loadRuns, runMatchesLock, type LoadedRun } from './run-records.js';
 import { combineMetrics, type MetricSource, type SideMetric } from './side-metrics.js';
@@ -117,8 +116,8 @@ async function readSide(ctx: RepoContext, w: Where, all: LoadedRun[]): Promise<S
   const newest = runs.find((r) => combined.runs.includes(r.ref.id));
   let env = w.env ?? newest?.record.env ?? null;
   if (!env && w.kind === 'workspace') {
-    const { probe } = await import('../exec/index.js'); // execa: loaded only when a probe is needed
-    env = await fingerprint({ reproVersion: VERSION, tools: [...(pipeline?.envTools ?? []), ...ctx.config.env.tools], probe });
+    const { machineFingerprint, fingerprintTools } = await import('./environment.js');
+    env = await machineFingerprint(fingerprintTools(ctx, pipeline));
   }
   return {
     label: w.label,
