@@ -98,7 +98,12 @@ export async function recordRun(
       env,
     };
     const lockText = serializeLock(lock);
-    record.source.dirty = await isDirty(repo);
+    // Dirty means the user's tracked files differ from HEAD; what this run itself wrote (the
+    // lock, .gitignore entries, declared outputs such as metrics files) does not count.
+    const written = pipeline.stages.flatMap((st) => st.outs.map((o) => o.path));
+    record.source.dirty = await isDirty(repo, {
+      ignore: (p) => p === 'repro.lock' || p === '.gitignore' || written.some((w) => p === w || p.startsWith(w + '/')),
+    });
     const finalTree = await snapshotTree({
       repo,
       extraFiles: { 'repro.lock': lockText, [RECORD_PATH]: JSON.stringify(record, null, 2) + '\n' },

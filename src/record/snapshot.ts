@@ -8,6 +8,7 @@ import { hashObject, writeLooseObject } from './objects.js';
 import { mapLimit } from './pool.js';
 import { readCommit } from './read.js';
 import { commonDirOf, type RepoInfo } from './repoinfo.js';
+import { listTreeFiles } from './tree.js';
 import { TreeBuilder, type Leaf, type ObjectStore } from './treebuild.js';
 
 export interface SnapshotOptions {
@@ -40,16 +41,29 @@ export async function snapshotTree(opts: SnapshotOptions): Promise<string> {
  * do not count). Computes the snapshot's tree id without writing anything and compares it with
  * HEAD's tree; before the first commit, any tracked file makes the repository dirty.
  */
-export async function isDirty(repo: RepoInfo): Promise<boolean> {
+export async function isDirty(repo: RepoInfo, opts: { ignore?: (path: string) => boolean } = {}): Promise<boolean> {
   const dry: ObjectStore = async (type, content) => hashObject(type, content);
+  const ignore = opts.ignore;
   const [tree, headTree] = await Promise.all([
-    buildSnapshot(repo, {}, dry),
-    repo.head === null ? EMPTY_TREE : readCommit(repo, repo.head).then((c) => c.tree),
+    buildSnapshot(repo, {}, dry, ignore),
+    repo.head === null ? EMPTY_TREE : ignore ? headTreeWithout(repo, repo.head, ignore, dry) : readCommit(repo, repo.head).then((c) => c.tree),
   ]);
   return tree !== headTree;
 }
 
-async function buildSnapshot(repo: RepoInfo, extraFiles: Record<string, string | Uint8Array>, store: ObjectStore): Promise<string> {
+/** HEAD's tree id as it would be without the ignored paths (computed, not written). */
+async function headTreeWithout(repo: RepoInfo, head: string, ignore: (path: string) => boolean, dry: ObjectStore): Promise<string> {
+  const builder = new TreeBuilder();
+  for (const f of await listTreeFiles(repo, head)) if (!ignore(f.path)) builder.add(f.path, { mode: f.mode, oid: f.oid });
+  return builder.write(dry);
+}
+
+async function buildSnapshot(
+  repo: RepoInfo,
+  extraFiles: Record<string, string | Uint8Array>,
+  store: ObjectStore,
+  ignore?: (path: string) => boolean,
+): Promise<string> {
   const extras = Object.entries(extraFiles).map(([path, content]) => [checkExtraPath(path), content] as const);
   const [index, config] = await Promise.all([readGitIndex(repo.gitdir), readRepoConfig(await commonDirOf(repo))]);
   const fileMode = configBool(config.get('core.filemode'), true);
@@ -57,6 +71,7 @@ async function buildSnapshot(repo: RepoInfo, extraFiles: Record<string, string |
   const builder = new TreeBuilder();
   const changed: { path: string; abs: string; mode: string }[] = [];
   for (const e of entries) {
+    if (ignore?.(e.path)) continue;
     const abs = join(repo.root, e.path);
     const leaf = statLeaf(abs, e, index, fileMode);
     if (leaf === null) continue;

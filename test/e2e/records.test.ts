@@ -199,6 +199,17 @@ stages:
     expect((await json(d, 'show', id)).body.record.source).toEqual({ commit: head, branch: 'main', dirty: true });
   });
 
+  it("dirty counts the user's uncommitted edits, not what the run itself wrote", async () => {
+    const d = await repo(PIPE);
+    const first = await runRec(d); // writes repro.lock, .gitignore and outputs: still clean
+    expect((await json(d, 'show', first.id)).body.record.source.dirty).toBe(false);
+    git(d, 'add', '-A');
+    git(d, 'commit', '-qm', 'results');
+    await writeFile(join(d, 'in.txt'), 'a hand edit\n');
+    const second = await runRec(d);
+    expect((await json(d, 'show', second.id)).body.record.source.dirty).toBe(true);
+  });
+
   it('works in a repository with no commits yet', async () => {
     const d = await repo(PIPE, { commit: false });
     git(d, 'add', '-A');
