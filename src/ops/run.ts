@@ -213,10 +213,23 @@ class Scheduler {
     if (this.opts.force && reasons.length === 0) reasons.push({ kind: 'forced' });
     const upChanging = (this.p.upstream.get(stage.name) ?? []).filter((u) => this.willChange.has(u));
     if (this.opts.dry && upChanging.length) reasons.push(...upChanging.map((u) => ({ kind: 'upstream' as const, stage: u })));
+    if (!upChanging.length) {
+      // Name missing deps even for a stage that never ran (explainKeyChange stops at never-run).
+      for (const d of stage.deps) {
+        if (comps.deps[d.path] !== '' || reasons.some((r) => r.kind === 'dep' && r.path === d.path)) continue;
+        reasons.push({ kind: 'dep', path: d.path, from: entry?.deps[d.path] ?? null, to: '' });
+      }
+    }
     if (reasons.length === 0) return { ...base, status: 'up-to-date', reasons, key, components: comps };
     if (this.opts.dry) {
       this.willChange.add(stage.name);
       return { ...base, status: 'would-run', reasons, key, components: comps };
+    }
+    const missing = stage.deps.filter((d) => comps.deps[d.path] === '');
+    if (missing.length) {
+      // Upstream stages ran already, so nothing will produce it: fail before the command does.
+      const m = missing[0]!;
+      return { ...base, status: 'failed', reasons, key, error: `dependency missing: '${m.path}' (repro.yaml:${m.pos.line})${missing.length > 1 ? ` and ${missing.length - 1} more` : ''}` };
     }
     const cached = this.opts.force || stage.alwaysChanged ? null : await this.restorable(stage, key);
     if (cached) {

@@ -34,9 +34,9 @@ export function describeReason(r: ReasonLike): string {
     case 'wdir':
       return `wdir changed: ${short(r.from)} -> ${short(r.to)}`;
     case 'dep':
+      if (r.to === '') return `dep missing: '${r.path}'`;
       if (r.from === null) return `dep added: '${r.path}'`;
       if (r.to === null) return `dep removed: '${r.path}'`;
-      if (r.to === '') return `dep missing: '${r.path}'`;
       return `dep changed: '${r.path}' (${short(r.from)} -> ${short(r.to)})`;
     case 'param':
       if (r.from === undefined) return `param added: ${r.key || r.file} = ${short(r.to)}`;

@@ -135,6 +135,15 @@ stages:
     expect(r.body.stages[0].error).toContain("declared output was not produced: 'never.txt'");
   });
 
+  it('a dependency that exists nowhere fails the stage before its command runs, naming it', async () => {
+    const d = await repo({ 'repro.yaml': 'version: 1\nstages:\n  s:\n    cmd: touch ran.txt; cp nothere.txt out.txt\n    deps: [nothere.txt]\n    outs: [out.txt]\n' });
+    const r = await runJson(d);
+    expect(r.code).toBe(1);
+    expect(r.body.stages[0].error).toBe("dependency missing: 'nothere.txt' (repro.yaml:5)");
+    expect(existsSync(join(d, 'ran.txt'))).toBe(false);
+    expect((await repro(d, 'status')).stdout).toContain("dep missing: 'nothere.txt'");
+  });
+
   it('runs independent stages in parallel with -j 2', async () => {
     const stageYaml = (n: string) => `  ${n}:
     cmd: "date +%s%N > ${n}.start; sleep 0.6; date +%s%N > ${n}.end"
