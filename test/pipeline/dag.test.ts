@@ -97,20 +97,17 @@ describe('stage graph', () => {
     expect(errorOf(() => parse(pipeline([['a', ['.'], ['x']]])))).toMatchObject({ code: 'E_SELF_DEP' });
   });
 
-  it('builds a 200-stage graph in a few milliseconds', () => {
+  it('builds the 200-stage fan-out/fan-in graph of the bench', () => {
     const spec: [string, string[], string[]][] = [['src', ['input.txt'], ['src.txt']]];
     for (let i = 1; i <= 198; i++) spec.push([`m${i}`, ['src.txt'], [`mid/m${i}.txt`]]);
     spec.push(['sink', spec.slice(1).map((s) => s[2][0]!), ['final.txt']]);
     const text = pipeline(spec);
-    // Time everything but the YAML library, which loadPipeline memoises (see memo.ts).
+    // Its speed is measured by `npm run bench` (no-op run), never asserted here.
     const memo = ParseMemo.inMemory();
-    const run = () => parsePipeline(text, 'repro.yaml', { root: '/r', readParams: () => undefined, memo });
-    run(); // warm up and fill the memo
-    const t0 = performance.now();
-    const p = run();
-    const ms = performance.now() - t0;
+    const p = parsePipeline(text, 'repro.yaml', { root: '/r', readParams: () => undefined, memo });
     expect(p.stages.length).toBe(200);
     expect(p.upstream.get('sink')!.length).toBe(198);
-    expect(ms).toBeLessThan(50); // typically 2-5 ms; generous for shared CI machines
+    expect(p.stages[0]!.name).toBe('src');
+    expect(p.stages[199]!.name).toBe('sink');
   });
 });

@@ -1,0 +1,220 @@
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pathExists } from '../core/fs.js';
+import { absPath } from '../core/paths.js';
+import { Semaphore } from '../core/semaphore.js';
+import { runStage, type StageRunResult } from '../exec/index.js';
+import { redactText } from '../env/index.js';
+import type { Pipeline, Stage } from '../pipeline/index.js';
+import type { KeyComponents, LockFile, LockOut } from '../lock/index.js';
+import type { RepoContext } from './context.js';
+import type { Evaluator } from './evaluate.js';
+import { explainKeyChange, type Reason } from './reasons.js';
+import { readRunCache, writeRunCache } from './runcache.js';
+import type { RunOptions, StageResult } from './run.js';
+import { seedlessKey } from './seedless.js';
+
+/**
+ * Walks the selected stages in dependency order for `run()`: for each ready stage, decides
+ * up to date / restore from the run cache / execute, and records successes in the in-memory
+ * lock (`lockDirty`). `jobs` bounds concurrent commands; a couple more stages may be in flight.
+ */
+export class Scheduler {
+  interrupted = false;
+  lockDirty = false;
+  private readonly results = new Map<string, StageResult>();
+  private slots = new Semaphore(1);
+  private readonly madeDirs = new Set<string>();
+  private readonly willChange = new Set<string>();
+
+  constructor(
+    private readonly ctx: RepoContext,
+    private readonly p: Pipeline,
+    private readonly lock: LockFile,
+    private readonly ev: Evaluator,
+    private readonly opts: RunOptions & { onWork?: () => void },
+  ) {}
+
+  async runAll(selected: Stage[]): Promise<StageResult[]> {
+    const names = new Set(selected.map((s) => s.name));
+    const waiting = new Map<string, Set<string>>();
+    for (const s of selected) waiting.set(s.name, new Set((this.p.upstream.get(s.name) ?? []).filter((u) => names.has(u))));
+    const jobs = Math.max(1, this.opts.jobs ?? this.ctx.config.run.jobs);
+    // `jobs` bounds the commands running at once (see execute); a couple more stages may be in
+    // flight, so hashing and storing one stage's outputs overlaps the next stage's command.
+    this.slots = new Semaphore(jobs);
+    const inflight = jobs + 2;
+    const running = new Map<string, Promise<void>>();
+    const queue = [...selected];
+    while (queue.length || running.size) {
+      if (this.opts.signal?.aborted) this.interrupted = true;
+      let started = false;
+      for (let i = 0; i < queue.length && running.size < inflight && !this.interrupted; i++) {
+        const s = queue[i]!;
+        if (waiting.get(s.name)!.size) continue;
+        queue.splice(i--, 1);
+        started = true;
+        const pr = this.one(s).then((r) => {
+          this.results.set(s.name, r);
+          this.opts.onEvent?.({ type: 'stage-end', result: r });
+          for (const w of waiting.values()) w.delete(s.name);
+          running.delete(s.name);
+        });
+        running.set(s.name, pr);
+      }
+      if (this.interrupted && running.size === 0) break;
+      if (running.size) await Promise.race(running.values());
+      else if (!started && queue.length) throw new Error('scheduler stalled: a dependency is not in the selection');
+    }
+    for (const s of queue) {
+      this.results.set(s.name, { name: s.name, status: 'not-run', reasons: [], seed: s.seed, error: 'interrupted' });
+    }
+    return selected.map((s) => this.results.get(s.name)!);
+  }
+
+  private async one(stage: Stage): Promise<StageResult> {
+    const base = { name: stage.name, seed: stage.seed };
+    const failedUp = (this.p.upstream.get(stage.name) ?? []).filter((u) => {
+      const st = this.results.get(u)?.status;
+      return st === 'failed' || st === 'not-run';
+    });
+    if (failedUp.length) {
+      return { ...base, status: 'not-run', reasons: failedUp.map((u) => ({ kind: 'upstream' as const, stage: u })), error: `upstream stage '${failedUp[0]}' did not succeed` };
+    }
+    const entry = this.lock.stages[stage.name];
+    if (stage.frozen && entry) return { ...base, status: 'frozen', reasons: [], key: entry.key };
+    const comps = await this.ev.components(stage);
+    const key = this.ev.key(comps);
+    let reasons = explainKeyChange(entry, comps);
+    if (reasons.length === 0 && entry) reasons = await this.ev.outputProblems(stage, entry);
+    if (stage.alwaysChanged) reasons.push({ kind: 'always-changed' });
+    if (this.opts.force && reasons.length === 0) reasons.push({ kind: 'forced' });
+    const upChanging = (this.p.upstream.get(stage.name) ?? []).filter((u) => this.willChange.has(u));
+    if (this.opts.dry && upChanging.length) reasons.push(...upChanging.map((u) => ({ kind: 'upstream' as const, stage: u })));
+    if (!upChanging.length) {
+      // Name missing deps even for a stage that never ran (explainKeyChange stops at never-run).
+      for (const d of stage.deps) {
+        if (comps.deps[d.path] !== '' || reasons.some((r) => r.kind === 'dep' && r.path === d.path)) continue;
+        reasons.push({ kind: 'dep', path: d.path, from: entry?.deps[d.path] ?? null, to: '' });
+      }
+    }
+    if (reasons.length === 0) return { ...base, status: 'up-to-date', reasons, key, components: comps };
+    if (this.opts.dry) {
+      this.willChange.add(stage.name);
+      return { ...base, status: 'would-run', reasons, key, components: comps };
+    }
+    const missing = stage.deps.filter((d) => comps.deps[d.path] === '');
+    if (missing.length) {
+      // Upstream stages ran already, so nothing will produce it: fail before the command does.
+      const m = missing[0]!;
+      return { ...base, status: 'failed', reasons, key, error: `dependency missing: '${m.path}' (repro.yaml:${m.pos.line})${missing.length > 1 ? ` and ${missing.length - 1} more` : ''}` };
+    }
+    const cached = this.opts.force || stage.alwaysChanged ? null : await this.restorable(stage, key);
+    if (cached) {
+      this.opts.onWork?.();
+      this.opts.onEvent?.({ type: 'stage-start', stage: stage.name, reasons, restore: true });
+      for (const o of stage.outs) await this.ctx.cache.checkout(cached[o.path]!.hash, absPath(this.p.root, o.path));
+      this.commit(stage, comps, key, cached);
+      return { ...base, status: 'restored', reasons, key, outs: cached, components: comps };
+    }
+    return this.execute(stage, comps, key, reasons);
+  }
+
+  /** Outputs recorded for `key` in the run cache, when every one is still in the object cache. */
+  private async restorable(stage: Stage, key: string): Promise<Record<string, LockOut> | null> {
+    if (stage.outs.length === 0 || stage.outs.some((o) => !o.cache)) return null;
+    const outs = await readRunCache(this.ctx.stateDir, key);
+    if (!outs) return null;
+    for (const o of stage.outs) {
+      const rec = outs[o.path];
+      if (!rec || !(await this.ctx.cache.has(rec.hash))) return null;
+    }
+    return outs;
+  }
+
+  private async execute(stage: Stage, comps: KeyComponents, key: string, reasons: Reason[]): Promise<StageResult> {
+    // Only the command holds a job slot: storing the outputs below overlaps the next command.
+    const release = await this.slots.acquire();
+    let res: StageRunResult;
+    try {
+      if (this.opts.signal?.aborted) {
+        this.interrupted = true;
+        return { name: stage.name, seed: stage.seed, status: 'not-run', reasons, key, error: 'interrupted' };
+      }
+      this.opts.onWork?.();
+      this.opts.onEvent?.({ type: 'stage-start', stage: stage.name, reasons, restore: false });
+      res = await this.runCommand(stage);
+    } finally {
+      release();
+    }
+    return this.finish(stage, comps, key, reasons, res);
+  }
+
+  /** Run the stage's command with its outputs cleared. */
+  private async runCommand(stage: Stage): Promise<StageRunResult> {
+    const root = this.p.root;
+    for (const o of stage.outs) {
+      const abs = absPath(root, o.path);
+      await rm(abs, { recursive: true, force: true });
+      // A courtesy: the command finds its outputs' parent directories in place. Once per run.
+      const parent = dirname(abs);
+      if (!o.path.includes('/') || this.madeDirs.has(parent)) continue;
+      mkdirSync(parent, { recursive: true });
+      this.madeDirs.add(parent);
+    }
+    const env: Record<string, string> = { ...(this.opts.env ?? process.env) } as Record<string, string>;
+    env.REPRO_STAGE = stage.name;
+    if (stage.seed !== null) {
+      env.REPRO_SEED = String(stage.seed);
+      env.PYTHONHASHSEED = String(stage.seed);
+    }
+    return runStage({
+      cmds: stage.cmd,
+      cwd: absPath(root, stage.wdir),
+      env,
+      logPath: join(this.ctx.stateDir, 'logs', `${stage.name}.log`),
+      prefix: stage.name,
+      sink: (line, stream) => this.opts.onEvent?.({ type: 'stage-output', stage: stage.name, line, stream }),
+      signal: this.opts.signal,
+    });
+  }
+
+  private async finish(stage: Stage, comps: KeyComponents, key: string, reasons: Reason[], res: StageRunResult): Promise<StageResult> {
+    const root = this.p.root;
+    const base = { name: stage.name, seed: stage.seed, reasons, key, durationMs: res.durationMs, exitCode: res.exitCode };
+    if (res.aborted) {
+      this.interrupted = true;
+      return { ...base, status: 'failed', error: 'interrupted', stderrTail: res.stderrTail.map((l) => redactText(l)) };
+    }
+    if (res.exitCode !== 0) {
+      const why = res.signal ? `killed by ${res.signal}` : `exited with code ${res.exitCode}`;
+      return { ...base, status: 'failed', error: `command ${why}${res.failedCmd && stage.cmd.length > 1 ? `: ${res.failedCmd}` : ''}`, stderrTail: res.stderrTail.map((l) => redactText(l)) };
+    }
+    const outs: Record<string, LockOut> = {};
+    for (const o of stage.outs) {
+      const abs = absPath(root, o.path);
+      const info = !(await pathExists(abs, { follow: false })) ? null : o.cache ? await this.ctx.cache.save(abs) : await this.ctx.cache.hashPath(abs);
+      if (!info) {
+        return { ...base, status: 'failed', error: `declared output was not produced: '${o.path}'`, stderrTail: res.stderrTail.map((l) => redactText(l)) };
+      }
+      if (o.dirHint && !info.isDir) {
+        return { ...base, status: 'failed', error: `declared directory output is a file: '${o.path}'` };
+      }
+      outs[o.path] = info.nfiles !== undefined ? { hash: info.hash, size: info.size, nfiles: info.nfiles } : { hash: info.hash, size: info.size };
+    }
+    if (stage.outs.every((o) => o.cache)) await writeRunCache(this.ctx.stateDir, key, outs);
+    this.commit(stage, comps, key, outs);
+    return { ...base, status: 'executed', outs, components: comps };
+  }
+
+  private commit(stage: Stage, comps: KeyComponents, key: string, outs: Record<string, LockOut>): void {
+    const prev = this.lock.stages[stage.name];
+    // seed_metrics describe a sweep of this configuration: kept across seeds, dropped when anything else changes.
+    const keep = prev?.seed_metrics && seedlessKey(prev) === seedlessKey(comps);
+    this.lock.stages[stage.name] = { ...comps, key, out_hashes: outs, ...(keep ? { seed_metrics: prev.seed_metrics } : {}) };
+    this.lockDirty = true;
+  }
+}
+
+
