@@ -88,7 +88,7 @@ function requireMember(ctx: Ctx, e: ManifestEntry): ObjInfo {
   if (!ost) throw missingObject(e.hash);
   if (ost.size !== e.size) {
     throw new ReproError('E_CACHE', `object in cache is corrupt: '${e.hash}'`, {
-      hint: 'run repro gc or delete the object, then run the stage again or repro pull',
+      hint: "delete the object, then run the stage again ('repro run')",
     });
   }
   return objInfo(ost);

@@ -93,7 +93,7 @@ export function comparePaths(a: string, b: string): number {
 export function parseManifest(text: string, hash: string): ManifestEntry[] {
   const bad = (why: string): ReproError =>
     new ReproError('E_CACHE', `corrupt directory manifest '${hash}': ${why}`, {
-      hint: 'delete the object and run the stage again, or repro pull',
+      hint: "delete the object and run the stage again ('repro run')",
     });
   if (manifestHash(text) !== hash) throw bad('content does not match its hash');
   let parsed: unknown;

@@ -152,6 +152,6 @@ export class ObjectStore {
 
 export function missingObject(hash: string): ReproError {
   return new ReproError('E_CACHE', `object missing from cache: '${hash}'`, {
-    hint: 'run the stage again, or repro pull',
+    hint: "run the stage again ('repro run')",
   });
 }

@@ -9,7 +9,7 @@ export interface CheckoutResult {
   restored: string[];
   /** Outputs already as recorded. */
   unchanged: string[];
-  /** Outputs whose object is not in the cache: `repro pull` or a re-run is needed. */
+  /** Outputs whose object is not in the cache: a re-run is needed. */
   missing: { path: string; stage: string; hash: string }[];
 }
 
@@ -50,6 +50,6 @@ export async function checkout(opts: { cwd: string; targets?: string[] }): Promi
 
 export function checkoutError(missing: CheckoutResult['missing']): ReproError {
   return new ReproError('E_CACHE', `${missing.length} output(s) missing from the cache: '${missing[0]!.path}'${missing.length > 1 ? ' and others' : ''}`, {
-    hint: `run 'repro pull' if a remote has them, or 'repro run' to produce them again`,
+    hint: `run 'repro run' to produce them again (outputs travel with the cache, not with Git)`,
   });
 }

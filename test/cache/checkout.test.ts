@@ -41,7 +41,7 @@ describe('checkout', () => {
     await expect(cache.checkout(missing, join(ws, 'x'))).rejects.toMatchObject({
       code: 'E_CACHE',
       message: `object missing from cache: '${missing}'`,
-      hint: 'run the stage again, or repro pull',
+      hint: "run the stage again ('repro run')",
     });
     expect(await cache.has(missing)).toBe(false);
 
