@@ -26,6 +26,8 @@ export class Scheduler {
   private readonly results = new Map<string, StageResult>();
   private slots = new Semaphore(1);
   private readonly madeDirs = new Set<string>();
+  /** A plain copy of the environment, made once: each read of `process.env` goes through getenv. */
+  private readonly baseEnv: Record<string, string>;
   private readonly willChange = new Set<string>();
 
   constructor(
@@ -34,7 +36,9 @@ export class Scheduler {
     private readonly lock: LockFile,
     private readonly ev: Evaluator,
     private readonly opts: RunOptions & { onWork?: () => void },
-  ) {}
+  ) {
+    this.baseEnv = { ...(opts.env ?? process.env) } as Record<string, string>;
+  }
 
   async runAll(selected: Stage[]): Promise<StageResult[]> {
     const names = new Set(selected.map((s) => s.name));
@@ -163,7 +167,7 @@ export class Scheduler {
       mkdirSync(parent, { recursive: true });
       this.madeDirs.add(parent);
     }
-    const env: Record<string, string> = { ...(this.opts.env ?? process.env) } as Record<string, string>;
+    const env: Record<string, string> = { ...this.baseEnv };
     env.REPRO_STAGE = stage.name;
     if (stage.seed !== null) {
       env.REPRO_SEED = String(stage.seed);
