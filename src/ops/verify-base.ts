@@ -1,4 +1,4 @@
-import type { Pipeline } from '../pipeline/index.js';
+import type { CheckRule, Pipeline } from '../pipeline/index.js';
 import type { GuardrailCheck } from '../report/verify-types.js';
 import type { RepoContext } from './context.js';
 import { loadSide } from './sides.js';
@@ -12,4 +12,25 @@ import { judgeGuardrails } from './verify-guard.js';
 export async function checkBase(ctx: RepoContext, pipeline: Pipeline, base: { ref: string; commit: string }): Promise<GuardrailCheck> {
   const [b, h] = await Promise.all([loadSide(ctx, base.ref), loadSide(ctx, null)]);
   return judgeGuardrails(pipeline.checks, b.metrics, h.metrics, base);
+}
+
+/**
+ * `verify` without `--base`: the absolute bounds of `checks:` (`min`, `max`) judged on this
+ * commit's metrics (the workspace, as checkBase reads it). Drop and rise limits need a base and are
+ * left out; a rule with none of min/max gives no row. Skip when no rule has a bound.
+ */
+export async function checkBounds(ctx: RepoContext, pipeline: Pipeline): Promise<GuardrailCheck | { status: 'skip' }> {
+  const bounds: Record<string, CheckRule> = {};
+  for (const [metric, rule] of Object.entries(pipeline.checks)) {
+    if (rule.min === undefined && rule.max === undefined) continue;
+    bounds[metric] = {
+      ...(rule.min !== undefined ? { min: rule.min } : {}),
+      ...(rule.max !== undefined ? { max: rule.max } : {}),
+      ...(rule.direction !== undefined ? { direction: rule.direction } : {}),
+      pos: rule.pos,
+    };
+  }
+  if (Object.keys(bounds).length === 0) return { status: 'skip' };
+  const h = await loadSide(ctx, null);
+  return judgeGuardrails(bounds, {}, h.metrics, null);
 }

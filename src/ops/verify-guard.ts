@@ -10,12 +10,13 @@ export type SideMetrics = Record<string, { values: number[]; seeds: (number | nu
  * The guardrail decision table: each `checks:` rule judged on head against base (judgeCheck: with
  * several seeds on both sides a drop or rise fails only when the whole confidence interval lies past
  * the limit, paired by seed when the seeds match). A rule whose metric the head lacks fails.
+ * `baseRev` null: judged without a base (`base` empty, only min/max rules given: see checkBounds).
  */
 export function judgeGuardrails(
   checks: Record<string, CheckRule>,
   base: SideMetrics,
   head: SideMetrics,
-  baseRev: { ref: string; commit: string },
+  baseRev: { ref: string; commit: string } | null,
 ): GuardrailCheck {
   const rows: GuardRow[] = [];
   for (const [metric, rule] of Object.entries(checks).sort(([a], [b]) => a.localeCompare(b))) {

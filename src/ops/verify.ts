@@ -6,7 +6,7 @@ import { loadPipeline } from '../pipeline/index.js';
 import { findRepo, isDirty, resolveRevision } from '../record/index.js';
 import { worst, type VerifyResult } from '../report/verify-types.js';
 import { openContext } from './context.js';
-import { checkBase } from './verify-base.js';
+import { checkBase, checkBounds } from './verify-base.js';
 import { checkData } from './verify-data.js';
 import { checkFreshness } from './verify-fresh.js';
 import { checkRerun, type RerunEvent } from './verify-rerun.js';
@@ -20,7 +20,7 @@ export interface VerifyOptions {
   sample?: number;
   /** Seed of the `sample` pick; random when not given (the result says which was used). */
   sampleSeed?: number;
-  /** Judge `checks:` on this commit's metrics against this revision. */
+  /** Judge `checks:` on this commit's metrics against this revision (without it: only their min/max). */
   base?: string;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
@@ -61,7 +61,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
   const guardrails =
     opts.base !== undefined && baseCommit !== null
       ? await checkBase(ctx, pipeline, { ref: opts.base, commit: baseCommit })
-      : ({ status: 'skip' } as const);
+      : await checkBounds(ctx, pipeline);
   const status = worst([freshness.status, data.status, rules.status, rerun.status, guardrails.status]);
   return {
     ok: status !== 'fail',

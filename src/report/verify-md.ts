@@ -23,11 +23,18 @@ export function renderVerifyMarkdown(res: VerifyResult, opts: { warnOnly?: boole
 
   if ('rows' in res.guardrails && res.guardrails.rows.length) {
     const g = res.guardrails;
-    out.push('', `#### Guardrails against ${code(g.base.ref)} (${code(g.base.commit.slice(0, 7))})`, '');
-    out.push('| metric | base | head | delta | rule | result | why |', '| --- | ---: | ---: | ---: | --- | --- | --- |');
-    for (const r of g.rows) {
-      const delta = r.delta === null ? '—' : `${fmtSigned(r.delta)}${r.ci ? ` [${fmtNum(r.ci[0])}, ${fmtNum(r.ci[1])}]` : ''}`;
-      out.push(`| ${code(r.metric)} | ${fmtStat(r.base)} | ${fmtStat(r.head)} | ${delta} | ${cell(r.rule)} | ${ICON[r.status]} | ${cell(r.reason)} |`);
+    if (g.base) {
+      out.push('', `#### Guardrails against ${code(g.base.ref)} (${code(g.base.commit.slice(0, 7))})`, '');
+      out.push('| metric | base | head | delta | rule | result | why |', '| --- | ---: | ---: | ---: | --- | --- | --- |');
+      for (const r of g.rows) {
+        const delta = r.delta === null ? '—' : `${fmtSigned(r.delta)}${r.ci ? ` [${fmtNum(r.ci[0])}, ${fmtNum(r.ci[1])}]` : ''}`;
+        out.push(`| ${code(r.metric)} | ${fmtStat(r.base)} | ${fmtStat(r.head)} | ${delta} | ${cell(r.rule)} | ${ICON[r.status]} | ${cell(r.reason)} |`);
+      }
+    } else {
+      // without --base only min/max are judged: no base or delta to show
+      out.push('', '#### Guardrails: absolute bounds (min/max; `--base REF` also judges drops)', '');
+      out.push('| metric | head | rule | result | why |', '| --- | ---: | --- | --- | --- |');
+      for (const r of g.rows) out.push(`| ${code(r.metric)} | ${fmtStat(r.head)} | ${cell(r.rule)} | ${ICON[r.status]} | ${cell(r.reason)} |`);
     }
   }
 

@@ -45,14 +45,17 @@ export function checkLines(res: VerifyResult): CheckLine[] {
   if ('rows' in res.guardrails) {
     const g = res.guardrails;
     const n = (s: string): number => g.rows.filter((r) => r.status === s).length;
-    const against = `against ${g.base.ref} (${g.base.commit.slice(0, 7)})`;
     const counts = [n('fail') && `${n('fail')} failed`, n('warn') && `${n('warn')} warned`].filter(Boolean).join(', ');
-    lines.push({
-      name: 'guardrails',
-      status: g.status,
-      summary: g.rows.length === 0 ? `no checks: declared in repro.yaml ${against}` : `${g.rows.length} checks ${against}${counts ? `: ${counts}` : ', all passed'}`,
-    });
-  } else lines.push({ name: 'guardrails', status: 'skip', summary: 'not requested (--base REF)' });
+    const result = counts ? `: ${counts}` : ', all passed';
+    let summary: string;
+    if (g.base) {
+      const against = `against ${g.base.ref} (${g.base.commit.slice(0, 7)})`;
+      summary = g.rows.length === 0 ? `no checks: declared in repro.yaml ${against}` : `${g.rows.length} checks ${against}${result}`;
+    } else {
+      summary = g.rows.length === 0 ? 'no min/max checks: declared in repro.yaml' : `${g.rows.length} checks of absolute bounds (min/max)${result}; --base REF also judges drops`;
+    }
+    lines.push({ name: 'guardrails', status: g.status, summary });
+  } else lines.push({ name: 'guardrails', status: 'skip', summary: 'no min/max checks: to judge drops and rises, give --base REF' });
   return lines;
 }
 

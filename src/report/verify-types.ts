@@ -134,7 +134,8 @@ export interface GuardRow extends Where {
 
 export interface GuardrailCheck {
   status: VerifyStatus;
-  base: { ref: string; commit: string };
+  /** the `--base` revision; null without --base (only the min/max bounds of `checks:` judged) */
+  base: { ref: string; commit: string } | null;
   rows: GuardRow[];
 }
 

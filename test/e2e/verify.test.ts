@@ -379,6 +379,78 @@ checks:
     expect(body.guardrails.rows.find((x: { metric: string }) => x.metric === 'metrics.json:los')).toMatchObject({ status: 'fail', head: null });
   });
 
+  describe('without --base: the min/max bounds of checks:', () => {
+    const withRules = (accuracy: string, loss = '{ max_rise: 0.05 }'): Record<string, string> => ({
+      ...MODEL,
+      'repro.yaml': MODEL['repro.yaml']
+        .replace('"metrics.json:accuracy": { min: 0.5, max_drop: 0.01 }', `"metrics.json:accuracy": ${accuracy}`)
+        .replace('"metrics.json:loss": { max_rise: 0.05 }', `"metrics.json:loss": ${loss}`),
+    });
+
+    it('plain verify fails when a metric is below its min, naming the metric and the rule', async () => {
+      const d = await repo({ ...MODEL, 'params.yaml': 'train:\n  acc: 0.4\n  loss: 0.3\n' });
+      await runAndCommit(d);
+      const r = await verifyCli(d);
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stdout).toMatch(/^guardrails +FAIL +1 checks of absolute bounds \(min\/max\): 1 failed; --base REF also judges drops$/m);
+      expect(r.stdout).toContain('    fail: metrics.json:accuracy: min 0.5: mean 0.4 is below the min 0.5');
+      expect(r.stdout).toMatch(/^verify FAILED: guardrails$/m);
+      const { body } = await verifyJson(d);
+      expect(body.ok).toBe(false);
+      // the loss rule has only max_rise: not judged without a base, no row
+      expect(body.guardrails.rows).toEqual([
+        expect.objectContaining({ metric: 'metrics.json:accuracy', status: 'fail', rule: 'min 0.5', base: null, delta: null, ci: null, change: null, line: 8 }),
+      ]);
+      expect(body.guardrails.rows[0].head.mean).toBe(0.4);
+    });
+
+    it('passes within the bounds and shows the guardrail line; the comment has a table without a base', async () => {
+      const d = await repo(withRules('{ min: 0.5, max: 0.95, max_drop: 0.01 }'));
+      await runAndCommit(d);
+      const r = await verifyCli(d, '--md', 'report.md');
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^guardrails +PASS +1 checks of absolute bounds \(min\/max\), all passed; --base REF also judges drops$/m);
+      expect(r.stdout.trim().split('\n').at(-1)).toBe('verify passed');
+      const md = await read(d, 'report.md');
+      expect(md).toContain('#### Guardrails: absolute bounds (min/max; `--base REF` also judges drops)');
+      expect(md).toContain('| `metrics.json:accuracy` | 0.9 | min 0.5, max 0.95 | ✅ pass |');
+      expect(md).not.toContain('Guardrails against');
+      // above the max fails
+      await writeFile(join(d, 'params.yaml'), 'train:\n  acc: 0.97\n  loss: 0.3\n');
+      await runAndCommit(d);
+      const { body, code } = await verifyJson(d);
+      expect(code).toBe(1);
+      expect(body.guardrails.rows[0]).toMatchObject({ status: 'fail', rule: 'max 0.95', reason: 'mean 0.97 is above the max 0.95' });
+    });
+
+    it('rules with only drop/rise limits are not judged: guardrails skip', async () => {
+      const d = await repo(withRules('{ max_drop: 0.01 }'));
+      await runAndCommit(d);
+      const r = await verifyCli(d);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^guardrails +SKIP +no min\/max checks: to judge drops and rises, give --base REF$/m);
+      expect((await verifyJson(d)).body.guardrails).toEqual({ status: 'skip' });
+      // with --base they are judged as before
+      const based = await verifyJson(d, '--base', 'HEAD');
+      expect(based.body.guardrails.rows.map((x: { rule: string }) => x.rule)).toEqual(['max_drop 0.01', 'max_rise 0.05']);
+    });
+
+    it('--json has guardrails.base null; a bound on a metric the head lacks fails', async () => {
+      const files = withRules('{ min: 0.5 }', '{ max: 1 }');
+      const d = await repo({ ...files, 'repro.yaml': files['repro.yaml']!.replace('"metrics.json:loss"', '"metrics.json:los"') });
+      await runAndCommit(d);
+      const { body, code } = await verifyJson(d);
+      expect(code).toBe(1);
+      expect(Object.keys(body.guardrails)).toEqual(['status', 'base', 'rows']);
+      expect(body.guardrails).toMatchObject({ status: 'fail', base: null });
+      expect(body.guardrails.rows).toEqual([
+        expect.objectContaining({ metric: 'metrics.json:accuracy', status: 'pass', rule: 'min 0.5', base: null }),
+        expect.objectContaining({ metric: 'metrics.json:los', status: 'fail', rule: 'metric exists', head: null }),
+      ]);
+      expect(Object.keys(body.guardrails.rows[0]).sort()).toEqual(['base', 'change', 'ci', 'delta', 'file', 'head', 'line', 'metric', 'reason', 'rule', 'status']);
+    });
+  });
+
   it('a tolerance on a non-numeric value fails, naming the stage and the rule', async () => {
     const d = await repo({
       '.gitignore': '/.repro\n',

@@ -134,6 +134,38 @@ verify FAILED: freshness, rerun, guardrails
   });
 });
 
+describe('verify reports without --base (min/max bounds only)', () => {
+  function bounds(): VerifyResult {
+    const res = result();
+    res.guardrails = {
+      status: 'fail',
+      base: null,
+      rows: [
+        { metric: 'm.json:acc', base: null, head: { mean: 0.4, n: 1, values: [0.4] }, delta: null, ci: null, rule: 'min 0.5', status: 'fail', reason: 'mean 0.4 is below the min 0.5', change: null, file: 'repro.yaml', line: 12 },
+      ],
+    };
+    return res;
+  }
+
+  it('terminal: no "against", says what --base adds', () => {
+    const text = renderVerifySummary(bounds());
+    expect(text).toContain('guardrails  FAIL  1 checks of absolute bounds (min/max): 1 failed; --base REF also judges drops\n');
+    expect(text).toContain('    fail: m.json:acc: min 0.5: mean 0.4 is below the min 0.5');
+    expect(text).not.toContain('against');
+    const skipped = { ...bounds(), guardrails: { status: 'skip' as const } };
+    expect(renderVerifySummary(skipped)).toMatch(/^guardrails +SKIP +no min\/max checks: to judge drops and rises, give --base REF$/m);
+  });
+
+  it('markdown: a heading without a base, no base or delta columns; junit: one guardrail failure', () => {
+    const md = renderVerifyMarkdown(bounds());
+    expect(md).toContain('#### Guardrails: absolute bounds (min/max; `--base REF` also judges drops)\n\n| metric | head | rule | result | why |\n| --- | ---: | --- | --- | --- |\n| `m.json:acc` | 0.4 | min 0.5 | ❌ fail | mean 0.4 is below the min 0.5 |\n');
+    expect(md).not.toContain('Guardrails against');
+    const xml = renderVerifyJunit(bounds());
+    expect(xml).toMatch(/<testsuite name="guardrails" tests="1" failures="1" skipped="0">/);
+    expect(xml).toContain('<failure message="m.json:acc: min 0.5: mean 0.4 is below the min 0.5');
+  });
+});
+
 describe('describeLineChange', () => {
   it('shows the differing token and what it looks like', () => {
     expect(describeLineChange('host: build-01', 'host: build-02')).toBe(
