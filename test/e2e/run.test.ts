@@ -146,7 +146,7 @@ stages:
 
   it('runs independent stages in parallel with -j 2', async () => {
     const stageYaml = (n: string) => `  ${n}:
-    cmd: "date +%s%N > ${n}.start; sleep 0.6; date +%s%N > ${n}.end"
+    cmd: "date +%s%N > ${n}.start; sleep 1.5; date +%s%N > ${n}.end"
     outs: [${n}.start, ${n}.end]
 `;
     const d = await repo({ 'repro.yaml': `version: 1\nstages:\n${stageYaml('x')}${stageYaml('y')}` });

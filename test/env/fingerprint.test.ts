@@ -19,9 +19,7 @@ const FREEZE = 'numpy==1.26.4\npandas==2.2.2\nprivate-pkg @ git+https://ci:s3cr3
 
 describe('fingerprint', () => {
   it('describes this machine with sorted keys and no probes', async () => {
-    const t0 = performance.now();
     const fp = await fingerprint({ reproVersion: '0.1.0', env: { PATH: '', LANG: 'en_US.UTF-8', TZ: 'Europe/Paris' } });
-    expect(performance.now() - t0).toBeLessThan(200); // budget is 50 ms; generous for noisy machines
     expect(fp).toMatchObject({
       node: process.version,
       repro: '0.1.0',

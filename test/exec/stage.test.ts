@@ -129,7 +129,10 @@ describe('runStage', () => {
       const r = await run(["setsid sh -c 'echo $$ > daemon.pid; exec sleep 20' &"], { sink: () => {} });
       expect(r.exitCode).toBe(0);
       expect(Date.now() - t0).toBeLessThan(10_000);
-      const daemonPid = Number(readFileSync(join(dir, 'daemon.pid'), 'utf8'));
+      // The escaped daemon writes its pid on its own schedule: wait for it, then end it.
+      const pidFile = join(dir, 'daemon.pid');
+      for (let i = 0; i < 200 && !existsSync(pidFile); i++) await new Promise((res) => setTimeout(res, 50));
+      const daemonPid = Number(readFileSync(pidFile, 'utf8'));
       process.kill(daemonPid, 'SIGKILL');
     },
   );
