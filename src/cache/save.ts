@@ -66,7 +66,8 @@ async function ingest(ctx: Ctx, f: SaveRef, exec: boolean, shares: boolean): Pro
   if (!shares && f.st.size < CHUNK_BYTES) {
     const small = hashSmallSync(f.abs, f.st.size);
     if (small) {
-      ctx.store.writeBuffer(small.hash, small.data, exec); // synchronously: `data` is a shared buffer
+      // `small.data` is a shared read buffer: the asynchronous write gets its own copy.
+      await ctx.store.writeBufferAsync(small.hash, Buffer.from(small.data), exec);
       return { hash: small.hash, size: small.size };
     }
   }

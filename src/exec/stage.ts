@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { spawn } from 'node:child_process';
@@ -19,12 +19,13 @@ import { LineSplitter, Tail } from './lines.js';
  *   (setsid, a daemon) is not killed; its output stops being read 0.5 s after the group is gone.
  * - Aborting `signal` terminates the running group (SIGTERM, SIGKILL after ~3 s) and resolves once
  *   it is gone, with `aborted: true`; remaining cmds are not started. See groups.ts for Ctrl-C.
- * - Output: `logPath` is truncated when the stage starts (it holds the stage's last run), then
- *   raw bytes of stdout and stderr of every cmd are appended in the order they arrive;
+ * - Output: `logPath` holds this run only: the old file is removed when the stage starts and a
+ *   new one created on the first byte; raw bytes of stdout and stderr of every cmd are appended
+ *   in the order they arrive;
  *   lines (see LineSplitter) go to `sink`, prefixed `[prefix] ` when `prefix` is set; the last 20
  *   stderr lines come back in `stderrTail`. Nothing is redacted here: callers redact before storing.
  * - Never throws for a failing command. Throws `E_STAGE_FAILED` only when the stage cannot start:
- *   the shell cannot be spawned (missing `cwd`, no /bin/sh) or `logPath` cannot be opened.
+ *   the shell cannot be spawned (missing `cwd`, no /bin/sh) or the log directory cannot be made.
  */
 
 export interface StageRunOptions {
@@ -197,21 +198,36 @@ async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefin
 /** Appends synchronously, so bytes land in arrival order across both streams. */
 class LogFile {
   private fd: number | undefined;
+  private opened = false;
   error: string | undefined;
 
+  /**
+   * The file is created on the first byte of output: most pipeline stages print nothing, and a
+   * file create per stage is a visible cost on a 200-stage run. The previous run's log is removed
+   * up front, so the file always holds this run (or nothing, when this run printed nothing).
+   */
   constructor(readonly path: string) {
     try {
-      if (!logDirs.has(dirname(path))) {
-        mkdirSync(dirname(path), { recursive: true });
-        logDirs.add(dirname(path));
+      const dir = dirname(path);
+      if (!logDirs.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        logDirs.add(dir);
       }
-      this.fd = openSync(path, 'w');
+      if (existsSync(path)) unlinkSync(path);
     } catch (e) {
-      throw new ReproError('E_STAGE_FAILED', `cannot open log file '${path}'`, { cause: e });
+      throw new ReproError('E_STAGE_FAILED', `cannot prepare log file '${path}'`, { cause: e });
     }
   }
 
   write(chunk: Buffer): void {
+    if (!this.opened) {
+      this.opened = true;
+      try {
+        this.fd = openSync(this.path, 'w');
+      } catch (e) {
+        this.error = `cannot open log file '${this.path}': ${(e as Error).message}`;
+      }
+    }
     if (this.fd === undefined) return;
     try {
       for (let off = 0; off < chunk.length; ) off += writeSync(this.fd, chunk, off);

@@ -11,6 +11,7 @@ import { applyOverrides, parseOverride } from './overrides.js';
 import type { Reason } from './reasons.js';
 import type { RecordExtras } from './record-run.js';
 import { Scheduler } from './run-scheduler.js';
+import { compactRunCache } from './runcache.js';
 
 export interface RunOptions {
   cwd: string;
@@ -111,6 +112,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
       endedAt: new Date().toISOString(),
     };
     await ctx.cache.flush();
+    compactRunCache(ctx.stateDir);
     if (!opts.dry) {
       for (const name of Object.keys(lockFile.stages)) {
         if (!pipeline.byName.has(name)) {

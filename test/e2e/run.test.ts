@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { existsSync } from 'node:fs';
-import { writeFile, rm, stat } from 'node:fs/promises';
+import { appendFile, writeFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repro, read, writeFiles, git, tempRepos } from '../helpers/repo.js';
 import { CHAIN } from '../helpers/fixtures.js';
@@ -54,6 +54,22 @@ describe('repro run', () => {
     const back = await runJson(d);
     expect(back.by.b).toBe('restored');
     expect(await read(d, 'b.txt')).toBe('hello\none\n');
+  });
+
+  it('the run cache survives a torn journal line (a run killed mid-append)', async () => {
+    const d = await repo(CHAIN);
+    await runJson(d);
+    await writeFile(join(d, 'params.yaml'), 'b:\n  suffix: two\n');
+    await runJson(d);
+    await appendFile(join(d, '.repro', 'runcache.jsonl'), '{"k":"torn');
+    await writeFile(join(d, 'params.yaml'), 'b:\n  suffix: one\n');
+    expect((await runJson(d)).by.b).toBe('restored');
+    await writeFile(join(d, 'params.yaml'), 'b:\n  suffix: three\n');
+    expect((await runJson(d)).by.b).toBe('executed'); // appended after the torn line
+    await writeFile(join(d, 'params.yaml'), 'b:\n  suffix: two\n');
+    expect((await runJson(d)).by.b).toBe('restored');
+    await writeFile(join(d, 'params.yaml'), 'b:\n  suffix: three\n');
+    expect((await runJson(d)).by.b).toBe('restored');
   });
 
   it('-S writes the override into params.yaml and runs with it', async () => {
