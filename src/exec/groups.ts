@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { isErrno } from '../core/errors.js';
+import { isDeadState, procStat } from '../core/proc.js';
 
 /**
  * Process-group bookkeeping for stage commands.
@@ -74,16 +75,8 @@ function hasRunningMember(pgid: number): boolean {
   }
   for (const name of entries) {
     if (!/^[0-9]+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-    } catch (e) {
-      if (isErrno(e, 'ENOENT') || isErrno(e, 'ESRCH')) continue; // exited while we looked
-      throw e;
-    }
-    // "pid (comm) state ppid pgrp ..."; comm may contain spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+    const st = procStat(name); // null: exited while we looked
+    if (st && st.pgrp === pgid && !isDeadState(st.state)) return true;
   }
   return false;
 }

@@ -2,13 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
 import { memoParse, memoStore } from '../core/memo.js';
-import { ReproError, isErrno } from '../core/errors.js';
+import { ReproError, isErrno, isReproError } from '../core/errors.js';
 import { parseYaml, stringifyYaml } from '../core/yaml.js';
 import type { LockFile, LockStage } from './types.js';
 
 export type { LockFile, LockStage, LockOut, KeyComponents, ContentHash } from './types.js';
 
 export const LOCK_FILE = 'repro.lock';
+const RESTORE_HINT = 'restore it from Git (git checkout -- repro.lock), or delete it and run again';
 const HEADER = '# repro.lock: written by `repro run`; what each stage last produced. Do not edit by hand.\n';
 
 /** An empty lock: what a pipeline that never ran has. */
@@ -26,12 +27,16 @@ export function serializeLock(lock: LockFile): string {
 
 /** Parse lock text; a malformed or newer lock is `E_CONFIG` naming the file. */
 export function parseLock(text: string, file = LOCK_FILE): LockFile {
-  const data = parseYaml(text, file) as Partial<LockFile> | null;
+  let data: Partial<LockFile> | null;
+  try {
+    data = parseYaml(text, file) as Partial<LockFile> | null;
+  } catch (e) {
+    if (!isReproError(e, 'E_YAML')) throw e;
+    throw new ReproError('E_YAML', e.message.replace(/^[^:]+:\d+:\d+: /, ''), { pos: e.pos, hint: RESTORE_HINT, cause: e });
+  }
   if (data === null || data === undefined) return emptyLock();
   if (typeof data !== 'object' || typeof data.stages !== 'object' || data.stages === null) {
-    throw new ReproError('E_CONFIG', `malformed lock file: '${file}'`, {
-      hint: 'restore it from Git (git checkout -- repro.lock) or delete it and run again',
-    });
+    throw new ReproError('E_CONFIG', `malformed lock file: '${file}'`, { hint: RESTORE_HINT });
   }
   if (data.schema !== 1) {
     throw new ReproError('E_CONFIG', `unsupported lock schema ${String(data.schema)}: '${file}'`, {
