@@ -1,6 +1,7 @@
 import { lstatSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno, isReproError } from '../core/errors.js';
+import { pidAlive } from '../core/proc.js';
 import type { Ctx } from './context.js';
 import { readManifest } from './inspect.js';
 import { isDirHash } from './manifest.js';
@@ -93,13 +94,5 @@ function isStaleTemp(name: string, mtimeMs: number): boolean {
   if (!m) return false;
   if (Date.now() - mtimeMs > STALE_TEMP_MS) return true;
   const pid = Number(m[1]);
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    if (isErrno(e, 'ESRCH')) return true;
-    if (isErrno(e, 'EPERM')) return false; // alive, someone else's
-    throw e;
-  }
+  return pid !== process.pid && !pidAlive(pid);
 }

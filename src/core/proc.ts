@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isErrno } from './errors.js';
 
 /**
@@ -22,4 +22,26 @@ export function procStat(pid: number | string): { state: string; pgrp: number } 
 /** A zombie or dead entry: exited, only not yet reaped. */
 export function isDeadState(state: string): boolean {
   return state === 'Z' || state === 'X';
+}
+
+/** Whether /proc is there to ask (Linux with procfs mounted); checked once. */
+let procfs: boolean | undefined;
+
+/**
+ * Alive and not a zombie. kill(pid, 0) alone says yes for a zombie (a holder killed with SIGKILL
+ * in a container whose PID 1 never reaps); without /proc, kill(2) is trusted.
+ */
+export function pidAlive(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if (isErrno(e, 'EPERM')) return true; // alive, someone else's
+    if (isErrno(e, 'ESRCH')) return false;
+    throw e;
+  }
+  procfs ??= existsSync('/proc/self/stat');
+  if (!procfs) return true;
+  const st = procStat(pid);
+  return st !== null && !isDeadState(st.state);
 }

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { ReproError, isErrno } from './errors.js';
-import { isDeadState, procStat } from './proc.js';
+import { pidAlive } from './proc.js';
 
 /**
  * One writer per repository: `<stateDir>/lock` holds the holder's pid and host, created with
@@ -93,14 +93,3 @@ async function readHolder(path: string): Promise<Holder | null | 'gone'> {
   }
 }
 
-/** Alive and not a zombie (a holder killed with SIGKILL in a container may stay one for good). */
-function pidAlive(pid: number): boolean {
-  if (pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return isErrno(e, 'EPERM');
-  }
-  const st = process.platform === 'linux' ? procStat(pid) : { state: 'R' };
-  return st !== null && !isDeadState(st.state);
-}

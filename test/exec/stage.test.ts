@@ -126,13 +126,12 @@ describe('runStage', () => {
     'does not wait for a daemon that escaped the group and holds the pipes',
     async () => {
       const t0 = Date.now();
-      const r = await run(["setsid sh -c 'echo $$ > daemon.pid; exec sleep 20' &"], { sink: () => {} });
+      // The shell waits until the daemon has left the group (written its pid), so the group kill
+      // at the shell's exit cannot catch it half-way through setsid.
+      const r = await run(["setsid sh -c 'echo $$ > daemon.pid; exec sleep 20' & while [ ! -s daemon.pid ]; do sleep 0.05; done"], { sink: () => {} });
       expect(r.exitCode).toBe(0);
       expect(Date.now() - t0).toBeLessThan(10_000);
-      // The escaped daemon writes its pid on its own schedule: wait for it, then end it.
-      const pidFile = join(dir, 'daemon.pid');
-      for (let i = 0; i < 200 && !existsSync(pidFile); i++) await new Promise((res) => setTimeout(res, 50));
-      const daemonPid = Number(readFileSync(pidFile, 'utf8'));
+      const daemonPid = Number(readFileSync(join(dir, 'daemon.pid'), 'utf8'));
       process.kill(daemonPid, 'SIGKILL');
     },
   );
