@@ -38,3 +38,8 @@ export function parseIntOpt(name: string) {
     return n;
   };
 }
+
+/** Commander option parser for a repeatable flag (`-S a=1 -S b=2`). */
+export function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}

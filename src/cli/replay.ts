@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { IsolatedEvent } from '../ops/isolated.js';
 import { replay } from '../ops/replay.js';
 import { renderReplay } from '../report/replay.js';
-import { common, resolveCommon, type CliEnv } from './common.js';
+import { collect, common, resolveCommon, type CliEnv } from './common.js';
 import { printJson } from './io.js';
 
 export function registerReplay(program: Command, env: CliEnv): void {
@@ -28,10 +28,6 @@ export function registerReplay(program: Command, env: CliEnv): void {
       else env.io.out(renderReplay(res));
       env.exit(res.interrupted ? 130 : res.ok ? 0 : 1);
     });
-}
-
-function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
 }
 
 function printEvent(env: CliEnv, e: IsolatedEvent): void {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { run, type RunEvent, type RunResult } from '../ops/run.js';
 import { describeReason } from '../report/reasons.js';
 import { renderRunSummary } from '../report/run.js';
-import { common, parseIntOpt, resolveCommon, type CliEnv } from './common.js';
+import { collect, common, parseIntOpt, resolveCommon, type CliEnv } from './common.js';
 import { printJson } from './io.js';
 
 export function registerRun(program: Command, env: CliEnv): void {
@@ -44,10 +44,6 @@ export function registerRun(program: Command, env: CliEnv): void {
       else env.io.out(renderRunSummary(res));
       env.exit(res.interrupted ? 130 : res.ok ? 0 : 1);
     });
-}
-
-function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
 }
 
 function printEvent(env: CliEnv, e: RunEvent): void {

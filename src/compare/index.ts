@@ -12,6 +12,7 @@ export { holm, type HolmResult } from './holm.js';
 export {
   compareMetric,
   defaultDirection,
+  directionalVerdict,
   SINGLE_RUN_WARNING,
   summarize,
   type Direction,

@@ -1,6 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomicSync } from './atomic.js';
 import { sha256 } from './canonical.js';
 
 /**
@@ -25,14 +25,18 @@ export function memoParse<T>(stateDir: string, name: string, text: string, parse
     // absent or corrupt: a miss
   }
   const value = parse();
-  void memoStore(stateDir, name, text, value);
+  store(stateDir, name, key, value);
   return value;
 }
 
 export async function memoStore(stateDir: string, name: string, text: string, value: unknown): Promise<void> {
+  store(stateDir, name, sha256(text), value);
+}
+
+function store(stateDir: string, name: string, key: string, value: unknown): void {
   if (!existsSync(stateDir)) return;
   try {
-    await writeFileAtomic(join(stateDir, `${name}.memo.json`), JSON.stringify({ v: VERSION, key: sha256(text), value }), { fsync: false });
+    writeFileAtomicSync(join(stateDir, `${name}.memo.json`), JSON.stringify({ v: VERSION, key, value }), { fsync: false });
   } catch {
     // best-effort: the memo is only a cache
   }

@@ -38,7 +38,7 @@ export function toRepoPath(p: string, opts: { base?: string; pos?: SourcePos } =
  */
 export function assertNoSymlinkEscape(root: string, rel: string, pos?: SourcePos): void {
   const realRoot = realpathSync(root);
-  let probe = rel === '' ? root : join(root, ...rel.split('/'));
+  let probe = absPath(root, rel);
   for (;;) {
     try {
       const real = realpathSync(probe);

@@ -6,7 +6,7 @@ import { emitYaml } from './yaml-emit.js';
 
 /**
  * The one importer of the `yaml` library. Parsing with positions for error messages, plain
- * parsing for data files, and deterministic serialisation (keys sorted by the caller, no
+ * parsing for data files, and deterministic serialisation (yaml-emit.ts: keys sorted, no
  * line folding, no anchors) for `repro.lock`.
  *
  * The library is loaded on first use, not at import: loading it costs ~30 ms, which a no-op
@@ -66,7 +66,7 @@ export function parseYaml(text: string, file: string): unknown {
 }
 
 /**
- * Serialise plain data to YAML deterministically: map keys in the order given (sort them first),
+ * Serialise plain data to YAML deterministically: map keys sorted (see yaml-emit.ts),
  * no line wrapping, no aliases, strings quoted only when needed.
  */
 export function stringifyYaml(value: unknown): string {

@@ -22,7 +22,12 @@ export function emptyLock(): LockFile {
  * give byte-identical files and merges stay small.
  */
 export function serializeLock(lock: LockFile): string {
-  return HEADER + stringifyYaml(sortDeep({ schema: lock.schema, stages: lock.stages }));
+  return HEADER + stringifyYaml(lockData(lock));
+}
+
+/** The lock as plain sorted data: what is serialised, and what parsing the text gives back. */
+function lockData(lock: LockFile): LockFile {
+  return sortDeep({ schema: lock.schema, stages: lock.stages }) as LockFile;
 }
 
 /** Parse lock text; a malformed or newer lock is `E_CONFIG` naming the file. */
@@ -60,9 +65,10 @@ export async function readLock(root: string): Promise<LockFile> {
 
 /** Write `<root>/repro.lock` atomically. Returns the text written. */
 export async function writeLock(root: string, lock: LockFile): Promise<string> {
-  const text = serializeLock(lock);
+  const data = lockData(lock);
+  const text = HEADER + stringifyYaml(data);
   await writeFileAtomic(join(root, LOCK_FILE), text);
-  await memoStore(join(root, '.repro'), 'lock', text, JSON.parse(JSON.stringify({ schema: lock.schema, stages: sortDeep(lock.stages) })));
+  await memoStore(join(root, '.repro'), 'lock', text, data);
   return text;
 }
 

@@ -1,6 +1,6 @@
 /**
  * `repro.lock`: what was observed at the last successful run of each stage. Observation only.
- * Serialised deterministically (see lock/serialize.ts): sorted keys, no timestamps.
+ * Serialised deterministically (see serializeLock in lock/index.ts): sorted keys, no timestamps.
  */
 
 /** Content hash of a file (`<sha256 hex>`) or a directory manifest (`<sha256 hex>.dir`). */

@@ -1,6 +1,6 @@
 import { ReproError } from '../core/errors.js';
 import { absPath } from '../core/paths.js';
-import { loadPipeline } from '../pipeline/index.js';
+import { loadPipeline, selectStages } from '../pipeline/index.js';
 import { readLock } from '../lock/index.js';
 import { openContext } from './context.js';
 
@@ -22,9 +22,7 @@ export async function checkout(opts: { cwd: string; targets?: string[] }): Promi
   const pipeline = await loadPipeline(ctx.root);
   const lock = await readLock(ctx.root);
   const res: CheckoutResult = { restored: [], unchanged: [], missing: [] };
-  const wanted = opts.targets?.length ? new Set(opts.targets) : null;
-  for (const stage of pipeline.stages) {
-    if (wanted && !wanted.has(stage.name) && !wanted.has(stage.group)) continue;
+  for (const stage of selectStages(pipeline, opts.targets ?? [], { closure: false })) {
     const entry = lock.stages[stage.name];
     if (!entry) continue;
     for (const o of stage.outs) {

@@ -5,7 +5,8 @@ import { readLock, type KeyComponents, type LockFile } from '../lock/index.js';
 import { findRepo, listRuns, type RunRef } from '../record/index.js';
 import { openContext } from './context.js';
 import type { RunRecord } from './record-run.js';
-import { mapPool, readRecord, runsOnHistory } from './records.js';
+import { mapLimit } from '../core/pool.js';
+import { readRecord, runsOnHistory } from './records.js';
 
 export interface LineageOptions {
   cwd: string;
@@ -151,7 +152,7 @@ async function loadRecords(root: string): Promise<{ loaded: Loaded[]; warnings: 
   const onHistory = new Set((await runsOnHistory(repo, runs)).map((r) => r.id));
   const ordered = [...runs.filter((r) => onHistory.has(r.id)), ...runs.filter((r) => !onHistory.has(r.id))];
   const warnings: string[] = [];
-  const loaded = await mapPool(ordered, 16, async (run) => {
+  const loaded = await mapLimit(ordered, 16, async (run) => {
     try {
       return { run, record: await readRecord(repo, run), onHistory: onHistory.has(run.id) };
     } catch (e) {

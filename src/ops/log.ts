@@ -1,7 +1,8 @@
 import { isReproError } from '../core/errors.js';
 import { findRepo, listRuns, type RunRef } from '../record/index.js';
 import type { RunRecord } from './record-run.js';
-import { mapPool, readRecord, runsOnHistory } from './records.js';
+import { mapLimit } from '../core/pool.js';
+import { readRecord, runsOnHistory } from './records.js';
 
 export interface LogOptions {
   cwd: string;
@@ -52,7 +53,7 @@ export async function log(opts: LogOptions): Promise<LogResult> {
   const all = await listRuns(repo);
   const scoped = opts.all ? all : await runsOnHistory(repo, all);
   const shown = opts.limit !== undefined ? scoped.slice(0, opts.limit) : scoped;
-  const runs = await mapPool(shown, 16, async (r) => {
+  const runs = await mapLimit(shown, 16, async (r) => {
     try {
       return entryOf(r, await readRecord(repo, r));
     } catch (e) {

@@ -1,22 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { ReproError, isErrno } from '../core/errors.js';
+import { isErrno } from '../core/errors.js';
 import { absPath } from '../core/paths.js';
-import { parseYaml } from '../core/yaml.js';
-import { flattenMetrics } from '../compare/index.js';
 import type { Pipeline } from '../pipeline/index.js';
+import { parseMetricData } from './metric-data.js';
 
 /** metrics file path → dotted key → number. */
 export type MetricsByFile = Record<string, Record<string, number>>;
 
-/** Parse a metrics file's text (JSON or YAML) into numeric leaves; malformed → E_CONFIG. */
+/** A metrics file's numeric leaves (number lists are samples, not metrics): see parseMetricData. */
 export function parseMetricsText(text: string, path: string): Record<string, number> {
-  let data: unknown;
-  try {
-    data = parseYaml(text, path); // YAML is a superset of JSON
-  } catch (e) {
-    throw new ReproError('E_CONFIG', `metrics file is not JSON or YAML: '${path}'`, { cause: e, hint: 'a metrics file holds a JSON or YAML mapping of numbers' });
-  }
-  return flattenMetrics(data);
+  return parseMetricData(text, path).scalars;
 }
 
 /** The metrics files every stage declares, read from the workspace; missing files are skipped. */

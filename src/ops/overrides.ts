@@ -3,6 +3,7 @@ import { writeFileAtomic } from '../core/atomic.js';
 import { ReproError, isErrno } from '../core/errors.js';
 import { absPath, toRepoPath } from '../core/paths.js';
 import { parseScalar, setYamlKey } from '../core/yaml.js';
+import { DEFAULT_PARAMS } from '../pipeline/index.js';
 
 export interface ParamOverride {
   file: string;
@@ -17,7 +18,7 @@ export function parseOverride(spec: string): ParamOverride {
     throw new ReproError('E_USAGE', `invalid param override: '${spec}'`, { hint: 'use -S key=value, e.g. -S train.lr=0.01' });
   }
   let lhs = spec.slice(0, eq);
-  let file = 'params.yaml';
+  let file = DEFAULT_PARAMS;
   const colon = lhs.lastIndexOf(':');
   if (colon > 0) {
     file = toRepoPath(lhs.slice(0, colon));

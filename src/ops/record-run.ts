@@ -93,7 +93,7 @@ export async function recordRun(
       seed: opts.seed ?? null,
       sweep: extras.sweep ?? null,
       stages,
-      metrics: await readWorkspaceMetrics(pipeline),
+      metrics: (result.metrics = await readWorkspaceMetrics(pipeline)),
       locks: anyEntry?.locks ?? {},
       env,
     };

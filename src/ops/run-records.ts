@@ -2,7 +2,8 @@ import { isReproError } from '../core/errors.js';
 import type { LockFile } from '../lock/index.js';
 import { listRuns, type RepoInfo, type RunRef } from '../record/index.js';
 import type { RunRecord } from './record-run.js';
-import { mapPool, readRecord } from './records.js';
+import { mapLimit } from '../core/pool.js';
+import { readRecord } from './records.js';
 import { seedlessKey } from './seedless.js';
 
 /** Run records read back from `refs/repro/runs/*`, and which of them belong to a repro.lock. */
@@ -21,7 +22,7 @@ const byCommit = new Map<string, RunRecord | null>();
  */
 export async function loadRuns(repo: RepoInfo): Promise<LoadedRun[]> {
   const refs = await listRuns(repo);
-  await mapPool(refs.filter((r) => !byCommit.has(r.commit)), 16, async (ref) => {
+  await mapLimit(refs.filter((r) => !byCommit.has(r.commit)), 16, async (ref) => {
     try {
       byCommit.set(ref.commit, await readRecord(repo, ref));
     } catch (e) {

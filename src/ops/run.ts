@@ -10,6 +10,7 @@ import { ensureIgnored } from './gitignore.js';
 import { applyOverrides, parseOverride } from './overrides.js';
 import type { Reason } from './reasons.js';
 import type { RecordExtras } from './record-run.js';
+import type { MetricsByFile } from './metrics.js';
 import { Scheduler } from './run-scheduler.js';
 import { compactRunCache } from './runcache.js';
 
@@ -62,6 +63,8 @@ export interface RunResult {
   endedAt: string;
   runId?: string;
   recordCommit?: string;
+  /** The workspace metrics after the run, when the record read them (a sweep reuses them). */
+  metrics?: MetricsByFile;
   /** Set when the run itself succeeded but writing its record failed. */
   recordError?: string;
 }
@@ -88,8 +91,13 @@ export async function run(opts: RunOptions): Promise<RunResult> {
         onStale: (h) => opts.onEvent?.({ type: 'notice', text: `taking over a stale lock left by pid ${h.pid}` }),
       });
   try {
-    if (opts.overrides?.length && !opts.dry) await applyOverrides(ctx.root, opts.overrides.map(parseOverride));
-    const pipeline = await loadPipeline(ctx.root, { seed: opts.seed });
+    const overrides = (opts.overrides ?? []).map(parseOverride);
+    // A real run writes -S into the params files (as DVC does); --dry only applies them in memory.
+    if (overrides.length && !opts.dry) await applyOverrides(ctx.root, overrides);
+    const pipeline = await loadPipeline(ctx.root, {
+      seed: opts.seed,
+      overrides: opts.dry ? Object.fromEntries(overrides.map((o) => [`${o.file}:${o.key}`, o.value])) : undefined,
+    });
     const lockFile = await readLock(ctx.root);
     const selected = selectStages(pipeline, opts.targets ?? [], { downstream: opts.downstream });
     const ev = await makeEvaluator(ctx, pipeline, opts.env);

@@ -74,18 +74,22 @@ export interface Side {
   dependencyLocks: Record<string, string>;
 }
 
-export async function loadSide(ctx: RepoContext, rev: string | null): Promise<Side> {
+/**
+ * `probeEnv: false` skips probing this machine for a workspace side with no matching run
+ * (verify needs only metrics; the probes are child processes).
+ */
+export async function loadSide(ctx: RepoContext, rev: string | null, opts: { probeEnv?: boolean } = {}): Promise<Side> {
   const repo = await findRepo(ctx.root);
   const all = await loadRuns(repo);
-  if (rev === null) return readSide(ctx, { label: 'workspace', kind: 'workspace', commit: null, src: workspaceSource(ctx.root) }, all);
+  if (rev === null) return readSide(ctx, { label: 'workspace', kind: 'workspace', commit: null, src: workspaceSource(ctx.root) }, all, opts);
   const named = all.find((r) => r.ref.id === rev) ?? (await runByCommit(repo, rev, all));
   if (named) {
     const sweepId = named.record.sweep?.id;
     const siblings = sweepId ? all.filter((r) => r.record.sweep?.id === sweepId && (r === named || r.record.status === 'ok')) : [named];
-    return readSide(ctx, { label: rev, kind: 'run', commit: named.ref.commit, src: treeSource(repo, named.ref.commit), runs: siblings, env: named.record.env }, all);
+    return readSide(ctx, { label: rev, kind: 'run', commit: named.ref.commit, src: treeSource(repo, named.ref.commit), runs: siblings, env: named.record.env }, all, opts);
   }
   const commit = await resolve(repo, rev);
-  return readSide(ctx, { label: rev, kind: 'commit', commit, src: treeSource(repo, commit) }, all);
+  return readSide(ctx, { label: rev, kind: 'commit', commit, src: treeSource(repo, commit) }, all, opts);
 }
 
 interface Where {
@@ -98,7 +102,7 @@ interface Where {
   env?: EnvFingerprint;
 }
 
-async function readSide(ctx: RepoContext, w: Where, all: LoadedRun[]): Promise<Side> {
+async function readSide(ctx: RepoContext, w: Where, all: LoadedRun[], opts: { probeEnv?: boolean }): Promise<Side> {
   const problems: SideProblem[] = [];
   const pipeline = await sidePipeline(w.src, ctx.root, w.kind === 'workspace', problems);
   const lock = await sideLock(w.src, problems);
@@ -115,7 +119,7 @@ async function readSide(ctx: RepoContext, w: Where, all: LoadedRun[]): Promise<S
   Object.assign(samples, await readPlots(w.src, outPaths(pipeline, lock, 'plot'), problems));
   const newest = runs.find((r) => combined.runs.includes(r.ref.id));
   let env = w.env ?? newest?.record.env ?? null;
-  if (!env && w.kind === 'workspace') {
+  if (!env && w.kind === 'workspace' && opts.probeEnv !== false) {
     const { machineFingerprint, fingerprintTools } = await import('./environment.js');
     env = await machineFingerprint(fingerprintTools(ctx, pipeline));
   }

@@ -1,13 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ReproError, isErrno } from '../core/errors.js';
-import { absPath } from '../core/paths.js';
+import { ReproError } from '../core/errors.js';
 import { acquireRepoLock } from '../core/repolock.js';
 import { readLock, writeLock } from '../lock/index.js';
 import { loadPipeline, type Pipeline } from '../pipeline/index.js';
 import { newRunId } from '../record/index.js';
 import { openContext } from './context.js';
-import { parseMetricData } from './metric-data.js';
+import { readWorkspaceMetrics } from './metrics.js';
 import { run, type RunOptions, type RunResult } from './run.js';
 
 /**
@@ -89,7 +87,7 @@ export async function sweep(opts: SweepOptions): Promise<SweepResult> {
       return res;
     }
     pipeline ??= await loadPipeline(ctx.root, { seed });
-    perSeed.set(seed, await readScalars(pipeline));
+    perSeed.set(seed, result.metrics ?? (await readWorkspaceMetrics(pipeline))); // read by the record
   }
   res.restore = await run({ ...opts, seed: seeds[0], overrides: undefined, record: false, force: false });
   res.interrupted = res.restore.interrupted;
@@ -106,23 +104,6 @@ export async function sweep(opts: SweepOptions): Promise<SweepResult> {
     });
   }
   return res;
-}
-
-/** The scalar metrics of every declared metrics file in the workspace: path → key → value. */
-async function readScalars(p: Pipeline): Promise<Record<string, Record<string, number>>> {
-  const out: Record<string, Record<string, number>> = {};
-  for (const s of p.stages) {
-    for (const o of s.outs) {
-      if (o.kind !== 'metric') continue;
-      try {
-        out[o.path] = parseMetricData(await readFile(absPath(p.root, o.path), 'utf8'), o.path).scalars;
-      } catch (e) {
-        if (isErrno(e, 'ENOENT') || isErrno(e, 'EISDIR')) continue;
-        throw e;
-      }
-    }
-  }
-  return out;
 }
 
 function seedMetricsByStage(

@@ -10,7 +10,7 @@ import { judgeGuardrails } from './verify-guard.js';
  * `checks:` of this commit's repro.yaml.
  */
 export async function checkBase(ctx: RepoContext, pipeline: Pipeline, base: { ref: string; commit: string }): Promise<GuardrailCheck> {
-  const [b, h] = await Promise.all([loadSide(ctx, base.ref), loadSide(ctx, null)]);
+  const [b, h] = await Promise.all([loadSide(ctx, base.ref, NO_PROBE), loadSide(ctx, null, NO_PROBE)]);
   return judgeGuardrails(pipeline.checks, b.metrics, h.metrics, base);
 }
 
@@ -31,6 +31,9 @@ export async function checkBounds(ctx: RepoContext, pipeline: Pipeline): Promise
     };
   }
   if (Object.keys(bounds).length === 0) return { status: 'skip' };
-  const h = await loadSide(ctx, null);
+  const h = await loadSide(ctx, null, NO_PROBE);
   return judgeGuardrails(bounds, {}, h.metrics, null);
 }
+
+/** Guardrails need metrics only: no machine probes for the environment section. */
+const NO_PROBE = { probeEnv: false } as const;

@@ -1,4 +1,4 @@
-import { defaultDirection, judgeCheck, mean } from '../compare/index.js';
+import { defaultDirection, directionalVerdict, judgeCheck, mean } from '../compare/index.js';
 import type { CheckRule } from '../pipeline/index.js';
 import { splitRef } from './verify-rules.js';
 import { worst, type GuardRow, type GuardrailCheck, type SideStats } from '../report/verify-types.js';
@@ -50,7 +50,7 @@ export function judgeGuardrails(
       rule: r.rule,
       status: r.status,
       reason: r.reason,
-      change: r.delta === null ? null : r.delta === 0 ? 'unchanged' : (r.delta > 0) === (direction === 'higher') ? 'improved' : 'regressed',
+      change: r.delta === null ? null : r.delta === 0 ? 'unchanged' : directionalVerdict(r.delta, direction),
       ...where,
     });
   }

@@ -8,13 +8,7 @@ import { selectStages, type Pipeline } from '../pipeline/index.js';
  */
 export function rerunTargets(p: Pipeline, names: string[]): string[] {
   if (names.length === 0) return p.stages.map((s) => s.name);
-  // selectStages adds upstream (or downstream): the targets are what both selections share.
-  const picked = new Set<string>();
-  for (const n of names) {
-    const down = new Set(selectStages(p, [n], { downstream: true }).map((s) => s.name));
-    for (const s of selectStages(p, [n])) if (down.has(s.name)) picked.add(s.name);
-  }
-  return p.stages.filter((s) => picked.has(s.name)).map((s) => s.name);
+  return selectStages(p, names, { closure: false }).map((s) => s.name);
 }
 
 /** A fresh seed for `--sample` when none is given: printed, so the pick can be repeated. */

@@ -7,12 +7,14 @@ import type { Pipeline, Stage } from './types.js';
  * Which stages a command acts on. A target is a stage name (`train@small`), a group name
  * (`train` = every `train@*`), or an output path (its producing stage). By default the result is
  * the targets and everything upstream of them; with `downstream`, the targets and everything
- * downstream. No targets means every stage. Always in the pipeline's topological order.
+ * downstream; with `closure: false`, the targets alone. No targets means every stage. Always in
+ * the pipeline's topological order. An unknown target is `E_NOT_FOUND` with a suggestion.
  */
-export function selectStages(p: Pipeline, targets: string[], opts: { downstream?: boolean } = {}): Stage[] {
+export function selectStages(p: Pipeline, targets: string[], opts: { downstream?: boolean; closure?: boolean } = {}): Stage[] {
   if (targets.length === 0) return p.stages.slice();
   const picked = new Set<string>();
   for (const t of targets) for (const name of resolveTarget(p, t)) picked.add(name);
+  if (opts.closure === false) return p.stages.filter((s) => picked.has(s.name));
   const edges = opts.downstream ? p.downstream : p.upstream;
   const stack = [...picked];
   while (stack.length) {

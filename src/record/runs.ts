@@ -1,5 +1,5 @@
 import { RUNS_PREFIX } from './commit.js';
-import { mapLimit } from './pool.js';
+import { mapLimit } from '../core/pool.js';
 import { readCommit } from './read.js';
 import { listRefs } from './refs.js';
 import type { RepoInfo } from './repoinfo.js';

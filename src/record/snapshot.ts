@@ -5,7 +5,7 @@ import { ReproError, isErrno } from '../core/errors.js';
 import { configBool, readRepoConfig } from './config.js';
 import { readGitIndex, type GitIndex, type IndexEntry } from './gitindex.js';
 import { hashObject, writeLooseObject } from './objects.js';
-import { mapLimit } from './pool.js';
+import { mapLimit } from '../core/pool.js';
 import { readCommit } from './read.js';
 import { commonDirOf, type RepoInfo } from './repoinfo.js';
 import { listTreeFiles } from './tree.js';

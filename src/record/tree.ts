@@ -2,7 +2,7 @@ import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ReproError } from '../core/errors.js';
 import { readObject } from './isogit.js';
-import { mapLimit } from './pool.js';
+import { mapLimit } from '../core/pool.js';
 import { parseCommit, peel, readTree, type TreeEntry } from './read.js';
 import type { RepoInfo } from './repoinfo.js';
 
