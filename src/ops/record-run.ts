@@ -1,6 +1,6 @@
 import { redactText, type EnvFingerprint } from '../env/index.js';
 import { fingerprintTools, machineFingerprint } from './environment.js';
-import { findRepo, isDirty, newRunId, snapshotTree, writeRunCommit } from '../record/index.js';
+import { findRepo, newRunId, snapshotTreeAndDirty, writeRunCommit } from '../record/index.js';
 import { serializeLock, type LockFile } from '../lock/index.js';
 import type { Pipeline } from '../pipeline/index.js';
 import type { RepoContext } from './context.js';
@@ -101,12 +101,13 @@ export async function recordRun(
     // Dirty means the user's tracked files differ from HEAD; what this run itself wrote (the
     // lock, .gitignore entries, declared outputs such as metrics files) does not count.
     const written = pipeline.stages.flatMap((st) => st.outs.map((o) => o.path));
-    record.source.dirty = await isDirty(repo, {
-      ignore: (p) => p === 'repro.lock' || p === '.gitignore' || written.some((w) => p === w || p.startsWith(w + '/')),
-    });
-    const finalTree = await snapshotTree({
+    const { tree: finalTree } = await snapshotTreeAndDirty({
       repo,
-      extraFiles: { 'repro.lock': lockText, [RECORD_PATH]: JSON.stringify(record, null, 2) + '\n' },
+      ignore: (p) => p === 'repro.lock' || p === '.gitignore' || written.some((w) => p === w || p.startsWith(w + '/')),
+      extraFiles: (dirty) => {
+        record.source.dirty = dirty;
+        return { 'repro.lock': lockText, [RECORD_PATH]: JSON.stringify(record, null, 2) + '\n' };
+      },
     });
     const summary = `repro run ${id}: ${record.status}${record.message ? `\n\n${record.message}` : ''}`;
     const commit = await writeRunCommit({ repo, runId: id, tree: finalTree, message: summary, parents: repo.head ? [repo.head] : [] });

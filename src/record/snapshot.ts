@@ -32,8 +32,25 @@ const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
  * Not applied to changed files: clean/smudge filters (e.g. Git LFS) and end-of-line conversion.
  */
 export async function snapshotTree(opts: SnapshotOptions): Promise<string> {
-  const objects = join(await commonDirOf(opts.repo), 'objects');
-  return buildSnapshot(opts.repo, opts.extraFiles, (type, content) => writeLooseObject(objects, type, content));
+  const store = await writingStore(opts.repo);
+  return treeOf(await trackedLeaves(opts.repo, store), opts.extraFiles, store);
+}
+
+/**
+ * `isDirty(repo, { ignore })` then `snapshotTree` in one pass over the index and the work tree:
+ * what recording a run needs. The extra files may depend on the dirty flag (the run record
+ * states it), so they come from a function of it.
+ */
+export async function snapshotTreeAndDirty(opts: {
+  repo: RepoInfo;
+  ignore: (path: string) => boolean;
+  extraFiles: (dirty: boolean) => Record<string, string | Uint8Array>;
+}): Promise<{ tree: string; dirty: boolean }> {
+  const store = await writingStore(opts.repo);
+  const leaves = await trackedLeaves(opts.repo, store);
+  const [mine, head] = await Promise.all([treeOf(leaves.filter(([path]) => !opts.ignore(path)), {}, DRY), headTree(opts.repo, opts.ignore)]);
+  const dirty = mine !== head;
+  return { tree: await treeOf(leaves, opts.extraFiles(dirty), store), dirty };
 }
 
 /**
@@ -42,44 +59,53 @@ export async function snapshotTree(opts: SnapshotOptions): Promise<string> {
  * HEAD's tree; before the first commit, any tracked file makes the repository dirty.
  */
 export async function isDirty(repo: RepoInfo, opts: { ignore?: (path: string) => boolean } = {}): Promise<boolean> {
-  const dry: ObjectStore = async (type, content) => hashObject(type, content);
   const ignore = opts.ignore;
-  const [tree, headTree] = await Promise.all([
-    buildSnapshot(repo, {}, dry, ignore),
-    repo.head === null ? EMPTY_TREE : ignore ? headTreeWithout(repo, repo.head, ignore, dry) : readCommit(repo, repo.head).then((c) => c.tree),
-  ]);
-  return tree !== headTree;
+  const [leaves, head] = await Promise.all([trackedLeaves(repo, DRY, ignore), headTree(repo, ignore)]);
+  return (await treeOf(leaves, {}, DRY)) !== head;
 }
 
-/** HEAD's tree id as it would be without the ignored paths (computed, not written). */
-async function headTreeWithout(repo: RepoInfo, head: string, ignore: (path: string) => boolean, dry: ObjectStore): Promise<string> {
+const DRY: ObjectStore = async (type, content) => hashObject(type, content);
+
+async function writingStore(repo: RepoInfo): Promise<ObjectStore> {
+  const objects = join(await commonDirOf(repo), 'objects');
+  return (type, content) => writeLooseObject(objects, type, content);
+}
+
+/** HEAD's tree id, as it would be without the ignored paths (computed, not written). */
+async function headTree(repo: RepoInfo, ignore?: (path: string) => boolean): Promise<string> {
+  if (repo.head === null) return EMPTY_TREE;
+  if (!ignore) return (await readCommit(repo, repo.head)).tree;
   const builder = new TreeBuilder();
-  for (const f of await listTreeFiles(repo, head)) if (!ignore(f.path)) builder.add(f.path, { mode: f.mode, oid: f.oid });
-  return builder.write(dry);
+  for (const f of await listTreeFiles(repo, repo.head)) if (!ignore(f.path)) builder.add(f.path, { mode: f.mode, oid: f.oid });
+  return builder.write(DRY);
 }
 
-async function buildSnapshot(
-  repo: RepoInfo,
-  extraFiles: Record<string, string | Uint8Array>,
-  store: ObjectStore,
-  ignore?: (path: string) => boolean,
-): Promise<string> {
-  const extras = Object.entries(extraFiles).map(([path, content]) => [checkExtraPath(path), content] as const);
+/** Every tracked path (minus `skip`) with its current content's leaf; changed files go to `store`. */
+async function trackedLeaves(repo: RepoInfo, store: ObjectStore, skip?: (path: string) => boolean): Promise<[string, Leaf][]> {
   const [index, config] = await Promise.all([readGitIndex(repo.gitdir), readRepoConfig(await commonDirOf(repo))]);
   const fileMode = configBool(config.get('core.filemode'), true);
-  const entries = trackedEntries(index);
-  const builder = new TreeBuilder();
-  const changed: { path: string; abs: string; mode: string }[] = [];
-  for (const e of entries) {
-    if (ignore?.(e.path)) continue;
+  const out: [string, Leaf][] = [];
+  const changed: { at: number; abs: string; mode: string }[] = [];
+  for (const e of trackedEntries(index)) {
+    if (skip?.(e.path)) continue;
     const abs = join(repo.root, e.path);
     const leaf = statLeaf(abs, e, index, fileMode);
     if (leaf === null) continue;
-    if ('read' in leaf) changed.push({ path: e.path, abs, mode: leaf.mode });
-    else builder.add(e.path, leaf);
+    if ('read' in leaf) {
+      changed.push({ at: out.length, abs, mode: leaf.mode });
+      out.push([e.path, { mode: leaf.mode, oid: '' }]); // the oid is filled in below
+    } else out.push([e.path, leaf]);
   }
   const hashed = await mapLimit(changed, 16, (c) => hashCurrent(c.abs, c.mode, store));
-  changed.forEach((c, i) => builder.add(c.path, hashed[i]!));
+  changed.forEach((c, i) => (out[c.at]![1] = hashed[i]!));
+  return out;
+}
+
+/** The tree of `leaves` plus `extraFiles` (which replace tracked files of the same path). */
+async function treeOf(leaves: [string, Leaf][], extraFiles: Record<string, string | Uint8Array>, store: ObjectStore): Promise<string> {
+  const extras = Object.entries(extraFiles).map(([path, content]) => [checkExtraPath(path), content] as const);
+  const builder = new TreeBuilder();
+  for (const [path, leaf] of leaves) builder.add(path, leaf);
   const extraLeaves = await Promise.all(
     extras.map(async ([, content]) => ({
       mode: '100644',
