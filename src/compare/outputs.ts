@@ -77,7 +77,7 @@ export interface ContentOptions {
 }
 
 /** Above this size either side is compared as bytes, not lines. */
-export const TEXT_LIMIT = 4 * 1024 * 1024;
+const TEXT_LIMIT = 4 * 1024 * 1024;
 
 /** No NUL in the first 8 KiB and valid UTF-8 throughout. */
 export function isText(buf: Uint8Array): boolean {

@@ -7,7 +7,7 @@ import { findRepoRoot } from '../core/repo.js';
 import { ensureIgnored } from './gitignore.js';
 
 /** `templates/` of the installed package (../../templates from dist/ops or src/ops). */
-export const TEMPLATES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates');
+const TEMPLATES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates');
 
 export interface InitResult {
   root: string;
@@ -44,7 +44,7 @@ export async function init(opts: { cwd: string; template?: string; force?: boole
   return res;
 }
 
-export async function listTemplates(): Promise<string[]> {
+async function listTemplates(): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(TEMPLATES_DIR, { withFileTypes: true })) {
     if (e.isDirectory() && (await pathExists(join(TEMPLATES_DIR, e.name, 'repro.yaml')))) out.push(e.name);

@@ -38,7 +38,7 @@ export interface OutputResult {
 /** Above this size an expected file is not read back from the cache for a diff. */
 const READ_LIMIT = 64 * 1024 * 1024;
 
-export const NONDETERMINISTIC_NOTE = 'deterministic: false: bytes may differ; judged by the stage metrics';
+const NONDETERMINISTIC_NOTE = 'deterministic: false: bytes may differ; judged by the stage metrics';
 
 /**
  * Compare every output `entry` records for `stage` with what the isolated copy at `dir` now

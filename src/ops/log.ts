@@ -64,7 +64,7 @@ export async function log(opts: LogOptions): Promise<LogResult> {
   return { scope: opts.all ? 'all' : 'history', total: scoped.length, runs };
 }
 
-export function entryOf(r: RunRef, rec: RunRecord): LogEntry {
+function entryOf(r: RunRef, rec: RunRecord): LogEntry {
   const stages = Object.values(rec.stages);
   const seeds = new Set<number>();
   for (const s of stages) if (typeof s.seed === 'number' && s.status !== 'up-to-date' && s.status !== 'not-run') seeds.add(s.seed);
@@ -104,7 +104,7 @@ function unreadable(r: RunRef, code: string, message: string): LogEntry {
 }
 
 /** The first `n` numeric metric values, files and keys in record order. */
-export function headline(metrics: RunRecord['metrics'], n: number): { name: string; value: number }[] {
+function headline(metrics: RunRecord['metrics'], n: number): { name: string; value: number }[] {
   const out: { name: string; value: number }[] = [];
   for (const [file, values] of Object.entries(metrics ?? {})) {
     for (const [key, value] of Object.entries(values ?? {})) {

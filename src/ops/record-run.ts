@@ -9,7 +9,7 @@ import type { RunOptions, RunResult, StageResult } from './run.js';
 
 /** Where the record lives in a run commit's tree. */
 export const RECORD_PATH = '.repro-run/record.json';
-export const RECORD_FORMAT = 'repro-run/1';
+const RECORD_FORMAT = 'repro-run/1';
 
 /**
  * The run record (docs/records.md): everything needed to say what produced a result and to

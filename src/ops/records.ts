@@ -10,13 +10,13 @@ import { RECORD_PATH, type RunRecord } from './record-run.js';
  */
 
 /** The newest record format this build reads. */
-export const RECORD_VERSION = 1;
+const RECORD_VERSION = 1;
 
 /**
  * Parse and check a record's JSON. Anything that is not a record this build understands is
  * `E_RECORD` naming the run: not JSON, missing or mistyped fields, or a newer `format`.
  */
-export function parseRecord(text: string, runId: string): RunRecord {
+function parseRecord(text: string, runId: string): RunRecord {
   const bad = (why: string): ReproError =>
     new ReproError('E_RECORD', `malformed run record (${why}): '${runId}'`, {
       hint: `the record at ${RECORD_PATH} in ${RUNS_PREFIX}${runId} was not written by repro; delete the ref with 'git update-ref -d ${RUNS_PREFIX}${runId}'`,

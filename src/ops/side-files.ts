@@ -155,7 +155,7 @@ export async function readPlots(src: FileSource, paths: string[], problems: Side
 }
 
 /** Dependency lock files looked for at the root even when `locks:` does not name them. */
-export const WELL_KNOWN_LOCKS = [
+const WELL_KNOWN_LOCKS = [
   'requirements.txt',
   'requirements-dev.txt',
   'package-lock.json',

@@ -39,7 +39,7 @@ export interface SweepResult {
   seedMetrics: Record<string, Record<string, Record<string, number>>>;
 }
 
-export const MAX_SEEDS = 1000;
+const MAX_SEEDS = 1000;
 
 /** `1,2,3`, `1-5` or a mix (`1-3,7`), in the order given; duplicates and bad numbers are E_USAGE. */
 export function parseSeeds(spec: string): number[] {

@@ -25,7 +25,7 @@ const EXPR = /^[A-Za-z_][\w-]*(?:\.[\w-]+|\[\d+\])*$/;
 type Part = string | { expr: string; raw: string };
 
 /** True when `text` contains something to interpolate or unescape. */
-export function hasInterpolation(text: string): boolean {
+function hasInterpolation(text: string): boolean {
   return text.includes('${');
 }
 

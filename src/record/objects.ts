@@ -18,8 +18,6 @@ import { ReproError, isErrno } from '../core/errors.js';
 
 export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
 
-export const EMPTY_BLOB_OID = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
-
 function header(type: ObjectType, size: number): Buffer {
   return Buffer.from(`${type} ${size}\0`);
 }

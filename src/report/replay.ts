@@ -39,7 +39,7 @@ export function renderReplay(res: ReplayLike): string {
   return L.join('\n') + '\n';
 }
 
-export function renderStages(stages: StageLike[]): string[] {
+function renderStages(stages: StageLike[]): string[] {
   const L: string[] = [];
   for (const s of stages) {
     const why = s.requested ? '' : ' (upstream)';

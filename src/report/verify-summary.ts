@@ -107,7 +107,7 @@ export function outputDetail(o: RerunOutput): string[] {
 }
 
 /** The first removed line and the first added line of a unified diff. */
-export function firstChangedPair(diff: string[]): [string, string] | null {
+function firstChangedPair(diff: string[]): [string, string] | null {
   const minus = diff.find((l) => l.startsWith('-') && !l.startsWith('---'));
   const plus = diff.find((l) => l.startsWith('+') && !l.startsWith('+++'));
   if (minus === undefined && plus === undefined) return null;
