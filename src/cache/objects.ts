@@ -11,7 +11,6 @@ import {
   type Stats,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { mkdir as mkdirAsync, rename as renameAsync, rm as rmAsync, writeFile as writeFileAsync } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ReproError, isErrno } from '../core/errors.js';
 
@@ -44,7 +43,6 @@ export class ObjectStore {
   readonly objectsDir: string;
   readonly tmpDir: string;
   private madeDirs = new Set<string>();
-  private readonly makingDirs = new Map<string, Promise<void>>();
 
   constructor(readonly root: string) {
     this.objectsDir = join(root, 'objects');
@@ -113,40 +111,6 @@ export class ObjectStore {
     closeSync(fd);
     this.commit(tmp, obj);
     return true;
-  }
-
-  /**
-   * `writeBuffer` with the file-system work (mkdir, create, write, rename) on libuv's thread
-   * pool: a stage's outputs are stored while the next stage's command starts, instead of
-   * blocking the main thread (~1 ms per object on ext4: mkdir and create dominate). `data` must
-   * not be reused by the caller until the promise settles.
-   */
-  async writeBufferAsync(hash: string, data: Uint8Array, exec: boolean): Promise<boolean> {
-    if (this.hasGood(hash, data.length, exec)) return false;
-    const obj = this.objectPath(hash);
-    await this.ensureDirAsync(dirname(obj));
-    const tmp = tempBeside(obj);
-    try {
-      await writeFileAsync(tmp, data, { flag: 'wx', mode: exec ? MODE_RO_EXEC : MODE_RO });
-      await renameAsync(tmp, obj);
-    } catch (e) {
-      await rmAsync(tmp, { force: true });
-      throw e;
-    }
-    return true;
-  }
-
-  private async ensureDirAsync(dir: string): Promise<void> {
-    if (this.madeDirs.has(dir)) return;
-    let pending = this.makingDirs.get(dir);
-    if (!pending) {
-      pending = mkdirAsync(dir, { recursive: true }).then(() => {
-        this.madeDirs.add(dir);
-        this.makingDirs.delete(dir);
-      });
-      this.makingDirs.set(dir, pending);
-    }
-    await pending;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathExists } from '../core/fs.js';
@@ -160,7 +160,10 @@ export class Scheduler {
     const root = this.p.root;
     for (const o of stage.outs) {
       const abs = absPath(root, o.path);
-      await rm(abs, { recursive: true, force: true });
+      // Usually absent (first run) or one small file: decide without the thread pool.
+      const st = lstatSync(abs, { throwIfNoEntry: false });
+      if (st?.isDirectory()) await rm(abs, { recursive: true, force: true });
+      else if (st) unlinkSync(abs);
       // A courtesy: the command finds its outputs' parent directories in place. Once per run.
       const parent = dirname(abs);
       if (!o.path.includes('/') || this.madeDirs.has(parent)) continue;
