@@ -1,10 +1,10 @@
-import { closeSync, existsSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { spawn } from 'node:child_process';
 import { ReproError } from '../core/errors.js';
 import { groupAlive, terminateGroup, trackGroup, untrackGroup } from './groups.js';
 import { LineSplitter, Tail } from './lines.js';
+import { startShell, type ShellChild } from './spawner.js';
 
 /**
  * Running one stage's commands.
@@ -111,31 +111,6 @@ interface OneResult {
 }
 
 async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefined, tail: Tail): Promise<OneResult> {
-  const wantStdout = log !== undefined || opts.sink !== undefined;
-  // node's spawn, not execa: for one shell with two pipes execa adds nothing we use and costs
-  // ~0.6 ms per stage in option merging and stream plumbing (measured on the 200-stage bench:
-  // ~125 ms of main-thread time), which is a quarter of the 2x-make budget for a full run.
-  const child = spawn(SHELL, ['-c', cmd], {
-    cwd: opts.cwd,
-    env: opts.env,
-    stdio: ['ignore', wantStdout ? 'pipe' : 'ignore', 'pipe'],
-    detached: true, // its own process group: groups.ts terminates the whole group
-  });
-  const exited = new Promise<{ exitCode: number | null; signal: string | null; error?: Error }>((res) => {
-    child.once('error', (error) => res({ exitCode: null, signal: null, error }));
-    child.once('close', (code, sig) => res({ exitCode: code, signal: sig }));
-  });
-
-  const pid = child.pid;
-  if (pid === undefined) {
-    const r = await exited;
-    throw new ReproError('E_STAGE_FAILED', `cannot start shell for command in '${opts.cwd}': ${(r.error as NodeJS.ErrnoException | undefined)?.code ?? r.error?.message ?? 'unknown error'}`, {
-      cause: r.error,
-      hint: 'check that the stage working directory exists and /bin/sh is executable',
-    });
-  }
-  trackGroup(pid);
-
   const toSink = (stream: 'stdout' | 'stderr') => {
     const { sink, prefix } = opts;
     if (sink === undefined) return undefined;
@@ -149,14 +124,29 @@ async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefin
     stderrSink?.(line);
   });
 
-  child.stdout?.on('data', (chunk: Buffer) => {
-    log?.write(chunk);
-    outLines?.push(chunk);
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    log?.write(chunk);
-    errLines.push(chunk);
-  });
+  let child: ShellChild;
+  try {
+    // The helper reports a missing cwd only as the shell's exit 127: check it here, as spawn would.
+    if (!statSync(opts.cwd, { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error('no such directory'), { code: 'ENOENT' });
+    child = await startShell({
+      cmd,
+      cwd: opts.cwd,
+      env: opts.env,
+      ignoreStdout: log === undefined && opts.sink === undefined,
+      onData: (stream, chunk) => {
+        log?.write(chunk);
+        if (stream === 'stdout') outLines?.push(chunk);
+        else errLines.push(chunk);
+      },
+    });
+  } catch (e) {
+    throw new ReproError('E_STAGE_FAILED', `cannot start shell for command in '${opts.cwd}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      cause: e,
+      hint: 'check that the stage working directory exists and /bin/sh is executable',
+    });
+  }
+  const pid = child.pid;
+  trackGroup(pid);
 
   let aborted = false;
   let termination: Promise<void> | undefined;
@@ -168,27 +158,17 @@ async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefin
   // The shell is gone: end whatever it left running in its group (its pipes would keep us waiting).
   // A process that escaped the group (setsid, a daemon) may still hold the pipes: after a short
   // drain, stop reading them rather than wait for it.
-  let settled = false;
   let drainTimer: NodeJS.Timeout | undefined;
-  child.once('exit', () => {
-    if (groupAlive(pid)) termination ??= terminateGroup(pid);
-    void Promise.resolve(termination).then(() => {
-      if (settled) return;
-      drainTimer = setTimeout(() => {
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-      }, DRAIN_MS).unref();
-    });
-  });
-
   try {
-    const r = await exited;
+    const r = await child.exited;
+    if (groupAlive(pid)) termination ??= terminateGroup(pid);
     await termination;
+    drainTimer = setTimeout(() => child.stopReading(), DRAIN_MS).unref();
+    await child.closed;
     outLines?.end();
     errLines.end();
-    return { exitCode: r.exitCode ?? null, signal: r.signal ?? null, aborted };
+    return { exitCode: r.exitCode, signal: r.signal, aborted };
   } finally {
-    settled = true;
     clearTimeout(drainTimer);
     opts.signal?.removeEventListener('abort', onAbort);
     untrackGroup(pid);

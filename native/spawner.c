@@ -1,0 +1,357 @@
+/*
+ * repro-spawner: starts stage shells for repro, so that the Node.js process does not fork itself.
+ *
+ * Why: forking a 70 MB Node process and wiring two pipes through libuv costs ~1.5 ms of CPU per
+ * stage (page tables, stream objects, thread-pool round trips); forking this program costs a tenth
+ * of that. On the 200-stage bench that was the largest part of repro's own time. The Node side
+ * (src/exec/spawner.ts) falls back to child_process.spawn when this binary is absent.
+ *
+ * Protocol. Requests on stdin are NUL-terminated fields:
+ *   "E" nenv env[0..nenv)              set the base environment ("K=V" each) for later jobs
+ *   "J" id cwd nenv env[0..nenv) cmd   run `/bin/sh -c cmd` in cwd, stdin from /dev/null, in a new
+ *                                      session (so it leads its own process group, pgid = pid),
+ *                                      stdout and stderr to two pipes; its environment is the
+ *                                      base with env applied: "K=V" sets K, a bare "K" unsets it
+ *   "C" id                             stop reading the job's pipes (a daemon still holds them)
+ * Replies on stdout are lines, the "O" line followed by its bytes:
+ *   "S id pid"           started
+ *   "F id errno"         could not start (pipe or fork failed); no X or Z follows
+ *   "O id stream len"    len bytes of output; stream 1 = stdout, 2 = stderr
+ *   "X id code signal"   the shell was reaped: code is -1 when it died of signal (a number)
+ *   "Z id"               both pipes are closed (end of output, or after C)
+ * A job is done once both X and Z came. End of stdin ends this program; running shells go on.
+ * In the child, a chdir or exec failure is written to its stderr and it exits 127.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct job {
+  long id;
+  pid_t pid; /* 0 once reaped */
+  int fd[2]; /* stdout, stderr read ends; -1 once closed */
+};
+
+static struct job *jobs;
+static size_t njobs, capjobs;
+static int wake[2]; /* SIGCHLD self-pipe */
+static void die(const char *what);
+static char **base;  /* "K=V" strings, owned */
+static size_t nbase;
+
+static size_t keylen(const char *kv) {
+  const char *eq = strchr(kv, '=');
+  return eq ? (size_t)(eq - kv) : strlen(kv);
+}
+
+static void set_base(char **kv, size_t n) {
+  for (size_t i = 0; i < nbase; i++) free(base[i]);
+  free(base);
+  base = malloc((n + 1) * sizeof *base);
+  if (!base) die("malloc");
+  for (size_t i = 0; i < n; i++)
+    if (!(base[i] = strdup(kv[i]))) die("strdup");
+  nbase = n;
+}
+
+/* The base with the overrides applied; the strings are borrowed. Free the array only. */
+static char **job_env(char **over, size_t n) {
+  char **env = malloc((nbase + n + 1) * sizeof *env);
+  if (!env) die("malloc");
+  size_t m = 0;
+  for (size_t i = 0; i < nbase; i++) env[m++] = base[i];
+  for (size_t k = 0; k < n; k++) {
+    size_t kl = keylen(over[k]);
+    size_t i = 0;
+    while (i < m && !(keylen(env[i]) == kl && strncmp(env[i], over[k], kl) == 0)) i++;
+    int set = over[k][kl] == '=';
+    if (i < m) {
+      if (set) env[i] = over[k];
+      else env[i] = env[--m];
+    } else if (set) {
+      env[m++] = over[k];
+    }
+  }
+  env[m] = NULL;
+  return env;
+}
+
+static void die(const char *what) {
+  fprintf(stderr, "repro-spawner: %s: %s\n", what, strerror(errno));
+  exit(2);
+}
+
+static void write_all(int fd, const char *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      exit(0); /* repro went away: nothing left to report to */
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+}
+
+static void reply(const char *fmt, long a, long b, long c) {
+  char line[96];
+  int n = snprintf(line, sizeof line, fmt, a, b, c);
+  write_all(1, line, (size_t)n);
+}
+
+/* pipe2() is not on macOS: pipe + FD_CLOEXEC, which is safe here (one thread). */
+static int cloexec_pipe(int p[2], int nonblock) {
+  if (pipe(p) != 0) return -1;
+  for (int i = 0; i < 2; i++) {
+    fcntl(p[i], F_SETFD, FD_CLOEXEC);
+    if (nonblock) fcntl(p[i], F_SETFL, O_NONBLOCK);
+  }
+  return 0;
+}
+
+static void on_chld(int sig) {
+  (void)sig;
+  int e = errno;
+  if (write(wake[1], "c", 1) < 0) { /* pipe full: a wake-up is pending anyway */ }
+  errno = e;
+}
+
+static struct job *find(long id) {
+  for (size_t i = 0; i < njobs; i++)
+    if (jobs[i].id == id) return &jobs[i];
+  return NULL;
+}
+
+static void forget_if_done(struct job *j) {
+  if (j->pid != 0 || j->fd[0] >= 0 || j->fd[1] >= 0) return;
+  *j = jobs[--njobs];
+}
+
+static void close_stream(struct job *j, int s) {
+  if (j->fd[s] < 0) return;
+  close(j->fd[s]);
+  j->fd[s] = -1;
+  if (j->fd[0] < 0 && j->fd[1] < 0) reply("Z %ld\n", j->id, 0, 0);
+}
+
+static void child(const char *cwd, char **env, const char *cmd, int out[2], int err[2]) {
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  signal(SIGCHLD, SIG_DFL);
+  signal(SIGPIPE, SIG_DFL);
+  setsid();
+  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (devnull >= 0 && devnull != 0) dup2(devnull, 0);
+  dup2(out[1], 1);
+  dup2(err[1], 2);
+  if (chdir(cwd) != 0) {
+    dprintf(2, "repro: cannot enter '%s': %s\n", cwd, strerror(errno));
+    _exit(127);
+  }
+  char *argv[] = {"sh", "-c", (char *)cmd, NULL};
+  execve("/bin/sh", argv, env);
+  dprintf(2, "repro: cannot run /bin/sh: %s\n", strerror(errno));
+  _exit(127);
+}
+
+static void start(long id, const char *cwd, char **env, const char *cmd) {
+  int out[2], err[2];
+  if (cloexec_pipe(out, 0) != 0) {
+    reply("F %ld %ld\n", id, errno, 0);
+    return;
+  }
+  if (cloexec_pipe(err, 0) != 0) {
+    reply("F %ld %ld\n", id, errno, 0);
+    close(out[0]);
+    close(out[1]);
+    return;
+  }
+  /* SIGCHLD stays blocked until the job is in the table, so its X cannot come before its S. */
+  sigset_t chld, old;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, &old);
+  pid_t pid = fork();
+  if (pid == 0) child(cwd, env, cmd, out, err);
+  int fe = errno;
+  close(out[1]);
+  close(err[1]);
+  if (pid < 0) {
+    close(out[0]);
+    close(err[0]);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    reply("F %ld %ld\n", id, fe, 0);
+    return;
+  }
+  fcntl(out[0], F_SETFL, O_NONBLOCK);
+  fcntl(err[0], F_SETFL, O_NONBLOCK);
+  if (njobs == capjobs) {
+    capjobs = capjobs ? capjobs * 2 : 16;
+    jobs = realloc(jobs, capjobs * sizeof *jobs);
+    if (!jobs) die("realloc");
+  }
+  jobs[njobs++] = (struct job){id, pid, {out[0], err[0]}};
+  reply("S %ld %ld\n", id, pid, 0);
+  sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+static void reap(void) {
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    for (size_t i = 0; i < njobs; i++) {
+      struct job *j = &jobs[i];
+      if (j->pid != pid) continue;
+      j->pid = 0;
+      if (WIFSIGNALED(status)) reply("X %ld %ld %ld\n", j->id, -1, WTERMSIG(status));
+      else reply("X %ld %ld %ld\n", j->id, WEXITSTATUS(status), 0);
+      forget_if_done(j);
+      break;
+    }
+  }
+}
+
+static void pump(struct job *j, int s) {
+  static char buf[65536];
+  ssize_t n = read(j->fd[s], buf, sizeof buf);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n <= 0) {
+    close_stream(j, s);
+    forget_if_done(j);
+    return;
+  }
+  char head[64];
+  int h = snprintf(head, sizeof head, "O %ld %d %ld\n", j->id, s + 1, (long)n);
+  write_all(1, head, (size_t)h);
+  write_all(1, buf, (size_t)n);
+}
+
+/* Requests: parse every complete one at the start of buf; returns the bytes consumed. */
+static size_t handle(char *buf, size_t len) {
+  size_t used = 0;
+  for (;;) {
+    char *fields[4096];
+    size_t nf = 0, need = 2, pos = used;
+    while (nf < need) {
+      char *z = memchr(buf + pos, 0, len - pos);
+      if (!z) return used;
+      if (nf == sizeof fields / sizeof fields[0]) {
+        errno = E2BIG;
+        die("request too large");
+      }
+      fields[nf++] = buf + pos;
+      pos = (size_t)(z - buf) + 1;
+      if (nf == 1 && fields[0][0] == 'J') need = 4;
+      if (nf == 2 && fields[0][0] == 'E') {
+        long n = atol(fields[1]);
+        if (n < 0 || n > 4000) {
+          errno = EINVAL;
+          die("bad request");
+        }
+        need = 2 + (size_t)n;
+      }
+      if (fields[0][0] == 'J' && nf == 4) {
+        long nenv = atol(fields[3]);
+        if (nenv < 0 || nenv > 4000) {
+          errno = EINVAL;
+          die("bad request");
+        }
+        need = 5 + (size_t)nenv;
+      }
+    }
+    long id = atol(fields[1]);
+    if (fields[0][0] == 'E') {
+      set_base(fields + 2, need - 2);
+    } else if (fields[0][0] == 'J' && need >= 5) {
+      char **env = job_env(fields + 4, need - 5);
+      start(id, fields[2], env, fields[need - 1]);
+      free(env);
+    } else if (fields[0][0] == 'C') {
+      struct job *j = find(id);
+      if (j) {
+        close_stream(j, 0);
+        close_stream(j, 1);
+        forget_if_done(j);
+      }
+    }
+    used = pos;
+  }
+}
+
+int main(void) {
+  if (cloexec_pipe(wake, 1) != 0) die("pipe");
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_chld;
+  sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGCHLD, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN); /* a write to a gone repro fails with EPIPE and we exit */
+
+  size_t cap = 1 << 16, len = 0;
+  char *in = malloc(cap);
+  if (!in) die("malloc");
+  struct pollfd *pfd = NULL;
+  size_t cappfd = 0;
+  for (;;) {
+    size_t want = 2 + 2 * njobs;
+    if (want > cappfd) {
+      cappfd = want * 2;
+      pfd = realloc(pfd, cappfd * sizeof *pfd);
+      if (!pfd) die("realloc");
+    }
+    pfd[0] = (struct pollfd){0, POLLIN, 0};
+    pfd[1] = (struct pollfd){wake[0], POLLIN, 0};
+    for (size_t i = 0; i < njobs; i++)
+      for (int s = 0; s < 2; s++) pfd[2 + 2 * i + s] = (struct pollfd){jobs[i].fd[s], POLLIN, 0};
+    size_t n = 2 + 2 * njobs;
+    if (poll(pfd, n, -1) < 0) {
+      if (errno == EINTR) continue;
+      die("poll");
+    }
+    if (pfd[1].revents) {
+      char drain[64];
+      while (read(wake[0], drain, sizeof drain) > 0) {}
+      reap();
+    }
+    /* Output before requests: a C for a job must not drop bytes already readable. Jobs are
+     * looked up by id because reap()/pump() may reorder the table. */
+    long ids[n];
+    int streams[n], fds[n];
+    size_t nready = 0;
+    for (size_t k = 2; k < n; k++) {
+      if (!pfd[k].revents || pfd[k].fd < 0) continue;
+      ids[nready] = jobs[(k - 2) / 2].id;
+      streams[nready] = (int)((k - 2) % 2);
+      fds[nready++] = pfd[k].fd;
+    }
+    for (size_t r = 0; r < nready; r++) {
+      struct job *j = find(ids[r]);
+      if (j && j->fd[streams[r]] == fds[r]) pump(j, streams[r]);
+    }
+    if (pfd[0].revents) {
+      if (len == cap) {
+        cap *= 2;
+        in = realloc(in, cap);
+        if (!in) die("realloc");
+      }
+      ssize_t got = read(0, in + len, cap - len);
+      if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) return 0;
+      if (got > 0) {
+        len += (size_t)got;
+        size_t used = handle(in, len);
+        memmove(in, in + used, len - used);
+        len -= used;
+      }
+    }
+  }
+}

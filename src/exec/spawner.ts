@@ -1,0 +1,244 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Starting stage shells: `/bin/sh -c CMD` in its own session (so it leads its own process group),
+ * stdin from /dev/null, stdout and stderr as two streams of chunks.
+ *
+ * Two ways, one contract (`ShellChild`):
+ * - through `repro-spawner` (native/spawner.c, built into dist/native by `npm run build` when a
+ *   C compiler is present): one small long-lived process forks every shell. Node's own spawn
+ *   forks this whole process and wires two libuv pipes per child, ~1.5 ms of CPU per stage; on
+ *   the 200-stage bench that was the largest part of repro's time (docs/bench.md).
+ * - through `child_process.spawn` (detached), when the binary is absent or
+ *   `REPRO_SPAWNER=node` is set.
+ * Both give the same pid semantics: pid = pgid of the shell's group.
+ */
+
+export interface ShellExit {
+  /** null when the shell died of a signal. */
+  exitCode: number | null;
+  signal: string | null;
+}
+
+export interface ShellChild {
+  pid: number;
+  /** The shell was reaped. */
+  exited: Promise<ShellExit>;
+  /** Both output streams ended (or were dropped by `stopReading`). */
+  closed: Promise<void>;
+  /** Stop reading output: for a daemon that escaped the group and still holds the streams. */
+  stopReading(): void;
+}
+
+export interface ShellRequest {
+  cmd: string;
+  cwd: string;
+  env: Record<string, string>;
+  /** Output chunks as they arrive; `data` may be reused after the call returns. */
+  onData?: (stream: 'stdout' | 'stderr', data: Buffer) => void;
+  /** Stdout is not wanted: the node path discards it without a pipe. */
+  ignoreStdout?: boolean;
+}
+
+/** Path of the helper binary, from src/exec or dist/exec alike. */
+export const SPAWNER_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'native', 'repro-spawner');
+
+const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
+
+/** Starts the shell; throws (with an errno code) when it cannot be started at all. */
+export async function startShell(req: ShellRequest): Promise<ShellChild> {
+  const helper = useHelper() ? Helper.get() : undefined;
+  return helper ? helper.start(req) : startWithNode(req);
+}
+
+function useHelper(): boolean {
+  if (process.env.REPRO_SPAWNER === 'node' || process.platform === 'win32') return false;
+  if (helperPresent === undefined) helperPresent = existsSync(SPAWNER_PATH);
+  return helperPresent && !Helper.broken;
+}
+let helperPresent: boolean | undefined;
+
+/** True when stages start through repro-spawner (for tests and `repro doctor`-like output). */
+export function spawnerInUse(): boolean {
+  return useHelper();
+}
+
+function startWithNode(req: ShellRequest): Promise<ShellChild> {
+  const child = spawn('/bin/sh', ['-c', req.cmd], {
+    cwd: req.cwd,
+    env: req.env,
+    stdio: ['ignore', req.ignoreStdout ? 'ignore' : 'pipe', 'pipe'],
+    detached: true,
+  });
+  return new Promise((resolve, reject) => {
+    if (child.pid === undefined) {
+      child.once('error', reject);
+      return;
+    }
+    child.stdout?.on('data', (d: Buffer) => req.onData?.('stdout', d));
+    child.stderr?.on('data', (d: Buffer) => req.onData?.('stderr', d));
+    const exited = new Promise<ShellExit>((res) => child.once('exit', (code, sig) => res({ exitCode: code, signal: sig })));
+    const closed = new Promise<void>((res) => child.once('close', () => res()));
+    resolve({
+      pid: child.pid,
+      exited,
+      closed,
+      stopReading: () => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        // 'close' waits for the streams it saw: destroyed streams still emit close.
+      },
+    });
+  });
+}
+
+interface Job {
+  started: (pid: number) => void;
+  failed: (e: Error) => void;
+  exit?: (x: ShellExit) => void;
+  close?: () => void;
+  onData?: ShellRequest['onData'];
+}
+
+/** The long-lived repro-spawner process (see native/spawner.c for the protocol). */
+class Helper {
+  static broken = false;
+  private static instance: Helper | undefined;
+  private readonly jobs = new Map<number, Job>();
+  private nextId = 1;
+  private buf: Buffer = Buffer.alloc(0);
+  private base: Record<string, string> | undefined;
+
+  static get(): Helper | undefined {
+    if (!Helper.instance) {
+      try {
+        Helper.instance = new Helper(spawn(SPAWNER_PATH, [], { stdio: ['pipe', 'pipe', 'inherit'], detached: true, env: {} }));
+      } catch {
+        Helper.broken = true;
+        return undefined;
+      }
+    }
+    return Helper.instance;
+  }
+
+  private constructor(private readonly proc: ChildProcess) {
+    proc.unref();
+    (proc.stdin as unknown as { unref(): void }).unref();
+    this.idle();
+    proc.stdout!.on('data', (d: Buffer) => this.read(d));
+    proc.once('error', () => this.fail('cannot start repro-spawner'));
+    proc.stdout!.once('close', () => this.fail('repro-spawner exited'));
+    proc.stdin!.on('error', () => this.fail('repro-spawner exited'));
+  }
+
+  start(req: ShellRequest): Promise<ShellChild> {
+    for (const s of [req.cmd, req.cwd]) if (s.includes('\0')) return Promise.reject(Object.assign(new Error('argument contains a NUL byte'), { code: 'EINVAL' }));
+    const id = this.nextId++;
+    const over = this.overrides(req.env);
+    const fields = ['J', String(id), req.cwd, String(over.length), ...over, req.cmd];
+    return new Promise((resolve, reject) => {
+      const job: Job = { started: () => {}, failed: reject, onData: req.onData };
+      const exited = new Promise<ShellExit>((res) => (job.exit = res));
+      const closed = new Promise<void>((res) => (job.close = res));
+      job.started = (pid) =>
+        resolve({ pid, exited, closed, stopReading: () => this.send(['C', String(id)]) });
+      if (this.jobs.size === 0) (this.proc.stdout as unknown as { ref(): void }).ref();
+      this.jobs.set(id, job);
+      this.send(fields);
+    });
+  }
+
+  /**
+   * The job's environment as changes to the helper's base ("K=V" sets, "K" unsets). Stages
+   * share all but a few variables (REPRO_STAGE, REPRO_SEED), so the base is sent once and each
+   * job carries only those: a full environment per job cost ~0.25 ms of writing per stage.
+   */
+  private overrides(env: Record<string, string>): string[] {
+    const over: string[] = [];
+    if (this.base) {
+      for (const k in env) if (this.base[k] !== env[k]) over.push(`${k}=${env[k]}`);
+      if (over.some((kv) => kv.includes('\0'))) throw Object.assign(new Error('environment value contains a NUL byte'), { code: 'EINVAL' });
+      for (const k in this.base) if (!(k in env)) over.push(k);
+      if (over.length <= 8) return over;
+    }
+    for (const [k, v] of Object.entries(env)) {
+      if (k.includes('\0') || v.includes('\0') || k.includes('=')) throw Object.assign(new Error(`bad environment variable '${k}'`), { code: 'EINVAL' });
+    }
+    this.base = { ...env };
+    const kv = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+    this.send(['E', String(kv.length), ...kv]);
+    return [];
+  }
+
+  private send(fields: string[]): void {
+    this.proc.stdin!.write(fields.join('\0') + '\0');
+  }
+
+  private idle(): void {
+    (this.proc.stdout as unknown as { unref(): void }).unref();
+  }
+
+  private done(id: number): void {
+    this.jobs.delete(id);
+    if (this.jobs.size === 0) this.idle();
+  }
+
+  private read(chunk: Buffer): void {
+    let buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    let pos = 0;
+    for (;;) {
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) break;
+      const parts = buf.toString('latin1', pos, nl).split(' ');
+      const id = Number(parts[1]);
+      const job = this.jobs.get(id);
+      if (parts[0] === 'O') {
+        const len = Number(parts[3]);
+        if (buf.length < nl + 1 + len) break; // the bytes are still coming
+        job?.onData?.(parts[2] === '1' ? 'stdout' : 'stderr', buf.subarray(nl + 1, nl + 1 + len));
+        pos = nl + 1 + len;
+        continue;
+      }
+      pos = nl + 1;
+      if (!job) continue;
+      switch (parts[0]) {
+        case 'S':
+          job.started(Number(parts[2]));
+          break;
+        case 'F':
+          this.done(id);
+          job.failed(Object.assign(new Error(`cannot start shell (errno ${parts[2]})`), { code: 'EAGAIN' }));
+          break;
+        case 'X': {
+          const code = Number(parts[2]);
+          job.exit!(code < 0 ? { exitCode: null, signal: SIGNAL_NAMES.get(Number(parts[3])) ?? `signal ${parts[3]}` } : { exitCode: code, signal: null });
+          job.exit = undefined;
+          if (!job.close) this.done(id);
+          break;
+        }
+        case 'Z':
+          job.close!();
+          job.close = undefined;
+          if (!job.exit) this.done(id);
+          break;
+      }
+    }
+    this.buf = pos < buf.length ? Buffer.from(buf.subarray(pos)) : Buffer.alloc(0);
+  }
+
+  /** The helper is gone: settle every job so nothing waits forever, and stop using it. */
+  private fail(why: string): void {
+    Helper.broken = true;
+    Helper.instance = undefined;
+    for (const [, job] of this.jobs) {
+      job.failed(Object.assign(new Error(why), { code: 'EPIPE' }));
+      job.exit?.({ exitCode: null, signal: null });
+      job.close?.();
+    }
+    this.jobs.clear();
+  }
+}
