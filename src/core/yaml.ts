@@ -3,6 +3,7 @@ import type * as Yaml from 'yaml';
 import type { Node as YNode, Document, YAMLMap, YAMLSeq, Scalar, Pair } from 'yaml';
 import { ReproError, type SourcePos } from './errors.js';
 import { emitYaml } from './yaml-emit.js';
+import { parseSimpleYaml } from './yaml-fast.js';
 
 /**
  * The one importer of the `yaml` library. Parsing with positions for error messages, plain
@@ -117,11 +118,16 @@ const CLOSE = '\uE001';
 /**
  * Parse `text` into a positioned tree; null for an empty document. Errors are `E_YAML`/`E_CONFIG`.
  * `interpolation`: accept `${...}` in flow collections without quotes (see above).
+ * `fast: false`: always use the library (the fast path, yaml-fast.ts, is checked against it).
  */
-export function parseYamlTree(text: string, file: string, opts: { interpolation?: boolean } = {}): PNode | null {
+export function parseYamlTree(text: string, file: string, opts: { interpolation?: boolean; fast?: boolean } = {}): PNode | null {
   const protect = opts.interpolation === true && text.includes('${') && !text.includes(OPEN) && !text.includes(CLOSE);
   const source = protect ? text.replace(/\$\{([^{}\n]*)\}/g, (_m, inner: string) => '$' + OPEN + inner + CLOSE) : text;
   const restore = (s: string): string => (protect && s.includes(OPEN) ? s.replaceAll(OPEN, '{').replaceAll(CLOSE, '}') : s);
+  if (opts.fast !== false) {
+    const tree = parseSimpleYaml(source, file, restore); // undefined: not plain enough (yaml-fast.ts)
+    if (tree !== undefined) return tree;
+  }
   const { doc, pos } = parseYamlDocument(source, file);
   if (doc.contents === null || doc.contents === undefined) return null;
   const active = new Set<unknown>(); // nodes being converted: an alias back into one is a cycle
