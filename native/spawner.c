@@ -101,10 +101,33 @@ static void write_all(int fd, const char *p, size_t n) {
   }
 }
 
+/* Replies are gathered and written once per loop turn: an exit usually brings X and Z
+ * together, and one write wakes repro once. */
+static char *obuf;
+static size_t olen, ocap;
+
+static void out(const char *p, size_t n) {
+  if (olen + n > ocap) {
+    while (olen + n > ocap) ocap = ocap ? ocap * 2 : 1 << 16;
+    obuf = realloc(obuf, ocap);
+    if (!obuf) {
+      fprintf(stderr, "repro-spawner: out of memory\n");
+      exit(2);
+    }
+  }
+  memcpy(obuf + olen, p, n);
+  olen += n;
+}
+
+static void flush(void) {
+  write_all(1, obuf, olen);
+  olen = 0;
+}
+
 static void reply(const char *fmt, long a, long b, long c) {
   char line[96];
   int n = snprintf(line, sizeof line, fmt, a, b, c);
-  write_all(1, line, (size_t)n);
+  out(line, (size_t)n);
 }
 
 /* pipe2() is not on macOS: pipe + FD_CLOEXEC, which is safe here (one thread). */
@@ -231,8 +254,8 @@ static void pump(struct job *j, int s) {
   }
   char head[64];
   int h = snprintf(head, sizeof head, "O %ld %d %ld\n", j->id, s + 1, (long)n);
-  write_all(1, head, (size_t)h);
-  write_all(1, buf, (size_t)n);
+  out(head, (size_t)h);
+  out(buf, (size_t)n);
 }
 
 /* Requests: parse every complete one at the start of buf; returns the bytes consumed. */
@@ -314,6 +337,7 @@ int main(void) {
     for (size_t i = 0; i < njobs; i++)
       for (int s = 0; s < 2; s++) pfd[2 + 2 * i + s] = (struct pollfd){jobs[i].fd[s], POLLIN, 0};
     size_t n = 2 + 2 * njobs;
+    if (olen) flush();
     if (poll(pfd, n, -1) < 0) {
       if (errno == EINTR) continue;
       die("poll");
@@ -345,7 +369,10 @@ int main(void) {
         if (!in) die("realloc");
       }
       ssize_t got = read(0, in + len, cap - len);
-      if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) return 0;
+      if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) {
+        if (olen) flush();
+        return 0;
+      }
       if (got > 0) {
         len += (size_t)got;
         size_t used = handle(in, len);
