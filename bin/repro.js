@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `repro` executable: wires signals to an AbortController and exits with main()'s code.
-import { main } from '../dist/main.js';
+import { main } from '../dist/bundle/main.js';
 
 const ac = new AbortController();
 let interrupts = 0;
