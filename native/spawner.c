@@ -13,9 +13,14 @@
  *                                      stdout and stderr to two pipes; its environment is the
  *                                      base with env applied: "K=V" sets K, a bare "K" unsets it
  *   "C" id                             stop reading the job's pipes (a daemon still holds them)
+ *   "L" n                              run at most n shells at once (0: no limit, the default);
+ *                                      later jobs wait in a queue, in arrival order, and start
+ *                                      the moment a shell is reaped: no round trip through repro
+ *   "Q" id                             drop the job if it is still queued (replies "N id")
  * Replies on stdout are lines, the "O" line followed by its bytes:
  *   "S id pid"           started
  *   "F id errno"         could not start (pipe or fork failed); no X or Z follows
+ *   "N id"               dropped from the queue by Q; no X or Z follows
  *   "O id stream len"    len bytes of output; stream 1 = stdout, 2 = stderr
  *   "X id code signal"   the shell was reaped: code is -1 when it died of signal (a number)
  *   "Z id"               both pipes are closed (end of output, or after C)
@@ -42,6 +47,17 @@ struct job {
 
 static struct job *jobs;
 static size_t njobs, capjobs;
+static size_t running; /* jobs whose shell is not reaped yet */
+static long limit;     /* most shells at once; 0: no limit */
+
+/* A job waiting for a slot: one malloc'd block holds the env array and every string. */
+struct pending {
+  long id;
+  char *cwd, *cmd;
+  char **env;
+};
+static struct pending *queue;
+static size_t nqueue, capqueue;
 static int wake[2]; /* SIGCHLD self-pipe */
 static void die(const char *what);
 static char **base;  /* "K=V" strings, owned */
@@ -223,8 +239,65 @@ static void start(long id, const char *cwd, char **env, const char *cmd) {
     if (!jobs) die("realloc");
   }
   jobs[njobs++] = (struct job){id, pid, {out[0], err[0]}};
+  running++;
   reply("S %ld %ld\n", id, pid, 0);
   sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+static struct pending pack(long id, const char *cwd, char **env, const char *cmd) {
+  size_t n = 0, bytes = strlen(cwd) + 1 + strlen(cmd) + 1;
+  while (env[n]) bytes += strlen(env[n++]) + 1;
+  char **arr = malloc((n + 1) * sizeof *arr + bytes);
+  if (!arr) die("malloc");
+  char *p = (char *)(arr + n + 1);
+  for (size_t i = 0; i < n; i++) {
+    size_t l = strlen(env[i]) + 1;
+    memcpy(p, env[i], l);
+    arr[i] = p;
+    p += l;
+  }
+  arr[n] = NULL;
+  struct pending q = {id, p, NULL, arr};
+  size_t l = strlen(cwd) + 1;
+  memcpy(p, cwd, l);
+  q.cmd = p + l;
+  memcpy(q.cmd, cmd, strlen(cmd) + 1);
+  return q;
+}
+
+static int slot_free(void) { return limit <= 0 || running < (size_t)limit; }
+
+static void submit(long id, const char *cwd, char **env, const char *cmd) {
+  if (nqueue == 0 && slot_free()) {
+    start(id, cwd, env, cmd);
+    return;
+  }
+  if (nqueue == capqueue) {
+    capqueue = capqueue ? capqueue * 2 : 64;
+    queue = realloc(queue, capqueue * sizeof *queue);
+    if (!queue) die("realloc");
+  }
+  queue[nqueue++] = pack(id, cwd, env, cmd);
+}
+
+static void drain_queue(void) {
+  while (nqueue > 0 && slot_free()) {
+    struct pending q = queue[0];
+    memmove(queue, queue + 1, --nqueue * sizeof *queue);
+    start(q.id, q.cwd, q.env, q.cmd);
+    free(q.env);
+  }
+}
+
+static void unqueue(long id) {
+  for (size_t i = 0; i < nqueue; i++) {
+    if (queue[i].id != id) continue;
+    free(queue[i].env);
+    memmove(queue + i, queue + i + 1, (nqueue - i - 1) * sizeof *queue);
+    nqueue--;
+    reply("N %ld\n", id, 0, 0);
+    return;
+  }
 }
 
 static void reap(void) {
@@ -235,12 +308,14 @@ static void reap(void) {
       struct job *j = &jobs[i];
       if (j->pid != pid) continue;
       j->pid = 0;
+      running--;
       if (WIFSIGNALED(status)) reply("X %ld %ld %ld\n", j->id, -1, WTERMSIG(status));
       else reply("X %ld %ld %ld\n", j->id, WEXITSTATUS(status), 0);
       forget_if_done(j);
       break;
     }
   }
+  drain_queue();
 }
 
 static void pump(struct job *j, int s) {
@@ -296,8 +371,13 @@ static size_t handle(char *buf, size_t len) {
       set_base(fields + 2, need - 2);
     } else if (fields[0][0] == 'J' && need >= 5) {
       char **env = job_env(fields + 4, need - 5);
-      start(id, fields[2], env, fields[need - 1]);
+      submit(id, fields[2], env, fields[need - 1]);
       free(env);
+    } else if (fields[0][0] == 'L') {
+      limit = id;
+      drain_queue();
+    } else if (fields[0][0] == 'Q') {
+      unqueue(id);
     } else if (fields[0][0] == 'C') {
       struct job *j = find(id);
       if (j) {

@@ -42,6 +42,13 @@ export interface ShellRequest {
   onData?: (stream: 'stdout' | 'stderr', data: Buffer) => void;
   /** Stdout is not wanted: the node path discards it without a pipe. */
   ignoreStdout?: boolean;
+  /**
+   * At most this many shells at once (the helper queues the rest and starts each the moment a
+   * slot frees); undefined: no limit. The node path ignores it: its callers hold a semaphore.
+   */
+  concurrency?: number;
+  /** While the shell is still queued, aborting drops it (rejects with code ECANCELED). */
+  signal?: AbortSignal;
 }
 
 /** Path of the helper binary, from src/exec or dist/exec alike. */
@@ -62,9 +69,13 @@ function useHelper(): boolean {
 }
 let helperPresent: boolean | undefined;
 
-/** True when stages start through repro-spawner (for tests and `repro doctor`-like output). */
+/** True when stages start through repro-spawner, which also enforces `concurrency` itself. */
 export function spawnerInUse(): boolean {
   return useHelper();
+}
+
+export function cancelled(): Error {
+  return Object.assign(new Error('cancelled before it started'), { code: 'ECANCELED' });
 }
 
 function startWithNode(req: ShellRequest): Promise<ShellChild> {
@@ -112,6 +123,7 @@ class Helper {
   private nextId = 1;
   private buf: Buffer = Buffer.alloc(0);
   private base: Record<string, string> | undefined;
+  private limit = 0;
 
   static get(): Helper | undefined {
     if (!Helper.instance) {
@@ -137,15 +149,33 @@ class Helper {
 
   start(req: ShellRequest): Promise<ShellChild> {
     for (const s of [req.cmd, req.cwd]) if (s.includes('\0')) return Promise.reject(Object.assign(new Error('argument contains a NUL byte'), { code: 'EINVAL' }));
+    if (req.signal?.aborted) return Promise.reject(cancelled());
     const id = this.nextId++;
     const over = this.overrides(req.env);
+    const limit = req.concurrency ?? 0;
+    if (limit !== this.limit) {
+      this.limit = limit;
+      this.send(['L', String(limit)]);
+    }
     const fields = ['J', String(id), req.cwd, String(over.length), ...over, req.cmd];
     return new Promise((resolve, reject) => {
-      const job: Job = { started: () => {}, failed: reject, onData: req.onData };
+      const onAbort = () => this.send(['Q', String(id)]); // answered by N, or too late: S came
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = () => req.signal?.removeEventListener('abort', onAbort);
+      const job: Job = {
+        started: () => {},
+        failed: (e) => {
+          settle();
+          reject(e);
+        },
+        onData: req.onData,
+      };
       const exited = new Promise<ShellExit>((res) => (job.exit = res));
       const closed = new Promise<void>((res) => (job.close = res));
-      job.started = (pid) =>
+      job.started = (pid) => {
+        settle();
         resolve({ pid, exited, closed, stopReading: () => this.send(['C', String(id)]) });
+      };
       if (this.jobs.size === 0) (this.proc.stdout as unknown as { ref(): void }).ref();
       this.jobs.set(id, job);
       this.send(fields);
@@ -212,6 +242,10 @@ class Helper {
         case 'F':
           this.done(id);
           job.failed(Object.assign(new Error(`cannot start shell (errno ${parts[2]})`), { code: 'EAGAIN' }));
+          break;
+        case 'N':
+          this.done(id);
+          job.failed(cancelled());
           break;
         case 'X': {
           const code = Number(parts[2]);

@@ -41,8 +41,16 @@ export interface StageRunOptions {
   prefix?: string;
   /** Live output, one line at a time; the caller decides where it goes. */
   sink?: (line: string, stream: 'stdout' | 'stderr') => void;
-  /** Abort terminates the child's whole process group. */
+  /** Abort terminates the child's whole process group (or drops it while still queued). */
   signal?: AbortSignal;
+  /**
+   * At most this many stage shells at once, across concurrent runStage calls: through
+   * repro-spawner (see `spawnerInUse()`), shells wait in its queue and start the moment a slot
+   * frees. Without it the caller must bound concurrency itself.
+   */
+  concurrency?: number;
+  /** Called when the first cmd's shell has started (after any wait in the queue). */
+  onStart?: () => void;
 }
 
 export interface StageRunResult {
@@ -66,13 +74,19 @@ const TAIL_LINES = 20;
 const DRAIN_MS = 500;
 
 export async function runStage(opts: StageRunOptions): Promise<StageRunResult> {
-  const start = performance.now();
   const log = opts.logPath === undefined ? undefined : new LogFile(opts.logPath);
   const tail = new Tail(TAIL_LINES);
   let exitCode: number | null = 0;
   let signal: string | null = null;
   let failedCmd: string | undefined;
   let aborted = false;
+  let durationMs = 0;
+  let started = false;
+  const onStart = () => {
+    if (started) return;
+    started = true;
+    opts.onStart?.();
+  };
   try {
     for (const cmd of opts.cmds) {
       if (opts.signal?.aborted) {
@@ -80,7 +94,8 @@ export async function runStage(opts: StageRunOptions): Promise<StageRunResult> {
         exitCode = null;
         break;
       }
-      const r = await runOne(cmd, opts, log, tail);
+      const r = await runOne(cmd, opts, log, tail, onStart);
+      durationMs += r.durationMs;
       exitCode = r.exitCode;
       signal = r.signal;
       aborted = r.aborted;
@@ -95,7 +110,7 @@ export async function runStage(opts: StageRunOptions): Promise<StageRunResult> {
   const result: StageRunResult = {
     exitCode,
     signal,
-    durationMs: Math.round(performance.now() - start),
+    durationMs: Math.round(durationMs),
     stderrTail: tail.toArray(),
     aborted,
   };
@@ -108,9 +123,11 @@ interface OneResult {
   exitCode: number | null;
   signal: string | null;
   aborted: boolean;
+  /** From the shell's start (not its wait in the queue) to its exit. */
+  durationMs: number;
 }
 
-async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefined, tail: Tail): Promise<OneResult> {
+async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefined, tail: Tail, onStart: () => void): Promise<OneResult> {
   const toSink = (stream: 'stdout' | 'stderr') => {
     const { sink, prefix } = opts;
     if (sink === undefined) return undefined;
@@ -133,6 +150,8 @@ async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefin
       cwd: opts.cwd,
       env: opts.env,
       ignoreStdout: log === undefined && opts.sink === undefined,
+      concurrency: opts.concurrency,
+      signal: opts.signal,
       onData: (stream, chunk) => {
         log?.write(chunk);
         if (stream === 'stdout') outLines?.push(chunk);
@@ -140,11 +159,14 @@ async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefin
       },
     });
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ECANCELED') return { exitCode: null, signal: null, aborted: true, durationMs: 0 };
     throw new ReproError('E_STAGE_FAILED', `cannot start shell for command in '${opts.cwd}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
       cause: e,
       hint: 'check that the stage working directory exists and /bin/sh is executable',
     });
   }
+  const t0 = performance.now();
+  onStart();
   const pid = child.pid;
   trackGroup(pid);
 
@@ -155,19 +177,21 @@ async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefin
     termination ??= terminateGroup(pid);
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal?.aborted) onAbort(); // aborted while it was starting
   // The shell is gone: end whatever it left running in its group (its pipes would keep us waiting).
   // A process that escaped the group (setsid, a daemon) may still hold the pipes: after a short
   // drain, stop reading them rather than wait for it.
   let drainTimer: NodeJS.Timeout | undefined;
   try {
     const r = await child.exited;
+    const durationMs = performance.now() - t0;
     if (groupAlive(pid)) termination ??= terminateGroup(pid);
     await termination;
     drainTimer = setTimeout(() => child.stopReading(), DRAIN_MS).unref();
     await child.closed;
     outLines?.end();
     errLines.end();
-    return { exitCode: r.exitCode, signal: r.signal, aborted };
+    return { exitCode: r.exitCode, signal: r.signal, aborted, durationMs };
   } finally {
     clearTimeout(drainTimer);
     opts.signal?.removeEventListener('abort', onAbort);

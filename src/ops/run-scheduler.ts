@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { pathExists } from '../core/fs.js';
 import { absPath } from '../core/paths.js';
 import { Semaphore } from '../core/semaphore.js';
-import { runStage, type StageRunResult } from '../exec/index.js';
+import { runStage, spawnerInUse, type StageRunResult } from '../exec/index.js';
 import { redactText } from '../env/index.js';
 import type { Pipeline, Stage } from '../pipeline/index.js';
 import type { KeyComponents, LockFile, LockOut } from '../lock/index.js';
@@ -25,6 +25,8 @@ export class Scheduler {
   lockDirty = false;
   private readonly results = new Map<string, StageResult>();
   private slots = new Semaphore(1);
+  private jobs = 1;
+  private queued = false;
   private readonly madeDirs = new Set<string>();
   /** A plain copy of the environment, made once: each read of `process.env` goes through getenv. */
   private readonly baseEnv: Record<string, string>;
@@ -45,10 +47,15 @@ export class Scheduler {
     const waiting = new Map<string, Set<string>>();
     for (const s of selected) waiting.set(s.name, new Set((this.p.upstream.get(s.name) ?? []).filter((u) => names.has(u))));
     const jobs = Math.max(1, this.opts.jobs ?? this.ctx.config.run.jobs);
-    // `jobs` bounds the commands running at once (see execute); a couple more stages may be in
-    // flight, so hashing and storing one stage's outputs overlaps the next stage's command.
-    this.slots = new Semaphore(jobs);
-    const inflight = jobs + 2;
+    this.jobs = jobs;
+    // `jobs` bounds the commands running at once. Through repro-spawner the helper enforces it:
+    // every ready stage is handed over at once and waits in its queue, so the next command
+    // starts the moment one ends, with no round trip through this process. Otherwise a
+    // semaphore here does, and a couple more stages are in flight so that hashing and storing
+    // one stage's outputs overlaps the next stage's command.
+    this.queued = spawnerInUse();
+    this.slots = new Semaphore(this.queued ? Number.POSITIVE_INFINITY : jobs);
+    const inflight = this.queued ? Number.POSITIVE_INFINITY : jobs + 2;
     const running = new Map<string, Promise<void>>();
     const queue = [...selected];
     while (queue.length || running.size) {
@@ -147,8 +154,7 @@ export class Scheduler {
         return { name: stage.name, seed: stage.seed, status: 'not-run', reasons, key, error: 'interrupted' };
       }
       this.opts.onWork?.();
-      this.opts.onEvent?.({ type: 'stage-start', stage: stage.name, reasons, restore: false });
-      res = await this.runCommand(stage);
+      res = await this.runCommand(stage, reasons);
     } finally {
       release();
     }
@@ -156,7 +162,7 @@ export class Scheduler {
   }
 
   /** Run the stage's command with its outputs cleared. */
-  private async runCommand(stage: Stage): Promise<StageRunResult> {
+  private async runCommand(stage: Stage, reasons: Reason[]): Promise<StageRunResult> {
     const root = this.p.root;
     for (const o of stage.outs) {
       const abs = absPath(root, o.path);
@@ -184,6 +190,9 @@ export class Scheduler {
       prefix: stage.name,
       sink: (line, stream) => this.opts.onEvent?.({ type: 'stage-output', stage: stage.name, line, stream }),
       signal: this.opts.signal,
+      concurrency: this.queued ? this.jobs : undefined,
+      // 'running' is said when the command really starts, not when it joins the queue.
+      onStart: () => this.opts.onEvent?.({ type: 'stage-start', stage: stage.name, reasons, restore: false }),
     });
   }
 

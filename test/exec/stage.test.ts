@@ -199,3 +199,52 @@ for (const mode of MODES) describe(`starting shells through ${mode}`, () => {
     });
   });
 });
+
+describe('the repro-spawner queue (concurrency)', () => {
+  beforeEach(() => {
+    delete process.env.REPRO_SPAWNER;
+    expect(spawnerInUse()).toBe(true);
+  });
+
+  // Each command marks itself running, records how many are running, and unmarks itself.
+  const marker = (i: number) => `touch run.${i}; ls run.* | wc -l >> counts; sleep 0.2; rm run.${i}; echo ${i} >> done`;
+
+  it('runs at most `concurrency` shells at once and starts every queued one', async () => {
+    const results = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => run([marker(i)], { concurrency: 2 })));
+    for (const r of results) expect(r.exitCode).toBe(0);
+    const counts = readFileSync(join(dir, 'counts'), 'utf8').trim().split('\n').map(Number);
+    expect(counts).toHaveLength(6);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(2);
+    expect(readFileSync(join(dir, 'done'), 'utf8').trim().split('\n').sort()).toEqual(['0', '1', '2', '3', '4', '5']);
+  });
+
+  it('calls onStart only when the shell really starts, after its wait in the queue', async () => {
+    const order: string[] = [];
+    const first = run(['sleep 0.3; echo a >> order'], { concurrency: 1, onStart: () => order.push('start a') });
+    const second = run(['echo b >> order'], { concurrency: 1, onStart: () => order.push('start b') });
+    await Promise.all([first, second]);
+    expect(order).toEqual(['start a', 'start b']);
+    expect(readFileSync(join(dir, 'order'), 'utf8')).toBe('a\nb\n'); // b waited for a's slot
+  });
+
+  it('drops a queued shell when its signal aborts, without running it', async () => {
+    const ac = new AbortController();
+    let ready!: () => void;
+    const started = new Promise<void>((res) => (ready = res));
+    const blocker = run(['echo ready; sleep 0.5'], { concurrency: 1, sink: () => ready() });
+    const queued = run(['touch should-not-exist'], { concurrency: 1, signal: ac.signal });
+    await started;
+    ac.abort();
+    const r = await queued;
+    expect(r).toMatchObject({ aborted: true, exitCode: null });
+    expect((await blocker).exitCode).toBe(0);
+    expect(existsSync(join(dir, 'should-not-exist'))).toBe(false);
+  });
+
+  it('passes each job only its changes to the environment, set and unset alike', async () => {
+    await run(['echo "$A-$B" > one'], { env: { ...env, A: '1', B: '2' } });
+    await run(['echo "$A-${B-unset}-$C" > two'], { env: { ...env, A: 'x', C: '3' } });
+    expect(readFileSync(join(dir, 'one'), 'utf8')).toBe('1-2\n');
+    expect(readFileSync(join(dir, 'two'), 'utf8')).toBe('x-unset-3\n');
+  });
+});
