@@ -1,4 +1,4 @@
-import { statSync, type Stats } from 'node:fs';
+import { lstatSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, sep } from 'node:path';
 import { ReproError, isErrno } from '../core/errors.js';
 import { modeOf, type Ctx } from './context.js';
@@ -52,6 +52,16 @@ export function hashFileQuick(ctx: Ctx, f: FileRef): { hash: string; size: numbe
 export function statPath(abs: string): Stats | undefined {
   try {
     return statSync(abs, { throwIfNoEntry: false });
+  } catch (e) {
+    if (isErrno(e, 'ENOTDIR')) return undefined;
+    throw e;
+  }
+}
+
+/** lstat, or undefined when the path (or a parent) is missing. */
+export function lstatPath(abs: string): Stats | undefined {
+  try {
+    return lstatSync(abs, { throwIfNoEntry: false });
   } catch (e) {
     if (isErrno(e, 'ENOTDIR')) return undefined;
     throw e;

@@ -2,7 +2,7 @@ import { constants, copyFileSync, linkSync, lstatSync, readlinkSync, rmSync, sta
 import { ReproError, isErrno } from '../core/errors.js';
 import { modeOf, type Ctx } from './context.js';
 import { CHUNK_BYTES, hashFileContent, hashSmallSync } from './hash.js';
-import { fileRef, specialFile, statPath, walkOutput, type FileRef } from './hashpath.js';
+import { fileRef, lstatPath, specialFile, statPath, walkOutput, type FileRef } from './hashpath.js';
 import { ManifestBuilder } from './manifest.js';
 import { fileStat } from './statcache.js';
 import type { PathInfo } from './types.js';
@@ -22,12 +22,14 @@ import type { PathInfo } from './types.js';
  */
 
 export async function save(ctx: Ctx, abs: string): Promise<PathInfo> {
-  const st = statPath(abs);
+  // One lstat for the usual case (a plain file); a symlink is followed with a second stat.
+  const lst = lstatPath(abs);
+  const isLink = lst?.isSymbolicLink() === true;
+  const st = isLink ? statPath(abs) : lst;
   if (!st) {
     throw new ReproError('E_NOT_FOUND', `cannot save a path that does not exist: '${abs}'`);
   }
   if (st.isFile()) {
-    const isLink = lstatSync(abs).isSymbolicLink();
     const r = await saveFile(ctx, { ...fileRef(abs, st), isLink });
     return { hash: r.hash, size: r.size, isDir: false };
   }

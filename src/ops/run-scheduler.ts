@@ -1,7 +1,7 @@
 import { lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { pathExists } from '../core/fs.js';
+import { isReproError } from '../core/errors.js';
 import { absPath } from '../core/paths.js';
 import { Semaphore } from '../core/semaphore.js';
 import { runStage, spawnerInUse, type StageRunResult } from '../exec/index.js';
@@ -20,6 +20,16 @@ import { seedlessKey } from './seedless.js';
  * up to date / restore from the run cache / execute, and records successes in the in-memory
  * lock (`lockDirty`). `jobs` bounds concurrent commands; a couple more stages may be in flight.
  */
+/** Store an output; null when the command did not produce it (one lstat, not an extra check). */
+async function saveIfPresent(ctx: RepoContext, abs: string): Promise<Awaited<ReturnType<RepoContext['cache']['save']>> | null> {
+  try {
+    return await ctx.cache.save(abs);
+  } catch (e) {
+    if (isReproError(e, 'E_NOT_FOUND')) return null;
+    throw e;
+  }
+}
+
 export class Scheduler {
   interrupted = false;
   lockDirty = false;
@@ -210,7 +220,7 @@ export class Scheduler {
     const outs: Record<string, LockOut> = {};
     for (const o of stage.outs) {
       const abs = absPath(root, o.path);
-      const info = !(await pathExists(abs, { follow: false })) ? null : o.cache ? await this.ctx.cache.save(abs) : await this.ctx.cache.hashPath(abs);
+      const info = o.cache ? await saveIfPresent(this.ctx, abs) : await this.ctx.cache.hashPath(abs);
       if (!info) {
         return { ...base, status: 'failed', error: `declared output was not produced: '${o.path}'`, stderrTail: res.stderrTail.map((l) => redactText(l)) };
       }
