@@ -6,6 +6,6 @@
  * handler without the signal at hand.
  */
 export { runStage, type StageRunOptions, type StageRunResult } from './stage.js';
-export { spawnerInUse } from './spawner.js';
+export { prepareShells, spawnerInUse } from './spawner.js';
 export { runTool, probe, type ToolResult, type ToolOptions } from './tool.js';
 export { killAll, KILL_GRACE_MS } from './groups.js';

@@ -74,6 +74,14 @@ export function spawnerInUse(): boolean {
   return useHelper();
 }
 
+/**
+ * Start the helper now, so its exec and start-up overlap the caller's planning instead of
+ * delaying the first stage. Optional; a no-op without the helper.
+ */
+export function prepareShells(): void {
+  if (useHelper()) Helper.get();
+}
+
 export function cancelled(): Error {
   return Object.assign(new Error('cancelled before it started'), { code: 'ECANCELED' });
 }
