@@ -22,7 +22,8 @@
  *   "F id errno"         could not start (pipe or fork failed); no X or Z follows
  *   "N id"               dropped from the queue by Q; no X or Z follows
  *   "O id stream len"    len bytes of output; stream 1 = stdout, 2 = stderr
- *   "X id code signal"   the shell was reaped: code is -1 when it died of signal (a number)
+ *   "X id code signal left"  the shell was reaped: code is -1 when it died of signal (a number);
+ *                        left is 1 when processes of its group remain (kill(-pid, 0) succeeds)
  *   "Z id"               both pipes are closed (end of output, or after C)
  * A job is done once both X and Z came. End of stdin ends this program; running shells go on.
  * In the child, a chdir or exec failure is written to its stderr and it exits 127.
@@ -309,8 +310,11 @@ static void reap(void) {
       if (j->pid != pid) continue;
       j->pid = 0;
       running--;
-      if (WIFSIGNALED(status)) reply("X %ld %ld %ld\n", j->id, -1, WTERMSIG(status));
-      else reply("X %ld %ld %ld\n", j->id, WEXITSTATUS(status), 0);
+      int left = kill(-pid, 0) == 0 ? 1 : 0;
+      char line[96];
+      int n = WIFSIGNALED(status) ? snprintf(line, sizeof line, "X %ld -1 %d %d\n", j->id, WTERMSIG(status), left)
+                                  : snprintf(line, sizeof line, "X %ld %d 0 %d\n", j->id, WEXITSTATUS(status), left);
+      out(line, (size_t)n);
       forget_if_done(j);
       break;
     }

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onAbort } from './abort.js';
 
 /**
  * Starting stage shells: `/bin/sh -c CMD` in its own session (so it leads its own process group),
@@ -22,6 +23,8 @@ export interface ShellExit {
   /** null when the shell died of a signal. */
   exitCode: number | null;
   signal: string | null;
+  /** false: nothing of the shell's process group was left when it was reaped. Unknown: undefined. */
+  groupLeft?: boolean;
 }
 
 export interface ShellChild {
@@ -32,6 +35,8 @@ export interface ShellChild {
   closed: Promise<void>;
   /** Stop reading output: for a daemon that escaped the group and still holds the streams. */
   stopReading(): void;
+  /** Whether `closed` has come (synchronously: no need to arm a drain timer then). */
+  isClosed(): boolean;
 }
 
 export interface ShellRequest {
@@ -101,11 +106,18 @@ function startWithNode(req: ShellRequest): Promise<ShellChild> {
     child.stdout?.on('data', (d: Buffer) => req.onData?.('stdout', d));
     child.stderr?.on('data', (d: Buffer) => req.onData?.('stderr', d));
     const exited = new Promise<ShellExit>((res) => child.once('exit', (code, sig) => res({ exitCode: code, signal: sig })));
-    const closed = new Promise<void>((res) => child.once('close', () => res()));
+    let isClosed = false;
+    const closed = new Promise<void>((res) =>
+      child.once('close', () => {
+        isClosed = true;
+        res();
+      }),
+    );
     resolve({
       pid: child.pid,
       exited,
       closed,
+      isClosed: () => isClosed,
       stopReading: () => {
         child.stdout?.destroy();
         child.stderr?.destroy();
@@ -167,9 +179,8 @@ class Helper {
     }
     const fields = ['J', String(id), req.cwd, String(over.length), ...over, req.cmd];
     return new Promise((resolve, reject) => {
-      const onAbort = () => this.send(['Q', String(id)]); // answered by N, or too late: S came
-      req.signal?.addEventListener('abort', onAbort, { once: true });
-      const settle = () => req.signal?.removeEventListener('abort', onAbort);
+      // Aborted while queued: answered by N, or too late (S came first) and runOne terminates it.
+      const settle = onAbort(req.signal, () => this.send(['Q', String(id)]));
       const job: Job = {
         started: () => {},
         failed: (e) => {
@@ -182,7 +193,7 @@ class Helper {
       const closed = new Promise<void>((res) => (job.close = res));
       job.started = (pid) => {
         settle();
-        resolve({ pid, exited, closed, stopReading: () => this.send(['C', String(id)]) });
+        resolve({ pid, exited, closed, isClosed: () => job.close === undefined, stopReading: () => this.send(['C', String(id)]) });
       };
       if (this.jobs.size === 0) (this.proc.stdout as unknown as { ref(): void }).ref();
       this.jobs.set(id, job);
@@ -257,7 +268,8 @@ class Helper {
           break;
         case 'X': {
           const code = Number(parts[2]);
-          job.exit!(code < 0 ? { exitCode: null, signal: SIGNAL_NAMES.get(Number(parts[3])) ?? `signal ${parts[3]}` } : { exitCode: code, signal: null });
+          const groupLeft = parts[4] === '1';
+          job.exit!(code < 0 ? { exitCode: null, signal: SIGNAL_NAMES.get(Number(parts[3])) ?? `signal ${parts[3]}`, groupLeft } : { exitCode: code, signal: null, groupLeft });
           job.exit = undefined;
           if (!job.close) this.done(id);
           break;

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { ReproError } from '../core/errors.js';
 import { groupAlive, terminateGroup, trackGroup, untrackGroup } from './groups.js';
 import { LineSplitter, Tail } from './lines.js';
+import { onAbort } from './abort.js';
 import { startShell, type ShellChild } from './spawner.js';
 
 /**
@@ -128,18 +129,22 @@ interface OneResult {
 }
 
 async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefined, tail: Tail, onStart: () => void): Promise<OneResult> {
-  const toSink = (stream: 'stdout' | 'stderr') => {
-    const { sink, prefix } = opts;
-    if (sink === undefined) return undefined;
-    return prefix === undefined ? (line: string) => sink(line, stream) : (line: string) => sink(`[${prefix}] ${line}`, stream);
+  // Line splitting is set up on the first byte of each stream: most stages print nothing.
+  const { sink, prefix } = opts;
+  const toSink = (stream: 'stdout' | 'stderr') =>
+    sink === undefined ? undefined : prefix === undefined ? (line: string) => sink(line, stream) : (line: string) => sink(`[${prefix}] ${line}`, stream);
+  let outLines: LineSplitter | undefined;
+  let errLines: LineSplitter | undefined;
+  const stdoutLines = () => {
+    const s = toSink('stdout');
+    return s === undefined ? undefined : (outLines ??= new LineSplitter(s));
   };
-  const stdoutSink = toSink('stdout');
-  const stderrSink = toSink('stderr');
-  const outLines = stdoutSink === undefined ? undefined : new LineSplitter(stdoutSink);
-  const errLines = new LineSplitter((line) => {
-    tail.push(line);
-    stderrSink?.(line);
-  });
+  const stderrLines = () =>
+    (errLines ??= new LineSplitter((line) => {
+      tail.push(line);
+      stderrSinkFn?.(line);
+    }));
+  const stderrSinkFn = toSink('stderr');
 
   let child: ShellChild;
   try {
@@ -154,8 +159,8 @@ async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefin
       signal: opts.signal,
       onData: (stream, chunk) => {
         log?.write(chunk);
-        if (stream === 'stdout') outLines?.push(chunk);
-        else errLines.push(chunk);
+        if (stream === 'stdout') stdoutLines()?.push(chunk);
+        else stderrLines().push(chunk);
       },
     });
   } catch (e) {
@@ -172,12 +177,10 @@ async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefin
 
   let aborted = false;
   let termination: Promise<void> | undefined;
-  const onAbort = () => {
+  const unsubscribe = onAbort(opts.signal, () => {
     aborted = true;
     termination ??= terminateGroup(pid);
-  };
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  if (opts.signal?.aborted) onAbort(); // aborted while it was starting
+  });
   // The shell is gone: end whatever it left running in its group (its pipes would keep us waiting).
   // A process that escaped the group (setsid, a daemon) may still hold the pipes: after a short
   // drain, stop reading them rather than wait for it.
@@ -185,16 +188,17 @@ async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefin
   try {
     const r = await child.exited;
     const durationMs = performance.now() - t0;
-    if (groupAlive(pid)) termination ??= terminateGroup(pid);
+    // The helper says whether anything is left in the group; ask the system only then.
+    if (r.groupLeft !== false && groupAlive(pid)) termination ??= terminateGroup(pid);
     await termination;
-    drainTimer = setTimeout(() => child.stopReading(), DRAIN_MS).unref();
+    if (!child.isClosed()) drainTimer = setTimeout(() => child.stopReading(), DRAIN_MS).unref();
     await child.closed;
     outLines?.end();
-    errLines.end();
+    errLines?.end();
     return { exitCode: r.exitCode, signal: r.signal, aborted, durationMs };
   } finally {
-    clearTimeout(drainTimer);
-    opts.signal?.removeEventListener('abort', onAbort);
+    if (drainTimer) clearTimeout(drainTimer);
+    unsubscribe();
     untrackGroup(pid);
   }
 }
