@@ -43,6 +43,8 @@ export interface ShellRequest {
   cmd: string;
   cwd: string;
   env: Record<string, string>;
+  /** Set on top of `env`. Passing the same `env` object every time with the differences here is cheapest. */
+  envExtra?: Record<string, string>;
   /** Output chunks as they arrive; `data` may be reused after the call returns. */
   onData?: (stream: 'stdout' | 'stderr', data: Buffer) => void;
   /** Stdout is not wanted: the node path discards it without a pipe. */
@@ -94,7 +96,7 @@ export function cancelled(): Error {
 function startWithNode(req: ShellRequest): Promise<ShellChild> {
   const child = spawn('/bin/sh', ['-c', req.cmd], {
     cwd: req.cwd,
-    env: req.env,
+    env: req.envExtra ? { ...req.env, ...req.envExtra } : req.env,
     stdio: ['ignore', req.ignoreStdout ? 'ignore' : 'pipe', 'pipe'],
     detached: true,
   });
@@ -143,6 +145,7 @@ class Helper {
   private nextId = 1;
   private buf: Buffer = Buffer.alloc(0);
   private base: Record<string, string> | undefined;
+  private baseRef: Record<string, string> | undefined;
   private limit = 0;
 
   static get(): Helper | undefined {
@@ -171,7 +174,7 @@ class Helper {
     for (const s of [req.cmd, req.cwd]) if (s.includes('\0')) return Promise.reject(Object.assign(new Error('argument contains a NUL byte'), { code: 'EINVAL' }));
     if (req.signal?.aborted) return Promise.reject(cancelled());
     const id = this.nextId++;
-    const over = this.overrides(req.env);
+    const over = this.overrides(req.env, req.envExtra);
     const limit = req.concurrency ?? 0;
     if (limit !== this.limit) {
       this.limit = limit;
@@ -206,21 +209,31 @@ class Helper {
    * share all but a few variables (REPRO_STAGE, REPRO_SEED), so the base is sent once and each
    * job carries only those: a full environment per job cost ~0.25 ms of writing per stage.
    */
-  private overrides(env: Record<string, string>): string[] {
+  private overrides(env: Record<string, string>, extra: Record<string, string> | undefined): string[] {
     const over: string[] = [];
     if (this.base) {
-      for (const k in env) if (this.base[k] !== env[k]) over.push(`${k}=${env[k]}`);
+      if (env === this.baseRef) {
+        // The caller's base object again: only the extras can differ (the common, cheap case).
+        for (const k in extra) if (this.base[k] !== extra[k]) over.push(`${k}=${extra[k]}`);
+        if (over.some((kv) => kv.includes('\0'))) throw Object.assign(new Error('environment value contains a NUL byte'), { code: 'EINVAL' });
+        return over;
+      } else {
+        const full = extra ? { ...env, ...extra } : env;
+        for (const k in full) if (this.base[k] !== full[k]) over.push(`${k}=${full[k]}`);
+        for (const k in this.base) if (!(k in full)) over.push(k);
+      }
       if (over.some((kv) => kv.includes('\0'))) throw Object.assign(new Error('environment value contains a NUL byte'), { code: 'EINVAL' });
-      for (const k in this.base) if (!(k in env)) over.push(k);
       if (over.length <= 8) return over;
     }
     for (const [k, v] of Object.entries(env)) {
       if (k.includes('\0') || v.includes('\0') || k.includes('=')) throw Object.assign(new Error(`bad environment variable '${k}'`), { code: 'EINVAL' });
     }
+    // A new base: the caller's env object itself (identity marks the cheap case above).
     this.base = { ...env };
+    this.baseRef = env;
     const kv = Object.entries(env).map(([k, v]) => `${k}=${v}`);
     this.send(['E', String(kv.length), ...kv]);
-    return [];
+    return this.overrides(env, extra);
   }
 
   private send(fields: string[]): void {

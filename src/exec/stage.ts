@@ -36,6 +36,11 @@ export interface StageRunOptions {
   cwd: string;
   /** The child's full environment (the caller builds it: process.env + REPRO_SEED etc.). */
   env: Record<string, string>;
+  /**
+   * Variables set on top of `env`. Cheapest when a caller passes the same `env` object to every
+   * call and puts what differs per stage (REPRO_STAGE, REPRO_SEED) here.
+   */
+  envExtra?: Record<string, string>;
   /** This run's stdout and stderr, interleaved as produced (truncated first); parent dirs created. */
   logPath?: string;
   /** When set, lines reach `sink` as `[prefix] line`. */
@@ -154,6 +159,7 @@ async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefin
       cmd,
       cwd: opts.cwd,
       env: opts.env,
+      envExtra: opts.envExtra,
       ignoreStdout: log === undefined && opts.sink === undefined,
       concurrency: opts.concurrency,
       signal: opts.signal,

@@ -20,6 +20,14 @@ import { seedlessKey } from './seedless.js';
  * up to date / restore from the run cache / execute, and records successes in the in-memory
  * lock (`lockDirty`). `jobs` bounds concurrent commands; a couple more stages may be in flight.
  */
+/** Insert `s` into `ready`, which is sorted by selection order. */
+function insertInOrder(ready: Stage[], s: Stage, order: Map<string, number>): void {
+  const at = order.get(s.name)!;
+  let i = ready.length;
+  while (i > 0 && order.get(ready[i - 1]!.name)! > at) i--;
+  ready.splice(i, 0, s);
+}
+
 /** Store an output; null when the command did not produce it (one lstat, not an extra check). */
 async function saveIfPresent(ctx: RepoContext, abs: string): Promise<Awaited<ReturnType<RepoContext['cache']['save']>> | null> {
   try {
@@ -53,9 +61,6 @@ export class Scheduler {
   }
 
   async runAll(selected: Stage[]): Promise<StageResult[]> {
-    const names = new Set(selected.map((s) => s.name));
-    const waiting = new Map<string, Set<string>>();
-    for (const s of selected) waiting.set(s.name, new Set((this.p.upstream.get(s.name) ?? []).filter((u) => names.has(u))));
     const jobs = Math.max(1, this.opts.jobs ?? this.ctx.config.run.jobs);
     this.jobs = jobs;
     // `jobs` bounds the commands running at once. Through repro-spawner the helper enforces it:
@@ -66,29 +71,55 @@ export class Scheduler {
     this.queued = spawnerInUse();
     this.slots = new Semaphore(this.queued ? Number.POSITIVE_INFINITY : jobs);
     const inflight = this.queued ? Number.POSITIVE_INFINITY : jobs + 2;
-    const running = new Map<string, Promise<void>>();
-    const queue = [...selected];
-    while (queue.length || running.size) {
-      if (this.opts.signal?.aborted) this.interrupted = true;
-      let started = false;
-      for (let i = 0; i < queue.length && running.size < inflight && !this.interrupted; i++) {
-        const s = queue[i]!;
-        if (waiting.get(s.name)!.size) continue;
-        queue.splice(i--, 1);
-        started = true;
-        const pr = this.one(s).then((r) => {
-          this.results.set(s.name, r);
-          this.opts.onEvent?.({ type: 'stage-end', result: r });
-          for (const w of waiting.values()) w.delete(s.name);
-          running.delete(s.name);
-        });
-        running.set(s.name, pr);
+
+    // Event-driven, O(stages + edges): each stage counts its unfinished upstream stages; a
+    // finished stage decrements its dependents' counts. Ready stages start in selection order.
+    const order = new Map(selected.map((s, i) => [s.name, i]));
+    const remaining = new Map<string, number>();
+    const dependents = new Map<string, Stage[]>();
+    for (const s of selected) {
+      const ups = (this.p.upstream.get(s.name) ?? []).filter((u) => order.has(u));
+      remaining.set(s.name, ups.length);
+      for (const u of ups) {
+        let d = dependents.get(u);
+        if (!d) dependents.set(u, (d = []));
+        d.push(s);
       }
-      if (this.interrupted && running.size === 0) break;
-      if (running.size) await Promise.race(running.values());
-      else if (!started && queue.length) throw new Error('scheduler stalled: a dependency is not in the selection');
     }
-    for (const s of queue) {
+    const ready: Stage[] = selected.filter((s) => remaining.get(s.name) === 0);
+    const started = new Set<string>();
+    let running = 0;
+
+    await new Promise<void>((resolve, reject) => {
+      const pump = (): void => {
+        if (this.opts.signal?.aborted) this.interrupted = true;
+        while (ready.length && running < inflight && !this.interrupted) {
+          const s = ready.shift()!;
+          started.add(s.name);
+          running++;
+          this.one(s).then((r) => {
+            this.results.set(s.name, r);
+            this.opts.onEvent?.({ type: 'stage-end', result: r });
+            running--;
+            for (const d of dependents.get(s.name) ?? []) {
+              const left = remaining.get(d.name)! - 1;
+              remaining.set(d.name, left);
+              if (left === 0) insertInOrder(ready, d, order);
+            }
+            pump();
+          }, reject);
+        }
+        if (running > 0) return;
+        if (ready.length === 0 && started.size < selected.length && !this.interrupted) {
+          reject(new Error('scheduler stalled: a dependency is not in the selection'));
+          return;
+        }
+        if (ready.length === 0 || this.interrupted) resolve();
+      };
+      pump();
+    });
+    for (const s of selected) {
+      if (started.has(s.name)) continue;
       this.results.set(s.name, { name: s.name, status: 'not-run', reasons: [], seed: s.seed, error: 'interrupted' });
     }
     return selected.map((s) => this.results.get(s.name)!);
@@ -186,16 +217,16 @@ export class Scheduler {
       mkdirSync(parent, { recursive: true });
       this.madeDirs.add(parent);
     }
-    const env: Record<string, string> = { ...this.baseEnv };
-    env.REPRO_STAGE = stage.name;
+    const envExtra: Record<string, string> = { REPRO_STAGE: stage.name };
     if (stage.seed !== null) {
-      env.REPRO_SEED = String(stage.seed);
-      env.PYTHONHASHSEED = String(stage.seed);
+      envExtra.REPRO_SEED = String(stage.seed);
+      envExtra.PYTHONHASHSEED = String(stage.seed);
     }
     return runStage({
       cmds: stage.cmd,
       cwd: absPath(root, stage.wdir),
-      env,
+      env: this.baseEnv, // the same object every time: the helper then sends only envExtra
+      envExtra,
       logPath: join(this.ctx.stateDir, 'logs', `${stage.name}.log`),
       prefix: stage.name,
       sink: (line, stream) => this.opts.onEvent?.({ type: 'stage-output', stage: stage.name, line, stream }),
