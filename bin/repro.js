@@ -1,6 +1,36 @@
 #!/usr/bin/env node
-// The `repro` executable: wires signals to an AbortController and exits with main()'s code.
-import { main } from '../dist/bundle/main.js';
+// The `repro` executable: loads the CLI bundle with a V8 code cache, wires signals to an
+// AbortController and exits with main()'s code.
+//
+// Start-up is most of a no-op run, and compiling the bundle's functions was most of start-up.
+// V8 can save what it compiled (createCachedData) and reuse it when given the same source:
+// one cache per command (each compiles different functions), written next to the bundle after
+// the command's first run, atomically; rejected caches (another node version) are rewritten,
+// and an unwritable directory just means no cache. Node 22 does this itself
+// (module.enableCompileCache); Node 20 does not.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+
+const file = fileURLToPath(new URL('../dist/bundle/repro.cjs', import.meta.url));
+const argv = process.argv.slice(2);
+const command = argv.find((a, i) => !a.startsWith('-') && argv[i - 1] !== '-C') ?? 'help';
+const cacheFile = /^[a-z]+$/.test(command) ? `${file}.${command}.v8cache` : undefined;
+let cachedData;
+try {
+  if (cacheFile) cachedData = readFileSync(cacheFile);
+} catch {
+  // no cache yet
+}
+const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'utf8')}\n})`, {
+  filename: file,
+  cachedData,
+});
+const mod = { exports: {} };
+script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(file));
+const { main } = mod.exports;
 
 const ac = new AbortController();
 let interrupts = 0;
@@ -11,5 +41,14 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
     ac.abort();
   });
 }
-const code = await main(process.argv.slice(2), { signal: ac.signal });
+const code = await main(argv, { signal: ac.signal });
 process.exitCode = code;
+if (cacheFile && (!cachedData || script.cachedDataRejected)) {
+  try {
+    const tmp = `${cacheFile}.tmp-${process.pid}`;
+    writeFileSync(tmp, script.createCachedData());
+    renameSync(tmp, cacheFile);
+  } catch {
+    // read-only install: run without a cache
+  }
+}

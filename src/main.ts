@@ -3,6 +3,7 @@ import { ReproError, EXIT } from './core/errors.js';
 import type { CliEnv } from './cli/common.js';
 import { processIo, type Io } from './cli/io.js';
 import { VERSION } from './version.js';
+import { mark } from './core/timing.js';
 
 type Register = (program: Command, env: CliEnv) => void;
 
@@ -47,6 +48,7 @@ export interface MainOptions {
  * The only top-level catch. Tests call it in-process; bin/repro.js calls it and exits.
  */
 export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
+  mark('main');
   const io = opts.io ?? processIo();
   let code: number = EXIT.OK;
   const env: CliEnv = {

@@ -4,6 +4,7 @@ import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onAbort } from './abort.js';
+import { mark } from '../core/timing.js';
 
 /**
  * Starting stage shells: `/bin/sh -c CMD` in its own session (so it leads its own process group),
@@ -64,7 +65,12 @@ export const SPAWNER_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 
 const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
 
 /** Starts the shell; throws (with an errno code) when it cannot be started at all. */
+let firstShell = true;
 export async function startShell(req: ShellRequest): Promise<ShellChild> {
+  if (firstShell) {
+    firstShell = false;
+    mark('first stage command handed over');
+  }
   const helper = useHelper() ? Helper.get() : undefined;
   return helper ? helper.start(req) : startWithNode(req);
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { acquireRepoLock } from '../core/repolock.js';
+import { mark } from '../core/timing.js';
 import { prepareShells } from '../exec/index.js';
 import type { EnvFingerprint } from '../env/index.js';
 import { loadPipeline, selectStages } from '../pipeline/index.js';
@@ -83,6 +84,7 @@ export type RunEvent =
  * killed run loses at most the lock entries, which the run cache restores on the next run.
  */
 export async function run(opts: RunOptions): Promise<RunResult> {
+  mark('run: start');
   const ctx = await openContext(opts.cwd);
   const startedAt = new Date().toISOString();
   const lock = opts.dry
@@ -95,10 +97,12 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     const overrides = (opts.overrides ?? []).map(parseOverride);
     // A real run writes -S into the params files (as DVC does); --dry only applies them in memory.
     if (overrides.length && !opts.dry) await applyOverrides(ctx.root, overrides);
+    mark('run: context and repository lock');
     const pipeline = await loadPipeline(ctx.root, {
       seed: opts.seed,
       overrides: opts.dry ? Object.fromEntries(overrides.map((o) => [`${o.file}:${o.key}`, o.value])) : undefined,
     });
+    mark('run: pipeline loaded');
     const lockFile = await readLock(ctx.root);
     const selected = selectStages(pipeline, opts.targets ?? [], { downstream: opts.downstream });
     // A stage that never ran will run: start the shell helper now, so its start-up (~5 ms)
@@ -115,7 +119,9 @@ export async function run(opts: RunOptions): Promise<RunResult> {
       void import('./record-run.js'); // load the Git writer while the stage's child runs
     };
     const sched = new Scheduler(ctx, pipeline, lockFile, ev, { ...opts, onWork });
+    mark('run: planning done, scheduling');
     const stages = await sched.runAll(selected);
+    mark('run: every stage settled');
     const result: RunResult = {
       ok: stages.every((s) => s.status !== 'failed') && !sched.interrupted,
       interrupted: sched.interrupted,

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ReproError } from '../core/errors.js';
 import { readLooseObject, type ObjectType } from './objects.js';
@@ -13,10 +14,12 @@ import { commonDirOf, type RepoInfo } from './repoinfo.js';
 
 type Git = typeof import('isomorphic-git');
 let gitModule: Promise<Git> | undefined;
+const requireCjs = createRequire(import.meta.url);
 
 function loadGit(): Promise<Git> {
-  // The package's "." export is CommonJS: the API is the namespace's default export.
-  gitModule ??= import('isomorphic-git').then((m) => ((m as { default?: Git }).default ?? m) as Git);
+  // The package's "." export is CommonJS; require() also works where dynamic import() does not
+  // (the CLI runs from a vm.Script, see bin/repro.js).
+  gitModule ??= Promise.resolve().then(() => requireCjs('isomorphic-git') as Git);
   return gitModule;
 }
 
