@@ -174,6 +174,30 @@ stages:
     expect(await t('y.start')).toBeLessThan(await t('x.end'));
   });
 
+  // -j is enforced by repro-spawner's queue, or by the scheduler when stages start through node.
+  for (const spawner of ['helper', 'node'] as const) {
+    it(`never runs more than -j commands at once (${spawner})`, async () => {
+      const stage = (n: string) => `  ${n}:
+    cmd: "touch run.${n}; ls run.* | wc -l >> counts; sleep 0.3; rm run.${n}; touch ${n}.done"
+    outs: [${n}.done]
+`;
+      const d = await repo({ 'repro.yaml': `version: 1\nstages:\n${['a', 'b', 'c', 'd', 'e'].map(stage).join('')}` });
+      if (spawner === 'node') process.env.REPRO_SPAWNER = 'node';
+      try {
+        for (const j of ['1', '2']) {
+          await rm(join(d, 'counts'), { force: true });
+          const r = await runJson(d, '-j', j, '--force');
+          expect(r.code).toBe(0);
+          const counts = (await read(d, 'counts')).trim().split('\n').map(Number);
+          expect(counts).toHaveLength(5);
+          expect(Math.max(...counts)).toBeLessThanOrEqual(Number(j));
+        }
+      } finally {
+        delete process.env.REPRO_SPAWNER;
+      }
+    });
+  }
+
   it('checkout restores outputs from the cache without running', async () => {
     const d = await repo(CHAIN);
     await runJson(d);

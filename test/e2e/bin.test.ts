@@ -1,0 +1,35 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { reproBin, tempRepos } from '../helpers/repo.js';
+import { CHAIN } from '../helpers/fixtures.js';
+
+// bin/repro.js loads dist/bundle/repro.cjs with a V8 code cache per command (see its header).
+const { repo } = tempRepos();
+const bundle = join(import.meta.dirname, '..', '..', 'dist', 'bundle', 'repro.cjs');
+
+describe('the repro executable', () => {
+  it('writes a code cache per command after its first run, and replaces one V8 rejects', async () => {
+    const d = await repo(CHAIN);
+    const cache = `${bundle}.dag.v8cache`;
+    rmSync(cache, { force: true });
+    const first = await reproBin(d, ['dag']);
+    expect(first.code).toBe(0);
+    expect(existsSync(cache)).toBe(true);
+    expect(readFileSync(cache).length).toBeGreaterThan(1000);
+
+    writeFileSync(cache, 'not a code cache');
+    const second = await reproBin(d, ['dag']);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toBe(first.stdout);
+    expect(readFileSync(cache, 'utf8')).not.toBe('not a code cache');
+  });
+
+  it('prints phase timings to stderr with REPRO_TIMING=1, and nothing extra without it', async () => {
+    const d = await repo(CHAIN);
+    const timed = await reproBin(d, ['status'], { env: { REPRO_TIMING: '1' } });
+    expect(timed.stderr).toMatch(/^timing +[\d.]+ ms {2}main$/m);
+    const plain = await reproBin(d, ['status']);
+    expect(plain.stderr).not.toContain('timing');
+  });
+});
