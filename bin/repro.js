@@ -8,7 +8,7 @@
 // the command's first run, atomically; rejected caches (another node version) are rewritten,
 // and an unwritable directory just means no cache. Node 22 does this itself
 // (module.enableCompileCache); Node 20 does not.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,10 @@ import vm from 'node:vm';
 const file = fileURLToPath(new URL('../dist/bundle/repro.cjs', import.meta.url));
 const argv = process.argv.slice(2);
 const command = argv.find((a, i) => !a.startsWith('-') && argv[i - 1] !== '-C') ?? 'help';
-const cacheFile = /^[a-z]+$/.test(command) ? `${file}.${command}.v8cache` : undefined;
+// V8 checks a cache against the source's length only: the name carries the bundle's size and
+// mtime too, so a rebuild never runs old code from a stale cache.
+const st = statSync(file);
+const cacheFile = /^[a-z]+$/.test(command) ? `${file}.${command}.${st.size}-${Math.floor(st.mtimeMs)}.v8cache` : undefined;
 let cachedData;
 try {
   if (cacheFile) cachedData = readFileSync(cacheFile);
@@ -44,11 +47,11 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 const code = await main(argv, { signal: ac.signal });
 process.exitCode = code;
 if (cacheFile && (!cachedData || script.cachedDataRejected)) {
+  const tmp = `${cacheFile}.tmp-${process.pid}`;
   try {
-    const tmp = `${cacheFile}.tmp-${process.pid}`;
     writeFileSync(tmp, script.createCachedData());
     renameSync(tmp, cacheFile);
   } catch {
-    // read-only install: run without a cache
+    rmSync(tmp, { force: true }); // read-only install: run without a cache
   }
 }

@@ -91,25 +91,38 @@ export class Scheduler {
     let running = 0;
 
     await new Promise<void>((resolve, reject) => {
+      // An exception in a stage (not a failing command: that is a result) ends the run: nothing
+      // more starts, and it is rethrown once the stages already running have settled.
+      let error: { e: unknown } | undefined;
       const pump = (): void => {
         if (this.opts.signal?.aborted) this.interrupted = true;
-        while (ready.length && running < inflight && !this.interrupted) {
+        while (ready.length && running < inflight && !this.interrupted && !error) {
           const s = ready.shift()!;
           started.add(s.name);
           running++;
-          this.one(s).then((r) => {
-            this.results.set(s.name, r);
-            this.opts.onEvent?.({ type: 'stage-end', result: r });
-            running--;
-            for (const d of dependents.get(s.name) ?? []) {
-              const left = remaining.get(d.name)! - 1;
-              remaining.set(d.name, left);
-              if (left === 0) insertInOrder(ready, d, order);
-            }
-            pump();
-          }, reject);
+          this.one(s)
+            .then((r) => {
+              this.results.set(s.name, r);
+              this.opts.onEvent?.({ type: 'stage-end', result: r });
+              for (const d of dependents.get(s.name) ?? []) {
+                const left = remaining.get(d.name)! - 1;
+                remaining.set(d.name, left);
+                if (left === 0) insertInOrder(ready, d, order);
+              }
+            })
+            .catch((e: unknown) => {
+              error ??= { e };
+            })
+            .finally(() => {
+              running--;
+              pump();
+            });
         }
         if (running > 0) return;
+        if (error) {
+          reject(error.e);
+          return;
+        }
         if (ready.length === 0 && started.size < selected.length && !this.interrupted) {
           reject(new Error('scheduler stalled: a dependency is not in the selection'));
           return;

@@ -198,6 +198,17 @@ stages:
     });
   }
 
+  it('a stage that cannot start ends the run: nothing more starts after it', async () => {
+    const d = await repo({
+      'notadir': 'a file where a directory should be\n',
+      'repro.yaml': 'version: 1\nstages:\n  a:\n    cmd: touch a.txt\n    wdir: notadir\n  b:\n    cmd: sleep 0.5; touch b.txt\n    outs: [b.txt]\n  c:\n    cmd: touch c.txt\n    deps: [b.txt]\n    outs: [c.txt]\n',
+    });
+    const r = await repro(d, 'run', '-j', '2');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('notadir');
+    expect(existsSync(join(d, 'c.txt'))).toBe(false);
+  });
+
   it('checkout restores outputs from the cache without running', async () => {
     const d = await repo(CHAIN);
     await runJson(d);
