@@ -1,6 +1,7 @@
-import { lstatSync, statSync, type Stats } from 'node:fs';
+import { type Stats } from 'node:fs';
+import { statIfExists } from '../core/fs.js';
 import { basename, dirname, sep } from 'node:path';
-import { ReproError, isErrno } from '../core/errors.js';
+import { ReproError } from '../core/errors.js';
 import { modeOf, type Ctx } from './context.js';
 import { CHUNK_BYTES, hashFileContent, hashSmallSync } from './hash.js';
 import { ManifestBuilder } from './manifest.js';
@@ -50,22 +51,7 @@ export function hashFileQuick(ctx: Ctx, f: FileRef): { hash: string; size: numbe
 
 /** `stat` following links; undefined when the path (or a parent) does not exist. */
 export function statPath(abs: string): Stats | undefined {
-  try {
-    return statSync(abs, { throwIfNoEntry: false });
-  } catch (e) {
-    if (isErrno(e, 'ENOTDIR')) return undefined;
-    throw e;
-  }
-}
-
-/** lstat, or undefined when the path (or a parent) is missing. */
-export function lstatPath(abs: string): Stats | undefined {
-  try {
-    return lstatSync(abs, { throwIfNoEntry: false });
-  } catch (e) {
-    if (isErrno(e, 'ENOTDIR')) return undefined;
-    throw e;
-  }
+  return statIfExists(abs);
 }
 
 export function specialFile(abs: string): ReproError {

@@ -2,7 +2,8 @@ import { constants, copyFileSync, linkSync, lstatSync, readlinkSync, rmSync, sta
 import { ReproError, isErrno } from '../core/errors.js';
 import { modeOf, type Ctx } from './context.js';
 import { CHUNK_BYTES, hashFileContent, hashSmallSync } from './hash.js';
-import { fileRef, lstatPath, specialFile, statPath, walkOutput, type FileRef } from './hashpath.js';
+import { statIfExists } from '../core/fs.js';
+import { fileRef, specialFile, statPath, walkOutput, type FileRef } from './hashpath.js';
 import { ManifestBuilder } from './manifest.js';
 import { fileStat } from './statcache.js';
 import type { PathInfo } from './types.js';
@@ -23,7 +24,7 @@ import type { PathInfo } from './types.js';
 
 export async function save(ctx: Ctx, abs: string): Promise<PathInfo> {
   // One lstat for the usual case (a plain file); a symlink is followed with a second stat.
-  const lst = lstatPath(abs);
+  const lst = statIfExists(abs, { follow: false });
   const isLink = lst?.isSymbolicLink() === true;
   const st = isLink ? statPath(abs) : lst;
   if (!st) {

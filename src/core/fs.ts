@@ -2,17 +2,20 @@ import { lstatSync, statSync, type Stats } from 'node:fs';
 import { isErrno } from './errors.js';
 
 /**
- * True when `path` exists. With `follow: false` a dangling symlink counts as existing (lstat).
- * A missing path (ENOENT, or ENOTDIR when a parent is a file) is false without an exception
- * object being built for the common case: on a 200-stage run those were a visible cost.
+ * The path's stat (lstat with `follow: false`), or undefined when it is missing: ENOENT, or
+ * ENOTDIR when a parent is a file. No exception object is built for the common missing case: on
+ * a 200-stage run those were a visible cost.
  */
-export async function pathExists(path: string, opts: { follow?: boolean } = {}): Promise<boolean> {
-  let st: Stats | undefined;
+export function statIfExists(path: string, opts: { follow?: boolean } = {}): Stats | undefined {
   try {
-    st = opts.follow === false ? lstatSync(path, { throwIfNoEntry: false }) : statSync(path, { throwIfNoEntry: false });
+    return opts.follow === false ? lstatSync(path, { throwIfNoEntry: false }) : statSync(path, { throwIfNoEntry: false });
   } catch (e) {
-    if (isErrno(e, 'ENOTDIR')) return false;
+    if (isErrno(e, 'ENOTDIR')) return undefined;
     throw e;
   }
-  return st !== undefined;
+}
+
+/** True when `path` exists. With `follow: false` a dangling symlink counts as existing (lstat). */
+export async function pathExists(path: string, opts: { follow?: boolean } = {}): Promise<boolean> {
+  return statIfExists(path, opts) !== undefined;
 }

@@ -1,4 +1,5 @@
-import { lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { mkdirSync, unlinkSync } from 'node:fs';
+import { statIfExists } from '../core/fs.js';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isReproError } from '../core/errors.js';
@@ -221,7 +222,7 @@ export class Scheduler {
     for (const o of stage.outs) {
       const abs = absPath(root, o.path);
       // Usually absent (first run) or one small file: decide without the thread pool.
-      const st = lstatSync(abs, { throwIfNoEntry: false });
+      const st = statIfExists(abs, { follow: false });
       if (st?.isDirectory()) await rm(abs, { recursive: true, force: true });
       else if (st) unlinkSync(abs);
       // A courtesy: the command finds its outputs' parent directories in place. Once per run.
