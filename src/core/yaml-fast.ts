@@ -1,10 +1,11 @@
 import type { SourcePos } from './errors.js';
 import type { PEntry, PNode } from './yaml.js';
+import { INDICATORS, NotSimple, bail, flowList, keyEnd, plainStart, plainText, quoted, resolvePlain, restIsComment } from './yaml-fast-scan.js';
 
 /**
  * A fast path for the plain block YAML that repro.yaml and params files almost always are:
  * block maps and sequences, one-line scalars (plain, 'single' or "double" quoted without
- * escapes), one-line flow sequences of scalars, comments. It builds the positioned tree
+ * escapes), one-line flow sequences and maps of scalars, comments. It builds the positioned tree
  * (`PNode`) directly, in ~2 ms for a 200-stage file where the `yaml` library needs ~90 ms
  * (30 of them loading it), and that parse was on the critical path of every first `repro run`.
  *
@@ -28,11 +29,6 @@ interface Line {
   /** The content from `col` as written (an empty value's position counts trailing blanks). */
   raw: string;
 }
-
-class NotSimple extends Error {}
-const bail = (): never => {
-  throw new NotSimple();
-};
 
 export function parseSimpleYaml(src: string, file: string, restore: (s: string) => string): PNode | null | undefined {
   if (src.includes('\r') || src.includes('\t') || src.charCodeAt(0) === 0xfeff) return undefined;
@@ -64,46 +60,6 @@ function splitLines(src: string): Line[] {
     out.push({ line: n, col, text: s.slice(col).trimEnd(), raw: s.slice(col) });
   }
   return out;
-}
-
-/** What follows a complete value on its line: nothing, or a ` # comment`. */
-function restIsComment(rest: string): boolean {
-  return rest.trim() === '' || /^ +#/.test(rest);
-}
-
-/** The text of a plain scalar: up to a ` # comment`. */
-function plainText(text: string): string {
-  const c = text.indexOf(' #');
-  return (c < 0 ? text : text.slice(0, c)).trimEnd();
-}
-
-const INT = /^[-+]?[0-9]+$/;
-const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
-/** Plain scalars the library might resolve to something we do not mirror: bail on them. */
-const ODD = /^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|0[ox].*|[-+]?[0-9][0-9_.:eE+-]*)$/;
-
-function resolvePlain(s: string): string | number | boolean | null {
-  if (s === '' || s === '~' || s === 'null' || s === 'Null' || s === 'NULL') return null;
-  if (s === 'true' || s === 'True' || s === 'TRUE') return true;
-  if (s === 'false' || s === 'False' || s === 'FALSE') return false;
-  if (INT.test(s) || FLOAT.test(s)) {
-    const n = Number(s);
-    if (!Number.isFinite(n) || (INT.test(s) && !Number.isSafeInteger(n))) bail();
-    return n;
-  }
-  if (ODD.test(s)) bail();
-  return s;
-}
-
-/** Characters that may not start a plain scalar (or that we leave to the library). */
-const INDICATORS = '-?:,[]{}#&*!|>\'"%@`';
-
-/** Whether a plain scalar may start here (`-x` may, `- x` and other indicators we leave). */
-function plainStart(s: string): boolean {
-  const c = s[0];
-  if (c === undefined) return false;
-  if (c === '-') return s.length > 1 && s[1] !== ' ' && s[1] !== ',' && s[1] !== ']';
-  return !INDICATORS.includes(c);
 }
 
 class Parser {
@@ -260,128 +216,41 @@ class Parser {
   private flowMap(text: string, line: number, col: number): PNode {
     const entries: PEntry[] = [];
     const seen = new Set<string>();
-    let k = 1;
-    const skip = () => {
-      while (text[k] === ' ') k++;
-    };
-    skip();
-    if (text[k] === '}') {
-      k++;
-    } else {
-      for (;;) {
-        skip();
-        const keyStart = k;
-        let key: string;
-        const c = text[k];
-        if (c === '"' || c === "'") {
-          const q = quoted(text, k);
-          key = this.restore(q.value);
-          k = q.end;
-        } else {
-          if (c === undefined || INDICATORS.includes(c)) bail();
-          while (k < text.length && text[k] !== ':' && text[k] !== ',' && text[k] !== '}') k++;
-          const raw = text.slice(keyStart, k).trimEnd();
-          const v = resolvePlain(raw);
-          if (typeof v !== 'string' || /[[\]{}#]/.test(raw)) bail();
-          key = this.restore(v as string);
-        }
-        if (text[k] !== ':' || text[k + 1] !== ' ') bail();
-        if (seen.has(key)) bail();
-        seen.add(key);
-        k += 2;
-        skip();
-        const { node, end } = this.flowScalar(text, k, line, col);
-        entries.push({ key, keyPos: this.pos(line, col + keyStart), value: node });
-        k = end;
-        skip();
-        if (text[k] === ',') {
-          k++;
-          skip();
-          if (text[k] === '}') bail();
-          continue;
-        }
-        if (text[k] === '}') {
-          k++;
-          break;
-        }
-        bail();
+    flowList(text, '}', (k) => {
+      const keyStart = k;
+      let key: string;
+      const c = text[k];
+      if (c === '"' || c === "'") {
+        const q = quoted(text, k);
+        key = this.restore(q.value);
+        k = q.end;
+      } else {
+        if (c === undefined || INDICATORS.includes(c)) bail();
+        while (k < text.length && text[k] !== ':' && text[k] !== ',' && text[k] !== '}') k++;
+        const raw = text.slice(keyStart, k).trimEnd();
+        const v = resolvePlain(raw);
+        if (typeof v !== 'string' || /[[\]{}#]/.test(raw)) bail();
+        key = this.restore(v as string);
       }
-    }
-    if (!restIsComment(text.slice(k))) bail();
+      if (text[k] !== ':' || text[k + 1] !== ' ' || seen.has(key)) bail();
+      seen.add(key);
+      k += 2;
+      while (text[k] === ' ') k++;
+      const { node, end } = this.flowScalar(text, k, line, col);
+      entries.push({ key, keyPos: this.pos(line, col + keyStart), value: node });
+      return end;
+    });
     return { kind: 'map', entries, pos: this.pos(line, col) };
   }
 
+  /** `[scalar, ...]` on one line. */
   private flowSeq(text: string, line: number, col: number): PNode {
     const items: PNode[] = [];
-    let k = 1;
-    const skip = () => {
-      while (text[k] === ' ') k++;
-    };
-    skip();
-    if (text[k] === ']') {
-      k++;
-    } else {
-      for (;;) {
-        skip();
-        if (text[k] === undefined) bail();
-        const { node, end } = this.flowScalar(text, k, line, col);
-        k = end;
-        items.push(node);
-        skip();
-        if (text[k] === ',') {
-          k++;
-          skip();
-          if (text[k] === ']') bail(); // a trailing comma: leave it to the library
-          continue;
-        }
-        if (text[k] === ']') {
-          k++;
-          break;
-        }
-        bail();
-      }
-    }
-    if (!restIsComment(text.slice(k))) bail();
+    flowList(text, ']', (k) => {
+      const { node, end } = this.flowScalar(text, k, line, col);
+      items.push(node);
+      return end;
+    });
     return { kind: 'seq', items, pos: this.pos(line, col) };
   }
-}
-
-/** Index of the `:` ending a block map key on this line (`key:` or `key: ...`), or -1. */
-function keyEnd(text: string): number {
-  const c = text[0];
-  if (c === '"' || c === "'") {
-    let end: number;
-    try {
-      end = quoted(text, 0).end;
-    } catch {
-      return -1;
-    }
-    return text[end] === ':' && (end + 1 === text.length || text[end + 1] === ' ') ? end : -1;
-  }
-  if (c === '[' || c === '{') return -1;
-  for (let k = 0; k < text.length; k++) {
-    if (text[k] === ':' && (k + 1 === text.length || text[k + 1] === ' ')) return k;
-  }
-  return -1;
-}
-
-/** A one-line quoted scalar starting at `at`: its value and the index after the closing quote. */
-function quoted(text: string, at: number): { value: string; end: number } {
-  const q = text[at]!;
-  let out = '';
-  for (let k = at + 1; k < text.length; k++) {
-    const c = text[k]!;
-    if (q === '"' && c === '\\') bail(); // escapes: the library's job
-    if (c !== q) {
-      out += c;
-      continue;
-    }
-    if (q === "'" && text[k + 1] === "'") {
-      out += "'";
-      k++;
-      continue;
-    }
-    return { value: out, end: k + 1 };
-  }
-  return bail();
 }

@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { onAbort } from './abort.js';
+import { Helper } from './helper.js';
 import { mark } from '../core/timing.js';
 
 /**
@@ -11,7 +10,7 @@ import { mark } from '../core/timing.js';
  * stdin from /dev/null, stdout and stderr as two streams of chunks.
  *
  * Two ways, one contract (`ShellChild`):
- * - through `repro-spawner` (native/spawner.c, built into dist/native by `npm run build` when a
+ * - through `repro-spawner` (native/spawner.c; its Node side is helper.ts; built into dist/native by `npm run build` when a
  *   C compiler is present): one small long-lived process forks every shell. Node's own spawn
  *   forks this whole process and wires two libuv pipes per child, ~1.5 ms of CPU per stage; on
  *   the 200-stage bench that was the largest part of repro's time (docs/bench.md).
@@ -62,8 +61,6 @@ export interface ShellRequest {
 /** Path of the helper binary, from src/exec or dist/exec alike. */
 export const SPAWNER_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'native', 'repro-spawner');
 
-const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
-
 /** Starts the shell; throws (with an errno code) when it cannot be started at all. */
 let firstShell = true;
 export async function startShell(req: ShellRequest): Promise<ShellChild> {
@@ -71,7 +68,7 @@ export async function startShell(req: ShellRequest): Promise<ShellChild> {
     firstShell = false;
     mark('first stage command handed over');
   }
-  const helper = useHelper() ? Helper.get() : undefined;
+  const helper = useHelper() ? Helper.get(SPAWNER_PATH) : undefined;
   return helper ? helper.start(req) : startWithNode(req);
 }
 
@@ -92,12 +89,9 @@ export function spawnerInUse(): boolean {
  * delaying the first stage. Optional; a no-op without the helper.
  */
 export function prepareShells(): void {
-  if (useHelper()) Helper.get();
+  if (useHelper()) Helper.get(SPAWNER_PATH);
 }
 
-export function cancelled(): Error {
-  return Object.assign(new Error('cancelled before it started'), { code: 'ECANCELED' });
-}
 
 function startWithNode(req: ShellRequest): Promise<ShellChild> {
   const child = spawn('/bin/sh', ['-c', req.cmd], {
@@ -133,185 +127,4 @@ function startWithNode(req: ShellRequest): Promise<ShellChild> {
       },
     });
   });
-}
-
-interface Job {
-  started: (pid: number) => void;
-  failed: (e: Error) => void;
-  exit?: (x: ShellExit) => void;
-  close?: () => void;
-  onData?: ShellRequest['onData'];
-}
-
-/** The long-lived repro-spawner process (see native/spawner.c for the protocol). */
-class Helper {
-  static broken = false;
-  private static instance: Helper | undefined;
-  private readonly jobs = new Map<number, Job>();
-  private nextId = 1;
-  private buf: Buffer = Buffer.alloc(0);
-  private base: Record<string, string> | undefined;
-  private baseRef: Record<string, string> | undefined;
-  private limit = 0;
-
-  static get(): Helper | undefined {
-    if (!Helper.instance) {
-      try {
-        Helper.instance = new Helper(spawn(SPAWNER_PATH, [], { stdio: ['pipe', 'pipe', 'inherit'], detached: true, env: {} }));
-      } catch {
-        Helper.broken = true;
-        return undefined;
-      }
-    }
-    return Helper.instance;
-  }
-
-  private constructor(private readonly proc: ChildProcess) {
-    proc.unref();
-    (proc.stdin as unknown as { unref(): void }).unref();
-    this.idle();
-    proc.stdout!.on('data', (d: Buffer) => this.read(d));
-    proc.once('error', () => this.fail('cannot start repro-spawner'));
-    proc.stdout!.once('close', () => this.fail('repro-spawner exited'));
-    proc.stdin!.on('error', () => this.fail('repro-spawner exited'));
-  }
-
-  start(req: ShellRequest): Promise<ShellChild> {
-    for (const s of [req.cmd, req.cwd]) if (s.includes('\0')) return Promise.reject(Object.assign(new Error('argument contains a NUL byte'), { code: 'EINVAL' }));
-    if (req.signal?.aborted) return Promise.reject(cancelled());
-    const id = this.nextId++;
-    const over = this.overrides(req.env, req.envExtra);
-    const limit = req.concurrency ?? 0;
-    if (limit !== this.limit) {
-      this.limit = limit;
-      this.send(['L', String(limit)]);
-    }
-    const fields = ['J', String(id), req.cwd, String(over.length), ...over, req.cmd];
-    return new Promise((resolve, reject) => {
-      // Aborted while queued: answered by N, or too late (S came first) and runOne terminates it.
-      const settle = onAbort(req.signal, () => this.send(['Q', String(id)]));
-      const job: Job = {
-        started: () => {},
-        failed: (e) => {
-          settle();
-          reject(e);
-        },
-        onData: req.onData,
-      };
-      const exited = new Promise<ShellExit>((res) => (job.exit = res));
-      const closed = new Promise<void>((res) => (job.close = res));
-      job.started = (pid) => {
-        settle();
-        resolve({ pid, exited, closed, isClosed: () => job.close === undefined, stopReading: () => this.send(['C', String(id)]) });
-      };
-      if (this.jobs.size === 0) (this.proc.stdout as unknown as { ref(): void }).ref();
-      this.jobs.set(id, job);
-      this.send(fields);
-    });
-  }
-
-  /**
-   * The job's environment as changes to the helper's base ("K=V" sets, "K" unsets). Stages
-   * share all but a few variables (REPRO_STAGE, REPRO_SEED), so the base is sent once and each
-   * job carries only those: a full environment per job cost ~0.25 ms of writing per stage.
-   */
-  private overrides(env: Record<string, string>, extra: Record<string, string> | undefined): string[] {
-    const over: string[] = [];
-    if (this.base) {
-      if (env === this.baseRef) {
-        // The caller's base object again: only the extras can differ (the common, cheap case).
-        for (const k in extra) if (this.base[k] !== extra[k]) over.push(`${k}=${extra[k]}`);
-        if (over.some((kv) => kv.includes('\0'))) throw Object.assign(new Error('environment value contains a NUL byte'), { code: 'EINVAL' });
-        return over;
-      } else {
-        const full = extra ? { ...env, ...extra } : env;
-        for (const k in full) if (this.base[k] !== full[k]) over.push(`${k}=${full[k]}`);
-        for (const k in this.base) if (!(k in full)) over.push(k);
-      }
-      if (over.some((kv) => kv.includes('\0'))) throw Object.assign(new Error('environment value contains a NUL byte'), { code: 'EINVAL' });
-      if (over.length <= 8) return over;
-    }
-    for (const [k, v] of Object.entries(env)) {
-      if (k.includes('\0') || v.includes('\0') || k.includes('=')) throw Object.assign(new Error(`bad environment variable '${k}'`), { code: 'EINVAL' });
-    }
-    // A new base: the caller's env object itself (identity marks the cheap case above).
-    this.base = { ...env };
-    this.baseRef = env;
-    const kv = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-    this.send(['E', String(kv.length), ...kv]);
-    return this.overrides(env, extra);
-  }
-
-  private send(fields: string[]): void {
-    this.proc.stdin!.write(fields.join('\0') + '\0');
-  }
-
-  private idle(): void {
-    (this.proc.stdout as unknown as { unref(): void }).unref();
-  }
-
-  private done(id: number): void {
-    this.jobs.delete(id);
-    if (this.jobs.size === 0) this.idle();
-  }
-
-  private read(chunk: Buffer): void {
-    let buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    let pos = 0;
-    for (;;) {
-      const nl = buf.indexOf(10, pos);
-      if (nl < 0) break;
-      const parts = buf.toString('latin1', pos, nl).split(' ');
-      const id = Number(parts[1]);
-      const job = this.jobs.get(id);
-      if (parts[0] === 'O') {
-        const len = Number(parts[3]);
-        if (buf.length < nl + 1 + len) break; // the bytes are still coming
-        job?.onData?.(parts[2] === '1' ? 'stdout' : 'stderr', buf.subarray(nl + 1, nl + 1 + len));
-        pos = nl + 1 + len;
-        continue;
-      }
-      pos = nl + 1;
-      if (!job) continue;
-      switch (parts[0]) {
-        case 'S':
-          job.started(Number(parts[2]));
-          break;
-        case 'F':
-          this.done(id);
-          job.failed(Object.assign(new Error(`cannot start shell (errno ${parts[2]})`), { code: 'EAGAIN' }));
-          break;
-        case 'N':
-          this.done(id);
-          job.failed(cancelled());
-          break;
-        case 'X': {
-          const code = Number(parts[2]);
-          const groupLeft = parts[4] === '1';
-          job.exit!(code < 0 ? { exitCode: null, signal: SIGNAL_NAMES.get(Number(parts[3])) ?? `signal ${parts[3]}`, groupLeft } : { exitCode: code, signal: null, groupLeft });
-          job.exit = undefined;
-          if (!job.close) this.done(id);
-          break;
-        }
-        case 'Z':
-          job.close!();
-          job.close = undefined;
-          if (!job.exit) this.done(id);
-          break;
-      }
-    }
-    this.buf = pos < buf.length ? Buffer.from(buf.subarray(pos)) : Buffer.alloc(0);
-  }
-
-  /** The helper is gone: settle every job so nothing waits forever, and stop using it. */
-  private fail(why: string): void {
-    Helper.broken = true;
-    Helper.instance = undefined;
-    for (const [, job] of this.jobs) {
-      job.failed(Object.assign(new Error(why), { code: 'EPIPE' }));
-      job.exit?.({ exitCode: null, signal: null });
-      job.close?.();
-    }
-    this.jobs.clear();
-  }
 }
