@@ -82,6 +82,7 @@ export class Helper {
       const closed = new Promise<void>((res) => (job.close = res));
       job.started = (pid) => {
         settle();
+        req.onStarted?.(pid);
         resolve({ pid, exited, closed, isClosed: () => job.close === undefined, stopReading: () => this.send(['C', String(id)]) });
       };
       if (this.jobs.size === 0) (this.proc.stdout as unknown as { ref(): void }).ref();

@@ -56,6 +56,12 @@ export interface ShellRequest {
   concurrency?: number;
   /** While the shell is still queued, aborting drops it (rejects with code ECANCELED). */
   signal?: AbortSignal;
+  /**
+   * Called synchronously the moment the shell is known to run, before any of its output is
+   * delivered and before the returned promise settles, so a caller can track its group at once
+   * (a `killAll()` right after the first output line must find it).
+   */
+  onStarted?: (pid: number) => void;
 }
 
 /** Path of the helper binary, from src/exec or dist/exec alike. */
@@ -105,6 +111,7 @@ function startWithNode(req: ShellRequest): Promise<ShellChild> {
       child.once('error', reject);
       return;
     }
+    req.onStarted?.(child.pid);
     child.stdout?.on('data', (d: Buffer) => req.onData?.('stdout', d));
     child.stderr?.on('data', (d: Buffer) => req.onData?.('stderr', d));
     const exited = new Promise<ShellExit>((res) => child.once('exit', (code, sig) => res({ exitCode: code, signal: sig })));

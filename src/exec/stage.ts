@@ -152,6 +152,7 @@ async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefin
   const stderrSinkFn = toSink('stderr');
 
   let child: ShellChild;
+  let t0 = 0;
   try {
     // The helper reports a missing cwd only as the shell's exit 127: check it here, as spawn would.
     if (!statSync(opts.cwd, { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error('no such directory'), { code: 'ENOENT' });
@@ -163,6 +164,12 @@ async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefin
       ignoreStdout: log === undefined && opts.sink === undefined,
       concurrency: opts.concurrency,
       signal: opts.signal,
+      // Before any output arrives: the group is tracked (for killAll) and the stage has started.
+      onStarted: (pid) => {
+        t0 = performance.now();
+        trackGroup(pid);
+        onStart();
+      },
       onData: (stream, chunk) => {
         log?.write(chunk);
         if (stream === 'stdout') stdoutLines()?.push(chunk);
@@ -176,10 +183,7 @@ async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefin
       hint: 'check that the stage working directory exists and /bin/sh is executable',
     });
   }
-  const t0 = performance.now();
-  onStart();
   const pid = child.pid;
-  trackGroup(pid);
 
   let aborted = false;
   let termination: Promise<void> | undefined;

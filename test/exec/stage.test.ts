@@ -188,14 +188,27 @@ for (const mode of MODES) describe(`starting shells through ${mode}`, () => {
       for (const pid of pidsIn(join(dir, 'pids'))) expect(isDead(pid)).toBe(true);
     });
 
-    it('killAll terminates running stages', async () => {
-      let ready!: () => void;
-      const started = new Promise<void>((res) => (ready = res));
-      const p = run(['echo ready; sleep 30'], { sink: () => ready() });
-      await started;
-      await killAll();
-      const r = await p;
-      expect(r).toMatchObject({ aborted: false, exitCode: null, signal: 'SIGTERM' });
+    it('calls onStart before the first line of output reaches the sink', async () => {
+      for (let i = 0; i < 10; i++) {
+        const order: string[] = [];
+        await run(['echo first; echo second >&2'], { onStart: () => order.push('start'), sink: (line) => order.push(line) });
+        expect(order[0]).toBe('start');
+        expect(order.slice(1).sort()).toEqual(['first', 'second']);
+      }
+    });
+
+    it('killAll terminates running stages, even right after their first output', async () => {
+      // The helper may deliver "started" and the first output in one read: the group must be
+      // tracked before that output reaches the sink (this hung ~1 in 3 on a loaded machine).
+      for (let i = 0; i < 10; i++) {
+        let ready!: () => void;
+        const started = new Promise<void>((res) => (ready = res));
+        const p = run(['echo ready; sleep 30'], { sink: () => ready() });
+        await started;
+        await killAll();
+        const r = await Promise.race([p, new Promise<'hung'>((res) => setTimeout(() => res('hung'), 5000).unref())]);
+        expect(r).toMatchObject({ aborted: false, exitCode: null, signal: 'SIGTERM' });
+      }
     });
   });
 });
