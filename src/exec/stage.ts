@@ -70,6 +70,8 @@ export interface StageRunResult {
   /** The cmd that failed or was running when aborted. */
   failedCmd?: string;
   aborted: boolean;
+  /** Whether the first cmd's shell started (false: aborted while it waited in the queue). */
+  started: boolean;
   /** Set when writing `logPath` failed midway; logging stopped there, the stage went on. */
   logError?: string;
 }
@@ -119,6 +121,7 @@ export async function runStage(opts: StageRunOptions): Promise<StageRunResult> {
     durationMs: Math.round(durationMs),
     stderrTail: tail.toArray(),
     aborted,
+    started,
   };
   if (failedCmd !== undefined) result.failedCmd = failedCmd;
   if (log?.error !== undefined) result.logError = log.error;

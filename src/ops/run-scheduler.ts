@@ -1,4 +1,4 @@
-import { mkdirSync, unlinkSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { statIfExists } from '../core/fs.js';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -39,6 +39,15 @@ async function saveIfPresent(ctx: RepoContext, abs: string): Promise<Awaited<Ret
   }
 }
 
+/** Leftovers are removed by the next run (runAll), so a failure here loses nothing. */
+function unlinkIfPresent(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // gone already, or left for the next run's clean-up
+  }
+}
+
 export class Scheduler {
   interrupted = false;
   lockDirty = false;
@@ -50,6 +59,9 @@ export class Scheduler {
   /** A plain copy of the environment, made once: each read of `process.env` goes through getenv. */
   private readonly baseEnv: Record<string, string>;
   private readonly willChange = new Set<string>();
+  /** Where a queued stage's old outputs wait until its command starts (see runCommand). */
+  private readonly heldDir: string;
+  private heldCount = 0;
 
   constructor(
     private readonly ctx: RepoContext,
@@ -59,6 +71,7 @@ export class Scheduler {
     private readonly opts: RunOptions & { onWork?: () => void },
   ) {
     this.baseEnv = { ...(opts.env ?? process.env) } as Record<string, string>;
+    this.heldDir = join(ctx.stateDir, 'held');
   }
 
   async runAll(selected: Stage[]): Promise<StageResult[]> {
@@ -70,6 +83,9 @@ export class Scheduler {
     // semaphore here does, and a couple more stages are in flight so that hashing and storing
     // one stage's outputs overlaps the next stage's command.
     this.queued = spawnerInUse();
+    // Held outputs left by a run that was killed (-9) before its queued stages started: their
+    // stages will rerun or restore from the run cache, which has the objects. We hold the lock.
+    if (!this.opts.dry) rmSync(this.heldDir, { recursive: true, force: true });
     this.slots = new Semaphore(this.queued ? Number.POSITIVE_INFINITY : jobs);
     const inflight = this.queued ? Number.POSITIVE_INFINITY : jobs + 2;
 
@@ -213,18 +229,31 @@ export class Scheduler {
     } finally {
       release();
     }
+    if (res.aborted && !res.started) {
+      // Dropped from repro-spawner's queue: nothing ran, and its outputs were put back.
+      this.interrupted = true;
+      return { name: stage.name, seed: stage.seed, status: 'not-run', reasons, key, error: 'interrupted' };
+    }
     return this.finish(stage, comps, key, reasons, res);
   }
 
-  /** Run the stage's command with its outputs cleared. */
+  /**
+   * Run the stage's command with its outputs cleared. Cleared means removed when the command is
+   * about to start; a stage waiting in repro-spawner's queue has its outputs moved into
+   * `.repro/held/` instead (a rename), deleted when its command starts and put back when it
+   * never does (Ctrl-C while it waits), so an interrupted run leaves those outputs as they were.
+   */
   private async runCommand(stage: Stage, reasons: Reason[]): Promise<StageRunResult> {
     const root = this.p.root;
+    const held: Array<{ abs: string; at: string; dir: boolean }> = [];
     for (const o of stage.outs) {
       const abs = absPath(root, o.path);
       // Usually absent (first run) or one small file: decide without the thread pool.
       const st = statIfExists(abs, { follow: false });
-      if (st?.isDirectory()) await rm(abs, { recursive: true, force: true });
-      else if (st) unlinkSync(abs);
+      if (st && !(this.queued && this.hold(abs, st.isDirectory(), held))) {
+        if (st.isDirectory()) await rm(abs, { recursive: true, force: true });
+        else unlinkSync(abs);
+      }
       // A courtesy: the command finds its outputs' parent directories in place. Once per run.
       const parent = dirname(abs);
       if (!o.path.includes('/') || this.madeDirs.has(parent)) continue;
@@ -236,7 +265,8 @@ export class Scheduler {
       envExtra.REPRO_SEED = String(stage.seed);
       envExtra.PYTHONHASHSEED = String(stage.seed);
     }
-    return runStage({
+    const dropping: Array<Promise<void>> = [];
+    const res = await runStage({
       cmds: stage.cmd,
       cwd: absPath(root, stage.wdir),
       env: this.baseEnv, // the same object every time: the helper then sends only envExtra
@@ -247,8 +277,39 @@ export class Scheduler {
       signal: this.opts.signal,
       concurrency: this.queued ? this.jobs : undefined,
       // 'running' is said when the command really starts, not when it joins the queue.
-      onStart: () => this.opts.onEvent?.({ type: 'stage-start', stage: stage.name, reasons, restore: false }),
+      onStart: () => {
+        for (const h of held) {
+          if (h.dir) dropping.push(rm(h.at, { recursive: true, force: true }).catch(() => {}));
+          else unlinkIfPresent(h.at);
+        }
+        this.opts.onEvent?.({ type: 'stage-start', stage: stage.name, reasons, restore: false });
+      },
     });
+    await Promise.all(dropping);
+    if (!res.started) {
+      for (const h of held) {
+        try {
+          renameSync(h.at, h.abs);
+        } catch {
+          // Something now occupies the path; the held copy goes (the cache has recorded outputs).
+          rmSync(h.at, { recursive: true, force: true });
+        }
+      }
+    }
+    return res;
+  }
+
+  /** Move an existing output aside until its command starts; false when it cannot be (removed instead). */
+  private hold(abs: string, dir: boolean, held: Array<{ abs: string; at: string; dir: boolean }>): boolean {
+    if (this.heldCount === 0) mkdirSync(this.heldDir, { recursive: true });
+    const at = join(this.heldDir, `${process.pid}-${this.heldCount++}`);
+    try {
+      renameSync(abs, at);
+    } catch {
+      return false; // EXDEV (the output sits on another file system), EACCES: remove it as before
+    }
+    held.push({ abs, at, dir });
+    return true;
   }
 
   private async finish(stage: Stage, comps: KeyComponents, key: string, reasons: Reason[], res: StageRunResult): Promise<StageResult> {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BIN, testRepo, tempRepos } from '../helpers/repo.js';
 
@@ -67,5 +67,42 @@ stages:
     expect(lock).toMatch(/^ {2}first:$/m);
     expect(lock).not.toMatch(/^ {2}slow:$/m);
     expect(walk(join(d, '.repro')).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  // Through repro-spawner the waiting stages sit in its queue; through node's spawn, in a semaphore.
+  it.each(['helper', 'node'])('leaves the outputs of stages still waiting for a job slot as they were, and reports them not run (%s)', async (mode) => {
+    const env = { ...process.env, REPRO_SPAWNER: mode === 'node' ? 'node' : '' };
+    const d = await testRepo({
+      'repro.yaml': `version: 1
+stages:
+  a:
+    cmd: "if [ -e go-slow ]; then echo $$ > a.pid; sleep 30; fi; echo a > a.txt"
+    outs: [a.txt]
+  b:
+    cmd: echo b > b.txt
+    outs: [b.txt]
+  c:
+    cmd: mkdir -p c && echo c > c/file
+    outs: [c/]
+`,
+    });
+    dirs.push(d);
+    const first = spawn(process.execPath, [BIN, 'run', '--no-record'], { cwd: d, stdio: 'ignore', env });
+    expect(await new Promise((res) => first.on('close', res))).toBe(0);
+    await writeFile(join(d, 'go-slow'), '');
+    const child = spawn(process.execPath, [BIN, 'run', '--no-record', '--force', '-j', '1', '--json'], { cwd: d, stdio: ['ignore', 'pipe', 'ignore'], env });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b));
+    const exit = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+    await waitFor(() => existsSync(join(d, 'a.pid')), 15_000);
+    child.kill('SIGINT');
+    expect(await exit).toBe(130);
+    const byName = Object.fromEntries((JSON.parse(out) as { stages: Array<{ name: string; status: string }> }).stages.map((s) => [s.name, s.status]));
+    expect(byName).toEqual({ a: 'failed', b: 'not-run', c: 'not-run' });
+    // a ran and was killed: its old output was cleared before it started. b and c never started.
+    expect(existsSync(join(d, 'a.txt'))).toBe(false);
+    expect(await readFile(join(d, 'b.txt'), 'utf8')).toBe('b\n');
+    expect(await readFile(join(d, 'c', 'file'), 'utf8')).toBe('c\n');
+    expect(walk(join(d, '.repro', 'held'))).toEqual([]);
   });
 });
