@@ -9,6 +9,18 @@ import type { ShellChild, ShellExit, ShellRequest } from './spawner.js';
  */
 
 const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
+const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+
+/** The helper's own limits (native/spawner.c): more variables than this per request, and it refuses. */
+const MAX_ENV = 4000;
+
+/**
+ * The rejection of a job the helper never started because it went away or cannot take it
+ * (code EHELPER): starting it another way is safe.
+ */
+function notTaken(why: string): Error {
+  return Object.assign(new Error(why), { code: 'EHELPER' });
+}
 
 /** The rejection of a shell dropped from the queue before it started (code ECANCELED). */
 export function cancelled(): Error {
@@ -61,6 +73,7 @@ export class Helper {
     if (req.signal?.aborted) return Promise.reject(cancelled());
     const id = this.nextId++;
     const over = this.overrides(req.env, req.envExtra);
+    if (over === undefined) return Promise.reject(notTaken('too many environment variables for repro-spawner'));
     const limit = req.concurrency ?? 0;
     if (limit !== this.limit) {
       this.limit = limit;
@@ -96,14 +109,14 @@ export class Helper {
    * share all but a few variables (REPRO_STAGE, REPRO_SEED), so the base is sent once and each
    * job carries only those: a full environment per job cost ~0.25 ms of writing per stage.
    */
-  private overrides(env: Record<string, string>, extra: Record<string, string> | undefined): string[] {
+  private overrides(env: Record<string, string>, extra: Record<string, string> | undefined): string[] | undefined {
     const over: string[] = [];
     if (this.base) {
       if (env === this.baseRef) {
         // The caller's base object again: only the extras can differ (the common, cheap case).
         for (const k in extra) if (this.base[k] !== extra[k]) over.push(`${k}=${extra[k]}`);
         if (over.some((kv) => kv.includes('\0'))) throw Object.assign(new Error('environment value contains a NUL byte'), { code: 'EINVAL' });
-        return over;
+        return over.length > MAX_ENV ? undefined : over;
       } else {
         const full = extra ? { ...env, ...extra } : env;
         for (const k in full) if (this.base[k] !== full[k]) over.push(`${k}=${full[k]}`);
@@ -115,10 +128,11 @@ export class Helper {
     for (const [k, v] of Object.entries(env)) {
       if (k.includes('\0') || v.includes('\0') || k.includes('=')) throw Object.assign(new Error(`bad environment variable '${k}'`), { code: 'EINVAL' });
     }
+    const kv = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+    if (kv.length > MAX_ENV) return undefined;
     // A new base: the caller's env object itself (identity marks the cheap case above).
     this.base = { ...env };
     this.baseRef = env;
-    const kv = Object.entries(env).map(([k, v]) => `${k}=${v}`);
     this.send(['E', String(kv.length), ...kv]);
     return this.overrides(env, extra);
   }
@@ -160,7 +174,10 @@ export class Helper {
           break;
         case 'F':
           this.done(id);
-          job.failed(Object.assign(new Error(`cannot start shell (errno ${parts[2]})`), { code: 'EAGAIN' }));
+          {
+            const code = ERRNO_NAMES.get(Number(parts[2])) ?? `errno ${parts[2]}`;
+            job.failed(Object.assign(new Error(`cannot start shell: ${code}`), { code }));
+          }
           break;
         case 'N':
           this.done(id);
@@ -184,13 +201,17 @@ export class Helper {
     this.buf = pos < buf.length ? Buffer.from(buf.subarray(pos)) : Buffer.alloc(0);
   }
 
-  /** The helper is gone: settle every job so nothing waits forever, and stop using it. */
+  /**
+   * The helper is gone: stop using it and settle every job so nothing waits forever. A job it
+   * never started is rejected as not taken (startShell starts it through node instead); a
+   * started one is reported lost: its shell may still run, but its exit can no longer be seen.
+   */
   private fail(why: string): void {
     Helper.broken = true;
     Helper.instance = undefined;
     for (const [, job] of this.jobs) {
-      job.failed(Object.assign(new Error(why), { code: 'EPIPE' }));
-      job.exit?.({ exitCode: null, signal: null });
+      job.failed(notTaken(why));
+      job.exit?.({ exitCode: null, signal: null, lost: why });
       job.close?.();
     }
     this.jobs.clear();

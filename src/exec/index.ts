@@ -5,7 +5,7 @@
  * handler aborts, and redact `stderrTail` before storing it. `killAll()` is the fallback for a
  * handler without the signal at hand.
  */
-export { runStage, type StageRunOptions, type StageRunResult } from './stage.js';
+export { failureText, runStage, type StageRunOptions, type StageRunResult } from './stage.js';
 export { prepareShells, spawnerInUse } from './spawner.js';
 export { runTool, probe, type ToolResult, type ToolOptions } from './tool.js';
 export { killAll, KILL_GRACE_MS } from './groups.js';

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Helper } from './helper.js';
+import { cancelled, Helper } from './helper.js';
+import { onAbort } from './abort.js';
 import { mark } from '../core/timing.js';
 
 /**
@@ -25,6 +26,8 @@ export interface ShellExit {
   signal: string | null;
   /** false: nothing of the shell's process group was left when it was reaped. Unknown: undefined. */
   groupLeft?: boolean;
+  /** Set when the shell's exit cannot be known (repro-spawner died while it ran): why. */
+  lost?: string;
 }
 
 export interface ShellChild {
@@ -50,8 +53,9 @@ export interface ShellRequest {
   /** Stdout is not wanted: the node path discards it without a pipe. */
   ignoreStdout?: boolean;
   /**
-   * At most this many shells at once (the helper queues the rest and starts each the moment a
-   * slot frees); undefined: no limit. The node path ignores it: its callers hold a semaphore.
+   * At most this many shells at once, across calls that pass it (the helper queues the rest and
+   * starts each the moment a slot frees; the node path keeps the same queue here, for when the
+   * helper dies mid-run); undefined: no limit, the caller bounds concurrency itself.
    */
   concurrency?: number;
   /** While the shell is still queued, aborting drops it (rejects with code ECANCELED). */
@@ -75,7 +79,55 @@ export async function startShell(req: ShellRequest): Promise<ShellChild> {
     mark('first stage command handed over');
   }
   const helper = useHelper() ? Helper.get(SPAWNER_PATH) : undefined;
-  return helper ? helper.start(req) : startWithNode(req);
+  if (helper) {
+    try {
+      return await helper.start(req);
+    } catch (e) {
+      // Never started by the helper (it died, or cannot take this environment): start it here.
+      if ((e as NodeJS.ErrnoException).code !== 'EHELPER') throw e;
+    }
+  }
+  return req.concurrency ? startWithNodeQueued(req, req.concurrency) : startWithNode(req);
+}
+
+/** The node path's `concurrency` queue: running shells started with a limit, and those waiting. */
+let nodeRunning = 0;
+let nodeLimit = 0;
+const nodeWaiting: Array<() => void> = [];
+
+async function startWithNodeQueued(req: ShellRequest, limit: number): Promise<ShellChild> {
+  nodeLimit = limit;
+  if (req.signal?.aborted) throw cancelled();
+  if (nodeRunning < nodeLimit) nodeRunning++;
+  else {
+    // Wait for a slot; `release` counts it for us when it hands it over.
+    await new Promise<void>((resolve, reject) => {
+      const go = () => {
+        unsubscribe();
+        resolve();
+      };
+      const unsubscribe = onAbort(req.signal, () => {
+        nodeWaiting.splice(nodeWaiting.indexOf(go), 1);
+        reject(cancelled());
+      });
+      nodeWaiting.push(go);
+    });
+  }
+  const release = () => {
+    nodeRunning--;
+    while (nodeRunning < nodeLimit && nodeWaiting.length) {
+      nodeRunning++;
+      nodeWaiting.shift()!();
+    }
+  };
+  try {
+    const child = await startWithNode(req);
+    void child.exited.then(release);
+    return child;
+  } catch (e) {
+    release();
+    throw e;
+  }
 }
 
 function useHelper(): boolean {

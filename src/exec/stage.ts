@@ -72,6 +72,8 @@ export interface StageRunResult {
   aborted: boolean;
   /** Whether the first cmd's shell started (false: aborted while it waited in the queue). */
   started: boolean;
+  /** Set when the command's end could not be observed (repro-spawner died while it ran); its group was terminated. */
+  lost?: string;
   /** Set when writing `logPath` failed midway; logging stopped there, the stage went on. */
   logError?: string;
 }
@@ -89,6 +91,7 @@ export async function runStage(opts: StageRunOptions): Promise<StageRunResult> {
   let failedCmd: string | undefined;
   let aborted = false;
   let durationMs = 0;
+  let lost: string | undefined;
   let started = false;
   const onStart = () => {
     if (started) return;
@@ -107,6 +110,7 @@ export async function runStage(opts: StageRunOptions): Promise<StageRunResult> {
       exitCode = r.exitCode;
       signal = r.signal;
       aborted = r.aborted;
+      lost = r.lost;
       if (aborted || exitCode !== 0) {
         failedCmd = cmd;
         break;
@@ -125,13 +129,21 @@ export async function runStage(opts: StageRunOptions): Promise<StageRunResult> {
   };
   if (failedCmd !== undefined) result.failedCmd = failedCmd;
   if (log?.error !== undefined) result.logError = log.error;
+  if (lost !== undefined) result.lost = lost;
   return result;
+}
+
+/** How a failed command ended, for messages: "exited with code 2", "killed by SIGKILL". */
+export function failureText(res: StageRunResult): string {
+  if (res.lost !== undefined) return `lost: ${res.lost} while it ran (its processes were terminated)`;
+  return res.signal ? `killed by ${res.signal}` : `exited with code ${res.exitCode}`;
 }
 
 interface OneResult {
   exitCode: number | null;
   signal: string | null;
   aborted: boolean;
+  lost?: string;
   /** From the shell's start (not its wait in the queue) to its exit. */
   durationMs: number;
 }
@@ -201,14 +213,15 @@ async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefin
   try {
     const r = await child.exited;
     const durationMs = performance.now() - t0;
-    // The helper says whether anything is left in the group; ask the system only then.
-    if (r.groupLeft !== false && groupAlive(pid)) termination ??= terminateGroup(pid);
+    // The helper says whether anything is left in the group; ask the system only then. A shell
+    // whose end cannot be seen any more (the helper died) is ended with its group.
+    if (r.lost !== undefined || (r.groupLeft !== false && groupAlive(pid))) termination ??= terminateGroup(pid);
     await termination;
     if (!child.isClosed()) drainTimer = setTimeout(() => child.stopReading(), DRAIN_MS).unref();
     await child.closed;
     outLines?.end();
     errLines?.end();
-    return { exitCode: r.exitCode, signal: r.signal, aborted, durationMs };
+    return r.lost === undefined ? { exitCode: r.exitCode, signal: r.signal, aborted, durationMs } : { exitCode: null, signal: null, aborted, durationMs, lost: r.lost };
   } finally {
     if (drainTimer) clearTimeout(drainTimer);
     unsubscribe();

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { isReproError } from '../core/errors.js';
 import { absPath, isWithin } from '../core/paths.js';
 import { redactText } from '../env/index.js';
-import { runStage } from '../exec/index.js';
+import { failureText, runStage } from '../exec/index.js';
 import type { Cache, PathInfo } from '../cache/index.js';
 import type { LockStage } from '../lock/index.js';
 import type { Pipeline, Stage } from '../pipeline/index.js';
@@ -133,8 +133,7 @@ export async function executeStage(args: {
   const tail = res.stderrTail.map((l) => redactText(l));
   if (res.aborted) return { exitCode: res.exitCode, durationMs: res.durationMs, error: 'interrupted', stderrTail: tail, aborted: true };
   if (res.exitCode !== 0) {
-    const why = res.signal ? `killed by ${res.signal}` : `exited with code ${res.exitCode}`;
-    return { exitCode: res.exitCode, durationMs: res.durationMs, error: `command ${why}`, stderrTail: tail, aborted: false };
+    return { exitCode: res.exitCode, durationMs: res.durationMs, error: `command ${failureText(res)}`, stderrTail: tail, aborted: false };
   }
   return { exitCode: 0, durationMs: res.durationMs, error: null, stderrTail: tail, aborted: false };
 }

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { isReproError } from '../core/errors.js';
 import { absPath } from '../core/paths.js';
 import { Semaphore } from '../core/semaphore.js';
-import { runStage, spawnerInUse, type StageRunResult } from '../exec/index.js';
+import { failureText, runStage, spawnerInUse, type StageRunResult } from '../exec/index.js';
 import { redactText } from '../env/index.js';
 import type { Pipeline, Stage } from '../pipeline/index.js';
 import type { KeyComponents, LockFile, LockOut } from '../lock/index.js';
@@ -320,7 +320,7 @@ export class Scheduler {
       return { ...base, status: 'failed', error: 'interrupted', stderrTail: res.stderrTail.map((l) => redactText(l)) };
     }
     if (res.exitCode !== 0) {
-      const why = res.signal ? `killed by ${res.signal}` : `exited with code ${res.exitCode}`;
+      const why = failureText(res);
       return { ...base, status: 'failed', error: `command ${why}${res.failedCmd && stage.cmd.length > 1 ? `: ${res.failedCmd}` : ''}`, stderrTail: res.stderrTail.map((l) => redactText(l)) };
     }
     const outs: Record<string, LockOut> = {};
