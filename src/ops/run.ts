@@ -3,13 +3,13 @@ import { acquireRepoLock } from '../core/repolock.js';
 import { mark } from '../core/timing.js';
 import { prepareShells } from '../exec/index.js';
 import type { EnvFingerprint } from '../env/index.js';
-import { loadPipeline, selectStages } from '../pipeline/index.js';
-import { readLock, writeLock, type KeyComponents, type LockOut } from '../lock/index.js';
+import { loadPipeline, selectStages, type Pipeline, type Stage } from '../pipeline/index.js';
+import { readLock, writeLock, type KeyComponents, type LockFile, type LockOut } from '../lock/index.js';
 import { openContext } from './context.js';
 import { makeEvaluator } from './evaluate.js';
 import { fingerprintTools, machineFingerprint } from './environment.js';
 import { ensureIgnored } from './gitignore.js';
-import { applyOverrides, parseOverride } from './overrides.js';
+import { checkOverrideTargets, parseOverride, prepareOverrides, writeOverrides } from './overrides.js';
 import type { Reason } from './reasons.js';
 import type { RecordExtras } from './record-run.js';
 import type { MetricsByFile } from './metrics.js';
@@ -96,15 +96,26 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   try {
     const overrides = (opts.overrides ?? []).map(parseOverride);
     // A real run writes -S into the params files (as DVC does); --dry only applies them in memory.
-    if (overrides.length && !opts.dry) await applyOverrides(ctx.root, overrides);
+    // Checked first; put back if the pipeline then fails to load or the selection is wrong.
+    const prepared = overrides.length ? await prepareOverrides(ctx.root, overrides) : undefined;
+    if (prepared && !opts.dry) await writeOverrides(ctx.root, prepared, 'after');
     mark('run: context and repository lock');
-    const pipeline = await loadPipeline(ctx.root, {
-      seed: opts.seed,
-      overrides: opts.dry ? Object.fromEntries(overrides.map((o) => [`${o.file}:${o.key}`, o.value])) : undefined,
-    });
-    mark('run: pipeline loaded');
-    const lockFile = await readLock(ctx.root);
-    const selected = selectStages(pipeline, opts.targets ?? [], { downstream: opts.downstream });
+    let pipeline: Pipeline;
+    let lockFile: LockFile;
+    let selected: Stage[];
+    try {
+      pipeline = await loadPipeline(ctx.root, {
+        seed: opts.seed,
+        overrides: opts.dry ? Object.fromEntries(overrides.map((o) => [`${o.file}:${o.key}`, o.value])) : undefined,
+      });
+      checkOverrideTargets(pipeline, overrides);
+      mark('run: pipeline loaded');
+      lockFile = await readLock(ctx.root);
+      selected = selectStages(pipeline, opts.targets ?? [], { downstream: opts.downstream });
+    } catch (e) {
+      if (prepared && !opts.dry) await writeOverrides(ctx.root, prepared, 'before');
+      throw e;
+    }
     // A stage that never ran will run: start the shell helper now, so its start-up (~5 ms)
     // overlaps the planning below instead of delaying the first command.
     if (!opts.dry && selected.some((s) => !lockFile.stages[s.name])) prepareShells();
