@@ -33,6 +33,13 @@ function lockData(lock: LockFile): LockFile {
 /** Parse lock text; a malformed or newer lock is `E_CONFIG` naming the file. */
 export function parseLock(text: string, file = LOCK_FILE): LockFile {
   let data: Partial<LockFile> | null;
+  const conflict = /^(<{7}|>{7}|={7})( |$)/m.exec(text);
+  if (conflict) {
+    throw new ReproError('E_CONFIG', `unresolved merge conflict in '${file}'`, {
+      pos: { file, line: text.slice(0, conflict.index).split('\n').length, col: 1 },
+      hint: 'take either side (git checkout --ours repro.lock, or --theirs), then repro run: it brings every stage up to date and rewrites the lock',
+    });
+  }
   try {
     data = parseYaml(text, file) as Partial<LockFile> | null;
   } catch (e) {
@@ -48,7 +55,53 @@ export function parseLock(text: string, file = LOCK_FILE): LockFile {
       hint: 'this lock was written by a newer repro; upgrade repro',
     });
   }
+  if (Array.isArray(data.stages)) throw new ReproError('E_CONFIG', `malformed lock file: 'stages' is a list: '${file}'`, { hint: RESTORE_HINT });
+  for (const [name, entry] of Object.entries(data.stages)) {
+    const why = entryProblem(entry);
+    if (why) {
+      throw new ReproError('E_CONFIG', `malformed lock entry for stage '${name}': ${why}`, {
+        pos: { file, line: lockEntryLine(text, name) ?? 1, col: 3 },
+        hint: RESTORE_HINT,
+      });
+    }
+  }
   return { schema: 1, stages: data.stages as Record<string, LockStage> };
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const mapOf = (v: unknown, ok: (x: unknown) => boolean): boolean => isMap(v) && Object.values(v).every(ok);
+const isString = (x: unknown): boolean => typeof x === 'string';
+
+/**
+ * What is wrong with one stage entry, or undefined. A hand-edited or badly merged lock must give
+ * this error, not a crash deep in status or checkout. Fields a lock may lack are checked when present.
+ */
+function entryProblem(e: unknown): string | undefined {
+  if (!isMap(e)) return 'not a mapping';
+  if (typeof e.key !== 'string') return "'key' must be a string";
+  if (!Array.isArray(e.cmd) || !e.cmd.every(isString)) return "'cmd' must be a list of strings";
+  const maps: [string, (x: unknown) => boolean][] = [
+    ['deps', isString],
+    ['locks', isString],
+    ['env', isString],
+    ['outs', isString],
+    ['params', isMap],
+    ['out_hashes', (o) => isMap(o) && typeof o.hash === 'string' && typeof o.size === 'number' && (o.nfiles === undefined || typeof o.nfiles === 'number')],
+  ];
+  for (const [field, ok] of maps) {
+    if (e[field] !== undefined && !mapOf(e[field], ok)) return `'${field}' is malformed`;
+  }
+  if (e.wdir !== undefined && typeof e.wdir !== 'string') return "'wdir' must be a string";
+  if (e.seed !== undefined && e.seed !== null && typeof e.seed !== 'number') return "'seed' must be a number or null";
+  if (e.seed_metrics !== undefined && !mapOf(e.seed_metrics, (m) => mapOf(m, (x) => typeof x === 'number'))) return "'seed_metrics' is malformed";
+  return undefined;
+}
+
+/** The line of `  <name>:` (plain or quoted) under `stages:` in lock text; null when not found. */
+export function lockEntryLine(text: string, name: string): number | null {
+  const forms = [`  ${name}:`, `  ${JSON.stringify(name)}:`, `  '${name}':`];
+  const i = text.split('\n').findIndex((l) => forms.some((f) => l === f || l.startsWith(f + ' ')));
+  return i < 0 ? null : i + 1;
 }
 
 /** Read `<root>/repro.lock`; a missing file is an empty lock. */
