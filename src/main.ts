@@ -78,12 +78,37 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
-      return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+      // --help and --version end with 0; `repro` alone prints the usage as an error (exit 1 in commander).
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0) return EXIT.OK;
+      if (argv.includes('--json') && e.code !== 'commander.help') {
+        // commander already said it on stderr; a script reading stdout gets the documented error shape.
+        const [message, ...rest] = e.message.replace(/^error: /, '').split('\n');
+        const hint = rest.join(' ').replace(/^\((.*)\)$/, '$1') || 'see repro --help';
+        io.out(JSON.stringify({ error: { code: 'E_USAGE', message, hint } }, null, 2) + '\n');
+      }
+      return EXIT.USAGE;
     }
     return reportError(e, io, argv.includes('--json'));
   }
 }
+
+/** Plain words for the OS errors users meet (the code stays in --json). */
+const OS_ERRORS: Record<string, string> = {
+  EISDIR: 'expected a file, found a directory',
+  ENOTDIR: 'a path goes through a file as if it were a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'the file system is read-only',
+  ELOOP: 'too many levels of symbolic links',
+  EMFILE: 'too many open files',
+};
+const OS_HINTS: Record<string, string> = {
+  EISDIR: 'repro.yaml, repro.lock, .exprc and params files must be files',
+  ELOOP: 'a symlink points to itself or around in a loop; remove or fix it',
+  ENOSPC: 'free some space and run again: writes are atomic, so nothing half-written was kept',
+  EMFILE: 'raise the limit (ulimit -n) or run with fewer jobs (-j)',
+};
 
 function reportError(e: unknown, io: Io, json: boolean): number {
   const debug = process.env.REPRO_DEBUG === '1';
@@ -97,10 +122,16 @@ function reportError(e: unknown, io: Io, json: boolean): number {
   const err = e as NodeJS.ErrnoException;
   if (err && typeof err.code === 'string' && err.syscall) {
     // An OS error we did not anticipate: say what and where, without a stack.
-    io.err(`error: ${err.syscall} failed (${err.code}): '${err.path ?? ''}'\n`);
+    const what = OS_ERRORS[err.code] ?? `${err.syscall} failed (${err.code})`;
+    const message = err.path ? `${what}: '${err.path}'` : `${what} (${err.syscall})`;
+    const hint = OS_HINTS[err.code];
+    if (json) io.out(JSON.stringify({ error: { code: err.code, message, hint: hint ?? null } }, null, 2) + '\n');
+    io.err(`error: ${message}\n`);
+    if (hint) io.err(`hint: ${hint}\n`);
     if (debug) io.err(`${err.stack}\n`);
     return EXIT.FAILED;
   }
+  if (json) io.out(JSON.stringify({ error: { code: 'E_INTERNAL', message: `internal error: ${err?.message ?? String(e)}`, hint: null } }, null, 2) + '\n');
   io.err(`error: internal error: ${err?.message ?? String(e)}\n`);
   io.err(`hint: this is a bug in repro; run again with REPRO_DEBUG=1 and report the stack trace\n`);
   if (debug) io.err(`${err?.stack}\n`);

@@ -14,7 +14,7 @@ export function registerDiff(program: Command, env: CliEnv): void {
     .argument('[b]', 'head: a revision or a run id (default the workspace)')
     .option('--md', 'Markdown, for a pull-request comment')
     .option('--all', 'show unchanged rows too')
-    .option('--precision <n>', `digits after the decimal point (default ${DEFAULT_PRECISION})`, parseIntOpt('--precision'))
+    .option('--precision <n>', `digits after the decimal point (default ${DEFAULT_PRECISION})`, parseIntOpt('--precision', { max: 20 }))
     .option('--targets <paths...>', 'only these files or directories (put revisions before this option)')
     .action(async (a: string | undefined, b: string | undefined, o, cmd: Command) => {
       const { cwd, json } = resolveCommon(cmd, env);

@@ -15,7 +15,7 @@ export function registerRun(program: Command, env: CliEnv): void {
     .option('-S, --set-param <key=value>', 'override a param (written into params.yaml)', collect, [])
     .option('--seed <n>', 'seed for every stage (not those with seed: false)', parseIntOpt('--seed'))
     .option('--seeds <list>', "one recorded run per seed (1,2,3 or 1-5); the workspace keeps the first seed's outputs")
-    .option('-j, --jobs <n>', 'stages to run in parallel', parseIntOpt('--jobs'))
+    .option('-j, --jobs <n>', 'stages to run in parallel', parseIntOpt('--jobs', { min: 1, max: 1024 }))
     .option('-m, --message <msg>', 'a message stored on the run record')
     .option('--no-record', 'do not write a run record in Git')
     .action(async (stages: string[], o, cmd: Command) => {

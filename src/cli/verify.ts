@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../core/atomic.js';
 import { verify } from '../ops/verify.js';
@@ -7,7 +6,7 @@ import { renderVerifySummary } from '../report/verify.js';
 import { renderVerifyAnnotations } from '../report/verify-annotations.js';
 import { renderVerifyJunit } from '../report/verify-junit.js';
 import { renderVerifyMarkdown } from '../report/verify-md.js';
-import { common, parseIntOpt, resolveCommon, type CliEnv } from './common.js';
+import { common, parseIntOpt, reportFile, resolveCommon, type CliEnv } from './common.js';
 import { printJson } from './io.js';
 
 export function registerVerify(program: Command, env: CliEnv): void {
@@ -22,6 +21,8 @@ export function registerVerify(program: Command, env: CliEnv): void {
     .option('--warn-only', 'report failures but exit 0')
     .action(async (o, cmd: Command) => {
       const { cwd, json } = resolveCommon(cmd, env);
+      const md = o.md === undefined ? undefined : reportFile(cwd, '--md', o.md);
+      const junit = o.junit === undefined ? undefined : reportFile(cwd, '--junit', o.junit);
       const res = await verify({
         cwd,
         rerun: o.rerun === undefined ? undefined : o.rerun === true ? true : (o.rerun as string[]),
@@ -32,8 +33,8 @@ export function registerVerify(program: Command, env: CliEnv): void {
         onEvent: (e) => printEvent(env, e, json),
       });
       const warnOnly = Boolean(o.warnOnly);
-      if (o.md) await writeFileAtomic(resolve(cwd, o.md), renderVerifyMarkdown(res, { warnOnly }));
-      if (o.junit) await writeFileAtomic(resolve(cwd, o.junit), renderVerifyJunit(res));
+      if (md) await writeFileAtomic(md, renderVerifyMarkdown(res, { warnOnly }));
+      if (junit) await writeFileAtomic(junit, renderVerifyJunit(res));
       // Workflow commands are read from stdout; with --json stdout holds only the document.
       if (process.env.GITHUB_ACTIONS === 'true') {
         const ann = renderVerifyAnnotations(res);

@@ -111,6 +111,7 @@ export async function readLock(root: string): Promise<LockFile> {
     text = await readFile(join(root, LOCK_FILE), 'utf8');
   } catch (e) {
     if (isErrno(e, 'ENOENT')) return emptyLock();
+    if (isErrno(e, 'EISDIR')) throw new ReproError('E_CONFIG', `'${LOCK_FILE}' is a directory, not a lock file`, { hint: `move it away: repro writes ${LOCK_FILE} itself` });
     throw e;
   }
   return memoParse(join(root, '.repro'), 'lock', text, () => parseLock(text));

@@ -368,7 +368,7 @@ describe('repro diff: single runs and bad input', () => {
     expect((await repro(d0, 'diff', '--json', '--md')).code).toBe(2);
     const p = await repro(d0, 'diff', '--precision', 'x');
     expect(p.code).toBe(2);
-    expect(p.stderr).toContain("error: --precision must be a non-negative integer: 'x'");
+    expect(p.stderr).toContain("error: --precision must be an integer from 0 to 20: 'x'");
   });
 
   it('a revision without repro.lock, a metrics file that is not JSON/YAML, and non-numeric values are marked', async () => {
