@@ -25,7 +25,9 @@
  *   "X id code signal left"  the shell was reaped: code is -1 when it died of signal (a number);
  *                        left is 1 when processes of its group remain (kill(-pid, 0) succeeds)
  *   "Z id"               both pipes are closed (end of output, or after C)
- * A job is done once both X and Z came. End of stdin ends this program; running shells go on.
+ * A job is done once both X and Z came. End of stdin (repro exited, even by SIGKILL) ends this
+ * program: it first terminates the process group of every job not yet done (SIGTERM, SIGKILL
+ * after 3 s), so no stage outlives repro, and drops the queue.
  * A chdir or exec failure is an F reply where posix_spawn reports it (glibc); after fork() the
  * child writes it to its stderr and exits 127.
  */
@@ -40,12 +42,14 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct job {
   long id;
-  pid_t pid; /* 0 once reaped */
-  int fd[2]; /* stdout, stderr read ends; -1 once closed */
+  pid_t pid;  /* 0 once reaped */
+  int fd[2];  /* stdout, stderr read ends; -1 once closed */
+  pid_t pgid; /* the shell's process group (= its pid), kept after the reap */
 };
 
 static struct job *jobs;
@@ -108,12 +112,14 @@ static void die(const char *what) {
   exit(2);
 }
 
+static void abandon(void);
+
 static void write_all(int fd, const char *p, size_t n) {
   while (n > 0) {
     ssize_t w = write(fd, p, n);
     if (w < 0) {
       if (errno == EINTR) continue;
-      exit(0); /* repro went away: nothing left to report to */
+      abandon(); /* repro went away: nothing left to report to */
     }
     p += w;
     n -= (size_t)w;
@@ -276,7 +282,7 @@ static void start(long id, const char *cwd, char **env, const char *cmd) {
     jobs = realloc(jobs, capjobs * sizeof *jobs);
     if (!jobs) die("realloc");
   }
-  jobs[njobs++] = (struct job){id, pid, {out[0], err[0]}};
+  jobs[njobs++] = (struct job){id, pid, {out[0], err[0]}, pid};
   running++;
   reply("S %ld %ld\n", id, pid, 0);
   sigprocmask(SIG_SETMASK, &old, NULL);
@@ -431,6 +437,28 @@ static size_t handle(char *buf, size_t len) {
   }
 }
 
+/* True while a process of group `pgid` exists (zombies of our own children are reaped first). */
+static int group_exists(pid_t pgid) {
+  while (waitpid(-1, NULL, WNOHANG) > 0) {}
+  return kill(-pgid, 0) == 0;
+}
+
+/* repro is gone: whatever it started must not outlive it. SIGTERM the group of every job not yet
+ * done, wait up to 3 s for them to go (a group of orphaned zombies nobody reaps counts as alive,
+ * hence the bound), SIGKILL what is left, and exit. Queued jobs never start. */
+static void abandon(void) {
+  for (size_t i = 0; i < njobs; i++) kill(-jobs[i].pgid, SIGTERM);
+  for (int t = 0; t < 300; t++) {
+    int alive = 0;
+    for (size_t i = 0; i < njobs && !alive; i++) alive = group_exists(jobs[i].pgid);
+    if (!alive) break;
+    struct timespec ten_ms = {0, 10 * 1000 * 1000};
+    nanosleep(&ten_ms, NULL);
+  }
+  for (size_t i = 0; i < njobs; i++) kill(-jobs[i].pgid, SIGKILL);
+  exit(0);
+}
+
 int main(void) {
   if (cloexec_pipe(wake, 1) != 0) die("pipe");
   struct sigaction sa;
@@ -490,10 +518,7 @@ int main(void) {
         if (!in) die("realloc");
       }
       ssize_t got = read(0, in + len, cap - len);
-      if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) {
-        if (olen) flush();
-        return 0;
-      }
+      if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) abandon();
       if (got > 0) {
         len += (size_t)got;
         size_t used = handle(in, len);

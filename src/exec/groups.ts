@@ -10,7 +10,9 @@ import { isDeadState, procStat } from '../core/proc.js';
  * the group does NOT receive the terminal's Ctrl-C: the caller must turn SIGINT/SIGTERM into an
  * abort (the `signal` option of `runStage`) or call `killAll()`. As a last resort a process 'exit'
  * listener SIGKILLs every group still alive, so a normal exit of repro (even `process.exit()`)
- * never leaves stage processes behind. A parent killed by SIGKILL cannot clean up; nothing can.
+ * never leaves stage processes behind. A parent killed by SIGKILL cannot clean up itself: with
+ * repro-spawner, the helper sees its stdin close and terminates every unfinished job's group
+ * (native/spawner.c, abandon()); through node's own spawn, such stages run on.
  */
 
 /** Grace period between SIGTERM and SIGKILL for a group being terminated. */

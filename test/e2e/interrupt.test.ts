@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BIN, testRepo, tempRepos } from '../helpers/repo.js';
 
@@ -104,5 +104,34 @@ stages:
     expect(await readFile(join(d, 'b.txt'), 'utf8')).toBe('b\n');
     expect(await readFile(join(d, 'c', 'file'), 'utf8')).toBe('c\n');
     expect(walk(join(d, '.repro', 'held'))).toEqual([]);
+  });
+
+  it('SIGKILL of repro still ends the running stage and its children (repro-spawner sees repro go)', async () => {
+    const d = await testRepo({
+      'repro.yaml': `version: 1
+stages:
+  slow:
+    cmd: "if [ -e go-slow ]; then sleep 30 & echo $! > bg.pid; echo $$ > sh.pid; wait; fi; echo done > slow.txt"
+    outs: [slow.txt]
+`,
+      'go-slow': '',
+    });
+    dirs.push(d);
+    const env = { ...process.env, REPRO_SPAWNER: '' };
+    const child = spawn(process.execPath, [BIN, 'run', '--no-record'], { cwd: d, stdio: 'ignore', env });
+    const exit = new Promise<void>((res) => child.on('close', () => res()));
+    await waitFor(() => existsSync(join(d, 'bg.pid')) && existsSync(join(d, 'sh.pid')), 15_000);
+    const pids = await Promise.all(['bg.pid', 'sh.pid'].map(async (f) => Number((await readFile(join(d, f), 'utf8')).trim())));
+    for (const pid of pids) expect(alive(pid)).toBe(true);
+    child.kill('SIGKILL');
+    await exit;
+    await waitFor(() => pids.every((pid) => !alive(pid)), 10_000);
+    // The next run takes over the stale lock and does the stage's work.
+    expect(existsSync(join(d, '.repro', 'lock'))).toBe(true);
+    await rm(join(d, 'go-slow'));
+    const again = spawnSync(process.execPath, [BIN, 'run', '--no-record'], { cwd: d, env, encoding: 'utf8' });
+    expect(again.status).toBe(0);
+    expect(again.stderr).toMatch(/taking over a stale lock left by pid \d+/);
+    expect(await readFile(join(d, 'slow.txt'), 'utf8')).toBe('done\n');
   });
 });
