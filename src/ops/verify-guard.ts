@@ -7,16 +7,25 @@ import { worst, type GuardRow, type GuardrailCheck, type SideStats } from '../re
 export type SideMetrics = Record<string, { values: number[]; seeds: (number | null)[] }>;
 
 /**
+ * Head metrics files whose checked-out content is not what repro.lock records (freshness reports
+ * them `out-modified`): path → why, in words. Their values are not judged.
+ */
+export type ModifiedMetrics = ReadonlyMap<string, string>;
+
+/**
  * The guardrail decision table: each `checks:` rule judged on head against base (judgeCheck: with
  * several seeds on both sides a drop or rise fails only when the whole confidence interval lies past
  * the limit, paired by seed when the seeds match). A rule whose metric the head lacks fails.
  * `baseRev` null: judged without a base (`base` empty, only min/max rules given: see checkBounds).
+ * A rule on a file in `modified` fails unjudged (rule `matches repro.lock`, head null): a value
+ * edited after its stage ran is not vouched for by the lock, and a PR check must not pass on it.
  */
 export function judgeGuardrails(
   checks: Record<string, CheckRule>,
   base: SideMetrics,
   head: SideMetrics,
   baseRev: { ref: string; commit: string } | null,
+  modified: ModifiedMetrics = new Map(),
 ): GuardrailCheck {
   const rows: GuardRow[] = [];
   for (const [metric, rule] of Object.entries(checks).sort(([a], [b]) => a.localeCompare(b))) {
@@ -24,6 +33,22 @@ export function judgeGuardrails(
     const b = base[metric];
     const h = head[metric];
     const bStats = b && b.values.length ? stats(b.values) : null;
+    const edited = modified.get(splitRef(metric).path);
+    if (edited !== undefined) {
+      rows.push({
+        metric,
+        base: bStats,
+        head: null,
+        delta: null,
+        ci: null,
+        rule: 'matches repro.lock',
+        status: 'fail',
+        reason: `not judged: ${edited}`,
+        change: null,
+        ...where,
+      });
+      continue;
+    }
     if (!h || h.values.length === 0) {
       rows.push({
         metric,

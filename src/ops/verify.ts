@@ -4,9 +4,10 @@ import { isErrno } from '../core/errors.js';
 import { LOCK_FILE, parseLock } from '../lock/index.js';
 import { loadPipeline } from '../pipeline/index.js';
 import { findRepo, isDirty, resolveRevision } from '../record/index.js';
-import { worst, type VerifyResult } from '../report/verify-types.js';
+import { worst, type FreshnessCheck, type VerifyResult } from '../report/verify-types.js';
 import { openContext } from './context.js';
 import { checkBase, checkBounds } from './verify-base.js';
+import type { ModifiedMetrics } from './verify-guard.js';
 import { checkData } from './verify-data.js';
 import { checkFreshness } from './verify-fresh.js';
 import { checkRerun, type RerunEvent } from './verify-rerun.js';
@@ -58,10 +59,11 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
         env: opts.env,
       })
     : ({ status: 'skip' } as const);
+  const modified = modifiedOutputs(freshness);
   const guardrails =
     opts.base !== undefined && baseCommit !== null
-      ? await checkBase(ctx, pipeline, { ref: opts.base, commit: baseCommit })
-      : await checkBounds(ctx, pipeline);
+      ? await checkBase(ctx, pipeline, { ref: opts.base, commit: baseCommit }, modified)
+      : await checkBounds(ctx, pipeline, modified);
   const status = worst([freshness.status, data.status, rules.status, rerun.status, guardrails.status]);
   return {
     ok: status !== 'fail',
@@ -73,6 +75,22 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
     rerun,
     guardrails,
   };
+}
+
+/**
+ * Outputs freshness found edited after their stage ran (`out-modified`): path → why. Guardrails
+ * do not judge values read from them.
+ */
+function modifiedOutputs(f: FreshnessCheck): ModifiedMetrics {
+  const out = new Map<string, string>();
+  for (const s of f.stages) {
+    for (const r of s.reasons) {
+      if (r.kind !== 'out-modified' || r.path === undefined) continue;
+      const [from, to] = [String(r.from).slice(0, 8), String(r.to).slice(0, 8)];
+      out.set(r.path, `'${r.path}' does not match repro.lock (lock ${from} -> checkout ${to}): it changed after stage '${s.name}' ran (see freshness)`);
+    }
+  }
+  return out;
 }
 
 async function readText(path: string): Promise<string> {

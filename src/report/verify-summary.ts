@@ -1,5 +1,5 @@
-import { describeReason } from './reasons.js';
-import type { FreshStage, GuardRow, RerunOutput, RerunStage, VerifyResult, VerifyStatus } from './verify-types.js';
+import { describeReason, short } from './reasons.js';
+import type { FreshReason, FreshStage, GuardRow, RerunOutput, RerunStage, VerifyResult, VerifyStatus } from './verify-types.js';
 
 /**
  * Words shared by every verify report (terminal, Markdown, JUnit, annotations): one line per
@@ -67,8 +67,18 @@ export function freshLine(s: FreshStage): string {
     case 'removed':
       return `${s.name}: in repro.lock but no longer in repro.yaml`;
     default:
-      return `${s.name}: ${s.reasons.map(describeReason).join('; ')}`;
+      return `${s.name}: ${s.reasons.map(freshReason).join('; ')}`;
   }
+}
+
+/**
+ * A reason in the words of `repro status`; a Git-tracked output edited after its stage ran says
+ * which hash the lock has, which the checkout has, and where in repro.lock.
+ */
+function freshReason(r: FreshReason): string {
+  if (r.kind !== 'out-modified' || r.lock_line === undefined) return describeReason(r);
+  const at = r.lock_line === null ? 'repro.lock' : `repro.lock:${r.lock_line}`;
+  return `output modified: '${r.path}' (lock ${short(r.from)} -> checkout ${short(r.to)}, ${at})`;
 }
 
 /** One line per output that did not reproduce, then details (diff, byte offset, metrics). */

@@ -15,15 +15,23 @@ export interface Where {
   line: number | null;
 }
 
+/**
+ * A staleness reason (the kinds of `repro status`). An `out-modified` reason found by verify (a
+ * Git-tracked output whose checked-out content is not what repro.lock records) also has
+ * `lock_line`: the line of that output's entry under `out_hashes` in repro.lock, null if not found.
+ */
+export type FreshReason = ReasonLike & { lock_line?: number | null };
+
 export interface FreshStage extends Where {
   name: string;
   /**
-   * fresh: the recomputed key equals the lock's. stale: it does not (or an upstream stage is
-   * stale), see `reasons`. never-run: in repro.yaml, not in repro.lock. removed: in repro.lock,
-   * no longer in repro.yaml. frozen: `frozen: true` with a lock entry, not checked.
+   * fresh: the recomputed key equals the lock's and every Git-tracked output present matches it.
+   * stale: it does not (or an upstream stage is stale), see `reasons`. never-run: in repro.yaml,
+   * not in repro.lock. removed: in repro.lock, no longer in repro.yaml. frozen: `frozen: true`
+   * with a lock entry, not checked.
    */
   status: 'fresh' | 'stale' | 'never-run' | 'removed' | 'frozen';
-  reasons: ReasonLike[];
+  reasons: FreshReason[];
 }
 
 export interface FreshnessCheck {
