@@ -1,4 +1,4 @@
-import { ReproError } from '../core/errors.js';
+import { ReproError, isReproError } from '../core/errors.js';
 import { parseYaml } from '../core/yaml.js';
 import { flattenMetrics, sampleLists } from '../compare/index.js';
 
@@ -16,19 +16,31 @@ export interface MetricData {
   nonNumeric: Record<string, string>;
 }
 
-/** A metrics file (JSON or YAML). Text that is neither is `E_CONFIG` naming the path. */
+/**
+ * A metrics file whose text cannot be read as metrics (`E_CONFIG`): `problem` says why, in words
+ * that follow "metrics file 'PATH' …", so a caller that goes on without the file can say so.
+ */
+export class MetricsFileError extends ReproError {
+  constructor(
+    readonly path: string,
+    readonly problem: 'is not JSON or YAML' | 'holds no mapping',
+    opts: { cause?: unknown; hint: string },
+  ) {
+    super('E_CONFIG', `metrics file ${problem}: '${path}'`, opts);
+  }
+}
+
+/** A metrics file (JSON or YAML). Text that is neither, or not a mapping, is a MetricsFileError. */
 export function parseMetricData(text: string, path: string): MetricData {
   let data: unknown;
   try {
     data = parseYaml(text, path); // YAML is a superset of JSON
   } catch (e) {
-    throw new ReproError('E_CONFIG', `metrics file is not JSON or YAML: '${path}'`, {
-      cause: e,
-      hint: 'a metrics file holds a JSON or YAML mapping of numbers',
-    });
+    if (!isReproError(e)) throw e;
+    throw new MetricsFileError(path, 'is not JSON or YAML', { cause: e, hint: 'a metrics file holds a JSON or YAML mapping of numbers' });
   }
   if (data !== null && typeof data !== 'object') {
-    throw new ReproError('E_CONFIG', `metrics file holds no mapping: '${path}'`, { hint: 'write {"name": number, ...}' });
+    throw new MetricsFileError(path, 'holds no mapping', { hint: 'write {"name": number, ...}' });
   }
   const samples = sampleLists(data);
   const prefixes = Object.keys(samples).map((k) => `${k}.`);

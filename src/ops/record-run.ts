@@ -53,6 +53,11 @@ export interface RecordExtras {
  * Write the run as a commit under refs/repro/runs/<id>: the tracked files as they are now, the
  * lock just written, and the record. Failure to record does not fail the run: it is reported
  * on the result (`recordError`), since the outputs and lock are already in place.
+ *
+ * A metrics file that is not JSON or YAML (or holds no mapping) does not lose the record: the run
+ * is recorded without that file's values, and each such file gives a warning, returned and sent
+ * as a `notice` event once the record is written ("metrics file 'm.json' is not JSON or YAML;
+ * recorded without its values").
  */
 export async function recordRun(
   ctx: RepoContext,
@@ -61,7 +66,8 @@ export async function recordRun(
   result: RunResult,
   opts: RunOptions,
   extras: RecordExtras = {},
-): Promise<void> {
+): Promise<{ warnings: string[] }> {
+  const warnings: string[] = [];
   try {
     const repo = await findRepo(ctx.root);
     const id = newRunId(new Date(result.startedAt));
@@ -93,7 +99,9 @@ export async function recordRun(
       seed: opts.seed ?? null,
       sweep: extras.sweep ?? null,
       stages,
-      metrics: (result.metrics = await readWorkspaceMetrics(pipeline)),
+      metrics: (result.metrics = await readWorkspaceMetrics(pipeline, {
+        onUnreadable: (u) => warnings.push(`metrics file '${u.path}' ${u.problem}; recorded without its values`),
+      })),
       locks: anyEntry?.locks ?? {},
       env,
     };
@@ -113,7 +121,9 @@ export async function recordRun(
     const commit = await writeRunCommit({ repo, runId: id, tree: finalTree, message: summary, parents: repo.head ? [repo.head] : [] });
     result.runId = id;
     result.recordCommit = commit;
+    for (const text of warnings) opts.onEvent?.({ type: 'notice', text });
   } catch (e) {
     result.recordError = (e as Error).message;
   }
+  return { warnings };
 }
