@@ -7,9 +7,12 @@ import { CHUNK_BYTES, hashFileContent, hashSmallSync } from './hash.js';
 import { ManifestBuilder } from './manifest.js';
 import { fileStat, type FileStat } from './statcache.js';
 import type { PathInfo } from './types.js';
-import { walkDir, type WalkFile } from './walk.js';
+import { walkDir, type WalkFile, type WalkOptions } from './walk.js';
 
 /** Hashing without storing: files through the stat cache, directories as manifests. */
+
+/** What a walked directory is to the caller, and its name in errors (see WalkOptions). */
+export type WalkNaming = Pick<WalkOptions, 'role' | 'label'>;
 
 export interface FileRef {
   abs: string;
@@ -60,7 +63,8 @@ export function specialFile(abs: string): ReproError {
   });
 }
 
-export async function hashPath(ctx: Ctx, abs: string): Promise<PathInfo | null> {
+/** `opts` words a refused file inside a directory (walk.ts WalkError): its role and how to name it. */
+export async function hashPath(ctx: Ctx, abs: string, opts: WalkNaming = {}): Promise<PathInfo | null> {
   const st = statPath(abs);
   if (!st) return null;
   if (st.isFile()) {
@@ -69,12 +73,17 @@ export async function hashPath(ctx: Ctx, abs: string): Promise<PathInfo | null> 
   }
   if (!st.isDirectory()) throw specialFile(abs);
   const m = new ManifestBuilder({ keepText: false });
-  await walkOutput(ctx, abs, (f) => {
-    // Synchronous unless a file needs more than one read.
-    const quick = hashFileQuick(ctx, f);
-    if (quick) return m.add(f.rel, quick.hash, quick.size, modeOf(f.st.mode));
-    return hashFileRef(ctx, f).then((r) => m.add(f.rel, r.hash, r.size, modeOf(f.st.mode)));
-  });
+  await walkOutput(
+    ctx,
+    abs,
+    (f) => {
+      // Synchronous unless a file needs more than one read.
+      const quick = hashFileQuick(ctx, f);
+      if (quick) return m.add(f.rel, quick.hash, quick.size, modeOf(f.st.mode));
+      return hashFileRef(ctx, f).then((r) => m.add(f.rel, r.hash, r.size, modeOf(f.st.mode)));
+    },
+    opts,
+  );
   return m.finish().info;
 }
 
@@ -86,10 +95,12 @@ export async function walkOutput(
   ctx: Ctx,
   root: string,
   onFile: (f: WalkFile) => Promise<void> | void,
+  naming: WalkNaming = {},
 ): Promise<void> {
   const objects = ctx.store.realObjectsDir();
   const seen = new Set<string>();
   await walkDir(root, {
+    ...naming,
     allowedTargets: objects ? [objects] : [],
     tick: ctx.tick,
     onFile,

@@ -1,7 +1,7 @@
 import { readdirSync, lstatSync, statSync, realpathSync, type Dirent, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import { fileStat, type FileStat } from './statcache.js';
-import { ReproError, isErrno } from '../core/errors.js';
+import { ReproError, isErrno, type ErrorCode, type SourcePos } from '../core/errors.js';
 import type { Tick } from './hash.js';
 
 /**
@@ -11,8 +11,63 @@ import type { Tick } from './hash.js';
  * cache's object store (what a `symlink` checkout leaves), is stored as that file's content, so a
  * checkout materialises it as a file (the link itself is not preserved). A link that is dangling,
  * leads elsewhere, or names a directory is refused: storing it would make the output depend on
- * something outside it, or could loop. Sockets, FIFOs and devices are refused too.
+ * something outside it, or could loop. Sockets, FIFOs and devices are refused too. The same walk
+ * hashes a directory dependency, under the same rules; the refusal is a WalkError worded for the
+ * walked directory's role (`WalkOptions.role`) and naming the file under the directory's `label`.
  */
+
+/** What the walked directory is to the caller, for the words of an error. */
+export type WalkRole = 'output' | 'dependency';
+
+export type WalkProblem = 'link-escapes' | 'link-dangling' | 'link-to-dir' | 'special-file';
+
+/**
+ * A file the walk refuses. `rel` is relative to the walked directory, shown as `label/rel`.
+ * `restate` words the same problem for a caller that knows more (the directory's role, its
+ * repo-relative path, where it is declared), keeping the code.
+ */
+export class WalkError extends ReproError {
+  constructor(
+    readonly problem: WalkProblem,
+    readonly where: { role: WalkRole; label: string; rel: string; target: string | null },
+    pos?: SourcePos,
+  ) {
+    const { code, message, hint } = wording(problem, where);
+    super(code, message, { hint, pos });
+  }
+
+  restate(opts: { role: WalkRole; label: string; pos?: SourcePos }): WalkError {
+    return new WalkError(this.problem, { ...this.where, role: opts.role, label: opts.label }, opts.pos);
+  }
+}
+
+function wording(problem: WalkProblem, w: WalkError['where']): { code: ErrorCode; message: string; hint: string } {
+  const path = w.label === '' ? w.rel : `${w.label.replace(/[\\/]+$/, '')}/${w.rel}`;
+  const inA = w.role === 'output' ? 'in an output' : 'in a dependency';
+  const verb = w.role === 'output' ? 'store' : 'hash';
+  switch (problem) {
+    case 'link-escapes':
+      return {
+        code: 'E_PATH_ESCAPE',
+        message: `symlink ${inA} leads outside it: '${path}' -> '${w.target}'`,
+        hint: `copy the file into the ${w.role} instead of linking to it`,
+      };
+    case 'link-dangling':
+      return {
+        code: 'E_NOT_FOUND',
+        message: `symlink ${inA} points nowhere: '${path}'`,
+        hint: `remove the link or make it point to a file inside the ${w.role}`,
+      };
+    case 'link-to-dir':
+      return { code: 'E_CACHE', message: `cannot ${verb} a symlink to a directory ${inA}: '${path}'`, hint: 'replace the link by the directory itself' };
+    case 'special-file':
+      return {
+        code: 'E_CACHE',
+        message: `cannot ${verb} a special file ${inA}: '${path}'`,
+        hint: `${w.role === 'output' ? 'outputs' : 'a dependency directory'} may hold regular files, directories and symlinks to files inside ${w.role === 'output' ? 'them' : 'it'}`,
+      };
+  }
+}
 
 export interface WalkFile {
   /** Relative to the walked root, POSIX separators. */
@@ -34,6 +89,10 @@ export interface WalkOptions {
   onFile: (f: WalkFile) => Promise<void> | void;
   /** Each directory (absolute) with every name listed in it, when it has been read. */
   onDir?: (abs: string, names: string[]) => void;
+  /** Default 'output'. */
+  role?: WalkRole;
+  /** How errors name the walked directory; default `root` as given. */
+  label?: string;
 }
 
 /**
@@ -43,6 +102,8 @@ export interface WalkOptions {
 export async function walkDir(root: string, opts: WalkOptions): Promise<void> {
   const realRoot = realpathSync(root);
   const inside = [realRoot, ...opts.allowedTargets].map((p) => (p.endsWith(sep) ? p : p + sep));
+  const fail = (problem: WalkProblem, rel: string, target: string | null = null): WalkError =>
+    new WalkError(problem, { role: opts.role ?? 'output', label: opts.label ?? root, rel, target });
 
   // Depth-first over names sorted with '/' appended to directories: this visits files in the
   // same order as sorting their full relative paths, without a global sort.
@@ -60,7 +121,7 @@ export async function walkDir(root: string, opts: WalkOptions): Promise<void> {
       let st: Stats | undefined;
       const isLink = ent.isSymbolicLink();
       if (isLink) {
-        st = resolveLink(childAbs, rel, inside);
+        st = resolveLink(childAbs, rel, inside, fail);
       } else {
         st = lstatSync(childAbs, { throwIfNoEntry: false });
         if (st?.isDirectory()) {
@@ -69,11 +130,7 @@ export async function walkDir(root: string, opts: WalkOptions): Promise<void> {
         }
       }
       if (st === undefined) continue; // removed since readdir
-      if (!st.isFile()) {
-        throw new ReproError('E_CACHE', `cannot store a special file in an output: '${childAbs}'`, {
-          hint: 'outputs may hold regular files, directories and symlinks to files inside them',
-        });
-      }
+      if (!st.isFile()) throw fail('special-file', rel);
       const p = opts.onFile({ rel, abs: childAbs, dir: abs, name: ent.name, st: fileStat(st), isLink });
       if (p) await p;
       const y = opts.tick();
@@ -93,29 +150,17 @@ function readSorted(abs: string): { key: string; ent: Dirent }[] {
 }
 
 /** The target's stat for an acceptable in-output symlink (see the module comment); else throws. */
-function resolveLink(abs: string, rel: string, inside: string[]): Stats {
+function resolveLink(abs: string, rel: string, inside: string[], fail: (p: WalkProblem, rel: string, target?: string) => WalkError): Stats {
   let real: string;
   try {
     real = realpathSync(abs);
   } catch (e) {
-    if (isErrno(e, 'ENOENT') || isErrno(e, 'ELOOP')) {
-      throw new ReproError('E_NOT_FOUND', `symlink in an output points nowhere: '${abs}'`, {
-        hint: 'remove the link or make it point to a file inside the output',
-      });
-    }
+    if (isErrno(e, 'ENOENT') || isErrno(e, 'ELOOP')) throw fail('link-dangling', rel);
     throw e;
   }
-  if (!inside.some((p) => real.startsWith(p))) {
-    throw new ReproError('E_PATH_ESCAPE', `symlink in an output leads outside it: '${rel}' -> '${real}'`, {
-      hint: 'copy the file into the output instead of linking to it',
-    });
-  }
+  if (!inside.some((p) => real.startsWith(p))) throw fail('link-escapes', rel, real);
   const st = statSync(abs);
-  if (st.isDirectory()) {
-    throw new ReproError('E_CACHE', `cannot store a symlink to a directory in an output: '${abs}'`, {
-      hint: 'replace the link by the directory itself',
-    });
-  }
+  if (st.isDirectory()) throw fail('link-to-dir', rel);
   return st;
 }
 

@@ -1,3 +1,6 @@
+import type { PathInfo } from '../cache/index.js';
+import { WalkError, type WalkRole } from '../cache/walk.js';
+import type { SourcePos } from '../core/errors.js';
 import { absPath, isWithin } from '../core/paths.js';
 import { captureEnv } from '../env/index.js';
 import { resolveParamValues, stageKey, type Pipeline, type Stage } from '../pipeline/index.js';
@@ -49,7 +52,7 @@ export async function makeEvaluator(ctx: RepoContext, pipeline: Pipeline, env = 
             deps[d.path] = locked;
             return;
           }
-          const info = await ctx.cache.hashPath(absPath(pipeline.root, d.path));
+          const info = await hashDeclared(ctx, pipeline, d.path, 'dependency', d.pos);
           deps[d.path] = info ? info.hash : '';
         }),
       );
@@ -71,7 +74,7 @@ export async function makeEvaluator(ctx: RepoContext, pipeline: Pipeline, env = 
       const problems: Reason[] = [];
       for (const o of stage.outs) {
         const rec = entry.out_hashes?.[o.path];
-        const info = await ctx.cache.hashPath(absPath(pipeline.root, o.path));
+        const info = await hashDeclared(ctx, pipeline, o.path, 'output', o.pos);
         if (!info) problems.push({ kind: 'out-missing', path: o.path });
         else if (rec && rec.hash !== info.hash) problems.push({ kind: 'out-modified', path: o.path, from: rec.hash, to: info.hash });
         else if (!rec) problems.push({ kind: 'out-modified', path: o.path, from: '', to: info.hash });
@@ -87,9 +90,25 @@ async function depFromLock(ctx: RepoContext, p: Pipeline, lock: LockFile, stage:
   if (owner !== undefined) return lock.stages[owner]?.out_hashes?.[dep]?.hash;
   const overlapping = [...p.outOwner.keys()].filter((o) => isWithin(dep, o) || isWithin(o, dep));
   if (overlapping.length === 0) return undefined;
-  const present = await Promise.all(overlapping.map((o) => ctx.cache.hashPath(absPath(p.root, o))));
+  const outPos = (o: string): SourcePos | undefined => p.byName.get(p.outOwner.get(o)!)?.outs.find((x) => x.path === o)?.pos;
+  const present = await Promise.all(overlapping.map((o) => hashDeclared(ctx, p, o, 'output', outPos(o))));
   if (present.every((x) => x !== null)) return undefined;
   return lock.stages[stage.name]?.deps?.[dep];
+}
+
+/**
+ * Hash a declared dep or output (repo-relative `path`). A file the cache refuses inside a
+ * directory (a symlink leading out, a special file) is reported as the cache words it, but for
+ * the role it plays here, named from the repository root, at the repro.yaml position that
+ * declares it: `repro.yaml:6:11: symlink in a dependency leads outside it: 'dd/p' -> '/etc/passwd'`.
+ */
+async function hashDeclared(ctx: RepoContext, p: Pipeline, path: string, role: WalkRole, pos?: SourcePos): Promise<PathInfo | null> {
+  try {
+    return await ctx.cache.hashPath(absPath(p.root, path));
+  } catch (e) {
+    if (e instanceof WalkError) throw e.restate({ role, label: path, pos });
+    throw e;
+  }
 }
 
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { mkdir, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { repro, tempRepos } from '../helpers/repo.js';
+
+// A symlink inside a directory dependency that leads out of the repository.
+const { repo } = tempRepos();
+
+const FILES = {
+  '.gitignore': '/.repro\n',
+  'dd/a.txt': 'a\n',
+  'repro.yaml': `version: 1
+stages:
+  use:
+    cmd: ls dd > listing.txt
+    deps: [dd]
+    outs: [listing.txt]
+`,
+};
+
+describe('a directory dependency holding a symlink that leads outside it', () => {
+  it('run, status and verify name the dependency, the path from the repository root and the repro.yaml position', async () => {
+    const d = await repo(FILES);
+    await symlink('/etc/passwd', join(d, 'dd/p'));
+    const want = "error: repro.yaml:5:12: symlink in a dependency leads outside it: 'dd/p' -> '/etc/passwd'\n";
+    for (const cmd of ['run', 'status', 'verify']) {
+      const r = await repro(d, cmd);
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toBe(`${want}hint: copy the file into the dependency instead of linking to it\n`);
+    }
+    const j = await repro(d, 'status', '--json');
+    expect(JSON.parse(j.stdout).error).toMatchObject({ code: 'E_PATH_ESCAPE', message: want.slice('error: '.length, -1) });
+  });
+
+  it('nested: the path shown includes the subdirectory', async () => {
+    const d = await repo(FILES);
+    await mkdir(join(d, 'dd/sub'));
+    await symlink('/etc/passwd', join(d, 'dd/sub/p'));
+    const r = await repro(d, 'status');
+    expect(r.stderr).toContain("error: repro.yaml:5:12: symlink in a dependency leads outside it: 'dd/sub/p' -> '/etc/passwd'");
+  });
+});
