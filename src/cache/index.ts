@@ -11,5 +11,6 @@
  */
 export type { Cache, CacheOptions, LinkType, ManifestEntry, PathInfo, VerifyResult } from './types.js';
 export { openCache } from './cache.js';
+export { WalkError, type WalkRole } from './walk.js';
 export { benchHashFile, CHUNK_BYTES } from './hash.js';
 export { encodeManifest, manifestHash, isDirHash } from './manifest.js';

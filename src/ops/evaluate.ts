@@ -1,5 +1,4 @@
-import type { PathInfo } from '../cache/index.js';
-import { WalkError, type WalkRole } from '../cache/walk.js';
+import { WalkError, type PathInfo, type WalkRole } from '../cache/index.js';
 import type { SourcePos } from '../core/errors.js';
 import { absPath, isWithin } from '../core/paths.js';
 import { captureEnv } from '../env/index.js';

@@ -3,6 +3,7 @@ import { statIfExists } from '../core/fs.js';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isReproError } from '../core/errors.js';
+import { WalkError } from '../cache/index.js';
 import { absPath } from '../core/paths.js';
 import { Semaphore } from '../core/semaphore.js';
 import { failureText, runStage, spawnerInUse, type StageRunResult } from '../exec/index.js';
@@ -326,7 +327,16 @@ export class Scheduler {
     const outs: Record<string, LockOut> = {};
     for (const o of stage.outs) {
       const abs = absPath(root, o.path);
-      const info = o.cache ? await saveIfPresent(this.ctx, abs) : await this.ctx.cache.hashPath(abs);
+      let info;
+      try {
+        info = o.cache ? await saveIfPresent(this.ctx, abs) : await this.ctx.cache.hashPath(abs);
+      } catch (e) {
+        // What the command produced cannot be stored (a symlink leading out of an output
+        // directory, a FIFO): the stage failed, said for the output at its repro.yaml line.
+        if (!(e instanceof WalkError)) throw e;
+        const why = e.restate({ role: 'output', label: o.path, pos: o.pos });
+        return { ...base, status: 'failed', error: why.message, stderrTail: res.stderrTail.map((l) => redactText(l)) };
+      }
       if (!info) {
         return { ...base, status: 'failed', error: `declared output was not produced: '${o.path}'`, stderrTail: res.stderrTail.map((l) => redactText(l)) };
       }

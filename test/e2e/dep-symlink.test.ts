@@ -40,3 +40,27 @@ describe('a directory dependency holding a symlink that leads outside it', () =>
     expect(r.stderr).toContain("error: repro.yaml:5:12: symlink in a dependency leads outside it: 'dd/sub/p' -> '/etc/passwd'");
   });
 });
+
+describe('a stage whose directory output holds a symlink leading outside it', () => {
+  it('fails that stage, naming the output path and its repro.yaml position; other stages still run', async () => {
+    const d = await repo({
+      '.gitignore': '/.repro\n',
+      'repro.yaml': `version: 1
+stages:
+  bad:
+    cmd: mkdir -p out && ln -s /etc/passwd out/p
+    outs: [out/]
+  good:
+    cmd: echo ok > good.txt
+    outs: [good.txt]
+`,
+    });
+    const r = await repro(d, 'run', '--no-record', '--json');
+    expect(r.code).toBe(1);
+    const stages = JSON.parse(r.stdout).stages as Array<{ name: string; status: string; error: string | null }>;
+    const bad = stages.find((s) => s.name === 'bad')!;
+    expect(bad.status).toBe('failed');
+    expect(bad.error).toBe("repro.yaml:5:12: symlink in an output leads outside it: 'out/p' -> '/etc/passwd'");
+    expect(stages.find((s) => s.name === 'good')!.status).toBe('executed');
+  });
+});
