@@ -11,8 +11,8 @@ import { INDICATORS, NotSimple, bail, flowList, keyEnd, plainStart, plainText, q
  *
  * It never decides anything the library would decide differently: whatever is outside the
  * subset (anchors, tags, block scalars, flow maps, multi-line scalars, escapes, duplicate keys,
- * tabs, CRLF, odd numbers, any syntax error) returns `undefined`, and the caller parses with the
- * library, which also produces the error messages. test/core/yaml-fast.test.ts checks it against
+ * tabs, CRLF, odd numbers, indentation past 200 columns, any syntax error) returns `undefined`,
+ * and the caller parses with the library, which also produces the error messages. test/core/yaml-fast.test.ts checks it against
  * the library on every YAML file in the repository's tests and templates and on generated ones.
  *
  * Scalars resolve as the library's YAML 1.2 core schema does: null (`~`, `null`, empty), bool
@@ -62,6 +62,9 @@ function splitLines(src: string): Line[] {
   return out;
 }
 
+/** Deeper indentation is left to the library (and its depth checks): it bounds our recursion. */
+const MAX_INDENT = 200;
+
 class Parser {
   i = 0;
   constructor(
@@ -84,7 +87,7 @@ class Parser {
   /** The node whose first line is lines[i], at indentation `indent` (its first line's col). */
   node(i: number, indent: number): PNode {
     const l = this.lines[i]!;
-    if (l.col !== indent) bail();
+    if (l.col !== indent || indent > MAX_INDENT) bail();
     if (l.text === '-' || l.text.startsWith('- ')) return this.seq(indent);
     if (keyEnd(l.text) >= 0) return this.map(indent);
     // A scalar on its own line (a sequence item's value): nothing may continue it.

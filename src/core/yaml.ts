@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
-import type { Node as YNode, Document, YAMLMap, YAMLSeq, Scalar, Pair } from 'yaml';
+import type { Node as YNode, Document, YAMLMap, YAMLSeq, Scalar, Pair, YAMLError } from 'yaml';
 import { ReproError, type SourcePos } from './errors.js';
+import { guardDepth, MAX_DEPTH, tooDeep } from './yaml-depth.js';
 import { emitYaml } from './yaml-emit.js';
 import { parseSimpleYaml } from './yaml-fast.js';
 
@@ -34,36 +35,99 @@ export interface PositionedDoc {
   file: string;
 }
 
-/** Parse `text` keeping node ranges; a syntax error becomes `E_YAML` with file:line:col. */
-export function parseYamlDocument(text: string, file: string): PositionedDoc {
+/**
+ * Parse `text` keeping node ranges; a syntax error becomes `E_YAML` at its file:line:col with a
+ * hint. `uniqueKeys: false` leaves duplicate keys to the caller (parseYamlTree compares them as
+ * text, so `1` and `"1"` are one key).
+ */
+export function parseYamlDocument(text: string, file: string, opts: { uniqueKeys?: boolean } = {}): PositionedDoc {
   const lc = new (yaml().LineCounter)();
-  const doc = yaml().parseDocument(text, { lineCounter: lc, keepSourceTokens: false, uniqueKeys: true, prettyErrors: false });
   const pos = (offset: number | undefined): SourcePos => {
     if (offset === undefined) return { file, line: 1, col: 1 };
     const p = lc.linePos(offset);
     return { file, line: p.line, col: p.col };
   };
+  const doc = guardDepth(text, file, () =>
+    yaml().parseDocument(text, { lineCounter: lc, keepSourceTokens: false, uniqueKeys: opts.uniqueKeys ?? true, prettyErrors: false }),
+  );
   const err = doc.errors[0];
-  if (err) {
-    throw new ReproError('E_YAML', `invalid YAML: ${firstLine(err.message)}`, {
-      pos: pos(err.pos[0]),
-      hint: 'check indentation and quoting near that line',
-    });
-  }
+  if (err) throw syntaxError(err, doc, text, pos);
   return { doc, pos, file };
 }
 
-/** Parse a YAML (or JSON) data file without positions. */
+/**
+ * Parse a YAML (or JSON) data file without positions in the result (repro.lock, metrics files).
+ * Errors name file:line:col; aliases are limited as the library does by default (maxAliasCount).
+ */
 export function parseYaml(text: string, file: string): unknown {
+  const { doc, pos } = parseYamlDocument(text, file);
   try {
-    return yaml().parse(text, { uniqueKeys: true, prettyErrors: false });
+    return guardDepth(text, file, () => doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }));
   } catch (e) {
-    const linePos = (e as { linePos?: { line: number; col: number }[] }).linePos?.[0];
-    throw new ReproError('E_YAML', `invalid YAML: ${firstLine((e as Error).message)}`, {
-      pos: { file, line: linePos?.line ?? 1, col: linePos?.col ?? 1 },
-      cause: e,
-    });
+    if (!(e instanceof ReferenceError)) throw e;
+    // An unresolved alias, or too many (the library's limit against alias bombs): point at one.
+    const aliases = [...aliasTargets(doc)];
+    const unresolved = aliases.find(([, t]) => t === undefined)?.[0];
+    const at = unresolved ?? aliases[0]?.[0];
+    throw new ReproError(
+      'E_YAML',
+      unresolved ? `invalid YAML: unresolved alias '*${unresolved.source}'` : `invalid YAML: excessive alias count (aliased data repeated more than ${MAX_ALIAS_COUNT} times)`,
+      {
+        pos: pos(at?.range?.[0]),
+        hint: unresolved ? `an alias must come after its anchor: mark an earlier value with '&${unresolved.source}'` : 'write the repeated data out instead of nesting aliases',
+      },
+    );
   }
+}
+
+/** The library's default: how many times aliased data may be repeated (see parseYaml). */
+const MAX_ALIAS_COUNT = 100;
+/** parseYamlTree: most values that aliases may copy in one document (an alias bomb stops here). */
+const MAX_ALIAS_VALUES = 100_000;
+
+/** A library syntax error as `E_YAML`, reworded where the library's words do not help. */
+function syntaxError(err: YAMLError, doc: Document, text: string, pos: (o: number | undefined) => SourcePos): ReproError {
+  const at = err.pos[0];
+  const fail = (message: string, hint: string, offset = at) => new ReproError('E_YAML', `invalid YAML: ${message}`, { pos: pos(offset), hint });
+  switch (err.code) {
+    case 'MULTIPLE_DOCS':
+      return fail(`'${pos(at).file}' holds more than one YAML document`, "repro reads one document per file: remove the '---' line and merge or delete what follows");
+    case 'TAB_AS_INDENT':
+      return fail('a tab is used for indentation', 'indent with spaces: YAML does not allow tabs there');
+    case 'DUPLICATE_KEY': {
+      const key = /^("(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^:#\n]*?) *:/.exec(text.slice(at))?.[1];
+      return fail(key ? `duplicate key ${key.startsWith('"') || key.startsWith("'") ? key : `'${key}'`}` : 'duplicate key', 'a key may appear once in a map: remove or rename one of them');
+    }
+  }
+  if (/end with an? [\]}]/.test(err.message)) {
+    // An unclosed flow collection: the library reports where it gave up; point at its opening.
+    let open: number | undefined;
+    yaml().visit(doc, {
+      Node: (_k, n) => {
+        const r = (n as YNode).range;
+        if (open === undefined && (isSeq(n) || isMap(n)) && n.flow && r && r[0] < at && r[1] >= at) open = r[0];
+      },
+    });
+    if (open !== undefined) {
+      const c = text[open]!;
+      return fail(`'${c}' is not closed`, `close it with '${c === '[' ? ']' : '}'}'; a list or map that goes on to the next lines must be indented more than its key`, open);
+    }
+  }
+  return fail(firstLine(err.message), 'check indentation and quoting near that line');
+}
+
+/** Each alias in `doc` → the node it resolves to (undefined when its anchor is not defined before it). */
+function aliasTargets(doc: Document): Map<Yaml.Alias, unknown> {
+  // One pass in document order, as Alias.resolve does for each alias separately.
+  const last = new Map<string, unknown>();
+  const out = new Map<Yaml.Alias, unknown>();
+  yaml().visit(doc, {
+    Node: (_k, n) => {
+      if (isAlias(n)) out.set(n, last.get(n.source));
+      else if ((n as YNode).anchor) last.set((n as YNode).anchor!, n);
+    },
+  });
+  return out;
 }
 
 /**
@@ -81,7 +145,7 @@ function firstLine(s: string): string {
 /**
  * A YAML document as a small positioned tree, so callers can validate and report `file:line:col`
  * without touching the `yaml` library's node types. Aliases are resolved; map keys must be scalars
- * and are stringified. Scalars are limited to what JSON can hold.
+ * and are stringified, and are unique as strings. Scalars are limited to what JSON can hold.
  */
 export type PNode = PMap | PSeq | PScalar;
 export interface PMap {
@@ -128,49 +192,121 @@ export function parseYamlTree(text: string, file: string, opts: { interpolation?
     const tree = parseSimpleYaml(source, file, restore); // undefined: not plain enough (yaml-fast.ts)
     if (tree !== undefined) return tree;
   }
-  const { doc, pos } = parseYamlDocument(source, file);
+  const { doc, pos } = parseYamlDocument(source, file, { uniqueKeys: false });
   if (doc.contents === null || doc.contents === undefined) return null;
+  return guardDepth(source, file, () => convertDoc(doc, pos, restore));
+}
+
+/**
+ * The library's document as a PNode tree. Aliases are expanded (positions point at the anchored
+ * value), with a budget so that an alias bomb fails at once instead of multiplying; an alias that
+ * names no earlier anchor is an error, not null. Duplicate keys are compared as text, the way the
+ * tree stores them.
+ */
+function convertDoc(doc: Document, pos: (o: number | undefined) => SourcePos, restore: (s: string) => string): PNode {
   const active = new Set<unknown>(); // nodes being converted: an alias back into one is a cycle
-  const convert = (node: unknown, fallback: SourcePos): PNode => {
+  let targets: Map<Yaml.Alias, unknown> | undefined;
+  let aliasDepth = 0; // > 0 while converting a copy made by an alias
+  let outerAlias: SourcePos | undefined; // the outermost alias being expanded
+  let copied = 0;
+  const convert = (node: unknown, fallback: SourcePos, depth: number): PNode => {
     if (node === null || node === undefined) return { kind: 'scalar', value: null, pos: fallback };
     if (isAlias(node)) {
-      const target = node.resolve(doc);
-      if (active.has(target)) throw new ReproError('E_CONFIG', `alias '*${node.source}' refers to itself`, { pos: fallback });
-      return convert(target, pos(node.range?.[0]));
+      const at = pos(node.range?.[0]);
+      const target = (targets ??= aliasTargets(doc)).get(node);
+      if (target === undefined) {
+        throw new ReproError('E_YAML', `invalid YAML: unresolved alias '*${node.source}'`, {
+          pos: at,
+          hint: `an alias must come after its anchor: mark an earlier value with '&${node.source}'`,
+        });
+      }
+      if (active.has(target)) throw new ReproError('E_CONFIG', `alias '*${node.source}' refers to itself`, { pos: at });
+      if (aliasDepth++ === 0) outerAlias = at;
+      try {
+        return convert(target, at, depth);
+      } finally {
+        aliasDepth--;
+      }
+    }
+    if (aliasDepth > 0 && ++copied > MAX_ALIAS_VALUES) {
+      throw new ReproError('E_CONFIG', `aliases expand to more than ${MAX_ALIAS_VALUES} values`, {
+        pos: outerAlias,
+        hint: 'aliases that repeat other aliases multiply: write the data out, or use vars and ${...}',
+      });
     }
     const start = (node as YNode).range?.[0];
     const here = start === undefined ? fallback : pos(start);
+    if (depth > MAX_DEPTH) throw tooDeep(here);
     active.add(node);
     try {
-      return convertNode(node, here);
+      return convertNode(node, here, depth);
     } finally {
       active.delete(node);
     }
   };
-  const convertNode = (node: unknown, here: SourcePos): PNode => {
+  const convertNode = (node: unknown, here: SourcePos, depth: number): PNode => {
     if (isMap(node)) {
       const entries: PEntry[] = [];
+      const seen = new Map<string, SourcePos>();
       for (const pair of node.items) {
         const k = pair.key as unknown;
         const keyPos = isScalar(k) ? pos(k.range?.[0]) : here;
         if (!isScalar(k) || (k.value !== null && typeof k.value === 'object')) {
           throw new ReproError('E_CONFIG', 'map keys must be plain scalars', { pos: keyPos });
         }
-        entries.push({ key: restore(String(k.value)), keyPos, value: convert(pair.value, keyPos) });
+        const key = restore(String(k.value));
+        const first = seen.get(key);
+        if (first) {
+          throw new ReproError('E_YAML', `invalid YAML: duplicate key '${key}' (first at line ${first.line}, col ${first.col})`, {
+            pos: keyPos,
+            hint: 'a key may appear once in a map; keys are compared as text, so 1 and "1" are the same key',
+          });
+        }
+        seen.set(key, keyPos);
+        entries.push({ key, keyPos, value: convert(pair.value, keyPos, depth + 1) });
       }
       return { kind: 'map', entries, pos: here };
     }
-    if (isSeq(node)) return { kind: 'seq', items: node.items.map((i) => convert(i, here)), pos: here };
+    if (isSeq(node)) return { kind: 'seq', items: node.items.map((i) => convert(i, here, depth + 1)), pos: here };
     if (isScalar(node)) {
       const v = node.value;
       if (typeof v === 'string') return { kind: 'scalar', value: restore(v), pos: here };
       if (v === null || typeof v === 'boolean') return { kind: 'scalar', value: v, pos: here };
       if (typeof v === 'number' && Number.isFinite(v)) return { kind: 'scalar', value: v, pos: here };
-      throw new ReproError('E_CONFIG', `unsupported YAML value '${String(node.source ?? v)}'`, { pos: here });
+      throw new ReproError('E_CONFIG', `unsupported YAML value '${restore(String(node.source ?? v))}'`, {
+        pos: here,
+        hint: typeof v === 'number' ? `repro stores numbers as JSON, which has no infinity or NaN: write a finite number, or quote it for a string` : undefined,
+      });
     }
     throw new ReproError('E_CONFIG', 'unsupported YAML node', { pos: here });
   };
-  return convert(doc.contents, pos(0));
+  return convert(doc.contents, pos(0), 0);
+}
+
+/**
+ * Plain data (a YAML data file's content) from text, through the positioned tree: unlike
+ * `parseYaml`, values JSON cannot hold (`.inf`, `.nan`), unresolved aliases and duplicate keys
+ * are errors at their line:col. null for an empty document. Used for params files and `.exprc`.
+ */
+export function parseYamlData(text: string, file: string): unknown {
+  const tree = parseYamlTree(text, file);
+  return tree === null ? null : treeToData(tree);
+}
+
+/** Plain data from a tree, without positions. */
+export function treeToData(n: PNode): unknown {
+  switch (n.kind) {
+    case 'scalar':
+      return n.value;
+    case 'seq':
+      return n.items.map(treeToData);
+    case 'map': {
+      const out: Record<string, unknown> = {};
+      // defineProperty: a key named __proto__ is data, not the object's prototype.
+      for (const e of n.entries) Object.defineProperty(out, e.key, { value: treeToData(e.value), enumerable: true, writable: true, configurable: true });
+      return out;
+    }
+  }
 }
 
 /**
@@ -178,10 +314,7 @@ export function parseYamlTree(text: string, file: string, opts: { interpolation?
  * edits params.yaml). Intermediate maps are created as needed.
  */
 export function setYamlKey(text: string, file: string, dottedKey: string, value: unknown): string {
-  const doc = yaml().parseDocument(text);
-  if (doc.errors.length) {
-    throw new ReproError('E_YAML', `invalid YAML: ${firstLine(doc.errors[0]!.message)}`, { pos: { file, line: 1, col: 1 } });
-  }
+  const { doc } = parseYamlDocument(text, file);
   if (doc.contents !== null && !yaml().isMap(doc.contents)) {
     throw new ReproError('E_CONFIG', `params file is not a mapping: '${file}'`);
   }

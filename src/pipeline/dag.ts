@@ -39,6 +39,12 @@ export function buildDag(declared: Stage[]): Dag {
   for (const stage of declared) {
     for (const out of stage.outs) {
       const prev = owner.get(out.path);
+      if (prev?.stage === stage) {
+        throw new ReproError('E_DUPLICATE_OUT', `output '${out.path}' is listed twice in stage '${stage.name}'`, {
+          pos: out.pos,
+          hint: `remove one of them (outs, metrics and plots together list each path once; the first is at line ${prev.out.pos.line}, col ${prev.out.pos.col})`,
+        });
+      }
       if (prev) {
         throw new ReproError('E_DUPLICATE_OUT', `output '${out.path}' is written by both stage '${prev.stage.name}' and stage '${stage.name}'`, {
           pos: out.pos,

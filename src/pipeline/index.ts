@@ -17,3 +17,4 @@ export { selectStages } from './select.js';
 export { renderDag, dagJson, type DagFormat, type DagJson } from './render.js';
 export { SymlinkGuard } from './symlinks.js';
 export { DEFAULT_PARAMS } from './fields.js';
+export { closest, didYouMean } from './suggest.js';

@@ -114,6 +114,12 @@ function stringify(v: unknown, raw: string, pos: SourcePos, lists: boolean): str
   });
 }
 
+/** The names `text` refers to (`data` for `${data.dir}`), in order; `\${` escapes are skipped. */
+export function referencedNames(text: string, pos: SourcePos): string[] {
+  if (!hasInterpolation(text)) return [];
+  return split(text, pos).flatMap((p) => (typeof p === 'string' ? [] : [p.expr.split('.')[0]!]));
+}
+
 /** Interpolate `text`; a lone `${x}` keeps x's type. */
 export function interpolate(text: string, scope: Scope, pos: SourcePos): unknown {
   if (!hasInterpolation(text)) return text;

@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ReproError, isErrno } from '../core/errors.js';
 import { absPath, toRepoPath } from '../core/paths.js';
-import { parseYaml } from '../core/yaml.js';
+import { decodeText } from '../core/text.js';
+import { parseYamlData } from '../core/yaml.js';
 import { DEFAULT_PARAMS } from './fields.js';
 import { ParseMemo } from './memo.js';
 import { setParam } from './params.js';
@@ -36,7 +37,7 @@ export async function loadPipeline(root: string, opts: LoadOptions = {}): Promis
   const file = toRepoPath(opts.file ?? PIPELINE_FILE);
   let text: string;
   try {
-    text = await readFile(absPath(absRoot, file), 'utf8');
+    text = decodeText(await readFile(absPath(absRoot, file)), file);
   } catch (e) {
     if (!isErrno(e, 'ENOENT')) throw e;
     throw new ReproError('E_NOT_FOUND', `no pipeline file '${file}' in '${absRoot}'`, {
@@ -49,6 +50,7 @@ export async function loadPipeline(root: string, opts: LoadOptions = {}): Promis
     root: absRoot,
     readParams: paramsReader(absRoot, { overrides: opts.overrides, guard, memo }),
     checkPath: (rel, pos) => guard.check(rel, pos),
+    pathKind: (rel) => pathKind(absRoot, rel),
     seed: opts.seed,
     memo,
   });
@@ -56,16 +58,29 @@ export async function loadPipeline(root: string, opts: LoadOptions = {}): Promis
   return p;
 }
 
-/** Parse a params file's text; JSON is YAML, so `.json` files read the same way. */
+/** What `rel` is on disk, following symlinks (those leading out are rejected before this). */
+function pathKind(root: string, rel: string): 'dir' | 'file' | 'missing' {
+  try {
+    return statSync(absPath(root, rel)).isDirectory() ? 'dir' : 'file';
+  } catch (e) {
+    if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return 'missing';
+    throw e;
+  }
+}
+
+/**
+ * Parse a params file's text; JSON is YAML, so `.json` files read the same way. Values JSON
+ * cannot hold (`.inf`, `.nan`) are errors at their line:col here, not later when hashed.
+ */
 function parseParamsText(text: string, file: string): unknown {
-  const v = parseYaml(text, file);
+  const v = parseYamlData(text, file);
   return v === null ? {} : v; // an empty params file holds no params, not "null"
 }
 
 /** Parsed content of a repo-relative params file, or undefined when it does not exist. */
 export async function readParamsFile(root: string, file: string): Promise<unknown | undefined> {
   try {
-    return parseParamsText(await readFile(absPath(root, file), 'utf8'), file);
+    return parseParamsText(decodeText(await readFile(absPath(root, file)), file), file);
   } catch (e) {
     if (isErrno(e, 'ENOENT')) return undefined;
     throw e;
@@ -96,7 +111,7 @@ export function paramsReader(
     guard.check(file);
     let content: unknown;
     try {
-      const text = readFileSync(absPath(root, file), 'utf8');
+      const text = decodeText(readFileSync(absPath(root, file)), file);
       content = memo.data(text, () => parseParamsText(text, file));
     } catch (e) {
       if (!isErrno(e, 'ENOENT')) throw e;

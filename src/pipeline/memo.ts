@@ -14,7 +14,7 @@ import type { PEntry, PNode } from '../core/yaml.js';
  * used by this load, so edits do not pile up.
  */
 
-const MEMO_VERSION = 1;
+const MEMO_VERSION = 2; // 2: aliases, duplicate keys and params values checked more strictly
 export const MEMO_FILE = 'pipeline-memo.json';
 
 type Encoded = unknown;

@@ -1,5 +1,5 @@
 import { ReproError } from '../core/errors.js';
-import type { PMap, PNode, PScalar, PSeq } from '../core/yaml.js';
+import { treeToData, type PMap, type PNode, type PScalar, type PSeq } from '../core/yaml.js';
 import { didYouMean } from './suggest.js';
 
 /**
@@ -87,15 +87,5 @@ export function asNumber(n: PNode, what: string): number {
 
 /** Plain data (for `vars`, `foreach`, `matrix` values), without positions. */
 export function toPlain(n: PNode): unknown {
-  switch (n.kind) {
-    case 'scalar':
-      return n.value;
-    case 'seq':
-      return n.items.map(toPlain);
-    case 'map': {
-      const out: Record<string, unknown> = {};
-      for (const e of n.entries) out[e.key] = toPlain(e.value);
-      return out;
-    }
-  }
+  return treeToData(n);
 }

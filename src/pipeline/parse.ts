@@ -10,11 +10,14 @@ import { parseChecks } from './checks.js';
 import type { ParseMemo } from './memo.js';
 import { buildStage, checkSeed, STAGE_KEYS } from './stage.js';
 import type { Pipeline, Stage } from './types.js';
+import { loadVars } from './vars.js';
+import { checkWdirs, type PathKind } from './wdir.js';
 
 /**
  * `repro.yaml` text → validated Pipeline. Pure: the only I/O is `ctx.readParams`, which returns a
  * params file's parsed content (or undefined when it does not exist) for `vars` files and for
- * `${...}` names taken from the default params file, and the optional `ctx.checkPath`.
+ * `${...}` names taken from the default params file, and the optional `ctx.checkPath` and
+ * `ctx.pathKind`.
  */
 
 export interface ParseCtx {
@@ -31,6 +34,11 @@ export interface ParseCtx {
   seed?: number;
   /** Memoises the YAML parse of `text` (see memo.ts); default: parse every time. */
   memo?: ParseMemo;
+  /**
+   * What a repo path is on disk, to check that every stage's `wdir` is a directory (or will be
+   * made by a run: see wdir.ts); default: no check.
+   */
+  pathKind?: (rel: string) => PathKind;
 }
 
 const TOP_KEYS = ['version', 'vars', 'seed', 'locks', 'env', 'stages', 'checks'] as const;
@@ -60,6 +68,12 @@ export function parsePipeline(text: string, file: string, ctx: ParseCtx): Pipeli
   const get = (k: string): PNode | undefined => entry(tree, k);
 
   const version = get('version');
+  if (version && version.kind === 'scalar' && typeof version.value === 'string') {
+    throw new ReproError('E_CONFIG', `${file} version must be the number 1, not the string '${version.value}'`, {
+      pos: version.pos,
+      hint: 'write version: 1, without quotes',
+    });
+  }
   if (version && !(version.kind === 'scalar' && version.value === 1)) {
     throw new ReproError('E_CONFIG', `unsupported ${file} version '${String(toPlain(version))}'`, {
       pos: version.pos,
@@ -67,7 +81,6 @@ export function parsePipeline(text: string, file: string, ctx: ParseCtx): Pipeli
     });
   }
 
-  const vars = get('vars') ? loadVars(get('vars')!, readParams, check) : {};
   let defaults: Record<string, unknown> | undefined;
   const params = () => {
     if (defaults === undefined) {
@@ -76,6 +89,7 @@ export function parsePipeline(text: string, file: string, ctx: ParseCtx): Pipeli
     }
     return defaults;
   };
+  const vars = get('vars') ? loadVars(get('vars')!, { readParams, check, params }) : {};
   const seedNode = get('seed');
   const declaredSeed = seedNode ? checkSeed(toPlain(seedNode), 'seed', seedNode.pos) : 0;
   if (declaredSeed === null) {
@@ -105,8 +119,10 @@ export function parsePipeline(text: string, file: string, ctx: ParseCtx): Pipeli
   }
 
   const declared: Stage[] = [];
+  const wdirs = new Map<string, SourcePos>();
   const stagesNode = get('stages');
   if (stagesNode && !isNull(stagesNode)) {
+    // Stage names are unique: the tree has no duplicate keys, `1` and "1" included (core/yaml.ts).
     for (const e of asMap(stagesNode, 'stages').entries) {
       if (!STAGE_NAME.test(e.key)) {
         throw new ReproError('E_CONFIG', `invalid stage name '${e.key}'`, {
@@ -116,13 +132,21 @@ export function parsePipeline(text: string, file: string, ctx: ParseCtx): Pipeli
       }
       const body = asMap(e.value, `stage '${e.key}'`);
       for (const inst of expandStage(e.key, body, STAGE_KEYS, base)) {
-        declared.push(buildStage(inst, { base, seed, seedOverride: ctx.seed, pos: e.keyPos, check }));
+        declared.push(buildStage(inst, { base, seed, seedOverride: ctx.seed, pos: e.keyPos, check, wdirs }));
       }
     }
   }
 
   const checks = get('checks') ? parseChecks(get('checks')!, top) : {};
+  if (!stagesNode) {
+    // Not an empty pipeline: `repro run` would drop every entry of repro.lock.
+    throw new ReproError('E_CONFIG', `${file} has no 'stages'`, {
+      pos: tree.pos,
+      hint: 'add a stages: map (stages: {} declares a pipeline with no stages yet)',
+    });
+  }
   const dag = buildDag(declared);
+  if (ctx.pathKind) checkWdirs(wdirs, ctx.pathKind, dag.outOwner.keys());
   for (const s of declared) for (const r of s.params) readParams(r.file);
   return {
     root: ctx.root,
@@ -148,38 +172,4 @@ function stringList(n: PNode, what: string, scope: Scope): { value: string; pos:
     const s = asString(item, `an entry of ${what}`);
     return { value: interpolateString(s.value, scope, s.pos), pos: s.pos };
   });
-}
-
-/**
- * `vars`: a map, or a list of maps and params-file names (`file.yaml`, or `file.yaml:k1,k2` for
- * some top-level keys). Later entries override earlier ones. Vars are not interpolated themselves.
- */
-function loadVars(
-  n: PNode,
-  readParams: ParseCtx['readParams'],
-  check: (rel: string, pos: SourcePos) => void,
-): Record<string, unknown> {
-  if (n.kind === 'map') return toPlain(n) as Record<string, unknown>;
-  const vars: Record<string, unknown> = {};
-  for (const item of asSeq(n, 'vars', 'write vars as a map, or a list of maps and params file names').items) {
-    if (item.kind === 'map') {
-      Object.assign(vars, toPlain(item));
-      continue;
-    }
-    const s = asString(item, 'an entry of vars');
-    const colon = s.value.lastIndexOf(':');
-    const [name, keys] = colon > 0 ? [s.value.slice(0, colon), s.value.slice(colon + 1).split(',').map((k) => k.trim())] : [s.value, null];
-    const file = toRepoPath(name, { pos: s.pos });
-    check(file, s.pos);
-    const content = readParams(file);
-    if (content === undefined) throw new ReproError('E_NOT_FOUND', `vars file '${file}' does not exist`, { pos: s.pos });
-    if (!isRecord(content)) throw new ReproError('E_CONFIG', `vars file '${file}' must hold a map`, { pos: s.pos });
-    for (const k of keys ?? Object.keys(content)) {
-      if (!Object.prototype.hasOwnProperty.call(content, k)) {
-        throw new ReproError('E_CONFIG', `key '${k}' is not in vars file '${file}'`, { pos: s.pos });
-      }
-      vars[k] = content[k];
-    }
-  }
-  return vars;
 }

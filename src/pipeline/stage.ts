@@ -41,6 +41,8 @@ export interface BuildCtx {
   /** Position of the declared stage name. */
   pos: SourcePos;
   check: (rel: string, pos: SourcePos) => void;
+  /** Collects each distinct wdir and where it is first written (checked on disk by the caller). */
+  wdirs?: Map<string, SourcePos>;
 }
 
 /** Build one stage instance. */
@@ -73,6 +75,7 @@ export function buildStage(inst: Instance, bctx: BuildCtx): Stage {
       const s = asString(n, `wdir of stage '${name}'`);
       const w = toRepoPath(interpolateString(s.value, scope, s.pos), { pos: s.pos });
       bctx.check(w, s.pos);
+      if (!bctx.wdirs?.has(w)) bctx.wdirs?.set(w, s.pos);
       return w;
     },
     '',

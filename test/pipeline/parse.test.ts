@@ -90,7 +90,7 @@ describe('parsePipeline: stage fields', () => {
 
   it('accepts an empty pipeline', () => {
     expect(parse('version: 1\nstages: {}\n').stages).toEqual([]);
-    expect(parse('version: 1\n').stages).toEqual([]);
+    expect(parse('version: 1\nstages:\n').stages).toEqual([]);
   });
 
   it('reads cmd lists, flags, desc and seed: false', () => {
@@ -171,6 +171,7 @@ describe('parsePipeline: stage fields', () => {
 
   it('reads env tools and checks with direction', () => {
     const p = parse(`env: { tools: ["python --version"] }
+stages: {}
 checks:
   "m.json:loss": { max_rise_pct: 5, direction: lower }
 `);
