@@ -1,0 +1,89 @@
+import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isReproError } from '../../src/core/errors.js';
+import { defaultConfig, parseConfig, readConfig } from '../../src/ops/config.js';
+import { repro, tempRepos } from '../helpers/repo.js';
+
+/** The ReproError of parsing `text` as .exprc: code, "file:line:col", message, hint. */
+function configError(text: string) {
+  try {
+    parseConfig(text);
+  } catch (e) {
+    if (!isReproError(e)) throw e;
+    return { code: e.code, at: e.pos && `${e.pos.file}:${e.pos.line}:${e.pos.col}`, message: e.message, hint: e.hint };
+  }
+  throw new Error(`expected an error for ${JSON.stringify(text)}`);
+}
+
+describe('.exprc', () => {
+  it('reads every key, and defaults for what is absent', () => {
+    expect(parseConfig('')).toEqual(defaultConfig());
+    expect(parseConfig('run:\n  jobs: 4\n  record: false\ncache:\n  link: hardlink, copy\nenv:\nremote: {url: /srv/cache}\n')).toEqual({
+      ...defaultConfig(),
+      run: { jobs: 4, record: false },
+      cache: { dir: '.repro/cache', link: ['hardlink', 'copy'] },
+      remote: { url: '/srv/cache' },
+    });
+  });
+
+  it('names .exprc:LINE:COL for a bad value', () => {
+    expect(configError('cache:\n  dir: x\nrun:\n  jobs: 0\n')).toMatchObject({
+      code: 'E_CONFIG',
+      at: '.exprc:4:9',
+      message: ".exprc:4:9: invalid value for 'run.jobs' (expected a positive integer): '0'",
+      hint: expect.stringContaining('.exprc.example'),
+    });
+    expect(configError('cache:\n  link: [reflink, zip]\n')).toMatchObject({ code: 'E_CONFIG', at: '.exprc:2:19' });
+    expect(configError('run:\n  record: maybe\n')).toMatchObject({ code: 'E_CONFIG', at: '.exprc:2:11' });
+    expect(configError('run: 3\n')).toMatchObject({ code: 'E_CONFIG', at: '.exprc:1:6' });
+    expect(configError('- a\n')).toMatchObject({ code: 'E_CONFIG', at: '.exprc:1:1' });
+  });
+
+  it('reports an unknown key with the nearest valid one', () => {
+    expect(configError('rnu: 1\n')).toMatchObject({ code: 'E_UNKNOWN_KEY', at: '.exprc:1:1', hint: "did you mean 'run'?" });
+    expect(configError('rnu: 1\n').message).toContain("unknown key 'rnu'");
+    expect(configError('run:\n  job: 2\n')).toMatchObject({ code: 'E_UNKNOWN_KEY', at: '.exprc:2:3', hint: "did you mean 'run.jobs'?" });
+    expect(configError('jobs: 2\n')).toMatchObject({ code: 'E_UNKNOWN_KEY', hint: "did you mean 'run.jobs'?" });
+    expect(configError('zzzzzz: 1\n').hint).toContain('known keys: cache.dir');
+  });
+
+  it.each([
+    ['run:\n  jobs: 2\n\trecord: true\n', '.exprc:3:1', /tab/],
+    ['run:\n  jobs: 2\nremote:\n  url: [x\n', '.exprc:4:8', /'\[' is not closed/],
+    ['run:\n  jobs: 2\n  jobs: 3\n', '.exprc:3:3', /duplicate key 'jobs'/],
+    ['run: {jobs: 2}\n---\nrun: {jobs: 3}\n', '.exprc:2:1', /holds more than one YAML document/],
+  ])('reports a YAML syntax error at its line:col with a hint: %j', (text, at, message) => {
+    const e = configError(text);
+    expect(e.code).toBe('E_YAML');
+    expect(e.at).toBe(at);
+    expect(e.message).toMatch(message);
+    expect(e.hint).toBeTruthy();
+  });
+
+  describe('on disk', () => {
+    const dirs: string[] = [];
+    afterEach(async () => {
+      while (dirs.length) await rm(dirs.pop()!, { recursive: true, force: true });
+    });
+
+    it('rejects bytes that are not UTF-8, at their line:col', async () => {
+      const root = await mkdtemp(join(tmpdir(), 'repro-config-'));
+      dirs.push(root);
+      await writeFile(join(root, '.exprc'), Buffer.from('run:\n  jobs: 2\nenv:\n  tools: ["caf\xe9"]\n', 'latin1'));
+      const e = await readConfig(root).catch((err: unknown) => err);
+      expect(e).toMatchObject({ code: 'E_CONFIG', pos: { file: '.exprc', line: 4, col: 15 } });
+      expect((e as Error).message).toContain('is not valid UTF-8');
+    });
+  });
+
+  it('exits 2 through the CLI, naming the position', async () => {
+    const { repo } = tempRepos();
+    const dir = await repo({ '.exprc': 'run:\n  job: 2\n', 'repro.yaml': 'stages: {}\n' });
+    const r = await repro(dir, 'status');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(".exprc:2:3: unknown key 'run.job' in .exprc");
+    expect(r.stderr).toContain("did you mean 'run.jobs'?");
+  });
+});
