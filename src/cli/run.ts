@@ -70,6 +70,7 @@ export function runJson(res: RunResult): unknown {
     run_id: res.runId ?? null,
     record_commit: res.recordCommit ?? null,
     record_error: res.recordError ?? null,
+    record_warnings: res.recordWarnings ?? [],
     started_at: res.startedAt,
     ended_at: res.endedAt,
     stages: res.stages.map((s) => ({

@@ -55,8 +55,8 @@ export interface RecordExtras {
  * on the result (`recordError`), since the outputs and lock are already in place.
  *
  * A metrics file that is not JSON or YAML (or holds no mapping) does not lose the record: the run
- * is recorded without that file's values, and each such file gives a warning, returned and sent
- * as a `notice` event once the record is written ("metrics file 'm.json' is not JSON or YAML;
+ * is recorded without that file's values, and each such file gives a warning, returned and set
+ * on the result (`recordWarnings`) once the record is written ("metrics file 'm.json' is not JSON or YAML;
  * recorded without its values").
  */
 export async function recordRun(
@@ -121,7 +121,7 @@ export async function recordRun(
     const commit = await writeRunCommit({ repo, runId: id, tree: finalTree, message: summary, parents: repo.head ? [repo.head] : [] });
     result.runId = id;
     result.recordCommit = commit;
-    for (const text of warnings) opts.onEvent?.({ type: 'notice', text });
+    if (warnings.length) result.recordWarnings = warnings;
   } catch (e) {
     result.recordError = (e as Error).message;
   }

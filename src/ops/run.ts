@@ -69,6 +69,8 @@ export interface RunResult {
   metrics?: MetricsByFile;
   /** Set when the run itself succeeded but writing its record failed. */
   recordError?: string;
+  /** What the record left out, in words (e.g. a metrics file that is not JSON or YAML). */
+  recordWarnings?: string[];
 }
 
 export type RunEvent =

@@ -11,7 +11,7 @@ interface StageLike {
 }
 
 /** The human summary after `repro run`: one line per stage that did something, then failures. */
-export function renderRunSummary(res: { ok: boolean; interrupted: boolean; stages: StageLike[]; runId?: string; recordError?: string }): string {
+export function renderRunSummary(res: { ok: boolean; interrupted: boolean; stages: StageLike[]; runId?: string; recordError?: string; recordWarnings?: string[] }): string {
   const lines: string[] = [];
   const count = (st: string): number => res.stages.filter((s) => s.status === st).length;
   for (const s of res.stages) {
@@ -46,6 +46,7 @@ export function renderRunSummary(res: { ok: boolean; interrupted: boolean; stage
   const head = res.interrupted ? 'interrupted: ' : '';
   lines.push(`${head}${parts.map(([k, n]) => `${n} ${k}`).join(', ') || 'nothing to run'}`);
   if (res.runId) lines.push(`recorded run ${res.runId}`);
+  for (const w of res.recordWarnings ?? []) lines.push(`warning: ${w}`);
   if (res.recordError) lines.push(`warning: the run was not recorded: ${res.recordError}`);
   return lines.join('\n') + '\n';
 }

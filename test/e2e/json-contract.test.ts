@@ -33,6 +33,7 @@ describe('--json contracts', () => {
       run_id: null,
       record_commit: null,
       record_error: null,
+      record_warnings: [],
       started_at: '<time>',
       ended_at: '<time>',
       stages: [

@@ -25,7 +25,7 @@ describe('repro run: a metrics file that is not JSON or YAML', () => {
     const d = await repo(pipeline('{"accuracy": 0.86'));
     const r = await repro(d, 'run');
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stderr).toContain("note: metrics file 'metrics/train.json' is not JSON or YAML; recorded without its values\n");
+    expect(r.stdout).toContain("warning: metrics file 'metrics/train.json' is not JSON or YAML; recorded without its values\n");
     expect(r.stdout).not.toContain('not recorded');
     const id = /^recorded run (\S+)$/m.exec(r.stdout)?.[1];
     expect(id).toBeDefined();
@@ -45,11 +45,12 @@ describe('repro run: a metrics file that is not JSON or YAML', () => {
     expect(r.code, r.stderr).toBe(0);
     const body = JSON.parse(r.stdout);
     expect(body.record_error).toBeNull();
+    expect(body.record_warnings).toEqual(["metrics file 'metrics/train.json' holds no mapping; recorded without its values"]);
     expect(body.run_id).toEqual(expect.any(String));
     const record = JSON.parse((await repro(d, 'show', body.run_id, '--json')).stdout).record;
     expect(record.metrics).toEqual({ 'metrics/eval.json': { loss: 0.25 } });
 
     const text = await repro(d, 'run', '--force');
-    expect(text.stderr).toContain("note: metrics file 'metrics/train.json' holds no mapping; recorded without its values\n");
+    expect(text.stdout).toContain("warning: metrics file 'metrics/train.json' holds no mapping; recorded without its values\n");
   });
 });
