@@ -65,15 +65,17 @@ export class Linker {
 
   /**
    * Put object file `obj` at `dest`. With `replace`, `dest` may exist and is swapped atomically
-   * (temp beside it, then rename); without, `dest` must not exist. Returns the type used. When
-   * every configured type fails, the last error is thrown.
+   * (temp beside it, then rename); without, `dest` must not exist. A large copy goes through a
+   * temp file too, so a kill mid-copy never leaves a truncated file at `dest` (a small one is one
+   * write). Returns the type used. When every configured type fails, the last error is thrown.
    */
   place(obj: string, dest: string, opts: { exec: boolean; replace: boolean; size: number }): LinkType {
     this.primary();
     let last: unknown;
     const types = this.order.filter((t) => !this.disabled.has(t));
     for (const t of types.length ? types : (['copy'] as LinkType[])) {
-      const target = opts.replace ? tempBeside(dest) : dest;
+      const viaTemp = opts.replace || ((t === 'copy' || t === 'reflink') && opts.size >= copyBuf.length);
+      const target = viaTemp ? tempBeside(dest) : dest;
       try {
         placeOne(t, obj, target, opts.exec, opts.size);
       } catch (e) {
@@ -83,7 +85,7 @@ export class Linker {
         last = e;
         continue;
       }
-      if (opts.replace) {
+      if (viaTemp) {
         try {
           renameSync(target, dest);
         } catch (e) {
