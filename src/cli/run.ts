@@ -20,7 +20,8 @@ export function registerRun(program: Command, env: CliEnv): void {
     .option('--no-record', 'do not write a run record in Git')
     .action(async (stages: string[], o, cmd: Command) => {
       const { cwd, json } = resolveCommon(cmd, env);
-      const onEvent = json ? undefined : (e: RunEvent) => printEvent(env, e);
+      // Under --json stdout holds only the document; notices (a stale lock taken over) still reach stderr.
+      const onEvent = json ? (e: RunEvent) => e.type === 'notice' && printEvent(env, e) : (e: RunEvent) => printEvent(env, e);
       if (o.seeds !== undefined) {
         const { runSweepCommand } = await import('./sweep.js'); // loaded only for sweeps
         return runSweepCommand(env, { cwd, json, stages, o, onEvent, runJson });

@@ -131,13 +131,19 @@ export async function run(opts: RunOptions): Promise<RunResult> {
       opts.environment = probing;
       void import('./record-run.js'); // load the Git writer while the stage's child runs
     };
+    // Outputs are git-ignored before any command runs, so a run killed midway never leaves big
+    // outputs showing as untracked (and ready for `git add -A`).
+    if (!opts.dry) await ensureIgnored(ctx.root, pipeline.stages.flatMap((s) => s.outs.filter((o) => !o.git).map((o) => o.path)));
     const sched = new Scheduler(ctx, pipeline, lockFile, ev, { ...opts, onWork });
     mark('run: planning done, scheduling');
     const stages = await sched.runAll(selected);
     mark('run: every stage settled');
+    // Ctrl-C after the last command started still counts: the work finishes (outputs stored, lock
+    // and record written, nothing half-done), and the run says it was interrupted (exit 130).
+    const interrupted = sched.interrupted || Boolean(opts.signal?.aborted);
     const result: RunResult = {
-      ok: stages.every((s) => s.status !== 'failed') && !sched.interrupted,
-      interrupted: sched.interrupted,
+      ok: stages.every((s) => s.status !== 'failed') && !interrupted,
+      interrupted,
       stages,
       startedAt,
       endedAt: new Date().toISOString(),
@@ -152,10 +158,6 @@ export async function run(opts: RunOptions): Promise<RunResult> {
         }
       }
       if (sched.lockDirty) await writeLock(ctx.root, lockFile);
-      await ensureIgnored(
-        ctx.root,
-        pipeline.stages.flatMap((s) => s.outs.filter((o) => !o.git).map((o) => o.path)),
-      );
       if (record && (opts.recordExtras?.sweep || stages.some((s) => s.status === 'executed' || s.status === 'restored' || s.status === 'failed'))) {
         const { recordRun } = await import('./record-run.js');
         await recordRun(ctx, pipeline, lockFile, result, opts, opts.recordExtras);

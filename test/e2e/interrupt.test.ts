@@ -126,12 +126,15 @@ stages:
     child.kill('SIGKILL');
     await exit;
     await waitFor(() => pids.every((pid) => !alive(pid)), 10_000);
-    // The next run takes over the stale lock and does the stage's work.
+    // Outputs were git-ignored before the command started, so nothing big shows as untracked.
+    expect(await readFile(join(d, '.gitignore'), 'utf8')).toMatch(/^\/slow\.txt$/m);
+    // The next run takes over the stale lock (saying so on stderr even under --json) and does the work.
     expect(existsSync(join(d, '.repro', 'lock'))).toBe(true);
     await rm(join(d, 'go-slow'));
-    const again = spawnSync(process.execPath, [BIN, 'run', '--no-record'], { cwd: d, env, encoding: 'utf8' });
+    const again = spawnSync(process.execPath, [BIN, 'run', '--no-record', '--json'], { cwd: d, env, encoding: 'utf8' });
     expect(again.status).toBe(0);
     expect(again.stderr).toMatch(/taking over a stale lock left by pid \d+/);
+    expect(JSON.parse(again.stdout).ok).toBe(true);
     expect(await readFile(join(d, 'slow.txt'), 'utf8')).toBe('done\n');
   });
 });
