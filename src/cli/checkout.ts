@@ -14,6 +14,7 @@ export function registerCheckout(program: Command, env: CliEnv): void {
         targets: stages,
         signal: env.signal,
         onStale: (pid) => env.io.err(`note: taking over a stale lock left by pid ${pid}\n`),
+        onNotice: (text) => env.io.err(`note: ${text}\n`),
       });
       if (json) printJson(env.io, res);
       else {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isErrno } from './errors.js';
 
 /**
@@ -44,4 +44,50 @@ export function pidAlive(pid: number): boolean {
   if (!procfs) return true;
   const st = procStat(pid);
   return st !== null && !isDeadState(st.state);
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on every Linux port in use). */
+const USER_HZ = 100;
+
+/**
+ * When `pid` started (ms since the epoch), from /proc; null when unknown (gone, or no /proc).
+ * Tells a reused pid from the process that wrote a lock file.
+ */
+export function processStartMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'))?.[1];
+    if (!Number.isFinite(ticks) || btime === undefined) return null;
+    return Number(btime) * 1000 + (ticks * 1000) / USER_HZ;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Live processes whose environment holds `name=value` (Linux /proc; [] elsewhere). Processes of
+ * other users cannot be read and are skipped.
+ */
+export function pidsWithEnv(name: string, value: string): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const needle = Buffer.from(`\0${name}=${value}\0`);
+  const first = Buffer.from(`${name}=${value}\0`);
+  const out: number[] = [];
+  for (const e of entries) {
+    if (!/^[0-9]+$/.test(e) || Number(e) === process.pid) continue;
+    let env: Buffer;
+    try {
+      env = readFileSync(`/proc/${e}/environ`);
+    } catch {
+      continue; // gone, or not ours
+    }
+    if (env.includes(needle) || env.subarray(0, first.length).equals(first)) out.push(Number(e));
+  }
+  return out;
 }

@@ -2,8 +2,9 @@ import { open, readFile, rm, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { ReproError, isErrno } from './errors.js';
-import { pidAlive } from './proc.js';
+import { pidAlive, processStartMs } from './proc.js';
 
 /**
  * One writer per repository: `<stateDir>/lock` holds the holder's pid and host, created with
@@ -15,14 +16,19 @@ import { pidAlive } from './proc.js';
  */
 export interface RepoLock {
   path: string;
+  /** A random token for this holder: stage commands carry it (REPRO_RUN_TOKEN), see ops/takeover.ts. */
+  token: string;
+  /** The holder whose stale lock was taken over to get this one, if any. */
+  tookOver?: Holder;
   release(): Promise<void>;
 }
 
-interface Holder {
+export interface Holder {
   pid: number;
   host: string;
   started: string;
   command?: string;
+  token?: string;
 }
 
 export async function acquireRepoLock(
@@ -30,20 +36,22 @@ export async function acquireRepoLock(
   opts: { command?: string; onStale?: (holder: Holder) => void } = {},
 ): Promise<RepoLock> {
   await mkdir(dirname(path), { recursive: true });
-  const me: Holder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command: opts.command };
+  const me: Holder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command: opts.command, token: randomBytes(8).toString('hex') };
+  let tookOver: Holder | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       const fh = await open(path, 'wx');
       await fh.writeFile(JSON.stringify(me) + '\n');
       await fh.close();
-      return lockHandle(path);
+      return lockHandle(path, me.token!, tookOver);
     } catch (e) {
       if (!isErrno(e, 'EEXIST')) throw e;
     }
     const holder = await readHolder(path);
     if (holder === 'gone') continue;
-    if (holder && holder.host === me.host && !pidAlive(holder.pid)) {
+    if (holder && holder.host === me.host && !holderAlive(holder)) {
       opts.onStale?.(holder);
+      tookOver = holder;
       await rm(path, { force: true });
       continue;
     }
@@ -59,7 +67,19 @@ export async function acquireRepoLock(
   throw new ReproError('E_LOCKED', `could not take the repository lock: '${path}'`);
 }
 
-function lockHandle(path: string): RepoLock {
+/**
+ * The holder's process still runs: its pid is alive and did not start after the lock was written
+ * (after a crash and restart, a container hands the same low pids out again, often to repro).
+ */
+function holderAlive(h: Holder): boolean {
+  if (!pidAlive(h.pid)) return false;
+  const started = processStartMs(h.pid);
+  const locked = Date.parse(h.started);
+  // One second of slack: start times are in clock ticks, and the lock is written just after start.
+  return started === null || Number.isNaN(locked) || started <= locked + 1000;
+}
+
+function lockHandle(path: string, token: string, tookOver: Holder | undefined): RepoLock {
   let released = false;
   const onExit = (): void => {
     // Last resort on an abrupt exit: a synchronous unlink is all that is allowed here.
@@ -74,6 +94,8 @@ function lockHandle(path: string): RepoLock {
   process.once('exit', onExit);
   return {
     path,
+    token,
+    tookOver,
     async release() {
       if (released) return;
       released = true;

@@ -4,6 +4,7 @@ import { absPath } from '../core/paths.js';
 import { loadPipeline, selectStages } from '../pipeline/index.js';
 import { readLock } from '../lock/index.js';
 import { acquireRepoLock } from '../core/repolock.js';
+import { clearAfter } from './takeover.js';
 import { openContext, type RepoContext } from './context.js';
 
 export interface CheckoutResult {
@@ -23,10 +24,13 @@ export interface CheckoutResult {
  * writing the same outputs must not interleave with it); aborting `signal` stops before the next
  * output (each output is replaced atomically, so nothing is left half-placed).
  */
-export async function checkout(opts: { cwd: string; targets?: string[]; signal?: AbortSignal; onStale?: (pid: number) => void }): Promise<CheckoutResult> {
+export async function checkout(opts: { cwd: string; targets?: string[]; signal?: AbortSignal; onStale?: (pid: number) => void; onNotice?: (text: string) => void }): Promise<CheckoutResult> {
   const ctx = await openContext(opts.cwd);
   const held = await acquireRepoLock(join(ctx.stateDir, 'lock'), { command: 'checkout', onStale: (h) => opts.onStale?.(h.pid) });
   try {
+    if (held.tookOver) {
+      await clearAfter(held.tookOver, ctx, await loadPipeline(ctx.root), (text) => opts.onNotice?.(text));
+    }
     return await checkoutLocked(ctx, opts);
   } finally {
     await held.release();

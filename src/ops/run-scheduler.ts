@@ -16,6 +16,7 @@ import { explainKeyChange, type Reason } from './reasons.js';
 import { readRunCache, writeRunCache } from './runcache.js';
 import type { RunOptions, StageResult } from './run.js';
 import { seedlessKey } from './seedless.js';
+import { RUN_TOKEN_VAR } from './takeover.js';
 
 /**
  * Walks the selected stages in dependency order for `run()`: for each ready stage, decides
@@ -69,9 +70,12 @@ export class Scheduler {
     private readonly p: Pipeline,
     private readonly lock: LockFile,
     private readonly ev: Evaluator,
-    private readonly opts: RunOptions & { onWork?: () => void },
+    private readonly opts: RunOptions & { onWork?: () => void; runToken?: string },
   ) {
     this.baseEnv = { ...(opts.env ?? process.env) } as Record<string, string>;
+    // Marks every stage process as this run's, so a run taking over after a kill -9 can find
+    // and stop what is left of it (ops/takeover.ts).
+    if (opts.runToken) this.baseEnv[RUN_TOKEN_VAR] = opts.runToken;
     this.heldDir = join(ctx.stateDir, 'held');
   }
 

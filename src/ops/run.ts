@@ -14,6 +14,7 @@ import type { Reason } from './reasons.js';
 import type { RecordExtras } from './record-run.js';
 import type { MetricsByFile } from './metrics.js';
 import { Scheduler } from './run-scheduler.js';
+import { clearAfter } from './takeover.js';
 import { compactRunCache } from './runcache.js';
 
 export interface RunOptions {
@@ -111,6 +112,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
         overrides: opts.dry ? Object.fromEntries(overrides.map((o) => [`${o.file}:${o.key}`, o.value])) : undefined,
       });
       checkOverrideTargets(pipeline, overrides);
+      if (lock?.tookOver) await clearAfter(lock.tookOver, ctx, pipeline, (text) => opts.onEvent?.({ type: 'notice', text }));
       mark('run: pipeline loaded');
       lockFile = await readLock(ctx.root);
       selected = selectStages(pipeline, opts.targets ?? [], { downstream: opts.downstream });
@@ -134,7 +136,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     // Outputs are git-ignored before any command runs, so a run killed midway never leaves big
     // outputs showing as untracked (and ready for `git add -A`).
     if (!opts.dry) await ensureIgnored(ctx.root, pipeline.stages.flatMap((s) => s.outs.filter((o) => !o.git).map((o) => o.path)));
-    const sched = new Scheduler(ctx, pipeline, lockFile, ev, { ...opts, onWork });
+    const sched = new Scheduler(ctx, pipeline, lockFile, ev, { ...opts, onWork, runToken: lock?.token });
     mark('run: planning done, scheduling');
     const stages = await sched.runAll(selected);
     mark('run: every stage settled');
@@ -168,3 +170,4 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     await lock?.release();
   }
 }
+

@@ -29,6 +29,22 @@ describe('acquireRepoLock', () => {
     await (await acquireRepoLock(path)).release();
   });
 
+  it('takes over a lock whose pid now belongs to a process started after the lock was written (pid reuse)', async () => {
+    const path = await lockPath();
+    await acquireRepoLock(path).then((l) => l.release()); // creates .repro/
+    // This very process is alive, but it started long after 2001: the pid was reused.
+    await writeFile(path, JSON.stringify({ pid: process.pid, host: hostname(), started: '2001-01-01T00:00:00.000Z', token: 'ab' }));
+    const seen: number[] = [];
+    const lock = await acquireRepoLock(path, { onStale: (h) => seen.push(h.pid) });
+    expect(seen).toEqual([process.pid]);
+    expect(lock.tookOver).toMatchObject({ pid: process.pid, token: 'ab' });
+    expect(lock.token).toMatch(/^[0-9a-f]{16}$/);
+    await lock.release();
+    // Written just now by this process: alive, refused.
+    await writeFile(path, JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString() }));
+    expect(isReproError(await acquireRepoLock(path).catch((e: unknown) => e), 'E_LOCKED')).toBe(true);
+  });
+
   it('takes over a lock whose holder is dead, and says so', async () => {
     const path = await lockPath();
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });

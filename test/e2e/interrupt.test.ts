@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BIN, testRepo, tempRepos } from '../helpers/repo.js';
 
@@ -135,6 +135,39 @@ stages:
     expect(again.status).toBe(0);
     expect(again.stderr).toMatch(/taking over a stale lock left by pid \d+/);
     expect(JSON.parse(again.stdout).ok).toBe(true);
+    expect(await readFile(join(d, 'slow.txt'), 'utf8')).toBe('done\n');
+  });
+
+  it('after a kill -9 through node\'s spawn, the next run stops the stage processes left behind and sweeps temp files', async () => {
+    const d = await testRepo({
+      'repro.yaml': `version: 1
+stages:
+  slow:
+    cmd: "if [ -e go-slow ]; then sleep 30 & echo $! > bg.pid; wait; fi; echo done > slow.txt"
+    outs: [slow.txt]
+`,
+      'go-slow': '',
+    });
+    dirs.push(d);
+    const env = { ...process.env, REPRO_SPAWNER: 'node' };
+    const child = spawn(process.execPath, [BIN, 'run', '--no-record'], { cwd: d, stdio: 'ignore', env });
+    const exit = new Promise<void>((res) => child.on('close', () => res()));
+    await waitFor(() => existsSync(join(d, 'bg.pid')), 15_000);
+    const bg = Number((await readFile(join(d, 'bg.pid'), 'utf8')).trim());
+    child.kill('SIGKILL');
+    await exit;
+    expect(alive(bg)).toBe(true); // nothing ends it through node's spawn...
+    const deadPid = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const temps = [join(d, `.params.yaml.tmp-${deadPid}-0a1b2c3d`), join(d, '.repro', 'cache', 'tmp', `.obj.tmp-${deadPid}-0a1b2c`)];
+    await mkdir(join(d, '.repro', 'cache', 'tmp'), { recursive: true });
+    for (const t of temps) await writeFile(t, 'half');
+    await rm(join(d, 'go-slow'));
+    const again = spawnSync(process.execPath, [BIN, 'run', '--no-record'], { cwd: d, env, encoding: 'utf8' });
+    expect(again.status).toBe(0);
+    expect(again.stderr).toMatch(/stopped \d+ process\(es\) left running by pid \d+/); // ...until the next run
+    expect(again.stderr).toMatch(/removed 2 temp file\(s\) left by pid \d+/);
+    expect(alive(bg)).toBe(false);
+    for (const t of temps) expect(existsSync(t)).toBe(false);
     expect(await readFile(join(d, 'slow.txt'), 'utf8')).toBe('done\n');
   });
 });
