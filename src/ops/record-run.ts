@@ -51,8 +51,9 @@ export interface RecordExtras {
 
 /**
  * Write the run as a commit under refs/repro/runs/<id>: the tracked files as they are now, the
- * lock just written, and the record. Failure to record does not fail the run: it is reported
- * on the result (`recordError`), since the outputs and lock are already in place.
+ * lock about to be written (`lock`, serialised here: run() writes the file after the record), and
+ * the record. Failure to record does not fail the run: it is reported on the result
+ * (`recordError`), since the outputs are in place and the lock is written next.
  *
  * A metrics file that is not JSON or YAML (or holds no mapping) does not lose the record: the run
  * is recorded without that file's values, and each such file gives a warning, returned and set

@@ -159,11 +159,15 @@ export async function run(opts: RunOptions): Promise<RunResult> {
           sched.lockDirty = true;
         }
       }
-      if (sched.lockDirty) await writeLock(ctx.root, lockFile);
+      // The record (which holds the new lock's text) is written before the lock itself: a run
+      // killed in between leaves an old lock, so the next run brings the stages up to date again
+      // (from the run cache) and records that. The other order lost the record for good: the
+      // next run found everything up to date and had nothing to record.
       if (record && (opts.recordExtras?.sweep || stages.some((s) => s.status === 'executed' || s.status === 'restored' || s.status === 'failed'))) {
         const { recordRun } = await import('./record-run.js');
         await recordRun(ctx, pipeline, lockFile, result, opts, opts.recordExtras);
       }
+      if (sched.lockDirty) await writeLock(ctx.root, lockFile);
     }
     return result;
   } finally {
