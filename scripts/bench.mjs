@@ -165,7 +165,8 @@ if (parts.includes('dir')) {
   // files are git-ignored, and `git status` only lists them (d_type, no stat); so git gets its own
   // workspace with the same files committed, where its status lstat()s each one against the index.
   const gdir = join(ROOT, 'dir-git-ws');
-  if (!existsSync(join(gdir, '.git', 'refs', 'heads', 'main')) && !existsSync(join(gdir, '.git', 'refs', 'heads', 'master'))) {
+  const committed = () => { try { execFileSync('git', ['rev-parse', '--verify', '-q', 'HEAD'], { cwd: gdir, stdio: 'ignore' }); return true; } catch { return false; } };
+  if (!existsSync(join(gdir, '.git')) || !committed()) {
     rmSync(gdir, { recursive: true, force: true });
     mkdirSync(gdir, { recursive: true });
     console.log('(committing the 100k files to a Git workspace for the status peer, once: ~10 s)');
