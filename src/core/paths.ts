@@ -67,3 +67,40 @@ export function absPath(root: string, rel: string): string {
 export function isWithin(a: string, b: string): boolean {
   return b === '' || a === b || a.startsWith(b + '/');
 }
+
+/**
+ * The one boundary check for a path read from outside: a lock, a run record, a remote listing.
+ * Such input is untrusted (a pushed run ref or a pull request can carry anything), so the path must
+ * already be in canonical repo-relative form: POSIX separators, not absolute, no empty, `.` or `..`
+ * segment, no NUL or backslash, and not inside `.git` or `.repro`. Anything else throws
+ * `E_PATH_ESCAPE` naming `source` (e.g. `repro.lock`, `run 01J…`) rather than being repaired:
+ * repairing a hostile path is how `a/../../x` ends up outside. (Directory manifests have their own
+ * check in `cache/manifest.ts`, since the cache knows nothing of repositories.)
+ *
+ * Validate once, where the data enters, and pass the returned string on; before writing through it,
+ * still check for symlinked parents (`assertNoSymlinkEscape`).
+ */
+export function checkStoredPath(p: unknown, source: string): string {
+  const bad = storedPathProblem(p);
+  if (bad === undefined) return p as string;
+  const shown = typeof p === 'string' ? `'${p.length > 200 ? p.slice(0, 200) + '…' : p}'` : typeof p;
+  throw new ReproError('E_PATH_ESCAPE', `unsafe path in ${source}: ${shown} (${bad})`, {
+    hint: `${source} is read as untrusted input: a path there must be relative, canonical and inside the repository`,
+  });
+}
+
+/** Why `p` is not a canonical, contained repo-relative path; undefined when it is one. */
+export function storedPathProblem(p: unknown): string | undefined {
+  if (typeof p !== 'string') return 'not a string';
+  if (p === '') return 'empty';
+  if (p.includes('\0')) return 'contains NUL';
+  if (p.includes('\\')) return 'contains a backslash';
+  if (p.startsWith('/') || /^[A-Za-z]:/.test(p)) return 'absolute';
+  const segs = p.split('/');
+  for (const s of segs) {
+    if (s === '') return 'empty segment';
+    if (s === '.' || s === '..') return `'${s}' segment`;
+  }
+  if (segs[0] === '.git' || segs[0] === '.repro') return `inside ${segs[0]}`;
+  return undefined;
+}

@@ -2,7 +2,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { mkdtemp, mkdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toRepoPath, assertNoSymlinkEscape, isWithin } from '../../src/core/paths.js';
+import { toRepoPath, assertNoSymlinkEscape, isWithin, checkStoredPath } from '../../src/core/paths.js';
 import { isReproError } from '../../src/core/errors.js';
 
 const dirs: string[] = [];
@@ -48,5 +48,26 @@ describe('repo paths', () => {
     expect(isWithin('data/a', 'data')).toBe(true);
     expect(isWithin('data2', 'data')).toBe(false);
     expect(isWithin('x', '')).toBe(true);
+  });
+
+  it('checkStoredPath accepts canonical repo paths and refuses everything that could escape', () => {
+    expect(checkStoredPath('data/prepared/a.csv', 'repro.lock')).toBe('data/prepared/a.csv');
+    expect(checkStoredPath('.gitignore-like/x', 'repro.lock')).toBe('.gitignore-like/x');
+    for (const bad of [
+      '../x', 'a/../../x', '/etc/passwd', 'C:/x', 'a//b', './a', 'a/./b', 'a/', '', 'a\\..\\b',
+      'a\0b', '.git/hooks/pre-commit', '.repro/cache/objects/aa/bb', 42, null, undefined, ['a'],
+    ]) {
+      expect(code(() => checkStoredPath(bad, 'repro.lock')), JSON.stringify(bad)).toBe('E_PATH_ESCAPE');
+    }
+  });
+
+  it('checkStoredPath names the source and shortens a huge path', () => {
+    try {
+      checkStoredPath('../' + 'x'.repeat(100_000), 'run 01ABC');
+      expect.unreachable();
+    } catch (e) {
+      expect((e as Error).message).toContain('run 01ABC');
+      expect((e as Error).message.length).toBeLessThan(400);
+    }
   });
 });
