@@ -48,6 +48,22 @@ describe('unifiedDiff', () => {
     expect(unifiedDiff('', 'x\n').lines).toEqual(['--- a', '+++ b', '@@ -0,0 +1,1 @@', '+x']);
     expect(unifiedDiff('x\n', '').lines).toEqual(['--- a', '+++ b', '@@ -1,1 +0,0 @@', '-x']);
   });
+
+  it('a change of the final newline alone is shown, not an empty diff', () => {
+    const d = unifiedDiff('x', 'x\n');
+    expect(d.lines).toEqual(['--- a', '+++ b', '@@ -1,1 +1,1 @@', '-x', '\\ No newline at end of file', '+x']);
+    expect(d.first_line).toBe(1);
+    expect([d.removed, d.added]).toEqual([1, 1]);
+    expect(unifiedDiff('a\nb\n', 'a\nb').lines.slice(-3)).toEqual(['-b', '+b', '\\ No newline at end of file']);
+  });
+
+  it('past maxEdit differing lines the texts are shown as replaced, still counted in full', () => {
+    const a = Array.from({ length: 50 }, (_, i) => `a${i}`).join('\n') + '\n';
+    const b = Array.from({ length: 50 }, (_, i) => `b${i}`).join('\n') + '\n';
+    const d = unifiedDiff(a, b, { maxEdit: 5, maxLines: 1000 });
+    expect(d.lines[2]).toBe('@@ -1,50 +1,50 @@');
+    expect([d.removed, d.added, d.first_line, d.truncated]).toEqual([50, 50, 1, false]);
+  });
 });
 
 describe('diffContent', () => {
