@@ -6,11 +6,28 @@ export interface Io {
   isTTY: boolean;
 }
 
+/**
+ * The process's streams. A reader that goes away (`repro log | head -1`) closes the pipe: node
+ * then reports EPIPE on the stream (it ignores SIGPIPE), which would end the process with a stack
+ * trace. Instead, output to a closed stream is dropped and the command finishes as it would have,
+ * with its own exit code: a `repro run` piped into `head` still completes and records its run.
+ */
 export function processIo(): Io {
   return {
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
+    out: writer(process.stdout),
+    err: writer(process.stderr),
     isTTY: Boolean(process.stderr.isTTY),
+  };
+}
+
+function writer(stream: NodeJS.WriteStream): (text: string) => void {
+  let closed = false;
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    closed = true;
+  });
+  return (text) => {
+    if (!closed) stream.write(text);
   };
 }
 

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reproBin, tempRepos } from '../helpers/repo.js';
+import { BIN, reproBin, tempRepos } from '../helpers/repo.js';
 import { CHAIN } from '../helpers/fixtures.js';
 
 // bin/repro.js loads dist/bundle/repro.cjs with a V8 code cache per command (see its header).
@@ -32,5 +33,18 @@ describe('the repro executable', () => {
     expect(timed.stderr).toMatch(/^timing +[\d.]+ ms {2}main$/m);
     const plain = await reproBin(d, ['status']);
     expect(plain.stderr).not.toContain('timing');
+  });
+
+  it('ends quietly with its exit code when the reader closes stdout early (repro dag | head -1)', async () => {
+    // 400 long stage names make the output far larger than a pipe buffer, so writes fail with EPIPE.
+    const pad = 'x'.repeat(300);
+    const stages = Array.from({ length: 400 }, (_, i) => `  s${i}_${pad}:\n    cmd: echo ${i} > o${i}.txt\n    outs: [o${i}.txt]\n`).join('');
+    const d = await repo({ 'repro.yaml': `stages:\n${stages}` });
+    const script = 'node "$0" "$1" 2>err.txt | head -1 >/dev/null; echo "${PIPESTATUS[0]}"';
+    for (const cmd of ['dag', 'status']) {
+      const rc = execFileSync('bash', ['-c', script, BIN, cmd], { cwd: d, encoding: 'utf8' });
+      expect(readFileSync(join(d, 'err.txt'), 'utf8')).toBe('');
+      expect(rc.trim()).toBe('0');
+    }
   });
 });
