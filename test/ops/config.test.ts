@@ -118,13 +118,14 @@ describe('cache.dir', () => {
   });
 
   it("a '..' cache.dir fails the run with E_CONFIG and creates nothing outside", async () => {
+    const name = `escaped-cache-${process.pid}-${Date.now()}`;
     const d = await repo({
-      '.exprc': 'cache:\n  dir: ../escaped-cache\n',
+      '.exprc': `cache:\n  dir: ../${name}\n`,
       'repro.yaml': 'version: 1\nstages:\n  a:\n    cmd: echo a > a.txt\n    outs: [a.txt]\n',
     });
     const r = await repro(d, 'run', '--no-record', '--json');
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout).error.code).toBe('E_CONFIG');
-    expect(existsSync(join(d, '..', 'escaped-cache'))).toBe(false);
+    expect(existsSync(join(d, '..', name))).toBe(false);
   });
 });
