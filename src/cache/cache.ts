@@ -1,11 +1,12 @@
+import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ReproError } from '../core/errors.js';
 import type { Ctx } from './context.js';
 import { checkout } from './checkout.js';
 import { gc } from './gc.js';
 import { makeYielder } from './hash.js';
-import { fileRef, hashFileRef, hashPath, statPath } from './hashpath.js';
-import { has, readManifest, verify } from './inspect.js';
+import { fileRef, hashFileRef, hashPath, statPath, unsaved } from './hashpath.js';
+import { check, has, readManifest, verify, verifyObject } from './inspect.js';
 import { DEFAULT_LINK_TYPES, Linker } from './link.js';
 import { ObjectStore } from './objects.js';
 import { save } from './save.js';
@@ -25,7 +26,12 @@ export function openCache(opts: CacheOptions): Cache {
       throw new ReproError('E_CONFIG', `unknown link type: '${t}'`, { hint: `use ${LINK_TYPES.join(', ')}` });
     }
   }
-  const store = new ObjectStore(resolve(opts.dir));
+  const tick = makeYielder();
+  const store = new ObjectStore(resolve(opts.dir), {
+    shared: opts.shared,
+    verifiedCache: opts.verifiedCache && resolve(opts.verifiedCache),
+    tick,
+  });
   let stats: StatCache | undefined;
   const ctx: Ctx = {
     store,
@@ -33,7 +39,8 @@ export function openCache(opts: CacheOptions): Cache {
     get stats() {
       return (stats ??= StatCache.load(opts.statCache && resolve(opts.statCache)));
     },
-    tick: makeYielder(),
+    root: opts.root === undefined ? undefined : realpathSync(resolve(opts.root)),
+    tick,
   };
 
   return {
@@ -47,6 +54,10 @@ export function openCache(opts: CacheOptions): Cache {
     hashPath: (absPath) => hashPath(ctx, resolve(absPath)),
     save: (absPath) => save(ctx, resolve(absPath)),
     has: (hash) => has(ctx, hash),
+    check: (hash, o) => check(ctx, hash, o),
+    verifyObject: (hash) => verifyObject(ctx, hash),
+    quarantine: (hash) => store.trust.quarantine(hash),
+    unsaved: (absPath) => unsaved(ctx, resolve(absPath)),
     verify: (hash, o) => verify(ctx, hash, o),
     checkout: (hash, absDest) => checkout(ctx, hash, resolve(absDest)),
     readManifest: (hash) => readManifest(ctx, hash),
@@ -54,6 +65,7 @@ export function openCache(opts: CacheOptions): Cache {
     gc: (keep, o) => gc(ctx, keep, o),
     flush: async () => {
       await stats?.flush();
+      await store.trust.flush();
     },
   };
 }

@@ -1,13 +1,14 @@
 import { chmodSync, lstatSync, mkdirSync, readlinkSync, rmSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
-import { ReproError } from '../core/errors.js';
+import { isReproError } from '../core/errors.js';
 import { modeOf, type Ctx } from './context.js';
+import { CHUNK_BYTES } from './hash.js';
 import { isDirHash } from './manifest.js';
-import { missingObject } from './objects.js';
+import { ObjectError } from './trust.js';
 import { hashFileRef } from './hashpath.js';
 import { readManifest } from './inspect.js';
 import { fileStat } from './statcache.js';
-import type { ManifestEntry } from './types.js';
+import type { BadObject, ManifestEntry } from './types.js';
 import { listTree, type TreeKind } from './walk.js';
 
 /**
@@ -15,9 +16,13 @@ import { listTree, type TreeKind } from './walk.js';
  * `hardlink`, a link to the object for `symlink`, an independent file with the content for
  * `reflink`/`copy`, known from the stat cache or by reading it) is left alone; anything else is
  * replaced atomically.
- * A directory checkout first finds what is in place and checks that every other member is
- * present (so a missing object fails before anything is touched), then removes what the manifest
- * does not list, including empty directories (manifests do not record them), then places files.
+ * Nothing is placed from an object that is not verified (trust.ts: hashed to its name, or
+ * verified before at its current stat): a missing or bad object throws `ObjectError` before the
+ * destination is touched, the bad ones quarantined. For a directory the manifest is verified by
+ * its name first, then every member that is not already in place.
+ * A directory checkout first finds what is in place and checks every other member (so a missing
+ * or bad object fails before anything is touched), then removes what the manifest does not list,
+ * including empty directories (manifests do not record them), then places files.
  */
 
 /** What placing needs to know of an object (plain numbers: a Node 20 `Stats` is heavy to keep). */
@@ -38,31 +43,45 @@ const objInfo = (st: Stats): ObjInfo => ({ ino: st.ino, dev: st.dev, size: st.si
 export async function checkout(ctx: Ctx, hash: string, dest: string): Promise<void> {
   if (isDirHash(hash)) return checkoutDir(ctx, hash, dest);
   const ost = ctx.store.require(hash);
+  if ((await ctx.store.trust.state(hash)) !== 'good') throw new ObjectError('corrupt', [ctx.store.trust.bad(hash, ost)]);
   const cur = lstatSync(dest, { throwIfNoEntry: false });
   if (!cur) mkdirSync(dirname(dest), { recursive: true });
   await placeFile(ctx, { hash, exec: (ost.mode & 0o100) !== 0, obj: objInfo(ost) }, dest, cur);
 }
 
 async function checkoutDir(ctx: Ctx, hash: string, dest: string): Promise<void> {
-  const entries = await readManifest(ctx, hash);
+  const mst = ctx.store.require(hash);
+  if ((await ctx.store.trust.state(hash)) !== 'good') throw new ObjectError('corrupt', [ctx.store.trust.bad(hash, mst)]);
+  let entries: ManifestEntry[];
+  try {
+    entries = await readManifest(ctx, hash);
+  } catch (e) {
+    // It hashes to its name but is not a manifest we would write: as bad as a corrupt one.
+    if (!isReproError(e, 'E_CACHE')) throw e;
+    throw new ObjectError('corrupt', [ctx.store.trust.bad(hash, mst)]);
+  }
   const top = lstatSync(dest, { throwIfNoEntry: false });
   const tree = top?.isDirectory() ? listTree(dest) : new Map<string, TreeKind>();
 
   // Pass 1 touches nothing: which files are already in place, and are all other objects here?
   const todo: { i: number; obj: ObjInfo }[] = [];
   const hardlinks = ctx.linker.primary() === 'hardlink';
+  const problems = new Problems(ctx);
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
     const kind = tree.get(e.path);
     const abs = absOf(dest, e.path);
     const cur = kind === 'file' || kind === 'other' ? lstatSync(abs, { throwIfNoEntry: false }) : undefined;
     if (cur && !hardlinks && quickUpToDate(ctx, e, abs, cur)) continue;
-    const obj = requireMember(ctx, e);
+    const obj = await problems.member(e);
+    if (!obj) continue;
     if (cur && hardlinks && cur.isFile() && cur.ino === obj.ino && cur.dev === obj.dev) continue;
     todo.push({ i, obj });
     const y = ctx.tick();
     if (y) await y;
   }
+
+  problems.throwIfAny();
 
   if (top && !top.isDirectory()) rmSync(dest, { force: true });
   if (!top?.isDirectory()) mkdirSync(dest, { recursive: true });
@@ -83,15 +102,37 @@ async function checkoutDir(ctx: Ctx, hash: string, dest: string): Promise<void> 
   }
 }
 
-function requireMember(ctx: Ctx, e: ManifestEntry): ObjInfo {
-  const ost = ctx.store.stat(e.hash);
-  if (!ost) throw missingObject(e.hash);
-  if (ost.size !== e.size) {
-    throw new ReproError('E_CACHE', `object in cache is corrupt: '${e.hash}'`, {
-      hint: "delete the object, then run the stage again ('repro run')",
-    });
+/** Members' objects checked in pass 1: each distinct one verified once; problems thrown together. */
+class Problems {
+  private readonly seen = new Map<string, ObjInfo | null>();
+  private readonly missing: BadObject[] = [];
+  private readonly corrupt: BadObject[] = [];
+
+  constructor(private readonly ctx: Ctx) {}
+
+  /** The member's object, verified; undefined (and noted) when it is missing or bad. */
+  async member(e: ManifestEntry): Promise<ObjInfo | undefined> {
+    const known = this.seen.get(e.hash);
+    if (known !== undefined) return known ?? undefined;
+    const { store } = this.ctx;
+    const ost = store.stat(e.hash);
+    let info: ObjInfo | null = null;
+    if (!ost) {
+      this.missing.push({ hash: e.hash, path: store.objectPath(e.hash), movedTo: null });
+    } else {
+      // Small objects synchronously: no promise per file in a 100k-file checkout.
+      const state = e.size < CHUNK_BYTES ? store.trust.stateSync(e.hash, e.size) : await store.trust.state(e.hash, e.size);
+      if (state === 'good') info = objInfo(ost);
+      else this.corrupt.push(store.trust.bad(e.hash, ost));
+    }
+    this.seen.set(e.hash, info);
+    return info ?? undefined;
   }
-  return objInfo(ost);
+
+  throwIfAny(): void {
+    if (this.corrupt.length) throw new ObjectError('corrupt', this.corrupt);
+    if (this.missing.length) throw new ObjectError('missing', this.missing);
+  }
 }
 
 /**

@@ -8,6 +8,8 @@ export interface Ctx {
   store: ObjectStore;
   linker: Linker;
   stats: StatCache;
+  /** Real path of the workspace root (`CacheOptions.root`), when given. */
+  root?: string;
   /** Cooperative yield point for long synchronous loops. */
   tick: Tick;
 }

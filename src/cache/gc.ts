@@ -11,7 +11,7 @@ import { isDirHash } from './manifest.js';
  * members; a kept manifest that is missing or corrupt keeps nothing more). Names that are not
  * objects are left alone, except temp files (`.<name>.tmp-<pid>-<hex>`, from `tempBeside` or
  * core/atomic's `tempPathFor`) whose process is gone or that are a day old: those are swept,
- * their bytes counted but not listed. Run it under the repository lock: a save running concurrently could
+ * their bytes counted but not listed. Quarantined objects (`bad/`, trust.ts) are not touched. Run it under the repository lock: a save running concurrently could
  * store an object gc has not been told to keep.
  */
 
@@ -54,6 +54,7 @@ export async function gc(
         if (keepSet.has(prefix + name)) continue;
         removed.push(prefix + name);
         drop(path, st.size);
+        if (!opts.dry) ctx.store.trust.forget(prefix + name);
       } else if (isStaleTemp(name, st.mtimeMs)) {
         drop(path, st.size);
       }

@@ -7,7 +7,7 @@ import { CHUNK_BYTES, hashFileContent, hashSmallSync } from './hash.js';
 import { ManifestBuilder } from './manifest.js';
 import { fileStat, type FileStat } from './statcache.js';
 import type { PathInfo } from './types.js';
-import { walkDir, type WalkFile, type WalkOptions } from './walk.js';
+import { WalkError, walkDir, type WalkFile, type WalkOptions } from './walk.js';
 
 /** Hashing without storing: files through the stat cache, directories as manifests. */
 
@@ -110,4 +110,27 @@ export async function walkOutput(
     },
   });
   ctx.stats.pruneBelow(root, sep, seen);
+}
+
+/**
+ * Files at `abs` whose current content has no object in the store (see `Cache.unsaved`): what a
+ * checkout over `abs` would destroy. Presence is enough here: the question is whether the content
+ * exists somewhere, not whether a restore would succeed.
+ */
+export async function unsaved(ctx: Ctx, abs: string): Promise<string[]> {
+  const st = statPath(abs);
+  if (!st) return [];
+  if (st.isFile()) return ctx.store.stat((await hashFileRef(ctx, fileRef(abs, st))).hash) ? [] : [''];
+  if (!st.isDirectory()) return [''];
+  const out: string[] = [];
+  try {
+    await walkOutput(ctx, abs, async (f) => {
+      if (!ctx.store.stat((await hashFileRef(ctx, f)).hash)) out.push(f.rel);
+    });
+  } catch (e) {
+    // A file the store could never hold (a FIFO, a link out of the directory): not saved either.
+    if (!(e instanceof WalkError)) throw e;
+    out.push(e.where.rel);
+  }
+  return out;
 }

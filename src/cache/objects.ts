@@ -13,15 +13,21 @@ import {
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { ReproError, isErrno } from '../core/errors.js';
+import { makeYielder, type Tick } from './hash.js';
+import { ObjectError, Trust, type ObjectState } from './trust.js';
 
 /**
  * The object files: `<dir>/objects/<2 hex>/<62 hex>[.dir]`, read-only (0o444, or 0o555 when any
  * saved copy was executable: one object serves both modes, and the exec bit only ever gets added).
  *
  * Writes are atomic and idempotent: content goes to a temp file inside the cache, then is renamed
- * into place. An object that already exists with the right size is trusted and kept (`verify`
- * re-hashes); one with the wrong size is corrupt and replaced. Objects are not fsynced (neither
- * are git's by default): after a crash a truncated object is caught by its size or by `verify`.
+ * into place. An object that already exists is kept only once it is verified (trust.ts: hashed,
+ * or verified before at its current stat); a bad one is quarantined and replaced, so storing the
+ * content again always repairs it. Objects are not fsynced (neither are git's by default): after
+ * a crash a truncated or garbled object is caught by that verification on its next use.
+ *
+ * A `shared` store (one directory for several users) creates its directories 0o2775 (group
+ * writable, setgid so new entries keep the group), set explicitly so the umask does not narrow it.
  */
 
 const HASH = /^[0-9a-f]{64}(\.dir)?$/;
@@ -39,14 +45,23 @@ export function tempBeside(path: string): string {
 export const MODE_RO = 0o444;
 export const MODE_RO_EXEC = 0o555;
 
+export const MODE_SHARED_DIR = 0o2775;
+
 export class ObjectStore {
   readonly objectsDir: string;
   readonly tmpDir: string;
+  readonly trust: Trust;
   private madeDirs = new Set<string>();
+  private readonly shared: boolean;
 
-  constructor(readonly root: string) {
+  constructor(
+    readonly root: string,
+    opts: { shared?: boolean; verifiedCache?: string; tick?: Tick } = {},
+  ) {
     this.objectsDir = join(root, 'objects');
     this.tmpDir = join(root, 'tmp');
+    this.shared = opts.shared === true;
+    this.trust = new Trust(this, opts.verifiedCache, opts.tick ?? makeYielder());
   }
 
   /** Throws `E_CACHE` for anything but `<64 hex>` or `<64 hex>.dir` (no path tricks). */
@@ -60,10 +75,10 @@ export class ObjectStore {
     return lstatSync(this.objectPath(hash), { throwIfNoEntry: false });
   }
 
-  /** lstat of the object, or `E_CACHE` "object missing" when it is absent. */
+  /** lstat of the object, or `ObjectError` "object missing" when it is absent. */
   require(hash: string): Stats {
     const st = this.stat(hash);
-    if (!st) throw missingObject(hash);
+    if (!st) throw missingObject(hash, this);
     return st;
   }
 
@@ -84,19 +99,42 @@ export class ObjectStore {
   }
 
   /**
-   * True when a usable object exists: present with `size` bytes. Adds the exec bit when `exec` and
-   * it lacks one. A wrong-size object is reported absent, so the caller replaces it.
+   * True when a good object exists (verified, trust.ts), adding the exec bit when `exec` and it
+   * lacks one. A bad object (wrong size, or content that does not hash to its name) is
+   * quarantined and reported absent, so the caller writes a good one. Synchronous: for small
+   * content (a small file, a manifest); `install` is the asynchronous path for large files.
    */
-  hasGood(hash: string, size: number, exec: boolean): boolean {
+  hasGoodSync(hash: string, size: number, exec: boolean): boolean {
     const st = this.stat(hash);
-    if (!st || !st.isFile() || st.size !== size) return false;
-    if (exec && (st.mode & 0o100) === 0) chmodSync(this.objectPath(hash), MODE_RO_EXEC);
+    if (!st) return false;
+    return this.keep(hash, st, this.trust.stateSync(hash, size), exec);
+  }
+
+  /** `hasGoodSync`, hashing a large unverified object with yields. */
+  async hasGood(hash: string, size: number, exec: boolean): Promise<boolean> {
+    const st = this.stat(hash);
+    if (!st) return false;
+    return this.keep(hash, st, await this.trust.state(hash, size), exec);
+  }
+
+  private keep(hash: string, st: Stats, state: ObjectState, exec: boolean): boolean {
+    if (state === 'missing') return false;
+    if (state === 'corrupt') {
+      this.trust.quarantine(hash, st);
+      return false;
+    }
+    if (exec && (st.mode & 0o100) === 0) {
+      const tRef = Date.now();
+      chmodSync(this.objectPath(hash), MODE_RO_EXEC);
+      this.trust.trustWritten(hash, tRef); // the mode (so the ctime) changed, the content did not
+    }
     return true;
   }
 
   /** Store `data` (which hashes to `hash`) unless a good object exists. True when written. */
   writeBuffer(hash: string, data: Uint8Array, exec: boolean): boolean {
-    if (this.hasGood(hash, data.length, exec)) return false;
+    if (this.hasGoodSync(hash, data.length, exec)) return false;
+    const tRef = Date.now();
     const obj = this.objectPath(hash);
     this.ensureDir(dirname(obj));
     const tmp = tempBeside(obj); // beside the object: a rename within one directory is cheaper
@@ -110,15 +148,16 @@ export class ObjectStore {
     }
     closeSync(fd);
     this.commit(tmp, obj);
+    this.trust.trustWritten(hash, tRef);
     return true;
   }
 
   /**
    * Move the temp file `tmp` (content `hash`, `size` bytes) into place, or drop it when a good
-   * object exists. True when it became the object.
+   * object exists. True when it became the object. `tRef`: taken before `tmp` was hashed.
    */
-  install(tmp: string, hash: string, size: number, exec: boolean): boolean {
-    if (this.hasGood(hash, size, exec)) {
+  async install(tmp: string, hash: string, size: number, exec: boolean, tRef: number): Promise<boolean> {
+    if (await this.hasGood(hash, size, exec)) {
       rmSync(tmp, { force: true });
       return false;
     }
@@ -126,6 +165,9 @@ export class ObjectStore {
     this.ensureDir(dirname(obj));
     chmodSync(tmp, exec ? MODE_RO_EXEC : MODE_RO);
     this.commit(tmp, obj);
+    // Hashed from this very file, so it is good as of its current stat unless it changed during
+    // the read (a hard-linked snapshot is the workspace inode): the racy rule against `tRef`.
+    this.trust.trustWritten(hash, tRef);
     return true;
   }
 
@@ -138,9 +180,16 @@ export class ObjectStore {
     }
   }
 
-  private ensureDir(dir: string): void {
+  /** mkdir -p, once per process per directory; in a shared store each directory made gets 0o2775. */
+  ensureDir(dir: string): void {
     if (this.madeDirs.has(dir)) return;
-    mkdirSync(dir, { recursive: true });
+    const first = mkdirSync(dir, { recursive: true });
+    if (first !== undefined && this.shared) {
+      for (let d = dir; ; d = dirname(d)) {
+        chmodSync(d, MODE_SHARED_DIR);
+        if (d === first || dirname(d) === d) break;
+      }
+    }
     this.madeDirs.add(dir);
   }
 
@@ -150,8 +199,6 @@ export class ObjectStore {
   }
 }
 
-export function missingObject(hash: string): ReproError {
-  return new ReproError('E_CACHE', `object missing from cache: '${hash}'`, {
-    hint: "run the stage again ('repro run')",
-  });
+export function missingObject(hash: string, store: ObjectStore): ObjectError {
+  return new ObjectError('missing', [{ hash, path: store.objectPath(hash), movedTo: null }]);
 }

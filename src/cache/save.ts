@@ -1,4 +1,5 @@
-import { constants, copyFileSync, linkSync, lstatSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { constants, copyFileSync, linkSync, lstatSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { sep } from 'node:path';
 import { ReproError, isErrno } from '../core/errors.js';
 import { modeOf, type Ctx } from './context.js';
 import { CHUNK_BYTES, hashFileContent, hashSmallSync } from './hash.js';
@@ -7,6 +8,7 @@ import { fileRef, specialFile, statPath, walkOutput, type FileRef } from './hash
 import { ManifestBuilder } from './manifest.js';
 import { fileStat } from './statcache.js';
 import type { PathInfo } from './types.js';
+import { WalkError } from './walk.js';
 
 /**
  * Storing. What is stored is a snapshot that was hashed itself, so a file changing while it is
@@ -19,8 +21,22 @@ import type { PathInfo } from './types.js';
  *   the file; a link keeps the workspace file in place if we are interrupted). Here the object is
  *   the workspace inode, so a process still writing to the output would change it: that is the
  *   hardlink trade-off, and `verify` detects it.
- * A file whose stat-cache entry is current and whose object exists is not read at all.
+ * A file whose stat-cache entry is current and whose object exists (verified) is not read at all.
+ *
+ * A single file saved through a symlink is stored as its target's content, but only when the
+ * target lies inside the workspace root (`CacheOptions.root`) or the object store (a `symlink`
+ * checkout): otherwise whatever the link points at elsewhere would become the output. That is
+ * the rule walk.ts applies to symlinks inside a directory output.
  */
+
+/** Refuse a symlinked single-file output whose target is outside the workspace and the store. */
+function checkLinkTarget(ctx: Ctx, abs: string): void {
+  if (ctx.root === undefined) return;
+  const real = realpathSync(abs);
+  const inside = [ctx.root, ctx.store.realObjectsDir()].filter((p): p is string => p !== undefined);
+  if (inside.some((p) => real === p || real.startsWith(p.endsWith(sep) ? p : p + sep))) return;
+  throw new WalkError('link-leaves-root', { role: 'output', label: abs, rel: '', target: real });
+}
 
 export async function save(ctx: Ctx, abs: string): Promise<PathInfo> {
   // One lstat for the usual case (a plain file); a symlink is followed with a second stat.
@@ -31,6 +47,7 @@ export async function save(ctx: Ctx, abs: string): Promise<PathInfo> {
     throw new ReproError('E_NOT_FOUND', `cannot save a path that does not exist: '${abs}'`);
   }
   if (st.isFile()) {
+    if (isLink) checkLinkTarget(ctx, abs);
     const r = await saveFile(ctx, { ...fileRef(abs, st), isLink });
     return { hash: r.hash, size: r.size, isDir: false };
   }
@@ -54,8 +71,11 @@ async function saveFile(ctx: Ctx, f: SaveRef): Promise<{ hash: string; size: num
   // When the content became known: before the read (see statcache.ts on racily clean files).
   const tRef = Date.now();
   const cached = ctx.stats.get(f.dir, f.name, f.st);
-  if (cached !== undefined && ctx.store.hasGood(cached, f.st.size, exec)) {
-    r = { hash: cached, size: f.st.size };
+  const good =
+    cached !== undefined &&
+    (f.st.size < CHUNK_BYTES ? ctx.store.hasGoodSync(cached, f.st.size, exec) : await ctx.store.hasGood(cached, f.st.size, exec));
+  if (good) {
+    r = { hash: cached!, size: f.st.size };
   } else {
     r = await ingest(ctx, f, exec, shares);
     if (r.size === f.st.size) ctx.stats.set(f.dir, f.name, f.st, r.hash, tRef);
@@ -78,9 +98,10 @@ async function ingest(ctx: Ctx, f: SaveRef, exec: boolean, shares: boolean): Pro
   }
   const tmp = ctx.store.tempPath();
   try {
+    const tRef = Date.now();
     snapshot(f, tmp, shares);
     const r = await hashFileContent(tmp, { tick: ctx.tick });
-    ctx.store.install(tmp, r.hash, r.size, exec);
+    await ctx.store.install(tmp, r.hash, r.size, exec, tRef);
     return r;
   } finally {
     rmSync(tmp, { force: true }); // gone already unless something failed

@@ -1,3 +1,7 @@
+import type { ObjectState } from './trust.js';
+
+export type { ObjectState };
+
 /**
  * Public shapes of the content-addressed store. The store knows nothing of stages or Git: it maps
  * content to `sha256` names and puts content back at a path.
@@ -41,6 +45,33 @@ export interface CacheOptions {
   linkTypes?: LinkType[];
   /** Path of the stat-cache file; without it the stat cache lives only for this process. */
   statCache?: string;
+  /** Path of the verified-objects file (trust.ts); without it verifications last only for this process. */
+  verifiedCache?: string;
+  /**
+   * The workspace the store serves: a single-file output saved through a symlink must resolve
+   * inside it (or into the store), else `save` refuses it with `E_PATH_ESCAPE`. Unset: not checked.
+   */
+  root?: string;
+  /**
+   * A store shared by several users (one machine, one absolute directory): the directories it
+   * creates are group-writable and setgid (0o2775, whatever the umask), so every member of the
+   * directory's group can add objects. Objects stay read-only (0o444/0o555).
+   */
+  shared?: boolean;
+}
+
+/** An object found bad: where it was, and where it was moved (null when it was gone already). */
+export interface BadObject {
+  hash: string;
+  path: string;
+  movedTo: string | null;
+}
+
+/** What `check` found: objects absent, and objects found bad (moved aside unless told not to). */
+export interface CheckResult {
+  ok: boolean;
+  missing: string[];
+  corrupt: BadObject[];
 }
 
 export interface VerifyResult {
@@ -69,20 +100,44 @@ export interface Cache {
    * `symlink`; its content is unchanged.
    */
   save(absPath: string): Promise<PathInfo>;
-  /** Whether the object is present; for `.dir`, the manifest and every member (sizes checked). */
+  /** `check(hash).ok`: present and good, for `.dir` the manifest and every member. Bad objects are moved aside. */
   has(hash: string): Promise<boolean>;
-  /** Re-hash the object (and, for `.dir`, every member). Slow: reads everything. */
+  /**
+   * The object and, for `.dir`, the manifest (verified by its name) and every member: each
+   * verified by hashing unless it was verified before at its current stat (cheap after the first
+   * use). Bad objects are quarantined unless `quarantine: false`.
+   */
+  check(hash: string, opts?: { quarantine?: boolean }): Promise<CheckResult>;
+  /**
+   * One object file by its name (a manifest's members are not looked at): 'good', 'missing' or
+   * 'corrupt'. Cheap when verified before at its current stat. Moves nothing.
+   */
+  verifyObject(hash: string): Promise<ObjectState>;
+  /**
+   * Move object `hash` into `<dir>/bad/` so it is never served again and the next store of that
+   * content writes a good copy. Returns its new path, or null when it was not there.
+   */
+  quarantine(hash: string): string | null;
+  /** Re-hash the object (and, for `.dir`, every member), ignoring earlier verifications. Slow: reads everything. */
   verify(hash: string, opts?: { remove?: boolean }): Promise<VerifyResult>;
   /**
    * Materialise a file or directory at `absDest`, replacing what is there (files inside a directory
-   * output that the manifest does not list are removed). Unchanged files are left alone.
+   * output that the manifest does not list are removed). Unchanged files are left alone. Every
+   * object placed is verified first (`check`): a missing or bad one throws `ObjectError`
+   * (`E_CACHE`, with the objects; bad ones quarantined) before anything at `absDest` is touched.
    */
   checkout(hash: string, absDest: string): Promise<void>;
+  /**
+   * Files at `absPath` whose current content the store does not hold: `['']` for a file, relative
+   * POSIX paths for a directory; `[]` when everything there could be restored (or nothing exists).
+   * What a caller checks before overwriting a path, so unsaved work is never destroyed silently.
+   */
+  unsaved(absPath: string): Promise<string[]>;
   readManifest(hash: string): Promise<ManifestEntry[]>;
   /** Where an object lives: `<dir>/objects/<2 hex>/<rest>`. Throws `E_CACHE` for a malformed hash. */
   objectPath(hash: string): string;
   /** Remove every object not reachable from `keep` (dir hashes keep their members). */
   gc(keep: Iterable<string>, opts?: { dry?: boolean }): Promise<{ removed: string[]; bytes: number }>;
-  /** Persist the stat cache (atomic) when it changed. Call once at the end of a command. */
+  /** Persist the stat and verified-objects caches (atomic) when changed. Call once at the end of a command. */
   flush(): Promise<void>;
 }

@@ -19,7 +19,8 @@ import type { Tick } from './hash.js';
 /** What the walked directory is to the caller, for the words of an error. */
 export type WalkRole = 'output' | 'dependency';
 
-export type WalkProblem = 'link-escapes' | 'link-dangling' | 'link-to-dir' | 'special-file';
+/** `link-leaves-root`: a single-file output that is a symlink out of the workspace (save.ts). */
+export type WalkProblem = 'link-escapes' | 'link-leaves-root' | 'link-dangling' | 'link-to-dir' | 'special-file';
 
 /**
  * A file the walk refuses. `rel` is relative to the walked directory, shown as `label/rel`.
@@ -42,7 +43,7 @@ export class WalkError extends ReproError {
 }
 
 function wording(problem: WalkProblem, w: WalkError['where']): { code: ErrorCode; message: string; hint: string } {
-  const path = w.label === '' ? w.rel : `${w.label.replace(/[\\/]+$/, '')}/${w.rel}`;
+  const path = w.label === '' ? w.rel : w.rel === '' ? w.label : `${w.label.replace(/[\\/]+$/, '')}/${w.rel}`;
   const inA = w.role === 'output' ? 'in an output' : 'in a dependency';
   const verb = w.role === 'output' ? 'store' : 'hash';
   switch (problem) {
@@ -51,6 +52,12 @@ function wording(problem: WalkProblem, w: WalkError['where']): { code: ErrorCode
         code: 'E_PATH_ESCAPE',
         message: `symlink ${inA} leads outside it: '${path}' -> '${w.target}'`,
         hint: `copy the file into the ${w.role} instead of linking to it`,
+      };
+    case 'link-leaves-root':
+      return {
+        code: 'E_PATH_ESCAPE',
+        message: `${w.role} is a symlink leading outside the workspace: '${path}' -> '${w.target}'`,
+        hint: `copy the file into the workspace instead of linking to it`,
       };
     case 'link-dangling':
       return {

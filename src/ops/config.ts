@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, posix, resolve } from 'node:path';
 import { ReproError, isErrno, type SourcePos } from '../core/errors.js';
 import { decodeText } from '../core/text.js';
 import { parseYamlTree, treeToData, type PNode } from '../core/yaml.js';
@@ -80,7 +80,7 @@ function setKey(cfg: Config, key: string, n: PNode): void {
   switch (key) {
     case 'cache.dir':
       if (typeof v !== 'string' || v === '') throw bad(key, 'a path', n);
-      cfg.cache.dir = v;
+      cfg.cache.dir = checkCacheDir(v, n);
       return;
     case 'cache.link': {
       const list = typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v;
@@ -109,6 +109,39 @@ function setKey(cfg: Config, key: string, n: PNode): void {
       cfg.remote.url = v as string | null;
       return;
   }
+}
+
+/**
+ * `cache.dir`: relative to the repository root and inside it, or absolute (a cache shared by
+ * several repositories or users on one machine; see `cacheDirOf`). A relative path that climbs
+ * out with `..` is refused: it would put the cache somewhere nobody chose.
+ */
+function checkCacheDir(v: string, n: PNode): string {
+  if (isAbsolute(v)) return v;
+  const norm = posix.normalize(v.replace(/\\/g, '/')).replace(/\/+$/, '');
+  if (norm === '..' || norm.startsWith('../')) {
+    throw new ReproError('E_CONFIG', `cache.dir leaves the repository: '${v}'`, {
+      pos: n.pos,
+      hint: 'use a path inside the repository, or an absolute path for a cache shared between repositories',
+    });
+  }
+  if (norm === '.' || norm === '.git' || norm.startsWith('.git/')) {
+    throw new ReproError('E_CONFIG', `cache.dir cannot be ${norm === '.' ? 'the repository root' : 'inside .git'}: '${v}'`, {
+      pos: n.pos,
+      hint: 'the default is .repro/cache',
+    });
+  }
+  return norm;
+}
+
+/** Where the object store lives: `cache.dir` resolved against the root (an absolute one as is). */
+export function cacheDirOf(root: string, config: Config): string {
+  return resolve(root, config.cache.dir);
+}
+
+/** An absolute `cache.dir` is a shared store: its directories are made group-writable (cache/objects.ts). */
+export function cacheIsShared(config: Config): boolean {
+  return isAbsolute(config.cache.dir);
 }
 
 function bad(key: string, want: string, n: PNode): ReproError {

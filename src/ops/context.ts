@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { findRepoRoot } from '../core/repo.js';
 import { openCache, type Cache } from '../cache/index.js';
-import { readConfig, type Config } from './config.js';
+import { cacheDirOf, cacheIsShared, readConfig, type Config } from './config.js';
 
 /** What every command that touches a repository needs: where it is, its config, its cache. */
 export interface RepoContext {
@@ -17,9 +17,12 @@ export async function openContext(cwd: string): Promise<RepoContext> {
   const config = await readConfig(root);
   const stateDir = join(root, '.repro');
   const cache = openCache({
-    dir: join(root, config.cache.dir),
+    dir: cacheDirOf(root, config),
     linkTypes: config.cache.link,
     statCache: join(stateDir, 'stat-cache.json'),
+    verifiedCache: join(stateDir, 'verified-objects.json'),
+    root,
+    shared: cacheIsShared(config),
   });
   return { root, config, stateDir, cache };
 }

@@ -19,7 +19,9 @@ export type Reason =
   | { kind: 'outs'; path: string; from: string | null; to: string | null }
   | { kind: 'out-missing'; path: string }
   | { kind: 'out-modified'; path: string; from: string; to: string }
-  | { kind: 'upstream'; stage: string };
+  | { kind: 'upstream'; stage: string }
+  /** A run-cache hit not restored: the cached object for `path` (`hash`, or its member `object`) is bad or gone. */
+  | { kind: 'cache-corrupt'; path: string; hash: string; object: string };
 
 /** Compare the recorded key components with the current ones, component by component. */
 export function explainKeyChange(old: LockStage | undefined, cur: KeyComponents): Reason[] {

@@ -3,7 +3,7 @@ import { statIfExists } from '../core/fs.js';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isReproError } from '../core/errors.js';
-import { WalkError } from '../cache/index.js';
+import { ObjectError, WalkError } from '../cache/index.js';
 import { absPath } from '../core/paths.js';
 import { Semaphore } from '../core/semaphore.js';
 import { failureText, runStage, spawnerInUse, type StageRunResult } from '../exec/index.js';
@@ -198,26 +198,55 @@ export class Scheduler {
       return { ...base, status: 'failed', reasons, key, error: `dependency missing: '${m.path}' (repro.yaml:${m.pos.line})${missing.length > 1 ? ` and ${missing.length - 1} more` : ''}` };
     }
     const cached = this.opts.force || stage.alwaysChanged ? null : await this.restorable(stage, key);
-    if (cached) {
+    if (cached && 'bad' in cached) {
+      // A bad cached output is never restored: the stage runs again, and says why.
+      reasons.push(...cached.bad);
+    } else if (cached) {
       this.opts.onWork?.();
       this.opts.onEvent?.({ type: 'stage-start', stage: stage.name, reasons, restore: true });
-      for (const o of stage.outs) await this.ctx.cache.checkout(cached[o.path]!.hash, absPath(this.p.root, o.path));
-      this.commit(stage, comps, key, cached);
-      return { ...base, status: 'restored', reasons, key, outs: cached, components: comps };
+      // checkout verifies every object it places, so what the lock records is what is there.
+      const bad = await this.restoreOuts(stage, cached.outs);
+      if (!bad) {
+        this.commit(stage, comps, key, cached.outs);
+        return { ...base, status: 'restored', reasons, key, outs: cached.outs, components: comps };
+      }
+      reasons.push(bad);
     }
     return this.execute(stage, comps, key, reasons);
   }
 
-  /** Outputs recorded for `key` in the run cache, when every one is still in the object cache. */
-  private async restorable(stage: Stage, key: string): Promise<Record<string, LockOut> | null> {
+  /**
+   * Outputs recorded for `key` in the run cache, when every one is in the object cache and good
+   * (verified: cheap after the first time); `bad` reasons when a recorded object is missing a
+   * member or is corrupt (moved aside by the cache), so the stage re-executes instead.
+   */
+  private async restorable(stage: Stage, key: string): Promise<{ outs: Record<string, LockOut> } | { bad: Reason[] } | null> {
     if (stage.outs.length === 0 || stage.outs.some((o) => !o.cache)) return null;
     const outs = await readRunCache(this.ctx.stateDir, key);
     if (!outs) return null;
+    const bad: Reason[] = [];
     for (const o of stage.outs) {
       const rec = outs[o.path];
-      if (!rec || !(await this.ctx.cache.has(rec.hash))) return null;
+      if (!rec) return null;
+      const r = await this.ctx.cache.check(rec.hash);
+      if (r.corrupt.length) bad.push({ kind: 'cache-corrupt', path: o.path, hash: rec.hash, object: r.corrupt[0]!.hash });
+      else if (!r.ok) return null; // not in the cache (any more): an ordinary run
     }
-    return outs;
+    return bad.length ? { bad } : { outs };
+  }
+
+  /** Put a run-cache hit's outputs in place; a reason when an object turned bad meanwhile. */
+  private async restoreOuts(stage: Stage, outs: Record<string, LockOut>): Promise<Reason | undefined> {
+    for (const o of stage.outs) {
+      const hash = outs[o.path]!.hash;
+      try {
+        await this.ctx.cache.checkout(hash, absPath(this.p.root, o.path));
+      } catch (e) {
+        if (!(e instanceof ObjectError)) throw e;
+        return { kind: 'cache-corrupt', path: o.path, hash, object: e.objects[0]!.hash };
+      }
+    }
+    return undefined;
   }
 
   private async execute(stage: Stage, comps: KeyComponents, key: string, reasons: Reason[]): Promise<StageResult> {

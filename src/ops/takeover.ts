@@ -5,6 +5,7 @@ import { pidAlive, pidsWithEnv, procStat } from '../core/proc.js';
 import type { Holder } from '../core/repolock.js';
 import type { Pipeline } from '../pipeline/index.js';
 import type { RepoContext } from './context.js';
+import { cacheDirOf } from './config.js';
 import { terminateGroup } from '../exec/groups.js';
 
 /**
@@ -70,6 +71,6 @@ export async function clearAfter(holder: Holder, ctx: RepoContext, pipeline: Pip
   const stopped = await stopLeftovers(holder);
   if (stopped) notify(`stopped ${stopped} process(es) left running by pid ${holder.pid}`);
   const paths = [...pipeline.stages.flatMap((s) => s.outs.map((o) => o.path)), ...pipeline.paramsData.keys()];
-  const swept = sweepTemps(ctx.root, join(ctx.root, ctx.config.cache.dir), paths);
+  const swept = sweepTemps(ctx.root, cacheDirOf(ctx.root, ctx.config), paths);
   if (swept) notify(`removed ${swept} temp file(s) left by pid ${holder.pid}`);
 }

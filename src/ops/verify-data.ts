@@ -8,7 +8,10 @@ import type { DataCheck, DataOutput } from '../report/verify-types.js';
  * outputs, metrics and plots) or from the cache. Only the local cache exists so far: with no
  * remote configured a missing object is a warning (the data lives only where it was produced),
  * and with a remote configured it is a warning too, since the remote cannot be checked yet.
- * Neither fails the command, so a fresh CI clone without data passes.
+ * Neither fails the command, so a fresh CI clone without data passes. An object that is in the
+ * cache but bad (its content does not hash to its name: the cache verifies it, cheaply after the
+ * first time) fails the check: that output cannot be restored as recorded. Verify only reports:
+ * the next `repro checkout` or `repro run` moves it aside and rebuilds it.
  */
 export async function checkData(ctx: RepoContext, pipeline: Pipeline, lock: LockFile): Promise<DataCheck> {
   const outputs: DataOutput[] = [];
@@ -21,17 +24,24 @@ export async function checkData(ctx: RepoContext, pipeline: Pipeline, lock: Lock
       let status: DataOutput['status'];
       if (spec?.git) status = 'in-git';
       else if (spec && !spec.cache) status = 'not-cached';
-      else status = (await ctx.cache.has(hash)) ? 'in-cache' : 'missing';
+      else {
+        const r = await ctx.cache.check(hash, { quarantine: false });
+        status = r.ok ? 'in-cache' : r.corrupt.length ? 'corrupt' : 'missing';
+      }
       outputs.push({ stage: name, path, hash, status });
     }
   }
   const remote = ctx.config.remote.url;
   const missing = outputs.filter((o) => o.status === 'missing').length;
+  const corrupt = outputs.filter((o) => o.status === 'corrupt');
   const where = remote
     ? `remote '${remote}' is configured but not checked yet: only the local cache was`
     : 'remotes are not configured: only the local cache was checked';
-  const note = missing
+  let note = missing
     ? `${missing} of ${outputs.length} recorded outputs are not in the local cache; ${where}`
     : `${outputs.length} recorded outputs available; ${where}`;
-  return { status: missing ? 'warn' : 'pass', remote, outputs, note };
+  if (corrupt.length) {
+    note = `${corrupt.length} recorded output(s) corrupt in the local cache: ${corrupt.map((o) => `'${o.path}'`).join(', ')} ('repro run' rebuilds them); ${note}`;
+  }
+  return { status: corrupt.length ? 'fail' : missing ? 'warn' : 'pass', remote, outputs, note };
 }

@@ -10,6 +10,7 @@ export interface ReasonLike {
   key?: string;
   name?: string;
   stage?: string;
+  object?: string;
   from?: unknown;
   to?: unknown;
 }
@@ -58,6 +59,8 @@ export function describeReason(r: ReasonLike): string {
       return `output modified: '${r.path}' (${short(r.from)} -> ${short(r.to)})`;
     case 'upstream':
       return `upstream stage '${r.stage}' changes`;
+    case 'cache-corrupt':
+      return `cached output corrupt, rebuilding: '${r.path}' (object ${short(r.object)} moved aside)`;
     default:
       return r.kind;
   }

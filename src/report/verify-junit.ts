@@ -32,6 +32,7 @@ export function renderVerifyJunit(res: VerifyResult): string {
     res.data.outputs.map((o) => ({
       name: `${o.stage}: ${o.path}`,
       ...(o.status === 'missing' ? { out: `warning: ${o.hash} is not in the local cache` } : {}),
+      ...(o.status === 'corrupt' ? { failure: { message: `cached object is corrupt: ${o.hash}`, detail: [o.path] } } : {}),
     })),
   ]);
   suites.push([

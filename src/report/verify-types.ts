@@ -43,8 +43,8 @@ export interface DataOutput {
   stage: string;
   path: string;
   hash: string;
-  /** in-cache: in the local cache. missing: not there. in-git: tracked by Git, needs no cache. not-cached: `cache: false`. */
-  status: 'in-cache' | 'missing' | 'in-git' | 'not-cached';
+  /** in-cache: in the local cache (verified). missing: not there. corrupt: there but bad. in-git: tracked by Git, needs no cache. not-cached: `cache: false`. */
+  status: 'in-cache' | 'missing' | 'corrupt' | 'in-git' | 'not-cached';
 }
 
 export interface DataCheck {

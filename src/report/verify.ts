@@ -33,6 +33,7 @@ export function renderVerifySummary(res: VerifyResult, opts: { warnOnly?: boolea
         if ('rows' in res.guardrails) for (const r of res.guardrails.rows) if (r.status !== 'pass') out.push(`    ${r.status}: ${guardLine(r)}`);
         break;
       case 'data':
+        for (const o of res.data.outputs) if (o.status === 'corrupt') out.push(`    corrupt in the cache: '${o.path}' (stage ${o.stage}, ${o.hash})`);
         break;
     }
   }

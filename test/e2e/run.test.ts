@@ -214,7 +214,8 @@ stages:
     await runJson(d);
     await rm(join(d, 'b.txt'));
     await writeFile(join(d, 'a.txt'), 'tampered\n');
-    const r = await repro(d, 'checkout', '--json');
+    // The edit is in no cache: checkout refuses (test/ops/checkout.test.ts) unless --force.
+    const r = await repro(d, 'checkout', '--force', '--json');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).restored.sort()).toEqual(['a.txt', 'b.txt']);
     expect(await read(d, 'a.txt')).toBe('hello\n');

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,5 +86,46 @@ describe('.exprc', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(".exprc:2:3: unknown key 'run.job' in .exprc");
     expect(r.stderr).toContain("did you mean 'run.jobs'?");
+  });
+});
+
+describe('cache.dir', () => {
+  const { repo, dirs } = tempRepos();
+
+  it("refuses a relative path that leaves the repository, at its line", () => {
+    for (const dir of ['../x', 'a/../../x', '..']) {
+      const e = configError(`cache:\n  dir: ${dir}\n`);
+      expect(e.code).toBe('E_CONFIG');
+      expect(e.at).toBe('.exprc:2:8');
+      expect(e.message).toContain('leaves the repository');
+    }
+    expect(parseConfig('cache:\n  dir: ./shared/../cache/\n').cache.dir).toBe('cache');
+  });
+
+  it('an absolute cache.dir is used as is (not re-rooted in the repository) and made group-writable', async () => {
+    const shared = await mkdtemp(join(tmpdir(), 'repro-shared-cache-'));
+    dirs.push(shared);
+    const cacheDir = join(shared, 'team', 'cache');
+    const d = await repo({
+      '.exprc': `cache:\n  dir: ${cacheDir}\n`,
+      'repro.yaml': 'version: 1\nstages:\n  a:\n    cmd: echo a > a.txt\n    outs: [a.txt]\n',
+    });
+    const r = await repro(d, 'run', '--no-record');
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(cacheDir, 'objects'))).toBe(true);
+    expect(statSync(join(cacheDir, 'objects')).mode & 0o7777).toBe(0o2775);
+    expect(existsSync(join(d, cacheDir.slice(1)))).toBe(false);
+  });
+
+  it("a '..' cache.dir fails the run with E_CONFIG and creates nothing outside", async () => {
+    const name = `escaped-cache-${process.pid}-${Date.now()}`;
+    const d = await repo({
+      '.exprc': `cache:\n  dir: ../${name}\n`,
+      'repro.yaml': 'version: 1\nstages:\n  a:\n    cmd: echo a > a.txt\n    outs: [a.txt]\n',
+    });
+    const r = await repro(d, 'run', '--no-record', '--json');
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error.code).toBe('E_CONFIG');
+    expect(existsSync(join(d, '..', name))).toBe(false);
   });
 });
