@@ -37,10 +37,11 @@ export interface PositionedDoc {
 
 /**
  * Parse `text` keeping node ranges; a syntax error becomes `E_YAML` at its file:line:col with a
- * hint. `uniqueKeys: false` leaves duplicate keys to the caller (parseYamlTree compares them as
+ * hint, and conflict markers an `E_CONFIG` merge-conflict error (checkMergeConflict). `uniqueKeys: false` leaves duplicate keys to the caller (parseYamlTree compares them as
  * text, so `1` and `"1"` are one key).
  */
 export function parseYamlDocument(text: string, file: string, opts: { uniqueKeys?: boolean } = {}): PositionedDoc {
+  checkMergeConflict(text, file);
   const lc = new (yaml().LineCounter)();
   const pos = (offset: number | undefined): SourcePos => {
     if (offset === undefined) return { file, line: 1, col: 1 };
@@ -84,6 +85,26 @@ export function parseYaml(text: string, file: string): unknown {
 const MAX_ALIAS_COUNT = 100;
 /** parseYamlTree: most values that aliases may copy in one document (an alias bomb stops here). */
 const MAX_ALIAS_VALUES = 100_000;
+
+/** A line a merge leaves: `<<<<<<< ours`, `|||||||` (diff3 base), `=======`, `>>>>>>> theirs`. */
+const CONFLICT_MARKER = /^(?:<{7}|>{7}|\|{7}|={7})(?: |\r?$)/m;
+
+/**
+ * `E_CONFIG` "unresolved merge conflict" at the first conflict marker of `text`, instead of the
+ * generic syntax error the YAML parser gives for it: repro.yaml, params files, .exprc and metrics
+ * files (repro.lock checks first, with its own hint: lock/index.ts). A marker is not data there:
+ * it starts at column 1, where no line of a value inside a map or list can.
+ */
+export function checkMergeConflict(text: string, file: string): void {
+  const m = CONFLICT_MARKER.exec(text);
+  if (!m) return;
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < m.index; i = text.indexOf('\n', i + 1)) line++;
+  throw new ReproError('E_CONFIG', `unresolved merge conflict in '${file}'`, {
+    pos: { file, line, col: 1 },
+    hint: `resolve it: keep the lines you want and delete the '<<<<<<<', '=======' and '>>>>>>>' lines, or take one side (git checkout --ours -- ${file}, or --theirs)`,
+  });
+}
 
 /** A library syntax error as `E_YAML`, reworded where the library's words do not help. */
 function syntaxError(err: YAMLError, doc: Document, text: string, pos: (o: number | undefined) => SourcePos): ReproError {
@@ -185,6 +206,7 @@ const CLOSE = '\uE001';
  * `fast: false`: always use the library (the fast path, yaml-fast.ts, is checked against it).
  */
 export function parseYamlTree(text: string, file: string, opts: { interpolation?: boolean; fast?: boolean } = {}): PNode | null {
+  checkMergeConflict(text, file);
   const protect = opts.interpolation === true && text.includes('${') && !text.includes(OPEN) && !text.includes(CLOSE);
   const source = protect ? text.replace(/\$\{([^{}\n]*)\}/g, (_m, inner: string) => '$' + OPEN + inner + CLOSE) : text;
   const restore = (s: string): string => (protect && s.includes(OPEN) ? s.replaceAll(OPEN, '{').replaceAll(CLOSE, '}') : s);
