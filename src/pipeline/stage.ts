@@ -45,8 +45,22 @@ export interface BuildCtx {
   wdirs?: Map<string, SourcePos>;
 }
 
-/** Build one stage instance. */
+/**
+ * Build one stage instance. An error in a generated stage (`build@1`) names it: the body's line
+ * is shared by every stage the group expands to, so its position alone does not say which.
+ */
 export function buildStage(inst: Instance, bctx: BuildCtx): Stage {
+  if (inst.name === inst.group) return buildInstance(inst, bctx);
+  try {
+    return buildInstance(inst, bctx);
+  } catch (e) {
+    if (!(e instanceof ReproError) || e.message.includes(`'${inst.name}'`)) throw e;
+    const message = e.pos ? e.message.slice(`${e.pos.file}:${e.pos.line}:${e.pos.col}: `.length) : e.message;
+    throw new ReproError(e.code, `in stage '${inst.name}': ${message}`, { pos: e.pos, hint: e.hint, cause: e });
+  }
+}
+
+function buildInstance(inst: Instance, bctx: BuildCtx): Stage {
   const { name, body } = inst;
   const { base, pos } = bctx;
   const fields = new Map(body.entries.map((e) => [e.key, e.value]));
