@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
 import type { Node as YNode, Document, YAMLMap, YAMLSeq, Scalar, Pair, YAMLError } from 'yaml';
 import { ReproError, type SourcePos } from './errors.js';
+import { clip } from './text.js';
 import { guardDepth, MAX_DEPTH, tooDeep } from './yaml-depth.js';
 import { emitYaml } from './yaml-emit.js';
 import { parseSimpleYaml } from './yaml-fast.js';
@@ -72,10 +73,10 @@ export function parseYaml(text: string, file: string): unknown {
     const at = unresolved ?? aliases[0]?.[0];
     throw new ReproError(
       'E_YAML',
-      unresolved ? `invalid YAML: unresolved alias '*${unresolved.source}'` : `invalid YAML: excessive alias count (aliased data repeated more than ${MAX_ALIAS_COUNT} times)`,
+      unresolved ? `invalid YAML: unresolved alias '*${clip(unresolved.source)}'` : `invalid YAML: excessive alias count (aliased data repeated more than ${MAX_ALIAS_COUNT} times)`,
       {
         pos: pos(at?.range?.[0]),
-        hint: unresolved ? `an alias must come after its anchor: mark an earlier value with '&${unresolved.source}'` : 'write the repeated data out instead of nesting aliases',
+        hint: unresolved ? `an alias must come after its anchor: mark an earlier value with '&${clip(unresolved.source)}'` : 'write the repeated data out instead of nesting aliases',
       },
     );
   }
@@ -117,7 +118,7 @@ function syntaxError(err: YAMLError, doc: Document, text: string, pos: (o: numbe
       return fail('a tab is used for indentation', 'indent with spaces: YAML does not allow tabs there');
     case 'DUPLICATE_KEY': {
       const key = /^("(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^:#\n]*?) *:/.exec(text.slice(at))?.[1];
-      return fail(key ? `duplicate key ${key.startsWith('"') || key.startsWith("'") ? key : `'${key}'`}` : 'duplicate key', 'a key may appear once in a map: remove or rename one of them');
+      return fail(key ? `duplicate key ${key.startsWith('"') || key.startsWith("'") ? clip(key) : `'${clip(key)}'`}` : 'duplicate key', 'a key may appear once in a map: remove or rename one of them');
     }
   }
   if (/end with an? [\]}]/.test(err.message)) {
@@ -134,7 +135,7 @@ function syntaxError(err: YAMLError, doc: Document, text: string, pos: (o: numbe
       return fail(`'${c}' is not closed`, `close it with '${c === '[' ? ']' : '}'}'; a list or map that goes on to the next lines must be indented more than its key`, open);
     }
   }
-  return fail(firstLine(err.message), 'check indentation and quoting near that line');
+  return fail(clip(firstLine(err.message), 200), 'check indentation and quoting near that line');
 }
 
 /** Each alias in `doc` → the node it resolves to (undefined when its anchor is not defined before it). */
@@ -237,12 +238,12 @@ function convertDoc(doc: Document, pos: (o: number | undefined) => SourcePos, re
       const at = pos(node.range?.[0]);
       const target = (targets ??= aliasTargets(doc)).get(node);
       if (target === undefined) {
-        throw new ReproError('E_YAML', `invalid YAML: unresolved alias '*${node.source}'`, {
+        throw new ReproError('E_YAML', `invalid YAML: unresolved alias '*${clip(node.source)}'`, {
           pos: at,
-          hint: `an alias must come after its anchor: mark an earlier value with '&${node.source}'`,
+          hint: `an alias must come after its anchor: mark an earlier value with '&${clip(node.source)}'`,
         });
       }
-      if (active.has(target)) throw new ReproError('E_CONFIG', `alias '*${node.source}' refers to itself`, { pos: at });
+      if (active.has(target)) throw new ReproError('E_CONFIG', `alias '*${clip(node.source)}' refers to itself`, { pos: at });
       if (aliasDepth++ === 0) outerAlias = at;
       try {
         return convert(target, at, depth);
@@ -279,7 +280,7 @@ function convertDoc(doc: Document, pos: (o: number | undefined) => SourcePos, re
         const key = restore(String(k.value));
         const first = seen.get(key);
         if (first) {
-          throw new ReproError('E_YAML', `invalid YAML: duplicate key '${key}' (first at line ${first.line}, col ${first.col})`, {
+          throw new ReproError('E_YAML', `invalid YAML: duplicate key '${clip(key)}' (first at line ${first.line}, col ${first.col})`, {
             pos: keyPos,
             hint: 'a key may appear once in a map; keys are compared as text, so 1 and "1" are the same key',
           });
@@ -295,7 +296,7 @@ function convertDoc(doc: Document, pos: (o: number | undefined) => SourcePos, re
       if (typeof v === 'string') return { kind: 'scalar', value: restore(v), pos: here };
       if (v === null || typeof v === 'boolean') return { kind: 'scalar', value: v, pos: here };
       if (typeof v === 'number' && Number.isFinite(v)) return { kind: 'scalar', value: v, pos: here };
-      throw new ReproError('E_CONFIG', `unsupported YAML value '${restore(String(node.source ?? v))}'`, {
+      throw new ReproError('E_CONFIG', `unsupported YAML value '${clip(restore(String(node.source ?? v)))}'`, {
         pos: here,
         hint: typeof v === 'number' ? `repro stores numbers as JSON, which has no infinity or NaN: write a finite number, or quote it for a string` : undefined,
       });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ReproError } from '../core/errors.js';
+import { clip } from '../core/text.js';
 import { acquireRepoLock } from '../core/repolock.js';
 import { readLock, writeLock } from '../lock/index.js';
 import { loadPipeline, type Pipeline } from '../pipeline/index.js';
@@ -44,7 +45,7 @@ const MAX_SEEDS = 1000;
 /** `1,2,3`, `1-5` or a mix (`1-3,7`), in the order given; duplicates and bad numbers are E_USAGE. */
 export function parseSeeds(spec: string): number[] {
   const bad = (why: string): ReproError =>
-    new ReproError('E_USAGE', `invalid --seeds '${spec}': ${why}`, { hint: 'use a list like 1,2,3 or a range like 1-5' });
+    new ReproError('E_USAGE', `invalid --seeds '${clip(spec)}': ${why}`, { hint: 'use a list like 1,2,3 or a range like 1-5' });
   const out: number[] = [];
   for (const part of spec.split(',').map((p) => p.trim())) {
     const m = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(part);

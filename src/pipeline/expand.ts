@@ -1,4 +1,5 @@
 import { ReproError, type SourcePos } from '../core/errors.js';
+import { clip } from '../core/text.js';
 import type { PMap, PNode } from '../core/yaml.js';
 import { interpolate, referencedNames, type Scope } from './interpolate.js';
 import { asMap, checkKeys, entry } from './nodes.js';
@@ -60,7 +61,7 @@ function valueOf(n: PNode, scope: Scope, what: string): unknown {
 function suffix(v: unknown, fallback: string, group: string, pos: SourcePos): string {
   const s = isScalar(v) ? String(v) : fallback;
   if (s === '' || SUFFIX_BAD.test(s)) {
-    throw new ReproError('E_CONFIG', `stage '${group}' expands to an invalid name '${group}@${s}'`, {
+    throw new ReproError('E_CONFIG', `stage '${group}' expands to an invalid name '${group}@${clip(s)}'`, {
       pos,
       hint: 'generated names may not contain spaces, slashes, colons, commas or @: use a map (foreach: {name: value})',
     });
@@ -111,9 +112,9 @@ function expandMatrix(group: string, body: PMap, matrixNode: PNode, scope: Scope
   const matrix = asMap(matrixNode, `stage '${group}' matrix`);
   if (matrix.entries.length === 0) throw new ReproError('E_CONFIG', `stage '${group}' matrix is empty`, { pos: matrix.pos });
   const axes = matrix.entries.map((e) => {
-    const values = valueOf(e.value, scope, `matrix axis '${e.key}' of stage '${group}'`);
+    const values = valueOf(e.value, scope, `matrix axis '${clip(e.key)}' of stage '${group}'`);
     if (!Array.isArray(values) || values.length === 0) {
-      throw new ReproError('E_CONFIG', `stage '${group}' matrix axis '${e.key}' must be a non-empty list`, { pos: e.value.pos });
+      throw new ReproError('E_CONFIG', `stage '${group}' matrix axis '${clip(e.key)}' must be a non-empty list`, { pos: e.value.pos });
     }
     return { axis: e.key, values, names: values.map((v, i) => suffix(v, `${e.key}${i}`, group, e.value.pos)) };
   });
@@ -136,7 +137,7 @@ function finish(group: string, body: PMap, pairs: { s: string; locals: Record<st
   const seen = new Set<string>();
   return pairs.map(({ s, locals }) => {
     const name = `${group}@${s}`;
-    if (seen.has(name)) throw new ReproError('E_CONFIG', `stage '${group}' expands to '${name}' twice`, { pos });
+    if (seen.has(name)) throw new ReproError('E_CONFIG', `stage '${group}' expands to '${clip(name)}' twice`, { pos });
     seen.add(name);
     return { name, group, body, locals };
   });

@@ -86,7 +86,7 @@ function resolveVars(vars: Record<string, unknown>, inline: Map<string, PNode>, 
       const loop = [...stack.slice(at), name];
       throw new ReproError(
         'E_INTERPOLATION',
-        loop.length === 2 ? `var '${name}' refers to itself` : `vars refer to each other in a loop: ${loop.join(' -> ')}`,
+        loop.length === 2 ? `var '${clip(name)}' refers to itself` : `vars refer to each other in a loop: ${loop.map((n) => clip(n)).join(' -> ')}`,
         { pos: from, hint: 'give one of them a value without ${...}' },
       );
     }
@@ -101,7 +101,7 @@ function resolveVars(vars: Record<string, unknown>, inline: Map<string, PNode>, 
       if (typeof n.value !== 'string') return n.value;
       for (const ref of referencedNames(n.value, n.pos)) {
         if (STAGE_LOCALS.includes(ref) && !Object.prototype.hasOwnProperty.call(vars, ref)) {
-          throw new ReproError('E_INTERPOLATION', `var '${name}' uses '\${${ref}}', which only stages have`, {
+          throw new ReproError('E_INTERPOLATION', `var '${clip(name)}' uses '\${${ref}}', which only stages have`, {
             pos: n.pos,
             hint: `vars are resolved once for the whole pipeline: write '\${${ref}}' in the stage's fields instead`,
           });
