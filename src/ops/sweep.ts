@@ -3,10 +3,11 @@ import { ReproError } from '../core/errors.js';
 import { clip } from '../core/text.js';
 import { acquireRepoLock } from '../core/repolock.js';
 import { readLock, writeLock } from '../lock/index.js';
-import { loadPipeline, type Pipeline } from '../pipeline/index.js';
+import { loadPipeline, selectStages, type Pipeline } from '../pipeline/index.js';
 import { newRunId } from '../record/index.js';
 import { openContext } from './context.js';
 import { readWorkspaceMetrics } from './metrics.js';
+import { checkOverrideTargets, parseOverride, prepareOverrides } from './overrides.js';
 import { run, type RunOptions, type RunResult } from './run.js';
 
 /**
@@ -66,6 +67,7 @@ export async function sweep(opts: SweepOptions): Promise<SweepResult> {
   const { seeds } = opts;
   if (seeds.length === 0) throw new ReproError('E_USAGE', 'no seeds to sweep', { hint: 'use --seeds 1,2,3 or --seeds 1-5' });
   const ctx = await openContext(opts.cwd);
+  await checkSweep(ctx.root, opts, seeds[0]!);
   const id = newRunId();
   const res: SweepResult = { id, seeds, runs: [], restore: null, ok: false, interrupted: false, seedMetrics: {} };
   const perSeed = new Map<number, Record<string, Record<string, number>>>();
@@ -105,6 +107,19 @@ export async function sweep(opts: SweepOptions): Promise<SweepResult> {
     });
   }
   return res;
+}
+
+/**
+ * What the first run would refuse, checked before the first "seed N" notice: the pipeline loads
+ * (with the `-S` overrides in memory, as `--dry` does), the overrides name params it reads, and
+ * the targets exist. Nothing is written.
+ */
+async function checkSweep(root: string, opts: SweepOptions, seed: number): Promise<void> {
+  const overrides = (opts.overrides ?? []).map(parseOverride);
+  if (overrides.length) await prepareOverrides(root, overrides);
+  const pipeline = await loadPipeline(root, { seed, overrides: Object.fromEntries(overrides.map((o) => [`${o.file}:${o.key}`, o.value])) });
+  checkOverrideTargets(pipeline, overrides);
+  selectStages(pipeline, opts.targets ?? [], { downstream: opts.downstream });
 }
 
 function seedMetricsByStage(
