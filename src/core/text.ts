@@ -52,3 +52,19 @@ function firstInvalidUtf8(b: Uint8Array): number {
   return -1;
 }
 
+
+/** How many characters of user text an error message echoes (see `clip`). */
+export const CLIP_CHARS = 80;
+
+/**
+ * User text (a key, a value, a command) as an error message echoes it: at most `max` characters,
+ * the rest replaced by an ellipsis, so a 100,000-character key gives a readable one-line error. Cuts between code points, never inside a surrogate pair. Use it
+ * wherever an error quotes what the user wrote.
+ */
+export function clip(text: string, max = CLIP_CHARS): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const c = text.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--; // a high surrogate: keep its pair together
+  return `${text.slice(0, end)}…`;
+}

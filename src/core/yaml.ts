@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
 import type { Node as YNode, Document, YAMLMap, YAMLSeq, Scalar, Pair, YAMLError } from 'yaml';
 import { ReproError, type SourcePos } from './errors.js';
+import { clip } from './text.js';
 import { guardDepth, MAX_DEPTH, tooDeep } from './yaml-depth.js';
 import { emitYaml } from './yaml-emit.js';
 import { parseSimpleYaml } from './yaml-fast.js';
@@ -37,10 +38,11 @@ export interface PositionedDoc {
 
 /**
  * Parse `text` keeping node ranges; a syntax error becomes `E_YAML` at its file:line:col with a
- * hint. `uniqueKeys: false` leaves duplicate keys to the caller (parseYamlTree compares them as
+ * hint, and conflict markers an `E_CONFIG` merge-conflict error (checkMergeConflict). `uniqueKeys: false` leaves duplicate keys to the caller (parseYamlTree compares them as
  * text, so `1` and `"1"` are one key).
  */
 export function parseYamlDocument(text: string, file: string, opts: { uniqueKeys?: boolean } = {}): PositionedDoc {
+  checkMergeConflict(text, file);
   const lc = new (yaml().LineCounter)();
   const pos = (offset: number | undefined): SourcePos => {
     if (offset === undefined) return { file, line: 1, col: 1 };
@@ -71,10 +73,10 @@ export function parseYaml(text: string, file: string): unknown {
     const at = unresolved ?? aliases[0]?.[0];
     throw new ReproError(
       'E_YAML',
-      unresolved ? `invalid YAML: unresolved alias '*${unresolved.source}'` : `invalid YAML: excessive alias count (aliased data repeated more than ${MAX_ALIAS_COUNT} times)`,
+      unresolved ? `invalid YAML: unresolved alias '*${clip(unresolved.source)}'` : `invalid YAML: excessive alias count (aliased data repeated more than ${MAX_ALIAS_COUNT} times)`,
       {
         pos: pos(at?.range?.[0]),
-        hint: unresolved ? `an alias must come after its anchor: mark an earlier value with '&${unresolved.source}'` : 'write the repeated data out instead of nesting aliases',
+        hint: unresolved ? `an alias must come after its anchor: mark an earlier value with '&${clip(unresolved.source)}'` : 'write the repeated data out instead of nesting aliases',
       },
     );
   }
@@ -84,6 +86,26 @@ export function parseYaml(text: string, file: string): unknown {
 const MAX_ALIAS_COUNT = 100;
 /** parseYamlTree: most values that aliases may copy in one document (an alias bomb stops here). */
 const MAX_ALIAS_VALUES = 100_000;
+
+/** A line a merge leaves: `<<<<<<< ours`, `|||||||` (diff3 base), `=======`, `>>>>>>> theirs`. */
+const CONFLICT_MARKER = /^(?:<{7}|>{7}|\|{7}|={7})(?: |\r?$)/m;
+
+/**
+ * `E_CONFIG` "unresolved merge conflict" at the first conflict marker of `text`, instead of the
+ * generic syntax error the YAML parser gives for it: repro.yaml, params files, .exprc and metrics
+ * files (repro.lock checks first, with its own hint: lock/index.ts). A marker is not data there:
+ * it starts at column 1, where no line of a value inside a map or list can.
+ */
+export function checkMergeConflict(text: string, file: string): void {
+  const m = CONFLICT_MARKER.exec(text);
+  if (!m) return;
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < m.index; i = text.indexOf('\n', i + 1)) line++;
+  throw new ReproError('E_CONFIG', `unresolved merge conflict in '${file}'`, {
+    pos: { file, line, col: 1 },
+    hint: `resolve it: keep the lines you want and delete the '<<<<<<<', '=======' and '>>>>>>>' lines, or take one side (git checkout --ours -- ${file}, or --theirs)`,
+  });
+}
 
 /** A library syntax error as `E_YAML`, reworded where the library's words do not help. */
 function syntaxError(err: YAMLError, doc: Document, text: string, pos: (o: number | undefined) => SourcePos): ReproError {
@@ -96,7 +118,7 @@ function syntaxError(err: YAMLError, doc: Document, text: string, pos: (o: numbe
       return fail('a tab is used for indentation', 'indent with spaces: YAML does not allow tabs there');
     case 'DUPLICATE_KEY': {
       const key = /^("(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^:#\n]*?) *:/.exec(text.slice(at))?.[1];
-      return fail(key ? `duplicate key ${key.startsWith('"') || key.startsWith("'") ? key : `'${key}'`}` : 'duplicate key', 'a key may appear once in a map: remove or rename one of them');
+      return fail(key ? `duplicate key ${key.startsWith('"') || key.startsWith("'") ? clip(key) : `'${clip(key)}'`}` : 'duplicate key', 'a key may appear once in a map: remove or rename one of them');
     }
   }
   if (/end with an? [\]}]/.test(err.message)) {
@@ -113,7 +135,7 @@ function syntaxError(err: YAMLError, doc: Document, text: string, pos: (o: numbe
       return fail(`'${c}' is not closed`, `close it with '${c === '[' ? ']' : '}'}'; a list or map that goes on to the next lines must be indented more than its key`, open);
     }
   }
-  return fail(firstLine(err.message), 'check indentation and quoting near that line');
+  return fail(clip(firstLine(err.message), 200), 'check indentation and quoting near that line');
 }
 
 /** Each alias in `doc` → the node it resolves to (undefined when its anchor is not defined before it). */
@@ -185,6 +207,7 @@ const CLOSE = '\uE001';
  * `fast: false`: always use the library (the fast path, yaml-fast.ts, is checked against it).
  */
 export function parseYamlTree(text: string, file: string, opts: { interpolation?: boolean; fast?: boolean } = {}): PNode | null {
+  checkMergeConflict(text, file);
   const protect = opts.interpolation === true && text.includes('${') && !text.includes(OPEN) && !text.includes(CLOSE);
   const source = protect ? text.replace(/\$\{([^{}\n]*)\}/g, (_m, inner: string) => '$' + OPEN + inner + CLOSE) : text;
   const restore = (s: string): string => (protect && s.includes(OPEN) ? s.replaceAll(OPEN, '{').replaceAll(CLOSE, '}') : s);
@@ -215,12 +238,12 @@ function convertDoc(doc: Document, pos: (o: number | undefined) => SourcePos, re
       const at = pos(node.range?.[0]);
       const target = (targets ??= aliasTargets(doc)).get(node);
       if (target === undefined) {
-        throw new ReproError('E_YAML', `invalid YAML: unresolved alias '*${node.source}'`, {
+        throw new ReproError('E_YAML', `invalid YAML: unresolved alias '*${clip(node.source)}'`, {
           pos: at,
-          hint: `an alias must come after its anchor: mark an earlier value with '&${node.source}'`,
+          hint: `an alias must come after its anchor: mark an earlier value with '&${clip(node.source)}'`,
         });
       }
-      if (active.has(target)) throw new ReproError('E_CONFIG', `alias '*${node.source}' refers to itself`, { pos: at });
+      if (active.has(target)) throw new ReproError('E_CONFIG', `alias '*${clip(node.source)}' refers to itself`, { pos: at });
       if (aliasDepth++ === 0) outerAlias = at;
       try {
         return convert(target, at, depth);
@@ -257,7 +280,7 @@ function convertDoc(doc: Document, pos: (o: number | undefined) => SourcePos, re
         const key = restore(String(k.value));
         const first = seen.get(key);
         if (first) {
-          throw new ReproError('E_YAML', `invalid YAML: duplicate key '${key}' (first at line ${first.line}, col ${first.col})`, {
+          throw new ReproError('E_YAML', `invalid YAML: duplicate key '${clip(key)}' (first at line ${first.line}, col ${first.col})`, {
             pos: keyPos,
             hint: 'a key may appear once in a map; keys are compared as text, so 1 and "1" are the same key',
           });
@@ -273,7 +296,7 @@ function convertDoc(doc: Document, pos: (o: number | undefined) => SourcePos, re
       if (typeof v === 'string') return { kind: 'scalar', value: restore(v), pos: here };
       if (v === null || typeof v === 'boolean') return { kind: 'scalar', value: v, pos: here };
       if (typeof v === 'number' && Number.isFinite(v)) return { kind: 'scalar', value: v, pos: here };
-      throw new ReproError('E_CONFIG', `unsupported YAML value '${restore(String(node.source ?? v))}'`, {
+      throw new ReproError('E_CONFIG', `unsupported YAML value '${clip(restore(String(node.source ?? v)))}'`, {
         pos: here,
         hint: typeof v === 'number' ? `repro stores numbers as JSON, which has no infinity or NaN: write a finite number, or quote it for a string` : undefined,
       });

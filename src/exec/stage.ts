@@ -5,6 +5,7 @@ import { ReproError } from '../core/errors.js';
 import { groupAlive, terminateGroup, trackGroup, untrackGroup } from './groups.js';
 import { LineSplitter, Tail } from './lines.js';
 import { onAbort } from './abort.js';
+import { shellScript } from './script.js';
 import { startShell, type ShellChild } from './spawner.js';
 
 /**
@@ -13,7 +14,8 @@ import { startShell, type ShellChild } from './spawner.js';
  * Contract:
  * - `cmds` run one after another, each as `/bin/sh -c CMD` in `cwd` with exactly `env` (nothing of
  *   this process's environment is added), stdin closed. The first cmd that exits non-zero or dies
- *   of a signal stops the stage; `failedCmd` names it.
+ *   of a signal stops the stage; `failedCmd` names it. A cmd of several lines runs with `set -e`,
+ *   so its first failing line fails it (script.ts).
  * - Each shell leads its own process group. A stage's processes do not outlive its shell: when the
  *   shell exits, whatever is left of its group (`server &` never waited for) is terminated, so no
  *   stray process keeps writing outputs after they were hashed. A process that left the group
@@ -172,7 +174,7 @@ async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefin
     // The helper reports a missing cwd only as the shell's exit 127: check it here, as spawn would.
     if (!statSync(opts.cwd, { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error('no such directory'), { code: 'ENOENT' });
     child = await startShell({
-      cmd,
+      cmd: shellScript(cmd),
       cwd: opts.cwd,
       env: opts.env,
       envExtra: opts.envExtra,

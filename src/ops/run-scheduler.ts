@@ -31,6 +31,17 @@ function insertInOrder(ready: Stage[], s: Stage, order: Map<string, number>): vo
   ready.splice(i, 0, s);
 }
 
+/** The error of a stage whose deps are missing: the first one, with where repro.yaml declares it. */
+function missingDepsText(missing: Stage['deps']): string {
+  const m = missing[0]!;
+  return `dependency missing: '${m.path}' (${m.pos.file}:${m.pos.line})${missing.length > 1 ? ` and ${missing.length - 1} more` : ''}`;
+}
+
+/** One path is the other or inside it (an output that makes, or lies inside, a dep). */
+function pathsOverlap(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+}
+
 /** Store an output; null when the command did not produce it (one lstat, not an extra check). */
 async function saveIfPresent(ctx: RepoContext, abs: string): Promise<Awaited<ReturnType<RepoContext['cache']['save']>> | null> {
   try {
@@ -189,13 +200,15 @@ export class Scheduler {
     if (reasons.length === 0) return { ...base, status: 'up-to-date', reasons, key, components: comps };
     if (this.opts.dry) {
       this.willChange.add(stage.name);
-      return { ...base, status: 'would-run', reasons, key, components: comps };
+      // What the real run would fail on below: a missing dep that no upstream stage due to run makes.
+      const producers = upChanging.flatMap((u) => this.p.byName.get(u)?.outs.map((o) => o.path) ?? []);
+      const doomed = stage.deps.filter((d) => comps.deps[d.path] === '' && !producers.some((o) => pathsOverlap(o, d.path)));
+      return { ...base, status: 'would-run', reasons, key, components: comps, ...(doomed.length ? { error: `would fail: ${missingDepsText(doomed)}` } : {}) };
     }
     const missing = stage.deps.filter((d) => comps.deps[d.path] === '');
     if (missing.length) {
       // Upstream stages ran already, so nothing will produce it: fail before the command does.
-      const m = missing[0]!;
-      return { ...base, status: 'failed', reasons, key, error: `dependency missing: '${m.path}' (repro.yaml:${m.pos.line})${missing.length > 1 ? ` and ${missing.length - 1} more` : ''}` };
+      return { ...base, status: 'failed', reasons, key, error: missingDepsText(missing) };
     }
     const cached = this.opts.force || stage.alwaysChanged ? null : await this.restorable(stage, key);
     if (cached && 'bad' in cached) {

@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { ReproError } from '../core/errors.js';
+import { clip } from '../core/text.js';
 import { acquireRepoLock } from '../core/repolock.js';
 import { readLock, writeLock } from '../lock/index.js';
-import { loadPipeline, type Pipeline } from '../pipeline/index.js';
+import { loadPipeline, selectStages, type Pipeline } from '../pipeline/index.js';
 import { newRunId } from '../record/index.js';
 import { openContext } from './context.js';
 import { readWorkspaceMetrics } from './metrics.js';
+import { checkOverrideTargets, parseOverride, prepareOverrides } from './overrides.js';
 import { run, type RunOptions, type RunResult } from './run.js';
 
 /**
@@ -44,7 +46,7 @@ const MAX_SEEDS = 1000;
 /** `1,2,3`, `1-5` or a mix (`1-3,7`), in the order given; duplicates and bad numbers are E_USAGE. */
 export function parseSeeds(spec: string): number[] {
   const bad = (why: string): ReproError =>
-    new ReproError('E_USAGE', `invalid --seeds '${spec}': ${why}`, { hint: 'use a list like 1,2,3 or a range like 1-5' });
+    new ReproError('E_USAGE', `invalid --seeds '${clip(spec)}': ${why}`, { hint: 'use a list like 1,2,3 or a range like 1-5' });
   const out: number[] = [];
   for (const part of spec.split(',').map((p) => p.trim())) {
     const m = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(part);
@@ -65,6 +67,7 @@ export async function sweep(opts: SweepOptions): Promise<SweepResult> {
   const { seeds } = opts;
   if (seeds.length === 0) throw new ReproError('E_USAGE', 'no seeds to sweep', { hint: 'use --seeds 1,2,3 or --seeds 1-5' });
   const ctx = await openContext(opts.cwd);
+  await checkSweep(ctx.root, opts, seeds[0]!);
   const id = newRunId();
   const res: SweepResult = { id, seeds, runs: [], restore: null, ok: false, interrupted: false, seedMetrics: {} };
   const perSeed = new Map<number, Record<string, Record<string, number>>>();
@@ -104,6 +107,19 @@ export async function sweep(opts: SweepOptions): Promise<SweepResult> {
     });
   }
   return res;
+}
+
+/**
+ * What the first run would refuse, checked before the first "seed N" notice: the pipeline loads
+ * (with the `-S` overrides in memory, as `--dry` does), the overrides name params it reads, and
+ * the targets exist. Nothing is written.
+ */
+async function checkSweep(root: string, opts: SweepOptions, seed: number): Promise<void> {
+  const overrides = (opts.overrides ?? []).map(parseOverride);
+  if (overrides.length) await prepareOverrides(root, overrides);
+  const pipeline = await loadPipeline(root, { seed, overrides: Object.fromEntries(overrides.map((o) => [`${o.file}:${o.key}`, o.value])) });
+  checkOverrideTargets(pipeline, overrides);
+  selectStages(pipeline, opts.targets ?? [], { downstream: opts.downstream });
 }
 
 function seedMetricsByStage(

@@ -1,7 +1,8 @@
 import { ReproError, type SourcePos } from '../core/errors.js';
+import { clip } from '../core/text.js';
 import type { PMap, PNode } from '../core/yaml.js';
-import { interpolate, type Scope } from './interpolate.js';
-import { asMap, checkKeys, entry, toPlain } from './nodes.js';
+import { interpolate, referencedNames, type Scope } from './interpolate.js';
+import { asMap, checkKeys, entry } from './nodes.js';
 
 /**
  * matrix/foreach expansion of one declared stage into instances. Each instance has a name
@@ -13,7 +14,8 @@ import { asMap, checkKeys, entry, toPlain } from './nodes.js';
  *   in axis order, first axis outermost: `g@small-0.1`, `g@small-0.2`, `g@large-0.1`, ...;
  *   `${item.model}`, and `${key}` = the suffix (`small-0.1`). Non-scalar values are named
  *   `<axis><index>`.
- * - A whole-string `${var}` may stand for the foreach list/map or a matrix axis.
+ * - A whole-string `${var}` may stand for the foreach list/map or a matrix axis; `${...}` inside
+ *   the data written in repro.yaml is resolved too (valueOf).
  */
 
 export interface Instance {
@@ -29,16 +31,37 @@ function isScalar(v: unknown): v is string | number | boolean {
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }
 
-/** A plain value from a node; a whole-string `${x}` is looked up with its type. */
-function valueOf(n: PNode, scope: Scope): unknown {
-  if (n.kind === 'scalar' && typeof n.value === 'string') return interpolate(n.value, scope, n.pos);
-  return toPlain(n);
+const STAGE_LOCALS = ['item', 'key', 'seed'];
+
+/**
+ * A plain value from a foreach/matrix node with `${...}` resolved in every string, nested ones
+ * included, against vars and params (a whole-string `${x}` keeps its type): the data reaches
+ * `${item...}` resolved, never as a `${...}` for the shell. `item`, `key` and `seed` are bound
+ * per generated stage, so the data cannot use them. Map keys are taken as written.
+ */
+function valueOf(n: PNode, scope: Scope, what: string): unknown {
+  if (n.kind === 'seq') return n.items.map((i) => valueOf(i, scope, what));
+  if (n.kind === 'map') {
+    const out: Record<string, unknown> = {};
+    for (const e of n.entries) Object.defineProperty(out, e.key, { value: valueOf(e.value, scope, what), enumerable: true, writable: true, configurable: true });
+    return out;
+  }
+  if (typeof n.value !== 'string') return n.value;
+  for (const ref of referencedNames(n.value, n.pos)) {
+    if (STAGE_LOCALS.includes(ref) && !Object.prototype.hasOwnProperty.call(scope.vars, ref)) {
+      throw new ReproError('E_INTERPOLATION', `${what} uses '\${${ref}}', which each generated stage binds`, {
+        pos: n.pos,
+        hint: `write '\${${ref}}' in the stage's fields under do: (or beside matrix:), not in the data it expands over`,
+      });
+    }
+  }
+  return interpolate(n.value, scope, n.pos);
 }
 
 function suffix(v: unknown, fallback: string, group: string, pos: SourcePos): string {
   const s = isScalar(v) ? String(v) : fallback;
   if (s === '' || SUFFIX_BAD.test(s)) {
-    throw new ReproError('E_CONFIG', `stage '${group}' expands to an invalid name '${group}@${s}'`, {
+    throw new ReproError('E_CONFIG', `stage '${group}' expands to an invalid name '${group}@${clip(s)}'`, {
       pos,
       hint: 'generated names may not contain spaces, slashes, colons, commas or @: use a map (foreach: {name: value})',
     });
@@ -73,7 +96,7 @@ function expandForeach(group: string, node: PMap, foreach: PNode, stageKeys: rea
   if (!doNode) throw new ReproError('E_CONFIG', `stage '${group}' has 'foreach' without 'do'`, { pos: foreach.pos });
   const body = asMap(doNode, `stage '${group}' do`);
   checkKeys(body, stageKeys, `stage '${group}' do`);
-  const value = valueOf(foreach, scope);
+  const value = valueOf(foreach, scope, `foreach of stage '${group}'`);
   let pairs: { s: string; locals: Record<string, unknown> }[];
   if (Array.isArray(value)) {
     pairs = value.map((item, i) => ({ s: suffix(item, String(i), group, foreach.pos), locals: { item } }));
@@ -89,9 +112,9 @@ function expandMatrix(group: string, body: PMap, matrixNode: PNode, scope: Scope
   const matrix = asMap(matrixNode, `stage '${group}' matrix`);
   if (matrix.entries.length === 0) throw new ReproError('E_CONFIG', `stage '${group}' matrix is empty`, { pos: matrix.pos });
   const axes = matrix.entries.map((e) => {
-    const values = valueOf(e.value, scope);
+    const values = valueOf(e.value, scope, `matrix axis '${clip(e.key)}' of stage '${group}'`);
     if (!Array.isArray(values) || values.length === 0) {
-      throw new ReproError('E_CONFIG', `stage '${group}' matrix axis '${e.key}' must be a non-empty list`, { pos: e.value.pos });
+      throw new ReproError('E_CONFIG', `stage '${group}' matrix axis '${clip(e.key)}' must be a non-empty list`, { pos: e.value.pos });
     }
     return { axis: e.key, values, names: values.map((v, i) => suffix(v, `${e.key}${i}`, group, e.value.pos)) };
   });
@@ -114,7 +137,7 @@ function finish(group: string, body: PMap, pairs: { s: string; locals: Record<st
   const seen = new Set<string>();
   return pairs.map(({ s, locals }) => {
     const name = `${group}@${s}`;
-    if (seen.has(name)) throw new ReproError('E_CONFIG', `stage '${group}' expands to '${name}' twice`, { pos });
+    if (seen.has(name)) throw new ReproError('E_CONFIG', `stage '${group}' expands to '${clip(name)}' twice`, { pos });
     seen.add(name);
     return { name, group, body, locals };
   });

@@ -1,4 +1,5 @@
 import { ReproError, type SourcePos } from '../core/errors.js';
+import { clip } from '../core/text.js';
 import { toRepoPath } from '../core/paths.js';
 import type { PNode } from '../core/yaml.js';
 import { interpolateString, type Scope } from './interpolate.js';
@@ -74,7 +75,7 @@ export function parseOuts(n: PNode, kind: OutKind, field: string, ctx: FieldCtx)
     }
     const p = path(pathNode, `an entry of stage '${ctx.stage}' ${field}`, ctx);
     if (p.path === '' || RESERVED.some((r) => p.path === r || p.path.startsWith(r + '/'))) {
-      throw new ReproError('E_CONFIG', `stage '${ctx.stage}' may not write '${p.raw}'`, {
+      throw new ReproError('E_CONFIG', `stage '${ctx.stage}' may not write '${clip(p.raw)}'`, {
         pos: p.pos,
         hint: `outputs cannot be the repository root or inside ${RESERVED.join(', ')}`,
       });
@@ -102,7 +103,7 @@ export function parseParams(n: PNode, ctx: FieldCtx): ParamRef[] {
     const s = asString(k, `a param key of stage '${ctx.stage}'`);
     const v = interpolateString(s.value, ctx.scope, s.pos);
     if (v === '' || v.startsWith('.') || v.endsWith('.')) {
-      throw new ReproError('E_CONFIG', `invalid param key '${v}' in stage '${ctx.stage}'`, { pos: s.pos });
+      throw new ReproError('E_CONFIG', `invalid param key '${clip(v)}' in stage '${ctx.stage}'`, { pos: s.pos });
     }
     return { key: v, pos: s.pos };
   };

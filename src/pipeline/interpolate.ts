@@ -1,4 +1,5 @@
 import { ReproError, type SourcePos } from '../core/errors.js';
+import { clip } from '../core/text.js';
 import { getParam } from './params.js';
 import { closest } from './suggest.js';
 
@@ -44,14 +45,14 @@ function split(text: string, pos: SourcePos): Part[] {
     lit += text.slice(i, j);
     const k = text.indexOf('}', j + 2);
     if (k < 0) {
-      throw new ReproError('E_INTERPOLATION', `unclosed '\${' in '${text}'`, {
+      throw new ReproError('E_INTERPOLATION', `unclosed '\${' in '${clip(text)}'`, {
         pos,
         hint: "close it with '}', or write '\\${' for a literal '${'",
       });
     }
     const expr = text.slice(j + 2, k).trim();
     if (!EXPR.test(expr)) {
-      throw new ReproError('E_INTERPOLATION', `invalid expression '${text.slice(j, k + 1)}'`, {
+      throw new ReproError('E_INTERPOLATION', `invalid expression '${clip(text.slice(j, k + 1))}'`, {
         pos,
         hint: 'write a variable name with dotted access, like ${train.lr} or ${item.model}',
       });
@@ -83,11 +84,11 @@ function lookup(expr: string, raw: string, scope: Scope, pos: SourcePos): unknow
   if (!base.found) {
     const names = [...Object.keys(scope.locals), ...Object.keys(scope.vars), ...Object.keys(scope.params())];
     const near = closest(name, names);
-    throw new ReproError('E_INTERPOLATION', `unknown variable '${name}' in '${raw}'`, {
+    throw new ReproError('E_INTERPOLATION', `unknown variable '${clip(name)}' in '${clip(raw)}'`, {
       pos,
       hint: near
-        ? `did you mean '${near}'?`
-        : `define '${name}' under vars: or in params.yaml${names.length ? ` (known: ${names.slice(0, 10).join(', ')})` : ''}`,
+        ? `did you mean '${clip(near)}'?`
+        : `define '${clip(name)}' under vars: or in params.yaml${names.length ? ` (known: ${names.slice(0, 10).map((n) => clip(n, 40)).join(', ')})` : ''}`,
     });
   }
   if (dot < 0) return base.value;
@@ -95,9 +96,9 @@ function lookup(expr: string, raw: string, scope: Scope, pos: SourcePos): unknow
   if (!got.found) {
     const keys = base.value && typeof base.value === 'object' ? Object.keys(base.value) : [];
     const near = closest(expr.slice(dot + 1), keys);
-    throw new ReproError('E_INTERPOLATION', `'${expr}' not found in '${raw}'`, {
+    throw new ReproError('E_INTERPOLATION', `'${clip(expr)}' not found in '${clip(raw)}'`, {
       pos,
-      hint: near ? `did you mean '${name}.${near}'?` : keys.length ? `'${name}' has: ${keys.slice(0, 10).join(', ')}` : `'${name}' has no keys`,
+      hint: near ? `did you mean '${clip(`${name}.${near}`)}'?` : keys.length ? `'${clip(name)}' has: ${keys.slice(0, 10).map((k) => clip(k, 40)).join(', ')}` : `'${clip(name)}' has no keys`,
     });
   }
   return got.value;
@@ -108,7 +109,7 @@ function stringify(v: unknown, raw: string, pos: SourcePos, lists: boolean): str
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (lists && Array.isArray(v) && v.every((x) => ['string', 'number', 'boolean'].includes(typeof x))) return v.join(' ');
   const what = v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a map' : typeof v;
-  throw new ReproError('E_INTERPOLATION', `'${raw}' is ${what} and cannot be put into a string`, {
+  throw new ReproError('E_INTERPOLATION', `'${clip(raw)}' is ${what} and cannot be put into a string`, {
     pos,
     hint: v === null ? 'give it a value (a stage with seed: false has no ${seed})' : 'refer to a single value inside it, like ${name.key}',
   });

@@ -1,4 +1,5 @@
 import { ReproError } from '../core/errors.js';
+import { clip } from '../core/text.js';
 import { treeToData, type PMap, type PNode, type PScalar, type PSeq } from '../core/yaml.js';
 import { didYouMean } from './suggest.js';
 
@@ -34,7 +35,7 @@ export function checkKeys(map: PMap, allowed: readonly string[], what: string, h
       hints[e.key] ??
       (syn && allowed.includes(syn) ? `did you mean '${syn}'?` : undefined) ??
       didYouMean(e.key, allowed, `valid keys: ${allowed.join(', ')}`);
-    throw new ReproError('E_UNKNOWN_KEY', `unknown key '${e.key}' in ${what}`, { pos: e.keyPos, hint });
+    throw new ReproError('E_UNKNOWN_KEY', `unknown key '${clip(e.key)}' in ${what}`, { pos: e.keyPos, hint });
   }
 }
 

@@ -1,4 +1,5 @@
 import { ReproError, type SourcePos } from '../core/errors.js';
+import { clip } from '../core/text.js';
 import { toRepoPath } from '../core/paths.js';
 import { parseYamlTree, type PNode } from '../core/yaml.js';
 import { buildDag } from './dag.js';
@@ -69,13 +70,13 @@ export function parsePipeline(text: string, file: string, ctx: ParseCtx): Pipeli
 
   const version = get('version');
   if (version && version.kind === 'scalar' && typeof version.value === 'string') {
-    throw new ReproError('E_CONFIG', `${file} version must be the number 1, not the string '${version.value}'`, {
+    throw new ReproError('E_CONFIG', `${file} version must be the number 1, not the string '${clip(version.value)}'`, {
       pos: version.pos,
       hint: 'write version: 1, without quotes',
     });
   }
   if (version && !(version.kind === 'scalar' && version.value === 1)) {
-    throw new ReproError('E_CONFIG', `unsupported ${file} version '${String(toPlain(version))}'`, {
+    throw new ReproError('E_CONFIG', `unsupported ${file} version '${clip(JSON.stringify(toPlain(version)) ?? 'null')}'`, {
       pos: version.pos,
       hint: 'this repro reads version: 1',
     });
@@ -125,7 +126,7 @@ export function parsePipeline(text: string, file: string, ctx: ParseCtx): Pipeli
     // Stage names are unique: the tree has no duplicate keys, `1` and "1" included (core/yaml.ts).
     for (const e of asMap(stagesNode, 'stages').entries) {
       if (!STAGE_NAME.test(e.key)) {
-        throw new ReproError('E_CONFIG', `invalid stage name '${e.key}'`, {
+        throw new ReproError('E_CONFIG', `invalid stage name '${clip(e.key)}'`, {
           pos: e.keyPos,
           hint: 'stage names use letters, digits, _, - and . (and do not start with - or .)',
         });

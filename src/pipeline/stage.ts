@@ -1,4 +1,5 @@
 import { ReproError, type SourcePos } from '../core/errors.js';
+import { clip } from '../core/text.js';
 import { toRepoPath } from '../core/paths.js';
 import type { PNode } from '../core/yaml.js';
 import type { Instance } from './expand.js';
@@ -28,7 +29,7 @@ export const STAGE_KEYS = [
 export function checkSeed(v: unknown, what: string, pos: SourcePos): number | null {
   if (v === false) return null;
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
-  throw new ReproError('E_CONFIG', `${what} must be a non-negative integer or false, not '${String(v)}'`, { pos });
+  throw new ReproError('E_CONFIG', `${what} must be a non-negative integer or false, not '${clip(typeof v === 'string' ? v : JSON.stringify(v) ?? String(v))}'`, { pos });
 }
 
 export interface BuildCtx {
@@ -45,8 +46,22 @@ export interface BuildCtx {
   wdirs?: Map<string, SourcePos>;
 }
 
-/** Build one stage instance. */
+/**
+ * Build one stage instance. An error in a generated stage (`build@1`) names it: the body's line
+ * is shared by every stage the group expands to, so its position alone does not say which.
+ */
 export function buildStage(inst: Instance, bctx: BuildCtx): Stage {
+  if (inst.name === inst.group) return buildInstance(inst, bctx);
+  try {
+    return buildInstance(inst, bctx);
+  } catch (e) {
+    if (!(e instanceof ReproError) || e.message.includes(`'${inst.name}'`)) throw e;
+    const message = e.pos ? e.message.slice(`${e.pos.file}:${e.pos.line}:${e.pos.col}: `.length) : e.message;
+    throw new ReproError(e.code, `in stage '${inst.name}': ${message}`, { pos: e.pos, hint: e.hint, cause: e });
+  }
+}
+
+function buildInstance(inst: Instance, bctx: BuildCtx): Stage {
   const { name, body } = inst;
   const { base, pos } = bctx;
   const fields = new Map(body.entries.map((e) => [e.key, e.value]));
@@ -125,7 +140,7 @@ export function buildStage(inst: Instance, bctx: BuildCtx): Stage {
 export function metricRef(text: string, base: string, pos: SourcePos, what: string): { path: string; key: string; ref: string } {
   const i = text.lastIndexOf(':');
   if (i <= 0 || i === text.length - 1) {
-    throw new ReproError('E_CONFIG', `${what} '${text}' must be "path:metric.key"`, { pos, hint: 'like "metrics.json:accuracy"' });
+    throw new ReproError('E_CONFIG', `${what} '${clip(text)}' must be "path:metric.key"`, { pos, hint: 'like "metrics.json:accuracy"' });
   }
   const path = toRepoPath(text.slice(0, i), { base, pos });
   const key = text.slice(i + 1);
@@ -140,13 +155,13 @@ function parseTolerance(n: PNode, ctx: FieldCtx, outPaths: string[]): Record<str
     const text = interpolateString(e.key, ctx.scope, e.keyPos);
     const m = metricRef(text, ctx.wdir, e.keyPos, `tolerance key`);
     if (!outPaths.includes(m.path)) {
-      throw new ReproError('E_CONFIG', `tolerance of stage '${ctx.stage}' names '${m.path}', which the stage does not write`, {
+      throw new ReproError('E_CONFIG', `tolerance of stage '${ctx.stage}' names '${clip(m.path)}', which the stage does not write`, {
         pos: e.keyPos,
         hint: outPaths.length ? `the stage writes: ${outPaths.join(', ')}` : 'declare the file under metrics:',
       });
     }
-    const v = asNumber(e.value, `tolerance '${text}'`);
-    if (v < 0) throw new ReproError('E_CONFIG', `tolerance '${text}' must be ≥ 0`, { pos: e.value.pos });
+    const v = asNumber(e.value, `tolerance '${clip(text)}'`);
+    if (v < 0) throw new ReproError('E_CONFIG', `tolerance '${clip(text)}' must be ≥ 0`, { pos: e.value.pos });
     out[m.ref] = v;
   }
   return out;

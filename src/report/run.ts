@@ -24,6 +24,7 @@ export function renderRunSummary(res: { ok: boolean; interrupted: boolean; stage
         break;
       case 'would-run':
         lines.push(`would run ${s.name}: ${s.reasons.map(describeReason).join('; ')}`);
+        if (s.error) lines.push(`    and ${s.error}`); // `--dry` sees the run would fail (a dep nothing makes)
         break;
       case 'failed':
         lines.push(`FAILED    ${s.name}: ${s.error ?? 'failed'}`);

@@ -75,3 +75,26 @@ describe('parseSimpleYaml: deep indentation is left to the library', () => {
     expect(parseSimpleYaml('a:\n  b:\n    c: 1\n', 'f.yaml', (s) => s)).toBeDefined();
   });
 });
+
+describe('clip', () => {
+  it('keeps short text and cuts long text to the limit with an ellipsis, whole code points only', async () => {
+    const { clip } = await import('../../src/core/text.js');
+    expect(clip('abc')).toBe('abc');
+    expect(clip('a'.repeat(80))).toBe('a'.repeat(80));
+    expect(clip('a'.repeat(81))).toBe(`${'a'.repeat(79)}…`);
+    expect(clip('abcdef', 4)).toBe('abc…');
+    expect(clip('ab😀cd', 4)).toBe('ab…'); // the emoji's surrogate pair is not split
+  });
+
+  it('shortens a long duplicate key and value the YAML readers echo', () => {
+    const long = 'k'.repeat(1000); // an implicit key may hold at most 1024 characters
+    for (const fast of [true, false]) {
+      const e = err(() => parseYamlTree(`${long}: 1\n${long}: 2\n`, 'p.yaml', { fast }));
+      expect(e.code).toBe('E_YAML');
+      expect(e.message.length).toBeLessThan(300);
+    }
+    expect(err(() => parseYamlData(`b: *${'a'.repeat(500)}\n`, 'p.yaml')).message).toMatch(/^p\.yaml:1:4: invalid YAML: unresolved alias '\*a{79}…'$/);
+    // A library message that quotes the source is cut too.
+    expect(err(() => parseYamlTree(`${'k'.repeat(100_000)}: 1\n`, 'p.yaml', { fast: false })).message.length).toBeLessThan(300);
+  });
+});

@@ -73,6 +73,31 @@ for (const mode of MODES) describe(`starting shells through ${mode}`, () => {
       expect(existsSync(join(dir, 'b'))).toBe(false);
     });
 
+    it('stops a multi-line cmd at its first failing line (set -e), naming the whole cmd', async () => {
+      const block = 'echo a > a\nfalse_command_xyz\necho b > b\n';
+      const r = await run([block, 'touch c']);
+      expect(r.exitCode).toBe(127);
+      expect(r.failedCmd).toBe(block);
+      expect(existsSync(join(dir, 'a'))).toBe(true);
+      expect(existsSync(join(dir, 'b'))).toBe(false);
+      expect(existsSync(join(dir, 'c'))).toBe(false);
+      // The shell's line number is the user's: `set -e` adds no line before the block.
+      expect(r.stderrTail.join('\n')).toMatch(/2: false_command_xyz: not found/);
+    });
+
+    it('keeps the shell meaning of a one-line cmd and the set -e exceptions in a block', async () => {
+      // One line: `a; b` has the status of b, as in any shell.
+      expect((await run(['false; touch one'])).exitCode).toBe(0);
+      expect(existsSync(join(dir, 'one'))).toBe(true);
+      // A block: failures in a condition, left of || and early in a pipeline do not stop it.
+      const r = await run(['if false; then :; fi\nfalse || true\nfalse | true\ntouch two\n']);
+      expect(r.exitCode).toBe(0);
+      expect(existsSync(join(dir, 'two'))).toBe(true);
+      // `set +e` turns it off for the rest of the block.
+      expect((await run(['set +e\nfalse\ntouch three'])).exitCode).toBe(0);
+      expect(existsSync(join(dir, 'three'))).toBe(true);
+    });
+
     it('keeps the last 20 lines of stderr', async () => {
       const r = await run(['i=1; while [ $i -le 30 ]; do echo "err $i" >&2; echo "out $i"; i=$((i+1)); done; exit 2']);
       expect(r.stderrTail).toHaveLength(20);

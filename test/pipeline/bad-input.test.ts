@@ -130,6 +130,33 @@ describe('repro.yaml: multiple documents, aliases, resource exhaustion', () => {
   });
 });
 
+describe('merge-conflict markers', () => {
+  const conflicted = (ours: string, theirs: string) => `<<<<<<< HEAD\n${ours}=======\n${theirs}>>>>>>> feature\n`;
+
+  it.each([
+    ['repro.yaml', { 'repro.yaml': `stages:\n  train:\n${conflicted('    cmd: python train.py\n', '    cmd: python train.py --fast\n')}` }, 3],
+    ['params.yaml', { 'repro.yaml': STAGE, 'params.yaml': `epochs: 2\n${conflicted('lr: 0.1\n', 'lr: 0.2\n')}` }, 2],
+    ['params.yaml', { 'repro.yaml': STAGE, 'params.yaml': `<<<<<<< HEAD\nlr: 0.1\n||||||| base\nlr: 0.05\n=======\nlr: 0.2\n>>>>>>> b\n` }, 1],
+  ])('in %s: an unresolved merge conflict at the first marker, with a take-a-side hint', async (file, files, line) => {
+    const e = await loadError(files);
+    expect(e).toMatchObject({ code: 'E_CONFIG', pos: { file, line, col: 1 } });
+    expect(e.message).toContain(`unresolved merge conflict in '${file}'`);
+    expect(e.hint).toContain(`git checkout --ours -- ${file}`);
+  });
+
+  it('in .exprc, through the CLI (exit 2)', async () => {
+    const { repo } = tempRepos();
+    const dir = await repo({ 'repro.yaml': 'stages: {}\n', '.exprc': conflicted('run:\n  jobs: 2\n', 'run:\n  jobs: 4\n') });
+    const r = await repro(dir, 'status');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(".exprc:1:1: unresolved merge conflict in '.exprc'");
+  });
+
+  it('is not set off by a marker-like line inside a value', () => {
+    expect(parse('stages:\n  a:\n    cmd: |\n      echo "=======" \n      <<<<<<< x\n').stages[0]!.cmd[0]).toContain('<<<<<<< x');
+  });
+});
+
 describe('non-UTF-8 bytes', () => {
   const latin1 = (s: string) => Buffer.from(s, 'latin1');
 

@@ -79,3 +79,45 @@ stages:
     expect(errorOf(() => parse('stages:\n  t:\n    foreach: [a, a]\n    do: {cmd: y}\n'))).toMatchObject({ code: 'E_CONFIG', pos: { line: 3, col: 14 } });
   });
 });
+
+describe('${...} in foreach and matrix data', () => {
+  it('is resolved against vars and params, nested values included, before ${item} uses it', () => {
+    const p = parse(
+      `vars: { root: data }
+stages:
+  build:
+    foreach:
+      - { src: "\${root}/a.csv", n: "\${epochs}" }
+      - { src: "\${root}/b.csv", n: 1 }
+    do: { cmd: "cat \${item.src} \${item.n}" }
+  fit:
+    matrix: { model: ["\${root}-small"], depth: ["\${epochs}"] }
+    cmd: fit \${item.model} \${item.depth} \${key}
+  esc:
+    foreach: ["\\\\\${HOME}"]
+    do: { cmd: "echo \${item}" }
+`,
+      { 'params.yaml': { epochs: 3 } },
+    );
+    expect(p.byName.get('build@0')!.cmd).toEqual(['cat data/a.csv 3']);
+    expect(p.byName.get('build@1')!.cmd).toEqual(['cat data/b.csv 1']);
+    expect(names(p)).toContain('fit@data-small-3');
+    expect(p.byName.get('fit@data-small-3')!.cmd).toEqual(['fit data-small 3 data-small-3']);
+    expect(p.stages.find((s) => s.group === 'esc')!.cmd).toEqual(['echo ${HOME}']);
+  });
+
+  it('rejects an unknown name, and item/key/seed, in the data', () => {
+    expect(errorOf(() => parse('stages:\n  b:\n    foreach: [{src: "${nope}/a"}]\n    do: {cmd: x}\n'))).toMatchObject({ code: 'E_INTERPOLATION', pos: { line: 3, col: 21 } });
+    const e = errorOf(() => parse('stages:\n  b:\n    foreach: [{src: "${item}/a"}]\n    do: {cmd: x}\n'));
+    expect(e).toMatchObject({ code: 'E_INTERPOLATION', message: expect.stringContaining("foreach of stage 'b' uses '${item}'") });
+  });
+});
+
+describe('errors in a generated stage', () => {
+  it('name the stage, not only the shared line', () => {
+    const e = errorOf(() => parse('stages:\n  build:\n    foreach: [{a: 1}, {b: 2}]\n    do: {cmd: "run ${item.a}"}\n'));
+    expect(e).toMatchObject({ code: 'E_INTERPOLATION', pos: { line: 4, col: 15 } });
+    expect(e.message).toContain("in stage 'build@1': 'item.a' not found");
+    expect(e.hint).toBe("did you mean 'item.b'?");
+  });
+});

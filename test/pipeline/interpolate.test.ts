@@ -39,7 +39,7 @@ stages:
   it('reads vars from a list of maps and params files', () => {
     const s = stage(
       `vars:
-  - { a: 1, b: 1 }
+  - { a: 1 }
   - cfg.yaml
   - more.yaml:c
 stages:
@@ -51,6 +51,22 @@ stages:
     expect(s.cmd).toEqual(['echo 1 2 3']);
     expect(errorOf(() => parse('vars: [nope.yaml]\n'))).toMatchObject({ code: 'E_NOT_FOUND', pos: { line: 1, col: 8 } });
     expect(errorOf(() => parse('vars: [more.yaml:zz]\n', { 'more.yaml': { c: 3 } }))).toMatchObject({ code: 'E_CONFIG', pos: { line: 1, col: 8 } });
+  });
+
+  it('refuses a var defined twice instead of taking the last value', () => {
+    const twice = (yaml: string, params: Record<string, unknown> = {}) => errorOf(() => parse(`${yaml}stages: {}\n`, params));
+    expect(twice('vars:\n  - { a: 1, b: 1 }\n  - cfg.yaml\n', { 'cfg.yaml': { b: 2 } })).toMatchObject({
+      code: 'E_CONFIG',
+      pos: { line: 3, col: 5 },
+      message: expect.stringContaining("cannot redefine var 'b': already defined at repro.yaml:2:13"),
+    });
+    expect(twice('vars:\n  - cfg.yaml\n  - {b: 3}\n', { 'cfg.yaml': { b: 2 } })).toMatchObject({
+      pos: { line: 3, col: 6 },
+      message: expect.stringContaining("already defined by vars file 'cfg.yaml' at repro.yaml:2:5"),
+    });
+    expect(twice('vars:\n  - {a: 1}\n  - {a: 1}\n').code).toBe('E_CONFIG');
+    // One file naming a key twice defines it once.
+    expect(parse('vars: ["cfg.yaml:b,b"]\nstages: {}\n', { 'cfg.yaml': { b: 2 } }).vars).toEqual({ b: 2 });
   });
 
   it('escapes with \\${', () => {

@@ -57,3 +57,27 @@ describe('unknown keys: expansion keys', () => {
     expect(errorOf(() => parse('stages:\n  t:\n    for_each: [1]\n    cmd: x\n'))).toMatchObject({ code: 'E_UNKNOWN_KEY', hint: "did you mean 'foreach'?" });
   });
 });
+
+describe('long user text in errors', () => {
+  const long = 'k'.repeat(100_000);
+  const short = (e: { message: string; hint?: string }) => {
+    expect(e.message.length).toBeLessThan(300);
+    expect((e.hint ?? '').length).toBeLessThan(300);
+    expect(e.message).toMatch(/k{70,79}…'/);
+  };
+
+  it('is shortened with an ellipsis: keys, stage names, values, interpolations', () => {
+    short(errorOf(() => parse(`stages:\n  t:\n    cmd: x\n    ${long}: 1\n`)));
+    short(errorOf(() => parse(`${long}: 1\nstages: {}\n`)));
+    short(errorOf(() => parse(`stages:\n  "${long} x":\n    cmd: x\n`)));
+    short(errorOf(() => parse(`stages:\n  t:\n    cmd: x\n    seed: ${long}\n`)));
+    short(errorOf(() => parse(`stages:\n  t:\n    cmd: echo \${${long}}\n`)));
+    short(errorOf(() => parse(`stages:\n  t:\n    cmd: echo \${${long}\n`)));
+    short(errorOf(() => parse(`version: ${long}\nstages: {}\n`)));
+  });
+
+  it('in YAML errors: duplicate keys', () => {
+    const key = 'k'.repeat(1000); // YAML's limit for a plain key is 1024 characters
+    short(errorOf(() => parse(`stages:\n  t:\n    cmd: x\n    ${key}: 1\n    ${key}: 2\n`)));
+  });
+});
