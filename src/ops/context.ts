@@ -15,11 +15,19 @@ export interface RepoContext {
   cache: Cache;
 }
 
-export async function openContext(cwd: string): Promise<RepoContext> {
+export interface OpenOptions {
+  /**
+   * The command writes no local state (`repro verify`, `repro diff`): `.repro/` is neither
+   * created nor changed, so a fresh clone stays exactly as checked out.
+   */
+  readOnly?: boolean;
+}
+
+export async function openContext(cwd: string, opts: OpenOptions = {}): Promise<RepoContext> {
   const root = await findRepoRoot(cwd);
   const config = await readConfig(root);
   const stateDir = join(root, '.repro');
-  await ignoreStateDir(stateDir);
+  if (!opts.readOnly) await ignoreStateDir(stateDir);
   const cache = openCache({
     dir: join(root, config.cache.dir),
     linkTypes: config.cache.link,
@@ -35,8 +43,9 @@ export const STATE_GITIGNORE = '*\n';
  * `.repro/` is local state (cache, stat cache, run cache, logs, the repository lock) and must
  * never reach a commit, with or without `repro init` (which also adds `/.repro` to the root
  * `.gitignore`): `git add -A` would commit the cache, and `git checkout` would then refuse to
- * switch branches over it. Every command that writes state opens its context here first, so this
- * is the one place `.repro/` comes into being: it is created with a `.gitignore` of `*` inside
+ * switch branches over it. Every command that writes state (run, status's stat cache, checkout,
+ * lineage, ...) opens its context here first without `readOnly`, so this is the one place
+ * `.repro/` comes into being: it is created with a `.gitignore` of `*` inside
  * (self-ignoring, as DVC's `.dvc/.gitignore`; no file of the user's is touched). An existing
  * `.repro/.gitignore` is left as it is, so the common case is one stat. A repository repro may not
  * write to (read-only, another user's) is read as it is: a command that needs to write state

@@ -37,7 +37,7 @@ export interface DiffOptions {
  * the workspace). Returns data; report/diff*.ts renders it. Shape: report/diff-model.ts.
  */
 export async function diff(opts: DiffOptions): Promise<DiffResult> {
-  const ctx = await openContext(opts.cwd);
+  const ctx = await openContext(opts.cwd, { readOnly: true });
   const a = await loadSide(ctx, opts.a ?? 'HEAD');
   const b = await loadSide(ctx, opts.b ?? null);
   const targets = (opts.targets ?? []).map((t) => toRepoPath(t.replace(/\/+$/, '')));
