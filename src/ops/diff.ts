@@ -37,7 +37,7 @@ export interface DiffOptions {
  * the workspace). Returns data; report/diff*.ts renders it. Shape: report/diff-model.ts.
  */
 export async function diff(opts: DiffOptions): Promise<DiffResult> {
-  const ctx = await openContext(opts.cwd);
+  const ctx = await openContext(opts.cwd, { readOnly: true });
   const a = await loadSide(ctx, opts.a ?? 'HEAD');
   const b = await loadSide(ctx, opts.b ?? null);
   const targets = (opts.targets ?? []).map((t) => toRepoPath(t.replace(/\/+$/, '')));
@@ -59,6 +59,7 @@ export async function diff(opts: DiffOptions): Promise<DiffResult> {
   const metricProblems = problemsByKey(a, b, () => true);
   for (const s of [a, b]) {
     for (const p of s.problems) if (!metricProblems.has(p.key)) notes.push(`${s.label}: ${p.message}`);
+    for (const d of s.drifted.filter((x) => inTargets(x.path))) notes.push(`${s.label}: ${driftNote(d)}`);
   }
   if (!a.env || !b.env) notes.push(`environment not compared: ${!a.env ? a.label : b.label} has no run record`);
 
@@ -74,6 +75,13 @@ export async function diff(opts: DiffOptions): Promise<DiffResult> {
     distributions: keep(distributionsSection(a, b, inTargets), (r) => distributionUnchanged(r, a, b)),
     notes,
   };
+}
+
+/** Why a side's metrics file was read from the file rather than from its runs. */
+export function driftNote(d: Side['drifted'][number]): string {
+  return d.missing
+    ? `metrics file '${d.path}' is missing (the last recorded run wrote it): its metrics are shown as removed`
+    : `metrics file '${d.path}' differs from the last recorded run (repro.lock): its values are read from the file, as one run`;
 }
 
 function info(s: Side): DiffSideInfo {

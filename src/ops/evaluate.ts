@@ -15,7 +15,11 @@ import type { Reason } from './reasons.js';
 export interface Evaluator {
   components(stage: Stage): Promise<KeyComponents>;
   key(c: KeyComponents): string;
-  /** Reasons an up-to-date-by-key stage must still run: outputs missing or not as recorded. */
+  /**
+   * Outputs missing or not as recorded: why an up-to-date-by-key stage must still run, and, next
+   * to a changed key, what else `repro status` reports. An output whose declaration changed (new,
+   * or of another kind) is left out: the `outs` reason of the key already names it.
+   */
   outputProblems(stage: Stage, entry: LockStage): Promise<Reason[]>;
 }
 
@@ -72,6 +76,7 @@ export async function makeEvaluator(ctx: RepoContext, pipeline: Pipeline, env = 
     async outputProblems(stage, entry) {
       const problems: Reason[] = [];
       for (const o of stage.outs) {
+        if (entry.outs && entry.outs[o.path] !== o.kind) continue;
         const rec = entry.out_hashes?.[o.path];
         const info = await hashDeclared(ctx, pipeline, o.path, 'output', o.pos);
         if (!info) problems.push({ kind: 'out-missing', path: o.path });

@@ -4,7 +4,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReproError, isErrno } from '../core/errors.js';
 import { findRepoRoot } from '../core/repo.js';
-import { ensureIgnored } from './gitignore.js';
+import { addIgnored } from './gitignore.js';
 
 /** `templates/` of the installed package (../../templates from dist/ops or src/ops). */
 const TEMPLATES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates');
@@ -40,7 +40,7 @@ export async function init(opts: { cwd: string; template?: string; force?: boole
       res.skipped.push(rel);
     }
   }
-  await ensureIgnored(root, ['.repro']);
+  await addIgnored(root, ['.repro']);
   return res;
 }
 

@@ -185,7 +185,8 @@ export class Scheduler {
     const comps = await this.ev.components(stage);
     const key = this.ev.key(comps);
     let reasons = explainKeyChange(entry, comps);
-    if (reasons.length === 0 && entry) reasons = await this.ev.outputProblems(stage, entry);
+    // A dry run (status) lists output problems next to a changed key too: every reason.
+    if (entry && (reasons.length === 0 || this.opts.dry)) reasons.push(...(await this.ev.outputProblems(stage, entry)));
     if (stage.alwaysChanged) reasons.push({ kind: 'always-changed' });
     if (this.opts.force && reasons.length === 0) reasons.push({ kind: 'forced' });
     const upChanging = (this.p.upstream.get(stage.name) ?? []).filter((u) => this.willChange.has(u));

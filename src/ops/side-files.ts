@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isErrno, isReproError } from '../core/errors.js';
 import { absPath } from '../core/paths.js';
@@ -16,28 +17,34 @@ import { parseMetricData, parsePlotData, type MetricData } from './metric-data.j
 export interface FileSource {
   /** Text of a repo-relative file; null when it does not exist (or is a directory). */
   read(path: string): Promise<string | null>;
+  /** The same file's bytes, as repro.lock hashes them. */
+  bytes(path: string): Promise<Uint8Array | null>;
 }
 
 export function workspaceSource(root: string): FileSource {
-  return {
-    async read(path) {
-      try {
-        return await readFile(absPath(root, path), 'utf8');
-      } catch (e) {
-        if (isErrno(e, 'ENOENT') || isErrno(e, 'EISDIR') || isErrno(e, 'ENOTDIR')) return null;
-        throw e;
-      }
-    },
+  const bytes = async (path: string): Promise<Uint8Array | null> => {
+    try {
+      return await readFile(absPath(root, path));
+    } catch (e) {
+      if (isErrno(e, 'ENOENT') || isErrno(e, 'EISDIR') || isErrno(e, 'ENOTDIR')) return null;
+      throw e;
+    }
   };
+  return { bytes, read: async (path) => decode(await bytes(path)) };
 }
 
 export function treeSource(repo: RepoInfo, commit: string): FileSource {
-  return {
-    async read(path) {
-      const bytes = await readRunFile(repo, commit, path);
-      return bytes ? Buffer.from(bytes).toString('utf8') : null;
-    },
-  };
+  const bytes = (path: string): Promise<Uint8Array | null> => readRunFile(repo, commit, path);
+  return { bytes, read: async (path) => decode(await bytes(path)) };
+}
+
+/** A side with no files at all: HEAD of a repository without commits. */
+export function emptySource(): FileSource {
+  return { read: async () => null, bytes: async () => null };
+}
+
+function decode(b: Uint8Array | null): string | null {
+  return b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8') : null;
 }
 
 /** A problem found while reading a side, shown as a marked row or a note instead of failing. */
@@ -120,14 +127,22 @@ export async function readSideParams(src: FileSource, pipeline: Pipeline | null,
   return out;
 }
 
+/** The metrics files of a side: each one's content hash (null: absent), and the data of those that parse. */
+export interface MetricFiles {
+  hashes: Map<string, string | null>;
+  data: Map<string, MetricData>;
+}
+
 /** Each metrics file that exists and parses; a file that does not parse is a problem. */
-export async function readMetricFiles(src: FileSource, paths: string[], problems: SideProblem[]): Promise<Map<string, MetricData>> {
+export async function readMetricFiles(src: FileSource, paths: string[], problems: SideProblem[]): Promise<MetricFiles> {
   const out = new Map<string, MetricData>();
+  const hashes = new Map<string, string | null>();
   for (const path of paths) {
-    const text = await src.read(path);
-    if (text === null) continue;
+    const bytes = await src.bytes(path);
+    hashes.set(path, bytes ? createHash('sha256').update(bytes).digest('hex') : null);
+    if (bytes === null) continue;
     try {
-      const data = parseMetricData(text, path);
+      const data = parseMetricData(decode(bytes)!, path);
       out.set(path, data);
       for (const [k, v] of Object.entries(data.nonNumeric)) problems.push({ key: `${path}:${k}`, message: 'not a number', value: v });
     } catch (e) {
@@ -135,7 +150,7 @@ export async function readMetricFiles(src: FileSource, paths: string[], problems
       problems.push({ key: path, message: e.message });
     }
   }
-  return out;
+  return { hashes, data: out };
 }
 
 /** Numeric columns of the plots files: "path:column" (or "path" for a bare list) → values. */

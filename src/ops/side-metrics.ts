@@ -17,6 +17,24 @@ export interface CombinedMetrics {
   sources: MetricSource[];
 }
 
+export interface CombineInput {
+  /** the side's metrics files that exist and parse */
+  files: Map<string, MetricData>;
+  /** the lock whose seed_metrics count (null: none do, as for a run id's side) */
+  seedMetricsFrom: LockFile | null;
+  /** matching runs, newest first */
+  runs: LoadedRun[];
+  /** the metrics files the side declares (empty: every file a run recorded) */
+  metricPaths: string[];
+  /** the side's lock: gives a file's value the seed of the stage that wrote it */
+  lock: LockFile | null;
+  /**
+   * Metrics files whose recorded values (runs, seed_metrics) no longer describe the side: the
+   * file does not hash to what the lock records. Their values come from the file only.
+   */
+  drifted?: Set<string>;
+}
+
 /**
  * Per-seed values of every metric ("path:key"), from three places, best first:
  * 1. matching run records (one value per seed; for a seed run twice, the newest run);
@@ -24,16 +42,13 @@ export interface CombinedMetrics {
  *    refs has), for seeds no run covers;
  * 3. the metrics files themselves: one value, under the seed `lock` records for the stage.
  * Chosen per metric, so a `seed: false` stage's metric without sweep values still shows.
+ * A `drifted` file skips 1 and 2: its metrics are the file's values (none when it is gone).
  * Keys under a file's sample lists (`latency.0`, ...) are not metrics and are left out.
- * `seedMetricsFrom` is the lock whose seed_metrics count (null: none do, as for a run id's side).
  */
-export function combineMetrics(
-  files: Map<string, MetricData>,
-  seedMetricsFrom: LockFile | null,
-  runs: LoadedRun[],
-  metricPaths: string[],
-  lock: LockFile | null = seedMetricsFrom,
-): CombinedMetrics {
+export function combineMetrics(input: CombineInput): CombinedMetrics {
+  const { files, seedMetricsFrom, runs, metricPaths, lock } = input;
+  const drifted = input.drifted ?? new Set<string>();
+  const recorded = (key: string): boolean => ![...drifted].some((p) => key.startsWith(`${p}:`));
   const bySeed = new Map<string, { seed: number | null; values: Record<string, number> }>();
   const at = (seed: number | null): Record<string, number> => {
     const k = seed === null ? 'none' : String(seed);
@@ -48,7 +63,9 @@ export function combineMetrics(
   for (const entry of Object.values(seedMetricsFrom?.stages ?? {})) {
     for (const [seed, values] of Object.entries(entry.seed_metrics ?? {})) {
       const n = Number(seed);
-      Object.assign(at(Number.isSafeInteger(n) ? n : null), values);
+      const kept = Object.entries(values).filter(([k]) => recorded(k));
+      if (kept.length === 0) continue;
+      Object.assign(at(Number.isSafeInteger(n) ? n : null), Object.fromEntries(kept));
       sources.add('seed_metrics');
     }
   }
@@ -60,12 +77,14 @@ export function combineMetrics(
     const k = seed === null ? 'none' : String(seed);
     if (taken.has(k)) continue;
     taken.add(k);
+    const declared = Object.keys(run.record.metrics ?? {}).filter((p) => !wanted.size || wanted.has(p));
+    const paths = declared.filter((p) => !drifted.has(p));
+    if (declared.length > 0 && paths.length === 0) continue; // it describes none of the files now
     used.push(run.ref.id);
     sources.add('runs');
     const values = at(seed);
-    for (const [path, m] of Object.entries(run.record.metrics ?? {})) {
-      if (wanted.size && !wanted.has(path)) continue;
-      for (const [key, v] of Object.entries(m)) if (typeof v === 'number') values[`${path}:${key}`] = v;
+    for (const path of paths) {
+      for (const [key, v] of Object.entries(run.record.metrics[path]!)) if (typeof v === 'number') values[`${path}:${key}`] = v;
     }
   }
 

@@ -38,7 +38,7 @@ export interface VerifyOptions {
  * Everything else is a check result.
  */
 export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
-  const ctx = await openContext(opts.cwd);
+  const ctx = await openContext(opts.cwd, { readOnly: true }); // verify never changes the work tree
   const repo = await findRepo(ctx.root);
   const pipeline = await loadPipeline(ctx.root);
   const lockText = await readText(join(ctx.root, LOCK_FILE));
