@@ -82,7 +82,7 @@ export async function compareStageOutputs(args: {
     let detail: OutputDetail;
     let outcome: OutputOutcome = 'differs';
     if (info.isDir) detail = await dirDetail(cache, dir, o.path, expected.hash, opts);
-    else if (!expBytes) detail = { kind: 'hash', reason: 'the expected content is not in the cache' };
+    else if (!expBytes) detail = { kind: 'hash', reason: noContentReason(expected.size) };
     else {
       const actBytes = await readFile(absPath(dir, o.path));
       const metrics = o.kind === 'metric' ? metricsDetail(stage, o.path, expBytes, actBytes) : null;
@@ -119,6 +119,20 @@ function metricsDetail(stage: Stage, path: string, expected: Buffer, actual: Buf
     throw err;
   }
   return compareMetricValues(e, a, (key) => stage.tolerance[`${path}:${key}`] ?? 0);
+}
+
+/**
+ * Why the locked content of a file output cannot be diffed: above the read limit (said so: the
+ * object may well be in the cache), or not in the local cache. Either way the hashes were compared
+ * (the report adds "only the hashes can be compared").
+ */
+function noContentReason(size: number): string {
+  if (size > READ_LIMIT) return `the locked content (${mib(size)}) is over the ${mib(READ_LIMIT)} read limit for a content diff`;
+  return 'the locked content is not in the local cache';
+}
+
+function mib(n: number): string {
+  return `${Number((n / 1024 / 1024).toFixed(1))} MiB`;
 }
 
 /** The bytes of a cached file object, or null when the cache does not have it (or it is huge). */
