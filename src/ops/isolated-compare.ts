@@ -152,9 +152,10 @@ async function dirDetail(cache: Cache, dir: string, path: string, expectedHash: 
     expected = expectedHash.endsWith('.dir') ? await cache.readManifest(expectedHash) : null;
   } catch (e) {
     if (!isReproError(e, 'E_CACHE')) throw e;
-    expected = null;
+    // Present but refused (corrupt, or crafted with unsafe paths): say so, not "not in the cache".
+    return { kind: 'hash', reason: `the expected directory manifest cannot be used (${e.message})` };
   }
-  if (!expected) return { kind: 'hash', reason: 'the expected directory manifest is not in the cache' };
+  if (!expected) return { kind: 'hash', reason: 'the expected directory manifest is not in the local cache' };
   const root = absPath(dir, path);
   const actual = await listFiles(cache, root);
   const cmp = compareManifests(expected, actual);

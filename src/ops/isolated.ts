@@ -196,7 +196,10 @@ async function execute(
         const rec = entry!.out_hashes[out.path]!;
         const abs = absPath(dir, out.path);
         assertInside(dir, out.path);
-        if ((await hashOrNull(cache, abs))?.hash !== rec.hash) await cache.checkout(rec.hash, abs);
+        if ((await hashOrNull(cache, abs))?.hash === rec.hash) continue;
+        // Replace what the tree has there, never write into it: rm takes symlinks as they are.
+        await rm(abs, { recursive: true, force: true });
+        await cache.checkout(rec.hash, abs);
       }
       res.action = 'restored';
       o.onEvent?.({ type: 'stage-end', result: res });
