@@ -4,8 +4,10 @@ import { writeFileAtomic } from '../core/atomic.js';
 import { memoParse, memoStore } from '../core/memo.js';
 import { ReproError, isErrno, isReproError } from '../core/errors.js';
 import { parseYaml, stringifyYaml } from '../core/yaml.js';
+import { checkEntryPaths, checkLockPaths } from './paths.js';
 import type { LockFile, LockStage } from './types.js';
 
+export { checkEntryPaths, checkLockPaths } from './paths.js';
 export type { LockFile, LockStage, LockOut, KeyComponents, ContentHash } from './types.js';
 
 export const LOCK_FILE = 'repro.lock';
@@ -30,7 +32,11 @@ function lockData(lock: LockFile): LockFile {
   return sortDeep({ schema: lock.schema, stages: lock.stages }) as LockFile;
 }
 
-/** Parse lock text; a malformed or newer lock is `E_CONFIG` naming the file. */
+/**
+ * Parse lock text; a malformed or newer lock is `E_CONFIG` naming the file. The text is untrusted
+ * (a pull request's lock, a pushed run's): a path in it that is not canonical and inside the
+ * repository is `E_PATH_ESCAPE` (see paths.ts), at the stage's line.
+ */
 export function parseLock(text: string, file = LOCK_FILE): LockFile {
   let data: Partial<LockFile> | null;
   const conflict = /^(<{7}|>{7}|={7})( |$)/m.exec(text);
@@ -63,6 +69,12 @@ export function parseLock(text: string, file = LOCK_FILE): LockFile {
         pos: { file, line: lockEntryLine(text, name) ?? 1, col: 3 },
         hint: RESTORE_HINT,
       });
+    }
+    try {
+      checkEntryPaths(entry as LockStage, `${file} stage '${name}'`);
+    } catch (e) {
+      if (!isReproError(e, 'E_PATH_ESCAPE') && !isReproError(e, 'E_CONFIG')) throw e;
+      throw new ReproError(e.code, e.message, { pos: { file, line: lockEntryLine(text, name) ?? 1, col: 3 }, hint: e.hint, cause: e });
     }
   }
   return { schema: 1, stages: data.stages as Record<string, LockStage> };
@@ -114,7 +126,11 @@ export async function readLock(root: string): Promise<LockFile> {
     if (isErrno(e, 'EISDIR')) throw new ReproError('E_CONFIG', `'${LOCK_FILE}' is a directory, not a lock file`, { hint: `move it away: repro writes ${LOCK_FILE} itself` });
     throw e;
   }
-  return memoParse(join(root, '.repro'), 'lock', text, () => parseLock(text));
+  const lock = memoParse(join(root, '.repro'), 'lock', text, () => parseLock(text));
+  // A memo hit skips parseLock: check the paths again (cheap), so no stale or planted memo
+  // can bring an unchecked path in.
+  checkLockPaths(lock, LOCK_FILE);
+  return lock;
 }
 
 /** Write `<root>/repro.lock` atomically. Returns the text written. */

@@ -82,7 +82,7 @@ export async function compareStageOutputs(args: {
     let detail: OutputDetail;
     let outcome: OutputOutcome = 'differs';
     if (info.isDir) detail = await dirDetail(cache, dir, o.path, expected.hash, opts);
-    else if (!expBytes) detail = { kind: 'hash', reason: 'the expected content is not in the cache' };
+    else if (!expBytes) detail = { kind: 'hash', reason: noContentReason(expected.size) };
     else {
       const actBytes = await readFile(absPath(dir, o.path));
       const metrics = o.kind === 'metric' ? metricsDetail(stage, o.path, expBytes, actBytes) : null;
@@ -121,6 +121,20 @@ function metricsDetail(stage: Stage, path: string, expected: Buffer, actual: Buf
   return compareMetricValues(e, a, (key) => stage.tolerance[`${path}:${key}`] ?? 0);
 }
 
+/**
+ * Why the locked content of a file output cannot be diffed: above the read limit (said so: the
+ * object may well be in the cache), or not in the local cache. Either way the hashes were compared
+ * (the report adds "only the hashes can be compared").
+ */
+function noContentReason(size: number): string {
+  if (size > READ_LIMIT) return `the locked content (${mib(size)}) is over the ${mib(READ_LIMIT)} read limit for a content diff`;
+  return 'the locked content is not in the local cache';
+}
+
+function mib(n: number): string {
+  return `${Number((n / 1024 / 1024).toFixed(1))} MiB`;
+}
+
 /** The bytes of a cached file object, or null when the cache does not have it (or it is huge). */
 async function cachedBytes(cache: Cache, hash: string, size: number): Promise<Buffer | null> {
   if (size > READ_LIMIT || hash.endsWith('.dir')) return null;
@@ -138,9 +152,10 @@ async function dirDetail(cache: Cache, dir: string, path: string, expectedHash: 
     expected = expectedHash.endsWith('.dir') ? await cache.readManifest(expectedHash) : null;
   } catch (e) {
     if (!isReproError(e, 'E_CACHE')) throw e;
-    expected = null;
+    // Present but refused (corrupt, or crafted with unsafe paths): say so, not "not in the cache".
+    return { kind: 'hash', reason: `the expected directory manifest cannot be used (${e.message})` };
   }
-  if (!expected) return { kind: 'hash', reason: 'the expected directory manifest is not in the cache' };
+  if (!expected) return { kind: 'hash', reason: 'the expected directory manifest is not in the local cache' };
   const root = absPath(dir, path);
   const actual = await listFiles(cache, root);
   const cmp = compareManifests(expected, actual);

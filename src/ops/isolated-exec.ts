@@ -1,7 +1,7 @@
 import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isReproError } from '../core/errors.js';
-import { absPath, isWithin } from '../core/paths.js';
+import { absPath, assertNoSymlinkEscape, checkStoredPath, isWithin } from '../core/paths.js';
 import { redactText } from '../env/index.js';
 import { failureText, runStage } from '../exec/index.js';
 import type { Cache, PathInfo } from '../cache/index.js';
@@ -35,9 +35,19 @@ export async function hashOrNull(cache: Cache, abs: string): Promise<PathInfo | 
 }
 
 /**
+ * Throw `E_PATH_ESCAPE` unless `rel` (already a checked repo path) stays inside the isolated `dir`
+ * on disk. The tree written there is untrusted (a pushed run's snapshot can hold a symlink
+ * `data -> ../..`), so every path repro itself reads or writes there is checked first.
+ */
+export function assertInside(dir: string, rel: string): void {
+  assertNoSymlinkEscape(dir, rel);
+}
+
+/**
  * Deps of `stage` as the lock recorded them, compared with the isolated copy. A source dep the
  * tree lacks (an untracked data file) is copied from the user's workspace when its content there
- * is the recorded one; nothing else is ever read from the workspace.
+ * is the recorded one; nothing else is ever read from the workspace. A dep whose path leads out of
+ * the isolated copy through a symlink is `E_PATH_ESCAPE`: neither hashed nor written.
  */
 export async function prepareInputs(args: {
   cache: Cache;
@@ -52,11 +62,16 @@ export async function prepareInputs(args: {
   const changes: InputChange[] = [];
   for (const [path, expected] of Object.entries(entry.deps ?? {})) {
     const abs = absPath(dir, path);
+    assertInside(dir, path);
     let info = await hashOrNull(cache, abs);
     if (!info && expected !== '' && !produced.some((o) => isWithin(path, o))) {
       const ws = await hashOrNull(args.workspaceCache, absPath(args.workspace, path));
       if (ws?.hash === expected) {
+        // What is there is not content (a dangling symlink, a socket): replace it, never write
+        // through it. rm does not follow a symlink.
+        await rm(abs, { recursive: true, force: true });
         await mkdir(dirname(abs), { recursive: true });
+        assertInside(dir, path);
         await cp(absPath(args.workspace, path), abs, { recursive: true, dereference: true });
         info = await hashOrNull(cache, abs);
       }
@@ -108,6 +123,7 @@ export async function executeStage(args: {
   const { dir, stage } = args;
   for (const o of stage.outs) {
     const abs = absPath(dir, o.path);
+    assertInside(dir, o.path);
     await rm(abs, { recursive: true, force: true });
     await mkdir(dirname(abs), { recursive: true });
   }
@@ -119,7 +135,9 @@ export async function executeStage(args: {
     env.REPRO_SEED = String(args.seed);
     env.PYTHONHASHSEED = String(args.seed);
   }
-  const cwd = absPath(dir, args.wdir);
+  const wdir = args.wdir === '' ? '' : checkStoredPath(args.wdir, `the wdir of stage '${stage.name}'`);
+  assertInside(dir, wdir);
+  const cwd = absPath(dir, wdir);
   await mkdir(cwd, { recursive: true });
   const res = await runStage({
     cmds: args.cmd,

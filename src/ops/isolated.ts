@@ -6,10 +6,10 @@ import { absPath } from '../core/paths.js';
 import { openCache, type Cache } from '../cache/index.js';
 import { findRepo, materializeTree } from '../record/index.js';
 import { loadPipeline, type Pipeline, type Stage } from '../pipeline/index.js';
-import type { LockFile } from '../lock/index.js';
+import { checkLockPaths, type LockFile } from '../lock/index.js';
 import type { RepoContext } from './context.js';
 import { compareStageOutputs, type OutputResult } from './isolated-compare.js';
-import { executeStage, hashOrNull, keepExpected, prepareInputs, type InputChange } from './isolated-exec.js';
+import { assertInside, executeStage, hashOrNull, keepExpected, prepareInputs, type InputChange } from './isolated-exec.js';
 
 export type { OutputOutcome, OutputResult } from './isolated-compare.js';
 export type { InputChange } from './isolated-exec.js';
@@ -38,9 +38,16 @@ export type { InputChange } from './isolated-exec.js';
  *   `differs`, with a `detail` (text: capped unified diff with volatile-looking lines flagged;
  *   binary: first differing byte and sizes; directory: files added/removed/changed; metrics:
  *   values side by side); `missing` (not produced).
- * - `ok`: no stage failed, nothing was interrupted, and every output is identical or within
- *   tolerance. Stage failures are results, not exceptions; exceptions are for a tree, lock or
- *   stage name that cannot be used (`E_NOT_FOUND`, `E_USAGE`, `E_CONFIG`).
+ * - `ok`: no stage failed, nothing was interrupted, no executed stage had an input that differs
+ *   from the lock (missing, or other content: `input_changes`), and every output is identical or
+ *   within tolerance. Outputs made from other inputs reproduce nothing, even when they match.
+ *   Stage failures are results, not exceptions; exceptions are for a tree, lock or stage name that
+ *   cannot be used (`E_NOT_FOUND`, `E_USAGE`, `E_CONFIG`).
+ * - The tree and the lock are untrusted (a pushed run ref, a pull request): every lock path is
+ *   checked before anything is written (`checkLockPaths`), a tree's `.repro/` is dropped (local
+ *   state, never part of a run, and a symlink there would carry logs outside), and every path
+ *   repro reads or writes in the copy is checked not to leave it through a symlink
+ *   (`E_PATH_ESCAPE`).
  */
 export interface IsolatedOptions {
   ctx: RepoContext;
@@ -92,10 +99,12 @@ export interface IsolatedResult {
 }
 
 export async function rerunIsolated(opts: IsolatedOptions): Promise<IsolatedResult> {
+  checkLockPaths(opts.lock, 'the lock to compare with');
   const repo = await findRepo(opts.ctx.root);
   const dir = opts.keep ? resolve(opts.keep) : await realpath(await mkdtemp(join(tmpdir(), 'repro-isolated-')));
   try {
     await materializeTree(repo, opts.tree, dir);
+    await rm(join(dir, '.repro'), { recursive: true, force: true });
     opts.onEvent?.({ type: 'materialized', dir });
     const pipeline = await loadPipeline(dir);
     // The user's objects, read-only here: copies (never links) into the isolated dir, and no
@@ -186,7 +195,11 @@ async function execute(
       for (const out of stage.outs) {
         const rec = entry!.out_hashes[out.path]!;
         const abs = absPath(dir, out.path);
-        if ((await hashOrNull(cache, abs))?.hash !== rec.hash) await cache.checkout(rec.hash, abs);
+        assertInside(dir, out.path);
+        if ((await hashOrNull(cache, abs))?.hash === rec.hash) continue;
+        // Replace what the tree has there, never write into it: rm takes symlinks as they are.
+        await rm(abs, { recursive: true, force: true });
+        await cache.checkout(rec.hash, abs);
       }
       res.action = 'restored';
       o.onEvent?.({ type: 'stage-end', result: res });
@@ -212,7 +225,8 @@ async function execute(
     if (entry) outputs.push(...(await compareStageOutputs({ cache, dir, stage, entry, kept, content })));
     o.onEvent?.({ type: 'stage-end', result: res });
   }
-  const ok = !interrupted && failed.size === 0 && outputs.every((x) => x.outcome === 'identical' || x.outcome === 'within-tolerance');
+  const inputsOk = stages.every((s) => s.input_changes.length === 0);
+  const ok = !interrupted && failed.size === 0 && inputsOk && outputs.every((x) => x.outcome === 'identical' || x.outcome === 'within-tolerance');
   return { ok, interrupted, dir, kept: Boolean(o.keep), stages, outputs };
 }
 

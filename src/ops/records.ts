@@ -1,4 +1,6 @@
-import { ReproError } from '../core/errors.js';
+import { isReproError, ReproError } from '../core/errors.js';
+import { checkStoredPath } from '../core/paths.js';
+import { checkEntryPaths } from '../lock/index.js';
 import type { EnvFingerprint } from '../env/index.js';
 import { firstParentHistory, listRuns, readRunFile, RUNS_PREFIX, type RepoInfo, type RunRef } from '../record/index.js';
 import { RECORD_PATH, type RunRecord } from './record-run.js';
@@ -52,8 +54,29 @@ function parseRecord(text: string, runId: string): RunRecord {
   for (const [name, ok] of fields) if (!ok(data[name])) throw bad(`field '${name}' is missing or mistyped`);
   for (const [name, st] of Object.entries(data.stages as object)) {
     if (!isObject(st) || !isString(st.status) || !isObject(st.outs)) throw bad(`stage '${name}' is malformed`);
+    if (st.components !== undefined && st.components !== null && !isObject(st.components)) throw bad(`stage '${name}' is malformed`);
+  }
+  try {
+    checkRecordPaths(data as unknown as RunRecord, `run ${runId}`);
+  } catch (e) {
+    if (!isReproError(e, 'E_PATH_ESCAPE') && !isReproError(e, 'E_CONFIG')) throw e;
+    // E_RECORD, not E_PATH_ESCAPE: `log` and `lineage` list such a run with its error and go on.
+    throw new ReproError('E_RECORD', `malformed run record (${e.message}): '${runId}'`, { hint: bad('').hint, cause: e });
   }
   return data as unknown as RunRecord;
+}
+
+/**
+ * Every path a record holds, checked as untrusted input (a run ref is whatever was pushed): the
+ * outputs and key components of each stage, the lock files and the metrics files.
+ */
+function checkRecordPaths(rec: RunRecord, source: string): void {
+  for (const [name, st] of Object.entries(rec.stages)) {
+    for (const p of Object.keys(st.outs)) checkStoredPath(p, `${source} stage '${name}', outs`);
+    if (st.components) checkEntryPaths(st.components, `${source} stage '${name}' components`);
+  }
+  for (const p of Object.keys(rec.locks)) checkStoredPath(p, `${source}, locks`);
+  for (const p of Object.keys(rec.metrics)) checkStoredPath(p, `${source}, metrics`);
 }
 
 /** The record of `run`; a commit without one, or a bad one, is `E_RECORD`. */

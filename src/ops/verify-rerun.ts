@@ -43,6 +43,7 @@ export async function checkRerun(
     outputs: [],
     error: 'not in repro.lock: nothing to compare with (run it first)',
     stderr_tail: [],
+    input_changes: [],
     ...where(pipeline, n),
   }));
   if (runnable.length) {
@@ -52,14 +53,24 @@ export async function checkRerun(
       if (!s.requested) continue;
       const outs = res.outputs.filter((o) => o.stage === s.name).map(toOutput);
       const failed = s.action === 'failed' || s.action === 'not-run' ? s.action : null;
+      // An input that is not the locked one (missing from the copy, other content) means the
+      // outputs were made from something else: not reproduced, even when they match.
       const status: RerunStage['status'] = failed
         ? failed
-        : outs.some((o) => o.status === 'differs' || o.status === 'missing')
+        : s.input_changes.length > 0 || outs.some((o) => o.status === 'differs' || o.status === 'missing')
           ? 'not-reproduced'
           : outs.some((o) => o.status === 'within-tolerance')
             ? 'within-tolerance'
             : 'reproduced';
-      stages.push({ name: s.name, status, outputs: outs, error: failed ? stageError(s) : null, stderr_tail: s.stderr_tail, ...where(pipeline, s.name) });
+      stages.push({
+        name: s.name,
+        status,
+        outputs: outs,
+        error: failed ? stageError(s) : null,
+        stderr_tail: s.stderr_tail,
+        input_changes: s.input_changes,
+        ...where(pipeline, s.name),
+      });
     }
   }
   const order = new Map(pipeline.stages.map((s, i) => [s.name, i]));

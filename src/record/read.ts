@@ -32,18 +32,24 @@ export function parseCommit(oid: string, content: Uint8Array): CommitInfo {
   return info;
 }
 
+/**
+ * A tree's entries. A tree is untrusted input (a pushed run ref can hold any objects): an entry
+ * name that is empty, `.`, `..`, or holds `/` or NUL, and a name listed twice, are `E_GIT`, as
+ * `git fsck` reports them, so no reader can be led to write one path twice or outside the tree.
+ */
 export function parseTree(oid: string, content: Uint8Array): TreeEntry[] {
   const buf = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
   const entries: TreeEntry[] = [];
+  const seen = new Set<string>();
   for (let pos = 0; pos < buf.length; ) {
     const space = buf.indexOf(0x20, pos);
     const nul = buf.indexOf(0, space + 1);
     if (space < 0 || nul < 0 || nul + 21 > buf.length) throw new ReproError('E_GIT', `malformed tree: '${oid}'`);
-    entries.push({
-      mode: buf.toString('latin1', pos, space).padStart(6, '0'),
-      name: buf.toString('utf8', space + 1, nul),
-      oid: buf.toString('hex', nul + 1, nul + 21),
-    });
+    const name = buf.toString('utf8', space + 1, nul);
+    if (name === '' || name === '.' || name === '..' || name.includes('/')) throw new ReproError('E_GIT', `unsafe path in git tree ${oid}: '${name}'`);
+    if (seen.has(name)) throw new ReproError('E_GIT', `duplicate entry in git tree ${oid}: '${name}'`);
+    seen.add(name);
+    entries.push({ mode: buf.toString('latin1', pos, space).padStart(6, '0'), name, oid: buf.toString('hex', nul + 1, nul + 21) });
     pos = nul + 21;
   }
   return entries;

@@ -33,7 +33,9 @@ export function renderReplay(res: ReplayLike): string {
   L.push(`replay of run ${res.run.id}${from}${res.kept ? ` in ${res.dir} (kept)` : ''}`);
   L.push(...renderStages(res.stages), '');
   L.push(...renderOutputs(res.outputs), '');
-  const verdict = res.interrupted ? 'interrupted' : res.ok ? 'reproduced' : 'NOT reproduced';
+  const inputs = res.stages.flatMap((s) => s.input_changes.map((c) => `'${c.path}' ${c.actual === null ? 'missing' : 'differs'}`));
+  const why = inputs.length ? ` (inputs are not the recorded ones: ${[...new Set(inputs)].join(', ')})` : '';
+  const verdict = res.interrupted ? 'interrupted' : res.ok ? 'reproduced' : `NOT reproduced${why}`;
   L.push(`${outcomeCounts(res.outputs)}: ${verdict}`);
   if (!res.ok && res.env_diff.length) L.push(`the environment differs from the recorded one (${res.env_diff.map((d) => d.field).join(', ')}): 'repro show ${res.run.id}' lists how`);
   return L.join('\n') + '\n';

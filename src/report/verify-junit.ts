@@ -1,4 +1,4 @@
-import { freshLine, guardLine, outputDetail, rerunLines } from './verify-summary.js';
+import { freshLine, guardLine, inputLine, outputDetail, rerunLines } from './verify-summary.js';
 import type { VerifyResult } from './verify-types.js';
 
 /**
@@ -50,7 +50,7 @@ export function renderVerifyJunit(res: VerifyResult): string {
       res.rerun.stages.map((s) => {
         if (s.status === 'reproduced' || s.status === 'within-tolerance') return { name: s.name, ...(s.status === 'within-tolerance' ? { out: 'reproduced within tolerance' } : {}) };
         const { head, detail } = rerunLines(s);
-        return { name: s.name, failure: { message: head, detail: s.status === 'failed' || s.status === 'not-run' ? detail : s.outputs.flatMap(outputDetail) } };
+        return { name: s.name, failure: { message: head, detail: s.status === 'failed' || s.status === 'not-run' ? detail : [...s.input_changes.map(inputLine), ...s.outputs.flatMap(outputDetail)] } };
       }),
     ]);
   }

@@ -1,4 +1,4 @@
-import { checkLines, fmtNum, fmtSigned, fmtStat, freshLine, outputDetail, verdictLine } from './verify-summary.js';
+import { checkLines, fmtNum, fmtSigned, fmtStat, freshLine, inputLine, outputDetail, verdictLine } from './verify-summary.js';
 import type { VerifyResult, VerifyStatus } from './verify-types.js';
 
 /**
@@ -45,7 +45,10 @@ export function renderVerifyMarkdown(res: VerifyResult, opts: { warnOnly?: boole
     out.push('| stage | result | outputs |', '| --- | --- | --- |');
     for (const s of rr.stages) {
       const ok = s.status === 'reproduced' || s.status === 'within-tolerance';
-      const what = s.status === 'failed' || s.status === 'not-run' ? cell(s.error ?? s.status) : s.outputs.map((o) => `${code(o.path)} ${o.status}`).join(', ');
+      const what =
+        s.status === 'failed' || s.status === 'not-run'
+          ? cell(s.error ?? s.status)
+          : [...s.input_changes.map((c) => cell(inputLine(c))), ...s.outputs.map((o) => `${code(o.path)} ${o.status}`)].join(', ');
       out.push(`| ${code(s.name)} | ${ok ? '✅' : '❌'} ${s.status} | ${what} |`);
     }
     for (const s of rr.stages) {

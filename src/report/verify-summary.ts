@@ -83,11 +83,23 @@ function freshReason(r: FreshReason): string {
 
 /** One line per output that did not reproduce, then details (diff, byte offset, metrics). */
 export function rerunLines(s: RerunStage): { head: string; detail: string[] } {
-  if (s.status === 'failed' || s.status === 'not-run') return { head: `${s.name}: ${s.error ?? s.status}`, detail: s.stderr_tail.map((l) => `| ${l}`) };
+  if (s.status === 'failed' || s.status === 'not-run') {
+    return { head: `${s.name}: ${s.error ?? s.status}`, detail: [...s.input_changes.map(inputLine), ...s.stderr_tail.map((l) => `| ${l}`)] };
+  }
   const bad = s.outputs.filter((o) => o.status === 'differs' || o.status === 'missing');
   const detail: string[] = [];
   for (const o of bad) detail.push(...outputDetail(o));
-  return { head: `${s.name}: not reproduced: ${bad.map((o) => `'${o.path}' ${o.status === 'missing' ? 'missing' : 'differs'}`).join(', ')}`, detail };
+  const why = [...s.input_changes.map(inputLine), ...bad.map((o) => `'${o.path}' ${o.status === 'missing' ? 'missing' : 'differs'}`)];
+  return { head: `${s.name}: not reproduced: ${why.join(', ')}`, detail };
+}
+
+/**
+ * A dep that was not what the lock recorded when the stage ran: `input 'd.csv' missing (the lock
+ * has 1a2b3c4d)`, or `input 'd.csv' differs from the lock (1a2b3c4d -> 5e6f7a8b)`.
+ */
+export function inputLine(c: { path: string; expected: string; actual: string | null }): string {
+  if (c.actual === null) return `input '${c.path}' missing (the lock has ${short(c.expected)})`;
+  return `input '${c.path}' differs from the lock (${short(c.expected)} -> ${short(c.actual)})`;
 }
 
 export function outputDetail(o: RerunOutput): string[] {

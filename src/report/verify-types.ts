@@ -109,6 +109,11 @@ export interface RerunStage extends Where {
   outputs: RerunOutput[];
   error: string | null;
   stderr_tail: string[];
+  /**
+   * deps whose content in the re-run copy differed from the lock before the stage ran (`actual`
+   * null: missing); any makes the stage `not-reproduced`, whatever its outputs
+   */
+  input_changes: { path: string; expected: string; actual: string | null }[];
 }
 
 export interface RerunCheck {

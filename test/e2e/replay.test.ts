@@ -328,6 +328,24 @@ stages:
     expect(res.outputs.map((o) => [o.path, o.outcome, o.actual])).toEqual([['out.txt', 'missing', null]]);
   });
 
+  it('a file whose locked content cannot be diffed says why: over the read limit, or not in the local cache', async () => {
+    const d = await repo({ 'repro.yaml': 'version: 1\nstages:\n  s:\n    cmd: date +%N > out.txt\n    outs: [out.txt]\n' });
+    expect((await repro(d, 'run', '--no-record')).code).toBe(0);
+    git(d, 'add', '-A');
+    git(d, 'commit', '-qm', 'ran');
+    const ctx = await openContext(d);
+    const tree = git(d, 'rev-parse', 'HEAD').trim();
+    const lock = await readLock(d);
+    const rec = lock.stages.s!.out_hashes['out.txt']!;
+    const big = structuredClone(lock);
+    big.stages.s!.out_hashes['out.txt']!.size = 100 * 1024 * 1024; // as recorded for a 100 MiB file
+    const over = await rerunIsolated({ ctx, tree, lock: big });
+    expect(over.outputs[0]).toMatchObject({ outcome: 'differs', detail: { kind: 'hash', reason: 'the locked content (100 MiB) is over the 64 MiB read limit for a content diff' } });
+    await rm(join(d, '.repro', 'cache', 'objects', rec.hash.slice(0, 2), rec.hash.slice(2)), { force: true });
+    const gone = await rerunIsolated({ ctx, tree, lock });
+    expect(gone.outputs[0]).toMatchObject({ outcome: 'differs', detail: { kind: 'hash', reason: 'the locked content is not in the local cache' } });
+  });
+
   it('accepts a tree id as well as a commit', async () => {
     const { d } = await rerunHead(CHAIN);
     const tree = git(d, 'rev-parse', 'HEAD^{tree}').trim();

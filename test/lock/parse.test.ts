@@ -7,7 +7,7 @@ const GOOD: LockFile = {
   stages: {
     train: {
       cmd: ['python train.py'],
-      wdir: '.',
+      wdir: '',
       deps: { 'data.csv': 'a'.repeat(64) },
       params: { 'params.yaml': { 'train.lr': 0.1 } },
       locks: {},

@@ -107,7 +107,7 @@ describe('renderOutputs', () => {
         '      input differs from the record: d.csv (55555555 -> missing)',
         '',
         '',
-        "0 outputs: none compared: NOT reproduced",
+        "0 outputs: none compared: NOT reproduced (inputs are not the recorded ones: 'd.csv' missing)",
         "the environment differs from the recorded one (node): 'repro show r1' lists how",
         '',
       ].join('\n'),

@@ -35,6 +35,7 @@ function result(): VerifyResult {
           line: 7,
           error: null,
           stderr_tail: [],
+          input_changes: [],
           outputs: [
             {
               path: 'out.txt',
