@@ -1,4 +1,4 @@
-import { builtinFindings, redactSpans, redactText, type SecretFinding } from './secrets.js';
+import { builtinFindings, redactSpans, textRedactor, type SecretFinding } from './secrets.js';
 
 /**
  * The maintained rule set: secretlint's recommended preset (`@secretlint/secretlint-rule-preset-recommend`,
@@ -74,7 +74,8 @@ export async function findSecretsEach(texts: string[]): Promise<SecretFinding[][
  * what every stored text goes through. Returns the texts in order.
  */
 export async function redactTextsFully(texts: string[], env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
-  const first = texts.map((t) => redactText(t, env));
+  const redact = textRedactor(env);
+  const first = texts.map(redact);
   const found = await findSecretsEach(first);
   return first.map((t, i) => redactSpans(t, found[i]!));
 }

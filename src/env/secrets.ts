@@ -87,12 +87,14 @@ export interface SecretFinding {
   rule: string;
 }
 
+/** The table's regexes with match indices (`d`), compiled once. */
+const WITH_INDICES = BUILTIN_RULES.map((r) => ({ ...r, re: new RegExp(r.re.source, r.re.flags + 'd') }));
+
 /** Every match of the built-in table in `text`. */
 export function builtinFindings(text: string): SecretFinding[] {
   const out: SecretFinding[] = [];
-  for (const r of BUILTIN_RULES) {
-    const re = new RegExp(r.re.source, r.re.flags.includes('d') ? r.re.flags : r.re.flags + 'd');
-    for (const m of text.matchAll(re)) {
+  for (const r of WITH_INDICES) {
+    for (const m of text.matchAll(r.re)) {
       const span = r.group !== undefined ? m.indices?.[r.group] : m.indices?.[0];
       if (span) out.push({ start: span[0], end: span[1], rule: r.id });
     }
@@ -136,14 +138,21 @@ const MIN_SECRET_LENGTH = 6;
  * storing anything a command printed or was given (stderr tails, command lines, tool output).
  */
 export function redactText(text: string, env: NodeJS.ProcessEnv = process.env): string {
-  let out = text;
+  return textRedactor(env)(text);
+}
+
+/**
+ * `redactText` for many texts under one environment: the secret env values are found (and their
+ * alternation compiled) once, not once per text.
+ */
+export function textRedactor(env: NodeJS.ProcessEnv = process.env): (text: string) => string {
   const values = secretValues(env);
-  if (values.length > 0) {
-    // One pass with longest-first alternation, so a replacement is never re-matched.
-    const alternation = new RegExp(values.map(escapeRegExp).join('|'), 'g');
-    out = out.replace(alternation, REDACTED);
-  }
-  return redactSpans(out, builtinFindings(out));
+  // One pass with longest-first alternation, so a replacement is never re-matched.
+  const alternation = values.length > 0 ? new RegExp(values.map(escapeRegExp).join('|'), 'g') : null;
+  return (text) => {
+    const out = alternation ? text.replace(alternation, REDACTED) : text;
+    return redactSpans(out, builtinFindings(out));
+  };
 }
 
 function secretValues(env: NodeJS.ProcessEnv): string[] {

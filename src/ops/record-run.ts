@@ -3,6 +3,7 @@ import { fingerprintTools, machineFingerprint } from './environment.js';
 import { findRepo, newRunId, snapshotTreeAndDirty, writeRunCommit, type WithheldFile } from '../record/index.js';
 import { serializeLock, type LockFile } from '../lock/index.js';
 import type { Pipeline } from '../pipeline/index.js';
+import { mark } from '../core/timing.js';
 import type { RepoContext } from './context.js';
 import { readWorkspaceMetrics, type MetricsByFile } from './metrics.js';
 import type { RunOptions, RunResult, StageResult } from './run.js';
@@ -78,10 +79,12 @@ export async function recordRun(
   extras: RecordExtras = {},
 ): Promise<{ warnings: string[] }> {
   const warnings: string[] = [];
+  mark('record: start');
   try {
     const repo = await findRepo(ctx.root);
     const id = newRunId(new Date(result.startedAt));
     const env = await (opts.environment ?? machineFingerprint(fingerprintTools(ctx, pipeline)));
+    mark('record: fingerprint ready');
     const stages: Record<string, RecordStage> = {};
     for (const s of result.stages) {
       stages[s.name] = {
@@ -122,6 +125,7 @@ export async function recordRun(
     // credential a failing stage printed, whatever field it lands in.
     const { env: _fp, ...rest } = record;
     Object.assign(record, await redactDeep(rest, opts.env ?? process.env));
+    mark('record: fingerprint and record text redacted');
     const rawLock = serializeLock(lock);
     const [lockText] = await redactTextsFully([rawLock], opts.env ?? process.env);
     if (lockText !== rawLock) warnings.push("repro.lock holds a value that looks like a credential: the run's copy has it as [redacted]");
@@ -149,6 +153,7 @@ export async function recordRun(
     result.runId = id;
     result.recordCommit = commit;
     if (warnings.length) result.recordWarnings = warnings;
+    mark('record: written');
   } catch (e) {
     result.recordError = (e as Error).message;
   }

@@ -362,6 +362,8 @@ describe('the record format (docs/records.md)', () => {
         timezone: 'string',
         tools: {},
       },
+      untracked: [],
+      withheld: [],
     });
     expect(rec.stages.b.components.params).toEqual({ 'params.yaml': { 'b.suffix': 'one' } });
     expect(rec.stages.a.status).toBe('executed');
