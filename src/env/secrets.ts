@@ -63,7 +63,7 @@ export const BUILTIN_RULES: BuiltinRule[] = [
   { id: 'gitlab-pat', re: /\bglpat-[A-Za-z0-9_-]{20,}/g }, // gitleaks [gitlab-pat]
   { id: 'aws-access-token', re: /\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g }, // gitleaks [aws-access-token]
   { id: 'openai-anthropic-key', re: /\bsk-[A-Za-z0-9_-]{20,}/g }, // gitleaks [openai-api-key, anthropic-api-key]
-  { id: 'stripe-access-token', re: /\b(?:sk|rk|pk)_(?:test|live|prod)_[A-Za-z0-9]{10,99}/g }, // gitleaks [stripe-access-token]
+  { id: 'stripe-access-token', re: /\b(?:sk|rk)_(?:test|live|prod)_[A-Za-z0-9]{10,99}/g }, // gitleaks [stripe-access-token]
   { id: 'slack-token', re: /\bxox[abposre]-[A-Za-z0-9-]{10,}/g }, // gitleaks [slack-bot-token, slack-user-token, ...]
   { id: 'slack-webhook-url', re: /(?:https?:\/\/)?hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9+/]{20,}/g }, // gitleaks [slack-webhook-url]
   { id: 'huggingface-token', re: /\bhf_[A-Za-z0-9]{30,}/g }, // gitleaks [huggingface-access-token]

@@ -195,7 +195,12 @@ function snapshotWarnings(o: { untracked: string[]; withheld: WithheldFile[]; no
     const list = o.untracked.slice(0, 5).map((p) => `'${p}'`).join(', ') + (o.untracked.length > 5 ? ` and ${o.untracked.length - 5} more` : '');
     out.push(`the run's snapshot includes ${o.untracked.length} untracked input file${o.untracked.length > 1 ? 's' : ''} (${list}); 'git add' them to track them`);
   }
-  for (const w of o.withheld) out.push(`withheld '${w.path}' from the run's snapshot: ${w.reason}`);
+  for (const w of o.withheld.filter((x) => x.rule !== null)) out.push(`withheld '${w.path}' from the run's snapshot: ${w.reason}`);
+  const big = o.withheld.filter((x) => x.rule === null);
+  if (big.length) {
+    const list = big.slice(0, 5).map((w) => `'${w.path}'`).join(', ') + (big.length > 5 ? ` and ${big.length - 5} more` : '');
+    out.push(`left ${big.length} untracked input file${big.length > 1 ? 's' : ''} out of the run's snapshot, over the size cap (${list}); replay takes them from the workspace`);
+  }
   if (o.noCommit && o.withheld.length) out.push('the run has no source commit: its snapshot cannot replay without the withheld files');
   return out;
 }

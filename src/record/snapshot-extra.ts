@@ -34,6 +34,8 @@ export const MAX_UNTRACKED_FILE = 50 * 2 ** 20;
 /** At most this much untracked content per snapshot; files past it are left out. */
 export const MAX_UNTRACKED_TOTAL = 200 * 2 ** 20;
 const NEVER = ['.git', '.repro'];
+/** Size-capped files listed one by one; past this many, one more entry counts the rest. */
+const MAX_LISTED = 100;
 
 interface Candidate {
   path: string;
@@ -68,6 +70,7 @@ export async function addBeyondSource(o: {
 
   const withheld: WithheldFile[] = [];
   let total = 0;
+  let oversize = 0;
   const untracked: Candidate[] = [];
   for (const path of untrackedFiles(o.repo.root, o.include, (p) => tracked.has(p) || o.replaced.has(p) || o.exclude(p))) {
     const abs = join(o.repo.root, path);
@@ -75,13 +78,17 @@ export async function addBeyondSource(o: {
     if (!st || (!st.isFile() && !st.isSymbolicLink())) continue;
     if (st.size > MAX_UNTRACKED_FILE || total + st.size > MAX_UNTRACKED_TOTAL) {
       const cap = st.size > MAX_UNTRACKED_FILE ? `${MAX_UNTRACKED_FILE / 2 ** 20} MiB a file` : `${MAX_UNTRACKED_TOTAL / 2 ** 20} MiB in all`;
-      withheld.push({ path, rule: null, reason: `untracked and over the snapshot's size cap (${cap})` });
+      if (++oversize <= MAX_LISTED) withheld.push({ path, rule: null, reason: `untracked and over the snapshot's size cap (${cap})` });
       continue;
     }
     total += st.size;
     const mode = st.isSymbolicLink() ? '120000' : st.mode & 0o100 ? '100755' : '100644';
     const content = st.isSymbolicLink() ? await readlink(abs, { encoding: 'buffer' }) : await readFile(abs);
     untracked.push({ path, tracked: false, content, leaf: { mode, oid: hashObject('blob', content) } });
+  }
+  if (oversize > MAX_LISTED) {
+    const last = withheld[withheld.length - 1]!;
+    last.reason += `; ${oversize - MAX_LISTED} more untracked inputs over the cap are not listed`;
   }
   candidates.push(...untracked);
 

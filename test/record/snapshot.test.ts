@@ -1,4 +1,4 @@
-import { copyFileSync, readFileSync, rmSync, unlinkSync, utimesSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, truncateSync, unlinkSync, utimesSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findRepo, isDirty, snapshotTree, snapshotTreeAndDirty } from '../../src/record/index.js';
@@ -195,5 +195,19 @@ describe('snapshotTreeAndDirty: what a run snapshot adds beyond its source commi
       const oid = git(root, 'hash-object', path); // computed, not written
       expect(() => git(root, 'cat-file', '-e', oid)).toThrow();
     }
+  });
+});
+
+describe('snapshotTreeAndDirty: size caps on untracked inputs', () => {
+  it('an untracked input over 50 MiB is left out, listed with rule null, and never read', async () => {
+    const root = makeRepo({ 'a.txt': 'a\n' });
+    writeFiles(root, { 'data/small.csv': '1\n' });
+    writeFileSync(join(root, 'data/big.bin'), '');
+    truncateSync(join(root, 'data/big.bin'), 51 * 2 ** 20); // sparse: costs nothing to make
+    const res = await snapshotTreeAndDirty({ repo: await findRepo(root), ignore: () => false, include: ['data'], extraFiles: () => ({}) });
+    expect(res.untracked).toEqual(['data/small.csv']);
+    expect(res.withheld).toEqual([{ path: 'data/big.bin', rule: null, reason: expect.stringContaining('50 MiB a file') }]);
+    expect(Object.keys(lsTree(root, res.tree)).sort()).toEqual(['a.txt', 'data/small.csv']);
+    expect(res.dirty).toBe(false); // untracked inputs do not make the snapshot dirty
   });
 });
