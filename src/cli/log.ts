@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { log } from '../ops/log.js';
-import { renderLog } from '../report/log.js';
+import { renderLog, stripControl } from '../report/log.js';
 import { common, parseIntOpt, resolveCommon, type CliEnv } from './common.js';
 import { printJson } from './io.js';
 
@@ -14,6 +14,6 @@ export function registerLog(program: Command, env: CliEnv): void {
       const res = await log({ cwd, all: o.all, limit: o.limit });
       if (json) printJson(env.io, res);
       else env.io.out(renderLog(res));
-      for (const r of res.runs) if (r.error && !json) env.io.err(`warning: ${r.error.message}\n`);
+      for (const r of res.runs) if (r.error && !json) env.io.err(`warning: ${stripControl(r.error.message)}\n`);
     });
 }

@@ -3,6 +3,7 @@ import { arch, cpus, platform, release, totalmem, version } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
 import { sha256 } from '../core/canonical.js';
 import { isErrno } from '../core/errors.js';
+import { redactTextsFully } from './secret-rules.js';
 import { redactText } from './secrets.js';
 
 /**
@@ -65,10 +66,12 @@ export async function fingerprint(opts: FingerprintOptions): Promise<EnvFingerpr
     if (out !== null && out !== undefined) runtimes[basename(cmd.trim().split(/\s+/)[0] ?? cmd)] = out;
   });
   const tools: EnvFingerprint['tools'] = {};
-  toolSpecs.forEach((t, i) => {
-    const out = toolOut[i];
-    if (out === null || out === undefined) return;
-    const output = redactText(out, env); // hash what is stored
+  // Tool output (`pip freeze`, `npm config list`) is free text: the maintained rule set too, and
+  // the hash is of what is stored. Loads that rule set only when some tool answered.
+  const answered = toolSpecs.map((t, i) => ({ t, out: toolOut[i] })).filter((x): x is { t: typeof x.t; out: string } => typeof x.out === 'string');
+  const outputs = await redactTextsFully(answered.map((x) => x.out), env);
+  answered.forEach(({ t }, i) => {
+    const output = outputs[i]!;
     tools[t.name] = { cmd: t.cmd, output, hash: sha256(output) };
   });
 

@@ -5,7 +5,9 @@
  *
  * Imports nothing but core: `fingerprint` takes a `probe` function, which ops wires to exec.probe.
  */
-export { REDACTED, isSecretName, looksLikeSecretValue, redactText, redactValue } from './secrets.js';
+export { REDACTED, isSecretName, looksLikeSecretValue, redactSpans, redactText, redactValue, type SecretFinding } from './secrets.js';
+// The maintained rule set, loaded on first call (never on a no-op run's path).
+export { findSecrets, findSecretsEach, preloadSecretRules, redactDeep, redactTextsFully } from './secret-rules.js';
 export { captureEnv, globToRegExp } from './capture.js';
 export { fingerprint, parseGpus, GPU_QUERY, type EnvFingerprint, type FingerprintOptions, type Probe } from './fingerprint.js';
 export { diffFingerprints, ABSENT, type FingerprintChange } from './diff.js';

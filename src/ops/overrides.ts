@@ -3,7 +3,9 @@ import { writeFileAtomic } from '../core/atomic.js';
 import { ReproError, isErrno } from '../core/errors.js';
 import { absPath, toRepoPath } from '../core/paths.js';
 import { parseScalar, setYamlKey } from '../core/yaml.js';
-import { DEFAULT_PARAMS, getParam, readParamsFile, type Pipeline } from '../pipeline/index.js';
+import { memoParse, memoStore } from '../core/memo.js';
+import { REDACTED, findSecretsEach, looksLikeSecretValue } from '../env/index.js';
+import { DEFAULT_PARAMS, getParam, readParamsFile, resolveParamValues, type Pipeline } from '../pipeline/index.js';
 import { didYouMean } from '../pipeline/suggest.js';
 
 /**
@@ -62,6 +64,7 @@ export type PreparedOverrides = Map<string, { before: string; after: string }>;
 export async function prepareOverrides(root: string, overrides: ParamOverride[]): Promise<PreparedOverrides> {
   const byFile = new Map<string, ParamOverride[]>();
   for (const o of overrides) byFile.set(o.file, [...(byFile.get(o.file) ?? []), o]);
+  await refuseSecretOverrides(overrides);
   const out: PreparedOverrides = new Map();
   for (const [file, list] of byFile) {
     const o0 = list[0]!;
@@ -136,4 +139,61 @@ export function checkOverrideTargets(pipeline: Pipeline, overrides: ParamOverrid
       used.length ? `params files of this pipeline: ${used.join(', ')}` : 'declare params: in a stage of repro.yaml first',
     );
   }
+}
+
+/**
+ * Params are committed (params.yaml, repro.lock, every run record and its key components), so a
+ * param value that looks like a credential is refused before anything is written or run, rather
+ * than redacted in some places and kept in others. Credentials belong in the environment:
+ * `env.capture` records and keys them as [redacted].
+ */
+const SECRET_HINT = 'params are committed (params file, repro.lock, run records); pass a credential through the environment instead (env.capture records it as [redacted])';
+
+/** `-S` values, by the built-in table and the maintained rule set (loaded only for a string value). */
+async function refuseSecretOverrides(overrides: ParamOverride[]): Promise<void> {
+  const strings = overrides.filter((o) => typeof o.value === 'string');
+  if (strings.length === 0) return;
+  const found = await findSecretsEach(strings.map((o) => o.value as string));
+  strings.forEach((o, i) => {
+    const f = found[i]![0];
+    if (f) throw usage(`-S value for '${o.key}' looks like a credential (rule ${f.rule}): '${o.spec.slice(0, o.spec.indexOf('=') + 1)}${REDACTED}'`, SECRET_HINT);
+  });
+}
+
+/**
+ * Every param value a stage reads, from its params file or from `-S`: the same refusal
+ * (E_CONFIG). The built-in table runs on every call (microseconds); the maintained rule set only
+ * when the values changed since they last passed (a memo in `.repro/`), so a no-op run never
+ * loads it.
+ */
+export async function refuseSecretParams(pipeline: Pipeline, stateDir: string): Promise<void> {
+  const values: { stage: string; file: string; key: string; value: string }[] = [];
+  for (const st of pipeline.stages) {
+    let params: Record<string, Record<string, unknown>>;
+    try {
+      params = resolveParamValues(st, (f) => pipeline.paramsData.get(f));
+    } catch (e) {
+      if (e instanceof ReproError && e.code === 'E_NOT_FOUND') continue; // the stage itself reports it
+      throw e;
+    }
+    for (const [file, kv] of Object.entries(params)) {
+      for (const [key, v] of Object.entries(kv)) collectStrings(v, key, (k, value) => values.push({ stage: st.name, file, key: k, value }));
+    }
+  }
+  if (values.length === 0) return;
+  const refuse = (v: (typeof values)[number], rule: string): never => {
+    throw new ReproError('E_CONFIG', `param '${v.key}' in ${v.file} (stage '${v.stage}') looks like a credential (rule ${rule})`, { hint: SECRET_HINT });
+  };
+  for (const v of values) if (looksLikeSecretValue(v.value)) refuse(v, 'built-in');
+  const text = JSON.stringify(values.map((v) => v.value));
+  if (memoParse(stateDir, 'params-screen', text, () => false) === true) return;
+  const found = await findSecretsEach(values.map((v) => v.value));
+  found.forEach((f, i) => f[0] && refuse(values[i]!, f[0].rule));
+  await memoStore(stateDir, 'params-screen', text, true);
+}
+
+function collectStrings(v: unknown, key: string, add: (key: string, value: string) => void): void {
+  if (typeof v === 'string') add(key, v);
+  else if (Array.isArray(v)) v.forEach((x, i) => collectStrings(x, `${key}.${i}`, add));
+  else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) collectStrings(x, key === '' ? k : `${key}.${k}`, add);
 }

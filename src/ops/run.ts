@@ -9,7 +9,7 @@ import { openContext } from './context.js';
 import { makeEvaluator } from './evaluate.js';
 import { fingerprintTools, machineFingerprint } from './environment.js';
 import { ensureIgnored } from './gitignore.js';
-import { checkOverrideTargets, parseOverride, prepareOverrides, writeOverrides } from './overrides.js';
+import { checkOverrideTargets, parseOverride, prepareOverrides, refuseSecretParams, writeOverrides } from './overrides.js';
 import type { Reason } from './reasons.js';
 import type { RecordExtras } from './record-run.js';
 import type { MetricsByFile } from './metrics.js';
@@ -112,6 +112,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
         overrides: opts.dry ? Object.fromEntries(overrides.map((o) => [`${o.file}:${o.key}`, o.value])) : undefined,
       });
       checkOverrideTargets(pipeline, overrides);
+      if (!opts.dry) await refuseSecretParams(pipeline, ctx.stateDir);
       if (lock?.tookOver) await clearAfter(lock.tookOver, ctx, pipeline, (text) => opts.onEvent?.({ type: 'notice', text }));
       mark('run: pipeline loaded');
       lockFile = await readLock(ctx.root);
@@ -131,7 +132,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
       const probing = machineFingerprint(fingerprintTools(ctx, pipeline));
       probing.catch(() => undefined); // awaited (and reported) by recordRun; never unhandled
       opts.environment = probing;
-      void import('./record-run.js'); // load the Git writer while the stage's child runs
+      void import('./record-run.js').then((m) => m.preloadRecorder()); // load the Git writer and secret rules while the stage's child runs
     };
     // Outputs are git-ignored before any command runs, so a run killed midway never leaves big
     // outputs showing as untracked (and ready for `git add -A`).

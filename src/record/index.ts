@@ -16,7 +16,7 @@
  */
 export { findRepo, type RepoInfo } from './repo.js';
 export { newRunId, isValidRunId } from './runid.js';
-export { snapshotTree, snapshotTreeAndDirty, isDirty, type SnapshotOptions } from './snapshot.js';
+export { snapshotTree, snapshotTreeAndDirty, isDirty, type SnapshotOptions, type WithheldFile } from './snapshot.js';
 export { writeRunCommit, RUNS_PREFIX, type Identity, type WriteRunCommitOptions } from './commit.js';
 export { listRuns, type RunRef } from './runs.js';
 export { resolveRevision, firstParentHistory } from './revision.js';

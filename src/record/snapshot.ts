@@ -10,6 +10,7 @@ import { readCommit } from './read.js';
 import { commonDirOf, type RepoInfo } from './repoinfo.js';
 import { listTreeFiles } from './tree.js';
 import { TreeBuilder, type Leaf, type ObjectStore } from './treebuild.js';
+import { addBeyondSource, type Screen, type SnapshotOutcome } from './snapshot-extra.js';
 
 export interface SnapshotOptions {
   repo: RepoInfo;
@@ -37,20 +38,52 @@ export async function snapshotTree(opts: SnapshotOptions): Promise<string> {
 }
 
 /**
- * `isDirty(repo, { ignore })` then `snapshotTree` in one pass over the index and the work tree:
- * what recording a run needs. The extra files may depend on the dirty flag (the run record
- * states it), so they come from a function of it.
+ * What recording a run needs, in one pass over the index and the work tree: `isDirty(repo,
+ * { ignore })`, then the snapshot's tree (see `snapshotTree`) with two additions for runs:
+ *
+ * - `include`: the run's declared inputs (files or directories). Those Git does not track are
+ *   added too (`untracked` in the result), minus `exclude`d paths (stage outputs), `.git`,
+ *   `.repro` and files over the size caps of snapshot-extra.ts (then in `withheld` with rule null).
+ * - `screen`: every file the snapshot adds beyond the source commit (staged but uncommitted,
+ *   edited tracked files, untracked inputs) is passed to it, and a file it names a rule for is
+ *   withheld: a tracked file keeps its content at the source commit (or is left out when that
+ *   commit lacks it), an untracked one is left out. No blob of a withheld file is written.
+ *
+ * The extra files may depend on the dirty flag and the outcome (the run record states them), so
+ * they come from a function of both. Untracked inputs do not make the snapshot dirty.
  */
 export async function snapshotTreeAndDirty(opts: {
   repo: RepoInfo;
   ignore: (path: string) => boolean;
-  extraFiles: (dirty: boolean) => Record<string, string | Uint8Array>;
-}): Promise<{ tree: string; dirty: boolean }> {
-  const store = await writingStore(opts.repo);
-  const leaves = await trackedLeaves(opts.repo, store);
-  const [mine, head] = await Promise.all([treeOf(leaves.filter(([path]) => !opts.ignore(path)), {}, DRY), headTree(opts.repo, opts.ignore)]);
-  const dirty = mine !== head;
-  return { tree: await treeOf(leaves, opts.extraFiles(dirty), store), dirty };
+  extraFiles: (dirty: boolean, outcome: SnapshotOutcome) => Record<string, string | Uint8Array>;
+  /** The paths `extraFiles` will write (they replace tracked files there, and are not screened). */
+  replaced?: string[];
+  include?: string[];
+  exclude?: (path: string) => boolean;
+  screen?: Screen;
+}): Promise<{ tree: string; dirty: boolean } & SnapshotOutcome> {
+  const { repo } = opts;
+  const store = await writingStore(repo);
+  const contents = new Map<string, Uint8Array>();
+  const [leaves, headFiles] = await Promise.all([trackedLeaves(repo, DRY, undefined, contents), repo.head ? listTreeFiles(repo, repo.head) : []]);
+  const head = new Map(headFiles.map((f) => [f.path, { mode: f.mode, oid: f.oid }]));
+  const headBuilder = new TreeBuilder();
+  for (const f of headFiles) if (!opts.ignore(f.path)) headBuilder.add(f.path, { mode: f.mode, oid: f.oid });
+  const [mine, headTreeId] = await Promise.all([treeOf(leaves.filter(([path]) => !opts.ignore(path)), {}, DRY), headBuilder.write(DRY)]);
+  const dirty = mine !== headTreeId;
+
+  const extra = await addBeyondSource({
+    repo,
+    leaves,
+    head,
+    contents,
+    include: opts.include ?? [],
+    exclude: opts.exclude ?? (() => false),
+    replaced: new Set(opts.replaced ?? []),
+    screen: opts.screen,
+  });
+  for (const [path, content] of extra.write) await store('blob', content);
+  return { tree: await treeOf(extra.leaves, opts.extraFiles(dirty, extra.outcome), store), dirty, ...extra.outcome };
 }
 
 /**
@@ -63,6 +96,8 @@ export async function isDirty(repo: RepoInfo, opts: { ignore?: (path: string) =>
   const [leaves, head] = await Promise.all([trackedLeaves(repo, DRY, ignore), headTree(repo, ignore)]);
   return (await treeOf(leaves, {}, DRY)) !== head;
 }
+
+export { type Screen, type SnapshotOutcome, type WithheldFile } from './snapshot-extra.js';
 
 const DRY: ObjectStore = async (type, content) => hashObject(type, content);
 
@@ -80,8 +115,16 @@ async function headTree(repo: RepoInfo, ignore?: (path: string) => boolean): Pro
   return builder.write(DRY);
 }
 
-/** Every tracked path (minus `skip`) with its current content's leaf; changed files go to `store`. */
-async function trackedLeaves(repo: RepoInfo, store: ObjectStore, skip?: (path: string) => boolean): Promise<[string, Leaf][]> {
+/**
+ * Every tracked path (minus `skip`) with its current content's leaf; changed files go to `store`
+ * (and their content into `contents`, when given).
+ */
+async function trackedLeaves(
+  repo: RepoInfo,
+  store: ObjectStore,
+  skip?: (path: string) => boolean,
+  contents?: Map<string, Uint8Array>,
+): Promise<[string, Leaf][]> {
   const [index, config] = await Promise.all([readGitIndex(repo.gitdir), readRepoConfig(await commonDirOf(repo))]);
   const fileMode = configBool(config.get('core.filemode'), true);
   const out: [string, Leaf][] = [];
@@ -96,7 +139,11 @@ async function trackedLeaves(repo: RepoInfo, store: ObjectStore, skip?: (path: s
       out.push([e.path, { mode: leaf.mode, oid: '' }]); // the oid is filled in below
     } else out.push([e.path, leaf]);
   }
-  const hashed = await mapLimit(changed, 16, (c) => hashCurrent(c.abs, c.mode, store));
+  const hashed = await mapLimit(changed, 16, async (c) => {
+    const content = await readCurrent(c.abs, c.mode);
+    contents?.set(out[c.at]![0], content);
+    return { mode: c.mode, oid: await store('blob', content) };
+  });
   changed.forEach((c, i) => (out[c.at]![1] = hashed[i]!));
   return out;
 }
@@ -161,9 +208,8 @@ function statLeaf(abs: string, e: IndexEntry, index: GitIndex, fileMode: boolean
   return { mode, read: true };
 }
 
-async function hashCurrent(abs: string, mode: string, store: ObjectStore): Promise<Leaf> {
-  const content = mode === '120000' ? await readlink(abs, { encoding: 'buffer' }) : await readFile(abs);
-  return { mode, oid: await store('blob', content) };
+function readCurrent(abs: string, mode: string): Promise<Uint8Array> {
+  return mode === '120000' ? readlink(abs, { encoding: 'buffer' }) : readFile(abs);
 }
 
 const NS = 1_000_000_000n;

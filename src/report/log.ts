@@ -21,6 +21,18 @@ export interface LogLike {
   runs: LogEntryLike[];
 }
 
+/**
+ * C0 and C1 control characters but newline and tab, and the Unicode bidirectional overrides: a
+ * record is data from anywhere (a pushed ref, a stage's stderr), and an escape sequence in it
+ * must not clear the screen, retitle the terminal or reorder what is shown.
+ */
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+/** `text` with control characters removed; for every record-sourced string shown on a terminal or in Markdown. */
+export function stripControl(text: string): string {
+  return text.replace(CONTROL, '');
+}
+
 /** One line per run, newest first: id, source commit (`*` when dirty), time (UTC), status, seeds, headline metrics. */
 export function renderLog(res: LogLike): string {
   if (res.runs.length === 0) {
@@ -44,7 +56,7 @@ export function renderLog(res: LogLike): string {
   }
   if (res.total > res.runs.length) lines.push(`(${res.total - res.runs.length} older runs not shown)`);
   if (res.runs.some((r) => r.dirty)) lines.push('* started from a working tree with uncommitted changes');
-  return lines.join('\n') + '\n';
+  return stripControl(lines.join('\n')) + '\n';
 }
 
 /** Up to 4 significant digits, without trailing zeros; integers as they are. */

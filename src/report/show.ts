@@ -3,7 +3,7 @@
  * outputs), metrics, lock files, an environment summary, and how this machine differs from the
  * recorded one. Pure; the record is restated structurally (report/ imports only core).
  */
-import { fmtNumber } from './log.js';
+import { fmtNumber, stripControl } from './log.js';
 import { short } from './reasons.js';
 import { fmtMs } from './run.js';
 
@@ -80,8 +80,8 @@ export function renderShow(res: ShowLike): string {
     if (s.exit_code !== null && s.exit_code !== 0) parts.push(`exit ${s.exit_code}`);
     L.push(`  ${name.padEnd(16)} ${s.status.padEnd(10)} ${parts.filter(Boolean).join('  ')}`.trimEnd());
     for (const [p, o] of Object.entries(s.outs)) L.push(`      ${p}  ${short(o.hash)}  ${describeSize(o)}`);
-    if (s.error) L.push(`      error: ${s.error}`);
-    for (const l of s.stderr_tail) L.push(`      | ${l}`);
+    if (s.error) L.push(`      error: ${s.error.split('\n').join('\n             ')}`);
+    for (const l of s.stderr_tail) L.push(...l.split('\n').map((x) => `      | ${x}`));
     for (const [k, v] of Object.entries(s.components?.env ?? {})) L.push(`      env ${k}=${v}`);
   }
 
@@ -96,7 +96,8 @@ export function renderShow(res: ShowLike): string {
     L.push('', 'differences from this machine (recorded -> now)');
     for (const d of res.env_diff) L.push(`  ${d.field}: ${oneLine(d.a)} -> ${oneLine(d.b)}`);
   }
-  return L.join('\n') + '\n';
+  // Every line holds record-sourced text: strip the whole page once.
+  return stripControl(L.join('\n')) + '\n';
 }
 
 function envSummary(env: RecordLike['env']): string[] {

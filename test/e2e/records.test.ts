@@ -312,7 +312,7 @@ describe('the record format (docs/records.md)', () => {
     const rec = JSON.parse(text);
     expect(text).toBe(JSON.stringify(rec, null, 2) + '\n');
     expect(rec.format).toBe('repro-run/1');
-    expect(Object.keys(rec)).toEqual(['format', 'id', 'message', 'argv', 'started_at', 'ended_at', 'status', 'source', 'seed', 'sweep', 'stages', 'metrics', 'locks', 'env']);
+    expect(Object.keys(rec)).toEqual(['format', 'id', 'message', 'argv', 'started_at', 'ended_at', 'status', 'source', 'seed', 'sweep', 'stages', 'metrics', 'locks', 'env', 'untracked', 'withheld']);
     expect(Object.keys(rec.stages.b)).toEqual(['status', 'key', 'components', 'seed', 'exit_code', 'duration_ms', 'outs', 'error', 'stderr_tail']);
     // Machine-dependent parts of the fingerprint: which runtimes answered, whether a GPU exists.
     expect(typeof rec.env.runtimes).toBe('object');
@@ -362,6 +362,8 @@ describe('the record format (docs/records.md)', () => {
         timezone: 'string',
         tools: {},
       },
+      untracked: [],
+      withheld: [],
     });
     expect(rec.stages.b.components.params).toEqual({ 'params.yaml': { 'b.suffix': 'one' } });
     expect(rec.stages.a.status).toBe('executed');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, isSecretName, looksLikeSecretValue, redactText } from '../../src/env/index.js';
+import { REDACTED, findSecrets, findSecretsEach, isSecretName, looksLikeSecretValue, redactDeep, redactText, redactTextsFully } from '../../src/env/index.js';
 
 describe('isSecretName', () => {
   it.each([
@@ -79,5 +79,53 @@ describe('redactText', () => {
   it('leaves ordinary text and non-secret values alone', () => {
     const text = 'Traceback: /home/alice/train.py line 3: ValueError';
     expect(redactText(text, env)).toBe(text);
+  });
+});
+
+describe('built-in table: shapes issue 9 named', () => {
+  const stripe = 'sk_live_' + '51HqLyjWDarjtT1zdp7dcXwQ9vLm';
+  const slack = 'https://hooks.slack.com/services/' + 'T0A1B2C3D/B4E5F6G7H/Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2';
+  const azureKey = 'q7VbN3xK9mPzR2tW5yB8cE1fH4jL6nQ0sU3vX6zA9dG2iK5oM8rT1wY4bD7gJ0lN3pS6uV9xZ2cF5hI8kO1qR4tW7yB0eH3jM6pS9vY2bE5hK8nQ1==';
+
+  it.each([
+    ['stripe', `key ${stripe} set`, `key ${REDACTED} set`],
+    ['slack webhook', `posting to ${slack}`, `posting to ${REDACTED}`],
+    ['azure connection string', `DefaultEndpointsProtocol=https;AccountName=a;AccountKey=${azureKey};EndpointSuffix=core.windows.net`, `DefaultEndpointsProtocol=https;AccountName=a;AccountKey=${REDACTED};EndpointSuffix=core.windows.net`],
+    ['netrc one line', 'machine api.example.com login bob password n3trcPw99', `machine api.example.com login bob password ${REDACTED}`],
+    ['netrc own line', 'machine h\n  login bob\n  password n3trcPw99\n', `machine h\n  login bob\n  password ${REDACTED}\n`],
+  ])('%s', (_name, text, want) => {
+    expect(redactText(text, {})).toBe(want);
+    expect(looksLikeSecretValue(text)).toBe(true);
+  });
+
+  it('leaves prose about passwords alone', () => {
+    for (const t of ['the password is wrong for user bob', 'AccountName=a;EndpointSuffix=x', 'stripe_key_id: 3']) expect(redactText(t, {})).toBe(t);
+  });
+});
+
+describe('the maintained rule set (secretlint preset)', () => {
+  const shopify = 'shpat_' + '0123456789abcdef0123456789abcdef';
+  const linear = 'lin_api_' + 'Ab3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gH3jK5mN7p';
+
+  it('finds shapes the built-in table does not know, naming the rule', async () => {
+    expect(looksLikeSecretValue(shopify)).toBe(false);
+    const found = await findSecrets(`a ${shopify} b`);
+    expect(found).toEqual([{ start: 2, end: 2 + shopify.length, rule: 'secretlint/shopify:SHOPIFY_KEY' }]);
+  });
+
+  it('findSecretsEach maps one lint back to each text', async () => {
+    const found = await findSecretsEach(['plain', `x ${linear}`, '', shopify]);
+    expect(found.map((f) => f.map((x) => [x.start, x.end]))).toEqual([[], [[2, 2 + linear.length]], [], [[0, shopify.length]]]);
+  });
+
+  it('redactTextsFully and redactDeep cut every shape out of every string, keys included', async () => {
+    expect(await redactTextsFully([`t ${shopify}`, 'ok'], {})).toEqual([`t ${REDACTED}`, 'ok']);
+    const rec = { a: [`x ${linear}`, 3, null], b: { [shopify]: 'v', k: 'ghp_' + 'a'.repeat(36) }, n: 1 };
+    expect(await redactDeep(rec, {})).toEqual({ a: [`x ${REDACTED}`, 3, null], b: { [REDACTED]: 'v', k: REDACTED }, n: 1 });
+  });
+
+  it('an empty input loads nothing and finds nothing', async () => {
+    expect(await findSecretsEach([])).toEqual([]);
+    expect(await findSecrets('')).toEqual([]);
   });
 });

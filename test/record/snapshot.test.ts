@@ -1,7 +1,7 @@
-import { copyFileSync, readFileSync, rmSync, unlinkSync, utimesSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, truncateSync, unlinkSync, utimesSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findRepo, isDirty, snapshotTree } from '../../src/record/index.js';
+import { findRepo, isDirty, snapshotTree, snapshotTreeAndDirty } from '../../src/record/index.js';
 import { git, gitWithEnv, makeRepo, writeFiles } from './helpers.js';
 
 /** The tree `git add -u && git write-tree` gives, computed on a copy of the index. */
@@ -160,5 +160,54 @@ describe('isDirty', () => {
   it('before the first commit: dirty only when something is staged', async () => {
     expect(await isDirty(await findRepo(makeRepo({ 'a.txt': 'a' }, { commit: false })))).toBe(false);
     expect(await isDirty(await findRepo(makeRepo({ 'a.txt': 'a' }, { commit: false, add: true })))).toBe(true);
+  });
+});
+
+describe('snapshotTreeAndDirty: what a run snapshot adds beyond its source commit', () => {
+  it('screens staged, edited and included untracked files; withholds what the screen names, writing no blob of it', async () => {
+    const root = makeRepo({ 'a.txt': 'a\n', 'b.txt': 'b\n', 'out/x': 'o\n' });
+    writeFileSync(join(root, 'new.txt'), 'SECRET-NEW\n');
+    git(root, 'add', 'new.txt'); // staged, never committed
+    writeFileSync(join(root, 'a.txt'), 'SECRET-EDIT\n'); // edited tracked file
+    writeFileSync(join(root, 'b.txt'), 'b2\n'); // edited, harmless
+    writeFiles(root, { 'data/raw.csv': '1,2\n', 'data/key.pem': 'SECRET-UNTRACKED\n', 'data/out.bin': 'produced\n', 'loose.txt': 'not an input\n' });
+    const seen: string[] = [];
+    const repo = await findRepo(root);
+    const res = await snapshotTreeAndDirty({
+      repo,
+      ignore: () => false,
+      include: ['data', 'missing.txt'],
+      exclude: (p) => p === 'data/out.bin',
+      replaced: ['rec.json'],
+      screen: async (fs) => fs.map((f) => (seen.push(f.path), Buffer.from(f.content).toString().includes('SECRET') ? 'test-rule' : null)),
+      extraFiles: (dirty, outcome) => ({ 'rec.json': JSON.stringify({ dirty, ...outcome }) }),
+    });
+    expect(seen.sort()).toEqual(['a.txt', 'b.txt', 'data/key.pem', 'data/raw.csv', 'new.txt']); // nothing unchanged is screened
+    expect(res.untracked).toEqual(['data/raw.csv']);
+    expect(res.withheld.map((w) => [w.path, w.rule])).toEqual([['a.txt', 'test-rule'], ['data/key.pem', 'test-rule'], ['new.txt', 'test-rule']]);
+    const tree = lsTree(root, res.tree);
+    expect(Object.keys(tree).sort()).toEqual(['a.txt', 'b.txt', 'data/raw.csv', 'out/x', 'rec.json']);
+    expect(git(root, 'cat-file', 'blob', tree['a.txt']!.split(' ')[1]!)).toBe('a'); // the source commit's content
+    expect(git(root, 'cat-file', 'blob', tree['b.txt']!.split(' ')[1]!)).toBe('b2');
+    expect(JSON.parse(git(root, 'cat-file', 'blob', tree['rec.json']!.split(' ')[1]!)).dirty).toBe(true);
+    // The withheld edit and the untracked key were never written as objects.
+    for (const path of ['a.txt', 'data/key.pem']) {
+      const oid = git(root, 'hash-object', path); // computed, not written
+      expect(() => git(root, 'cat-file', '-e', oid)).toThrow();
+    }
+  });
+});
+
+describe('snapshotTreeAndDirty: size caps on untracked inputs', () => {
+  it('an untracked input over 50 MiB is left out, listed with rule null, and never read', async () => {
+    const root = makeRepo({ 'a.txt': 'a\n' });
+    writeFiles(root, { 'data/small.csv': '1\n' });
+    writeFileSync(join(root, 'data/big.bin'), '');
+    truncateSync(join(root, 'data/big.bin'), 51 * 2 ** 20); // sparse: costs nothing to make
+    const res = await snapshotTreeAndDirty({ repo: await findRepo(root), ignore: () => false, include: ['data'], extraFiles: () => ({}) });
+    expect(res.untracked).toEqual(['data/small.csv']);
+    expect(res.withheld).toEqual([{ path: 'data/big.bin', rule: null, reason: expect.stringContaining('50 MiB a file') }]);
+    expect(Object.keys(lsTree(root, res.tree)).sort()).toEqual(['a.txt', 'data/small.csv']);
+    expect(res.dirty).toBe(false); // untracked inputs do not make the snapshot dirty
   });
 });
