@@ -26,14 +26,13 @@ export type ErrorCode =
   | 'E_CHECK_FAILED' // a verify/replay check failed
   | 'E_CACHE' // the object cache is missing an object or is corrupt
   | 'E_RECORD' // a run record is malformed or from a newer format
-  | 'E_REMOTE' // a remote could not be reached or refused
+  | 'E_REMOTE' // a remote could not be reached or refused (exit 2: credentials, endpoint, bucket, permissions)
   | 'E_INTERRUPTED'; // SIGINT/SIGTERM
 
 const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   E_STAGE_FAILED: EXIT.FAILED,
   E_CHECK_FAILED: EXIT.FAILED,
   E_CACHE: EXIT.FAILED,
-  E_REMOTE: EXIT.FAILED,
   E_LOCKED: EXIT.FAILED,
   E_INTERRUPTED: EXIT.INTERRUPTED,
 };

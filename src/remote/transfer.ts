@@ -180,7 +180,7 @@ export interface FetchResult {
   interrupted: boolean;
 }
 
-export async function fetchObjects(backend: Backend, local: LocalObjects, wanted: Iterable<string>, opts: TransferOptions): Promise<FetchResult> {
+export async function fetchObjects(backend: Backend, local: LocalObjects, wanted: Iterable<string>, opts: TransferOptions & { manifestsOnly?: boolean }): Promise<FetchResult> {
   const res: FetchResult = { total: 0, downloaded: 0, present: 0, bytes: 0, missing: [], corrupt: [], interrupted: false };
   const top = [...new Set(wanted)];
   const dirs = top.filter((h) => h.endsWith('.dir'));
@@ -195,6 +195,7 @@ export async function fetchObjects(backend: Backend, local: LocalObjects, wanted
     await downloadOne(backend, local, h, {}, res);
     tick();
   }, opts.signal))) return { ...res, interrupted: true };
+  if (opts.manifestsOnly) return res;
   for (const h of dirs) {
     if (!local.stat(h)) continue; // missing or corrupt, already reported
     for (const m of await local.members(h)) {
