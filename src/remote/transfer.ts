@@ -128,7 +128,7 @@ export async function pushObjects(backend: Backend, local: LocalObjects, wanted:
     res.uploaded++;
     res.bytes += obj.size;
     pending.push(h);
-    if (pending.length >= 256) {
+    if (pending.length >= 64) {
       known.add(pending);
       pending = [];
     }

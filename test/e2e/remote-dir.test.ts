@@ -4,42 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { git, read, repro, tempRepos } from '../helpers/repo.js';
+import { cloneOf as cloneIn, PIPE, producer as produce } from '../remote/fixtures.js';
 
-/**
- * push / fetch / pull / gc through a directory remote, between two real clones. The pipeline
- * writes a file output and a directory output (with an executable file), so manifests, their
- * members and the exec bit all travel.
- */
+/** push / fetch / pull / gc through a directory remote, between two real clones. */
 const { dirs, repo } = tempRepos();
-
-export const PIPE = {
-  'repro.yaml': [
-    'stages:',
-    '  make:',
-    '    cmd: mkdir -p out && printf "a %s\\n" "$(cat in.txt)" > out/a.txt && printf "#!/bin/sh\\necho hi\\n" > out/run.sh && chmod +x out/run.sh && printf "one\\n" > one.txt',
-    '    deps: [in.txt]',
-    '    outs: [out/, one.txt]',
-    '',
-  ].join('\n'),
-  'in.txt': 'hello\n',
-  '.gitignore': '.repro/\n',
-};
-
-export async function producer(remoteUrl: string, files: Record<string, string> = PIPE): Promise<string> {
-  const a = await repo(files);
-  expect((await repro(a, 'run', '--no-record')).code).toBe(0);
-  expect((await repro(a, 'remote', 'add', '-d', 'team', remoteUrl)).code).toBe(0);
-  git(a, 'add', '-A');
-  git(a, 'commit', '-qm', 'ran');
-  return a;
-}
-
-export async function cloneOf(a: string): Promise<string> {
-  const b = await mkdtemp(join(tmpdir(), 'repro-clone-'));
-  dirs.push(b);
-  git(tmpdir(), 'clone', '-q', a, b);
-  return b;
-}
+const producer = (url: string): Promise<string> => produce(repo, url);
+const cloneOf = (a: string): Promise<string> => cloneIn(dirs, a);
 
 async function tmpDir(): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), 'repro-remote-'));

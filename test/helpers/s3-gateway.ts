@@ -85,6 +85,7 @@ export function s3Gateway(): Promise<boolean> {
 let bucketN = 0;
 /** A fresh bucket on the gateway (through the SDK, as a user would with `aws s3 mb`). */
 export async function freshBucket(): Promise<string> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
   const name = `t-${process.pid}-${Date.now().toString(36)}-${bucketN++}`;
   const c = new S3Client({ region: 'us-east-1', endpoint: S3_ENDPOINT, forcePathStyle: true, credentials: { accessKeyId: S3_KEYS.access, secretAccessKey: S3_KEYS.secret } });
