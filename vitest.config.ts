@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     setupFiles: ['test/setup.ts'],
+    // Stops the Ceph gateway if a remote test started one (test/helpers/s3-gateway.ts).
+    globalSetup: ['test/helpers/s3-teardown.ts'],
   },
 });

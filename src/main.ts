@@ -24,6 +24,11 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   lineage: async () => (await import('./cli/lineage.js')).registerLineage,
   diff: async () => (await import('./cli/diff.js')).registerDiff,
   verify: async () => (await import('./cli/verify.js')).registerVerify,
+  remote: async () => (await import('./cli/remote.js')).registerRemote,
+  push: async () => (await import('./cli/push.js')).registerPush,
+  fetch: async () => (await import('./cli/fetch.js')).registerFetch,
+  pull: async () => (await import('./cli/fetch.js')).registerPull,
+  gc: async () => (await import('./cli/gc.js')).registerGc,
 };
 
 /** The subcommand named in argv: the first word that is not an option (or -C's value). */

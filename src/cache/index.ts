@@ -26,3 +26,4 @@ export { openCache } from './cache.js';
 export { WalkError, type WalkRole } from './walk.js';
 export { benchHashFile, CHUNK_BYTES } from './hash.js';
 export { encodeManifest, manifestHash, isDirHash } from './manifest.js';
+export { objectIo, type ObjectIo } from './transfer-io.js';

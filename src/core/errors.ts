@@ -27,7 +27,7 @@ export type ErrorCode =
   | 'E_CACHE' // the object cache is missing an object or is corrupt
   | 'E_UNSAVED' // the command would overwrite work that exists nowhere else (checkout of an edited output)
   | 'E_RECORD' // a run record is malformed or from a newer format
-  | 'E_REMOTE' // a remote could not be reached or refused
+  | 'E_REMOTE' // a remote could not be reached or refused (exit 2: credentials, endpoint, bucket, permissions)
   | 'E_INTERRUPTED'; // SIGINT/SIGTERM
 
 const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
@@ -35,7 +35,6 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   E_CHECK_FAILED: EXIT.FAILED,
   E_CACHE: EXIT.FAILED,
   E_UNSAVED: EXIT.FAILED,
-  E_REMOTE: EXIT.FAILED,
   E_LOCKED: EXIT.FAILED,
   E_INTERRUPTED: EXIT.INTERRUPTED,
 };

@@ -14,7 +14,7 @@ export interface Config {
   cache: { dir: string; link: ('reflink' | 'hardlink' | 'symlink' | 'copy')[] };
   run: { jobs: number; record: boolean };
   env: { tools: string[] };
-  remote: { url: string | null };
+  remote: { url: string | null; default: string | null };
 }
 
 export const CONFIG_FILE = '.exprc';
@@ -24,7 +24,7 @@ export function defaultConfig(): Config {
     cache: { dir: '.repro/cache', link: ['reflink', 'copy'] },
     run: { jobs: 1, record: true },
     env: { tools: [] },
-    remote: { url: null },
+    remote: { url: null, default: null },
   };
 }
 
@@ -35,7 +35,7 @@ const KEYS: Record<string, readonly string[]> = {
   cache: ['dir', 'link'],
   run: ['jobs', 'record'],
   env: ['tools'],
-  remote: ['url'],
+  remote: ['url', 'default'],
 };
 const ALL_KEYS = Object.entries(KEYS).flatMap(([s, ks]) => ks.map((k) => `${s}.${k}`));
 const BY_LEAF = new Map(ALL_KEYS.map((k) => [k.slice(k.indexOf('.') + 1), k]));
@@ -61,6 +61,7 @@ export function parseConfig(text: string): Config {
     throw new ReproError('E_CONFIG', `${CONFIG_FILE} must be a map of sections, not ${kindName(tree)}`, { pos: tree.pos, hint: EXAMPLE_HINT });
   }
   for (const section of tree.entries) {
+    if (section.key === 'remotes') continue; // named remotes: validated by ops/remote-config.ts
     const keys = KEYS[section.key];
     if (!keys) throw unknownKey(section.key, section.keyPos, Object.keys(KEYS));
     const body = section.value;
@@ -107,6 +108,10 @@ function setKey(cfg: Config, key: string, n: PNode): void {
     case 'remote.url':
       if (v !== null && typeof v !== 'string') throw bad(key, 'a URL or a path', n);
       cfg.remote.url = v as string | null;
+      return;
+    case 'remote.default':
+      if (v !== null && typeof v !== 'string') throw bad(key, 'a remote name', n);
+      cfg.remote.default = v as string | null;
       return;
   }
 }

@@ -76,3 +76,8 @@ export function compactRunCache(stateDir: string): void {
   const text = [...j.entries].map(([k, o]) => JSON.stringify({ k, o })).join('\n') + '\n';
   writeFileAtomicSync(path, text, { fsync: false });
 }
+
+/** Every entry of the journal (key → outputs), for `repro push --run-cache`. */
+export function runCacheEntries(stateDir: string): ReadonlyMap<string, Record<string, LockOut>> {
+  return journal(stateDir).entries;
+}

@@ -25,7 +25,7 @@ describe('.exprc', () => {
       ...defaultConfig(),
       run: { jobs: 4, record: false },
       cache: { dir: '.repro/cache', link: ['hardlink', 'copy'] },
-      remote: { url: '/srv/cache' },
+      remote: { url: '/srv/cache', default: null },
     });
   });
 

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { isErrno } from '../core/errors.js';
+import { parseManifest } from './manifest.js';
+import { ObjectStore } from './objects.js';
+
+/**
+ * Raw object access for moving objects between this store and another (a remote): where an
+ * object's file is, a temp path on the store's file system, and installing a file whose content
+ * the caller has already checked against `hash`. Everything else goes through `openCache`.
+ *
+ *   const io = objectIo('.repro/cache');
+ *   const tmp = io.tempPath();  // write + hash the bytes here, then:
+ *   const tRef = Date.now();   // before the bytes are written and hashed
+ *   await io.install(tmp, hash, size, exec, tRef);
+ */
+export interface ObjectIo {
+  /** The object's file, size and exec bit; undefined when absent (or not a regular file). */
+  stat(hash: string): { path: string; size: number; exec: boolean } | undefined;
+  /** A manifest's entries, checked (`E_CACHE` when missing or corrupt). */
+  members(hash: string): { hash: string; size: number; exec: boolean }[];
+  tempPath(): string;
+  /**
+   * Atomic: rename into place, or drop when a good object exists; true when it became the object.
+   * The caller verified the content; `tRef` is a time from before the temp file was written.
+   */
+  install(tmp: string, hash: string, size: number, exec: boolean, tRef: number): Promise<boolean>;
+}
+
+export function objectIo(dir: string): ObjectIo {
+  const store = new ObjectStore(resolve(dir));
+  return {
+    stat(hash) {
+      const st = store.stat(hash);
+      if (!st?.isFile()) return undefined;
+      return { path: store.objectPath(hash), size: st.size, exec: (st.mode & 0o100) !== 0 };
+    },
+    members(hash) {
+      let text: string;
+      try {
+        text = readFileSync(store.objectPath(hash), 'utf8');
+      } catch (e) {
+        if (isErrno(e, 'ENOENT')) return [];
+        throw e;
+      }
+      return parseManifest(text, hash).map((e) => ({ hash: e.hash, size: e.size, exec: e.mode === 0o755 }));
+    },
+    tempPath: () => store.tempPath(),
+    install: (tmp, hash, size, exec, tRef) => store.install(tmp, hash, size, exec, tRef),
+  };
+}

@@ -1,0 +1,106 @@
+import { createReadStream } from 'node:fs';
+import { chmod, copyFile, lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { isErrno } from '../core/errors.js';
+import { dirRemoteError, remoteError } from './errors.js';
+import type { Backend, RemoteEntry, RemoteObject } from './types.js';
+
+/**
+ * A directory remote (`/mnt/team/cache`, `file:///…`, NFS): the local cache's layout under
+ * `root`, objects read-only as in the cache. Writes go to a temp name beside the object
+ * (`.<name>.tmp-<pid>-<hex>`, the shape the cache's gc sweeps) and are renamed into place, so a
+ * reader, or a push killed midway, never leaves a partial object under its real name.
+ */
+const TOKEN = randomBytes(4).toString('hex');
+let counter = 0;
+
+export function openDirBackend(root: string, label: string): Backend {
+  const made = new Set<string>();
+  const abs = (key: string): string => join(root, ...key.split('/'));
+  const fail = (op: string, e: unknown): never => {
+    throw dirRemoteError(label, op, e) ?? e;
+  };
+  const ensureRoot = async (): Promise<void> => {
+    const st = await lstat(dirname(root)).catch((e) => (isErrno(e, 'ENOENT') ? undefined : fail('read', e)));
+    if (!st) throw remoteError(label, `the directory's parent does not exist: '${dirname(root)}'`, 'check the path (is the share mounted?) or create it first');
+  };
+  const ensureDir = async (dir: string): Promise<void> => {
+    if (made.has(dir)) return;
+    if (made.size === 0) await ensureRoot();
+    await mkdir(dir, { recursive: true }).catch((e) => fail('create a directory', e));
+    made.add(dir);
+  };
+  const writeAtomic = async (key: string, write: (tmp: string) => Promise<void>, mode: number): Promise<void> => {
+    const dest = abs(key);
+    await ensureDir(dirname(dest));
+    const tmp = join(dirname(dest), `.${key.slice(key.lastIndexOf('/') + 1)}.tmp-${process.pid}-${TOKEN}${(counter++).toString(16)}`);
+    try {
+      await write(tmp);
+      await chmod(tmp, mode);
+      await rename(tmp, dest);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      fail('write', e);
+    }
+  };
+
+  return {
+    label,
+    async *list(prefix) {
+      // Walks `prefix` (a directory) recursively; what is not a regular file is skipped.
+      const walk = async function* (dir: string, rel: string): AsyncGenerator<RemoteEntry[]> {
+        let names: import('node:fs').Dirent[];
+        try {
+          names = await readdir(dir, { withFileTypes: true });
+        } catch (e) {
+          if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return;
+          return fail('list', e);
+        }
+        const page: RemoteEntry[] = [];
+        const subdirs: string[] = [];
+        for (const d of names) {
+          if (d.isDirectory()) subdirs.push(d.name);
+          else if (d.isFile() && !d.name.startsWith('.')) page.push({ key: rel + d.name, size: -1 });
+        }
+        // Sizes: one lstat each, in parallel (a listing without sizes would make a truncated
+        // object look present).
+        await Promise.all(page.map(async (e) => (e.size = (await lstat(join(dir, e.key.slice(rel.length))).catch(() => undefined))?.size ?? -1)));
+        if (page.length) yield page.filter((e) => e.size >= 0);
+        for (const s of subdirs) yield* walk(join(dir, s), `${rel}${s}/`);
+      };
+      yield* walk(abs(prefix.replace(/\/$/, '')), prefix);
+    },
+    async stat(key) {
+      try {
+        const st = await lstat(abs(key));
+        return st.isFile() ? st.size : undefined;
+      } catch (e) {
+        if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return undefined;
+        return fail('read', e);
+      }
+    },
+    async get(key): Promise<RemoteObject | undefined> {
+      const p = abs(key);
+      let st;
+      try {
+        st = await lstat(p);
+      } catch (e) {
+        if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return undefined;
+        return fail('read', e);
+      }
+      if (!st.isFile()) return undefined;
+      return { body: createReadStream(p, { highWaterMark: 1 << 20 }), size: st.size, exec: (st.mode & 0o100) !== 0 };
+    },
+    async put(key, src, { exec }) {
+      await writeAtomic(key, (tmp) => copyFile(src, tmp), exec ? 0o555 : 0o444);
+    },
+    async putBytes(key, data) {
+      await writeAtomic(key, (tmp) => writeFile(tmp, data, { flag: 'wx' }), 0o444);
+    },
+    async delete(keys) {
+      for (const k of keys) await rm(abs(k), { force: true }).catch((e) => fail('delete', e));
+    },
+    close() {},
+  };
+}

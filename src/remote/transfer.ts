@@ -1,0 +1,259 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { isReproError } from '../core/errors.js';
+import { remoteError } from './errors.js';
+import { objectFanout, objectKey, parseObjectKey } from './keys.js';
+import type { KnownSet } from './known.js';
+import { runPool } from './pool.js';
+import type { Backend } from './types.js';
+
+/**
+ * The transfer loop, the one owner of concurrency for moving cache objects. The local cache is
+ * reached only through `LocalObjects` (ops wires it to `cache/`), so this module knows nothing of
+ * stages, locks or Git.
+ *
+ * Push: expand directory manifests into their files; skip what the remote is known to hold
+ * (`KnownSet`), then ask the remote about the rest once: a full listing (256 fan-out prefixes,
+ * `jobs` at a time) when there are many, one HEAD each when there are few; upload what is left,
+ * files first and each manifest only after every file it names is there.
+ *
+ * Fetch: download what the local cache lacks (manifests first, then the files they name), each
+ * into the cache's temp directory while hashing it; only an object whose bytes hash to its name
+ * is moved into the cache (`install`). Anything else is reported by key and dropped.
+ */
+
+export interface LocalObject {
+  path: string;
+  size: number;
+  exec: boolean;
+}
+
+export interface LocalObjects {
+  /** The cache object's file, or undefined when the local cache does not have it. */
+  stat(hash: string): LocalObject | undefined;
+  /** The files a manifest in the local cache names (throws E_CACHE when it is corrupt). */
+  members(dirHash: string): Promise<{ hash: string; size: number; exec: boolean }[]>;
+  /** A fresh temp path on the cache's file system. */
+  tempPath(): string;
+  /** Move a verified temp file into the cache as `hash`; `tRef`: a time from before it was written. */
+  install(tmp: string, hash: string, size: number, exec: boolean, tRef: number): Promise<boolean>;
+}
+
+export interface Progress {
+  phase: 'checking' | 'uploading' | 'downloading';
+  done: number;
+  total: number;
+  bytes: number;
+  totalBytes: number;
+}
+
+export interface TransferOptions {
+  jobs: number;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+/** Listing the whole remote pays off over HEAD-per-object past this many unknown objects. */
+export const LIST_THRESHOLD = 500;
+
+export interface PushResult {
+  /** Objects named (files inside directories counted, manifests too). */
+  total: number;
+  uploaded: number;
+  /** Already on the remote (remembered, listed or found). */
+  present: number;
+  bytes: number;
+  /** Named but not in the local cache: could not be pushed. */
+  missingLocal: string[];
+  /** Manifests held back because a file they name could not be pushed. */
+  heldBack: string[];
+  interrupted: boolean;
+}
+
+export async function pushObjects(backend: Backend, local: LocalObjects, wanted: Iterable<string>, known: KnownSet, opts: TransferOptions): Promise<PushResult> {
+  const res: PushResult = { total: 0, uploaded: 0, present: 0, bytes: 0, missingLocal: [], heldBack: [], interrupted: false };
+  const files = new Map<string, LocalObject>();
+  const dirs = new Map<string, { obj: LocalObject; members: string[] }>();
+  for (const h of new Set(wanted)) {
+    const obj = local.stat(h);
+    if (!obj) {
+      res.missingLocal.push(h);
+      continue;
+    }
+    if (!h.endsWith('.dir')) {
+      files.set(h, obj);
+      continue;
+    }
+    const members = await local.members(h);
+    for (const m of members) {
+      const mo = local.stat(m.hash);
+      if (mo) files.set(m.hash, mo);
+      else res.missingLocal.push(m.hash);
+    }
+    dirs.set(h, { obj, members: members.map((m) => m.hash) });
+  }
+  res.total = files.size + dirs.size;
+
+  // What the remote already has: remembered, else asked once.
+  const all = [...files.keys(), ...dirs.keys()];
+  const sizeOf = (h: string): number => (files.get(h) ?? dirs.get(h)!.obj).size;
+  let unknown = all.filter((h) => !known.has(h));
+  if (unknown.length > LIST_THRESHOLD) {
+    const listed = await listObjects(backend, opts.jobs, opts.signal);
+    known.add(unknown.filter((h) => listed.get(h) === sizeOf(h)));
+    unknown = unknown.filter((h) => !known.has(h));
+  } else if (unknown.length) {
+    let done = 0;
+    const found: string[] = [];
+    await runPool(unknown, opts.jobs, async (h) => {
+      if ((await backend.stat(objectKey(h))) === sizeOf(h)) found.push(h);
+      opts.onProgress?.({ phase: 'checking', done: ++done, total: unknown.length, bytes: 0, totalBytes: 0 });
+    }, opts.signal);
+    known.add(found);
+    unknown = unknown.filter((h) => !known.has(h));
+  }
+  res.present = res.total - unknown.length;
+  if (opts.signal?.aborted) return { ...res, interrupted: true };
+
+  const missing = new Set(res.missingLocal);
+  const upFiles = unknown.filter((h) => files.has(h));
+  const upDirs = unknown.filter((h) => dirs.has(h));
+  const totalBytes = unknown.reduce((n, h) => n + sizeOf(h), 0);
+  let done = 0;
+  let pending: string[] = [];
+  const upload = async (h: string, obj: LocalObject): Promise<void> => {
+    await backend.put(objectKey(h), obj.path, { size: obj.size, exec: obj.exec });
+    res.uploaded++;
+    res.bytes += obj.size;
+    pending.push(h);
+    if (pending.length >= 64) {
+      known.add(pending);
+      pending = [];
+    }
+    opts.onProgress?.({ phase: 'uploading', done: ++done, total: unknown.length, bytes: res.bytes, totalBytes });
+  };
+  try {
+    if (!(await runPool(upFiles, opts.jobs, (h) => upload(h, files.get(h)!), opts.signal))) res.interrupted = true;
+    known.add(pending);
+    pending = [];
+    if (!res.interrupted) {
+      // A manifest goes up only once every file it names is on the remote.
+      const ready = upDirs.filter((h) => {
+        const ok = dirs.get(h)!.members.every((m) => !missing.has(m) && known.has(m));
+        if (!ok) res.heldBack.push(h);
+        return ok;
+      });
+      if (!(await runPool(ready, opts.jobs, (h) => upload(h, dirs.get(h)!.obj), opts.signal))) res.interrupted = true;
+    }
+  } finally {
+    known.add(pending);
+  }
+  return res;
+}
+
+/** Every cache object on the remote (hash → size), listing the 256 fan-out prefixes concurrently. */
+export async function listObjects(backend: Backend, jobs: number, signal?: AbortSignal): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  await runPool(objectFanout(), Math.min(jobs, 32), async (prefix) => {
+    for await (const page of backend.list(prefix)) {
+      for (const e of page) {
+        const h = parseObjectKey(e.key); // anything else on the remote is not ours: ignored
+        if (h) out.set(h, e.size);
+      }
+    }
+  }, signal);
+  return out;
+}
+
+export interface FetchResult {
+  total: number;
+  downloaded: number;
+  /** Already in the local cache. */
+  present: number;
+  bytes: number;
+  /** Not on the remote. */
+  missing: string[];
+  /** On the remote, but its bytes do not hash to its name (or the size is wrong): not stored. */
+  corrupt: { hash: string; key: string }[];
+  interrupted: boolean;
+}
+
+export async function fetchObjects(backend: Backend, local: LocalObjects, wanted: Iterable<string>, opts: TransferOptions & { manifestsOnly?: boolean }): Promise<FetchResult> {
+  const res: FetchResult = { total: 0, downloaded: 0, present: 0, bytes: 0, missing: [], corrupt: [], interrupted: false };
+  const top = [...new Set(wanted)];
+  const dirs = top.filter((h) => h.endsWith('.dir'));
+  const need = new Map<string, { size?: number; exec?: boolean }>();
+  for (const h of top) if (!h.endsWith('.dir')) need.set(h, {});
+  let done = 0;
+  const tick = (): void => opts.onProgress?.({ phase: 'downloading', done: ++done, total: need.size + dirs.length, bytes: res.bytes, totalBytes: 0 });
+
+  // Manifests first: the files to fetch are known only once they are here.
+  const getDirs = dirs.filter((h) => !local.stat(h));
+  if (!(await runPool(getDirs, opts.jobs, async (h) => {
+    await downloadOne(backend, local, h, {}, res);
+    tick();
+  }, opts.signal))) return { ...res, interrupted: true };
+  if (opts.manifestsOnly) return res;
+  for (const h of dirs) {
+    if (!local.stat(h)) continue; // missing or corrupt, already reported
+    for (const m of await local.members(h)) {
+      const prev = need.get(m.hash);
+      need.set(m.hash, { size: m.size, exec: (prev?.exec ?? false) || m.exec });
+    }
+  }
+  res.total = dirs.length + need.size;
+  const get: [string, { size?: number; exec?: boolean }][] = [];
+  for (const [h, meta] of need) {
+    const have = local.stat(h);
+    if (have && (meta.size === undefined || have.size === meta.size) && (!meta.exec || have.exec)) continue;
+    get.push([h, meta]);
+  }
+  res.present = res.total - get.length - getDirs.length;
+  if (!(await runPool(get, opts.jobs, async ([h, meta]) => {
+    await downloadOne(backend, local, h, meta, res);
+    tick();
+  }, opts.signal))) res.interrupted = true;
+  return res;
+}
+
+/** Download one object into the cache's temp dir, hash it on the way, and install it only when it matches. */
+async function downloadOne(backend: Backend, local: LocalObjects, hash: string, meta: { size?: number; exec?: boolean }, res: FetchResult): Promise<void> {
+  const key = objectKey(hash);
+  const obj = await backend.get(key);
+  if (!obj) {
+    res.missing.push(hash);
+    return;
+  }
+  const tmp = local.tempPath();
+  const tRef = Date.now();
+  const h = createHash('sha256');
+  let size = 0;
+  try {
+    await pipeline(
+      obj.body,
+      async function* (src: AsyncIterable<Buffer>) {
+        for await (const chunk of src) {
+          h.update(chunk);
+          size += chunk.length;
+          yield chunk;
+        }
+      },
+      createWriteStream(tmp, { flags: 'wx' }),
+    );
+  } catch (e) {
+    await rm(tmp, { force: true });
+    if (isReproError(e)) throw e;
+    if ((e as NodeJS.ErrnoException).syscall) throw e; // a local write failure (disk full): the OS error says it
+    throw remoteError(backend.label, `download of '${key}' was cut off: ${(e as Error).message}`, 'run again: what was downloaded completely is kept', e);
+  }
+  if (h.digest('hex') !== hash.replace(/\.dir$/, '') || (meta.size !== undefined && size !== meta.size)) {
+    await rm(tmp, { force: true });
+    res.corrupt.push({ hash, key });
+    return;
+  }
+  await local.install(tmp, hash, size, meta.exec ?? obj.exec, tRef);
+  res.downloaded++;
+  res.bytes += size;
+}

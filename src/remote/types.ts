@@ -1,0 +1,54 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * One storage backend for cache objects. Keys are POSIX strings made by `keys.ts`
+ * (`objects/ab/cdef…`, `runcache/…`, `repro-epoch`), never paths read from anywhere else.
+ * Every method translates its backend's failures into `ReproError('E_REMOTE')` naming the remote.
+ */
+export interface Backend {
+  /** What to call the remote in messages: `'team' (s3://bucket/prefix)`. */
+  readonly label: string;
+  /**
+   * Every key under `prefix` (which ends in `/`), with its size, in pages. Keys are as stored:
+   * the caller parses them (`parseObjectKey`) and ignores what does not parse.
+   */
+  list(prefix: string): AsyncIterable<RemoteEntry[]>;
+  /** The size of `key`, or undefined when it is absent. */
+  stat(key: string): Promise<number | undefined>;
+  /** A stream of `key`'s bytes, or undefined when it is absent. */
+  get(key: string): Promise<RemoteObject | undefined>;
+  /** Store the file `src` (`size` bytes) under `key`, atomically: readers never see a part. */
+  put(key: string, src: string, opts: { size: number; exec: boolean }): Promise<void>;
+  /** Store small bytes (run-cache entries, the epoch marker). */
+  putBytes(key: string, data: Uint8Array): Promise<void>;
+  /** Remove keys; absent ones are not an error. */
+  delete(keys: string[]): Promise<void>;
+  /** Release connections. */
+  close(): void;
+}
+
+export interface RemoteEntry {
+  key: string;
+  size: number;
+}
+
+export interface RemoteObject {
+  body: Readable;
+  size: number | undefined;
+  /** The object was stored from an executable file (cache objects keep the exec bit). */
+  exec: boolean;
+}
+
+/** A configured remote, as `ops/remote-config.ts` resolves it (committed settings + local ones). */
+export interface RemoteSpec {
+  name: string;
+  url: string;
+  endpoint?: string;
+  region?: string;
+  profile?: string;
+  access_key_id?: string;
+  secret_access_key?: string;
+  session_token?: string;
+  /** Concurrent connections the backend should allow for (`-j`). */
+  jobs?: number;
+}

@@ -1,0 +1,126 @@
+import { chmodSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { git, read, repro, tempRepos } from '../helpers/repo.js';
+import { cloneOf as cloneIn, PIPE, producer as produce } from '../remote/fixtures.js';
+
+/** push / fetch / pull / gc through a directory remote, between two real clones. */
+const { dirs, repo } = tempRepos();
+const producer = (url: string): Promise<string> => produce(repo, url);
+const cloneOf = (a: string): Promise<string> => cloneIn(dirs, a);
+
+async function tmpDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'repro-remote-'));
+  dirs.push(d);
+  return d;
+}
+
+describe('directory remote', () => {
+  it('push, then pull in a fresh clone restores every output byte for byte', async () => {
+    const remote = join(await tmpDir(), 'store');
+    const a = await producer(remote);
+    const p = await repro(a, 'push', '--json');
+    expect(p.code, p.stderr).toBe(0);
+    const body = JSON.parse(p.stdout);
+    expect(body.objects).toMatchObject({ total: 4, uploaded: 4, present: 0, missingLocal: [] });
+    // The remote has the local cache's layout.
+    expect(readdirSync(join(remote, 'objects')).length).toBeGreaterThan(0);
+
+    const again = JSON.parse((await repro(a, 'push', '--json')).stdout);
+    expect(again.objects).toMatchObject({ uploaded: 0, present: 4 });
+
+    const b = await cloneOf(a);
+    expect(existsSync(join(b, 'one.txt'))).toBe(false);
+    const r = await repro(b, 'pull', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const pulled = JSON.parse(r.stdout);
+    expect(pulled.fetch.objects).toMatchObject({ downloaded: 4, corrupt: [], missing: [] });
+    expect(pulled.checkout.restored.sort()).toEqual(['one.txt', 'out']);
+    expect(await read(b, 'out/a.txt')).toBe('a hello\n');
+    expect(await read(b, 'one.txt')).toBe('one\n');
+    expect(readdirSync(join(b, 'out')).sort()).toEqual(['a.txt', 'run.sh']);
+    expect(statSync(join(b, 'out', 'run.sh')).mode & 0o100).toBe(0o100);
+    const st = await repro(b, 'status', '--json');
+    expect(JSON.parse(st.stdout).clean).toBe(true);
+  });
+
+  it('fetch reports a corrupted remote object by key, keeps it out of the cache, and pull leaves the workspace without it', async () => {
+    const remote = join(await tmpDir(), 'store');
+    const a = await producer(remote);
+    expect((await repro(a, 'push')).code).toBe(0);
+    const lock = await read(a, 'repro.lock');
+    const hash = /one\.txt:\n\s+hash: ([0-9a-f]{64})/.exec(lock)![1]!;
+    const obj = join(remote, 'objects', hash.slice(0, 2), hash.slice(2));
+    chmodSync(obj, 0o644);
+    writeFileSync(obj, 'evil\n');
+
+    const b = await cloneOf(a);
+    const r = await repro(b, 'pull');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`objects/${hash.slice(0, 2)}/${hash.slice(2)}`);
+    expect(r.stderr).toMatch(/^error: .*corrupt/m);
+    expect(existsSync(join(b, 'one.txt'))).toBe(false);
+    expect(existsSync(join(b, '.repro', 'cache', 'objects', hash.slice(0, 2), hash.slice(2)))).toBe(false);
+    expect(await read(b, 'out/a.txt')).toBe('a hello\n'); // the good ones arrived
+  });
+
+  it('ignores listing entries that are not object names (a hostile remote names no paths)', async () => {
+    const remote = join(await tmpDir(), 'store');
+    const a = await producer(remote);
+    expect((await repro(a, 'push')).code).toBe(0);
+    writeFileSync(join(remote, 'objects', '..evil'), 'x');
+    writeFileSync(join(remote, 'objects', 'zz'), 'x');
+    const c = await cloneOf(a);
+    const r = await repro(c, 'gc', '--cloud', '-f', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).cloud.removed).toEqual([]);
+    expect(existsSync(join(remote, 'objects', '..evil'))).toBe(true);
+  });
+
+  it('fails with exit 2 naming the remote when its directory cannot be reached', async () => {
+    const a = await producer('/nonexistent-parent/store');
+    const r = await repro(a, 'push');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: remote 'team' \(\/nonexistent-parent\/store\): /m);
+    expect(r.stderr).toMatch(/^hint: /m);
+  });
+
+  it('says what to do when no remote is configured', async () => {
+    const a = await repo(PIPE);
+    const r = await repro(a, 'push');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no default remote/);
+  });
+
+  it('gc keeps what the workspace names, and with -a what branches name; refuses without -f off a TTY', async () => {
+    const remote = join(await tmpDir(), 'store');
+    const a = await producer(remote);
+    const first = await read(a, 'repro.lock');
+    git(a, 'checkout', '-qb', 'other');
+    writeFileSync(join(a, 'in.txt'), 'changed\n');
+    expect((await repro(a, 'run', '--no-record')).code).toBe(0);
+    git(a, 'commit', '-qam', 'changed');
+    git(a, 'checkout', '-q', 'main');
+    expect((await repro(a, 'checkout')).code).toBe(0);
+    expect(await read(a, 'repro.lock')).toBe(first);
+
+    const refused = await repro(a, 'gc');
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toMatch(/local: would remove 2 object\(s\)/);
+    expect(refused.stderr).toMatch(/refusing to remove 2 object/);
+
+    const keepBranches = JSON.parse((await repro(a, 'gc', '-a', '--dry', '--json')).stdout);
+    expect(keepBranches.local.removed).toEqual([]);
+    const dry = JSON.parse((await repro(a, 'gc', '--dry', '--json')).stdout);
+    expect(dry.local.removed.length).toBe(2); // the other branch's out/a.txt and its manifest
+    const done = JSON.parse((await repro(a, 'gc', '-f', '--json')).stdout);
+    expect(done.local.removed).toEqual(dry.local.removed);
+    expect((await repro(a, 'status', '--json')).code).toBe(0);
+    const st = JSON.parse((await repro(a, 'checkout', '--json')).stdout);
+    expect(st.missing).toEqual([]);
+  });
+});
+
+void readFile;

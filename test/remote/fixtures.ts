@@ -1,0 +1,40 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { git, repro } from '../helpers/repo.js';
+
+/**
+ * Shared by the remote e2e tests: a pipeline with a file output and a directory output (with an
+ * executable file), so manifests, their members and the exec bit all travel; a producer clone
+ * that ran it and has a default remote; a fresh clone of it. `track` collects dirs to remove.
+ */
+export const PIPE = {
+  'repro.yaml': [
+    'stages:',
+    '  make:',
+    '    cmd: mkdir -p out && printf "a %s\\n" "$(cat in.txt)" > out/a.txt && printf "#!/bin/sh\\necho hi\\n" > out/run.sh && chmod +x out/run.sh && printf "one\\n" > one.txt',
+    '    deps: [in.txt]',
+    '    outs: [out/, one.txt]',
+    '',
+  ].join('\n'),
+  'in.txt': 'hello\n',
+  '.gitignore': '.repro/\n',
+};
+
+export async function producer(repo: (f: Record<string, string>) => Promise<string>, remoteUrl: string, files: Record<string, string> = PIPE): Promise<string> {
+  const a = await repo(files);
+  expect((await repro(a, 'run', '--no-record')).code).toBe(0);
+  expect((await repro(a, 'remote', 'add', '-d', 'team', remoteUrl)).code).toBe(0);
+  git(a, 'add', '-A');
+  git(a, 'commit', '-qm', 'ran');
+  return a;
+}
+
+export async function cloneOf(dirs: string[], a: string): Promise<string> {
+  const b = await mkdtemp(join(tmpdir(), 'repro-clone-'));
+  dirs.push(b);
+  git(tmpdir(), 'clone', '-q', a, b);
+  return b;
+}
+
