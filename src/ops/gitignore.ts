@@ -30,7 +30,7 @@ const STATE_LINES = new Set(['/.repro', '.repro', '/.repro/', '.repro/']);
  * Make repro's block list exactly `paths` (repo-relative outputs that stay out of Git).
  * Returns true when `.gitignore` changed.
  */
-export async function ensureIgnored(root: string, paths: string[]): Promise<boolean> {
+export async function syncIgnoredOutputs(root: string, paths: string[]): Promise<boolean> {
   const file = join(root, '.gitignore');
   const text = await readText(file);
   const out = syncBlock(text, [...new Set(paths)].map((p) => `/${p}`));

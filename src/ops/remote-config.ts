@@ -6,7 +6,7 @@ import { decodeText } from '../core/text.js';
 import { parseYamlDocument, parseYamlTree, treeToData, type Document } from '../core/yaml.js';
 import { remoteKind, type RemoteSpec } from '../remote/index.js';
 import { CONFIG_FILE } from './config.js';
-import { ensureIgnored } from './gitignore.js';
+import { addIgnored } from './gitignore.js';
 
 /**
  * Cache remotes as configured (DVC's `dvc remote` model):
@@ -141,7 +141,7 @@ async function edit(root: string, file: string, change: (doc: Document) => void)
   const { doc } = parseYamlDocument(text, file);
   change(doc);
   await writeFileAtomic(path, doc.toString({ lineWidth: 0 }));
-  if (file === LOCAL_FILE) await ensureIgnored(root, [LOCAL_FILE]);
+  if (file === LOCAL_FILE) await addIgnored(root, [LOCAL_FILE]); // outside repro's output block, which each run prunes
 }
 
 export async function addRemote(root: string, name: string, url: string, opts: { makeDefault?: boolean; force?: boolean } = {}): Promise<void> {

@@ -8,7 +8,7 @@ import { readLock, writeLock, type KeyComponents, type LockFile, type LockOut } 
 import { openContext } from './context.js';
 import { makeEvaluator } from './evaluate.js';
 import { fingerprintTools, machineFingerprint } from './environment.js';
-import { ensureIgnored } from './gitignore.js';
+import { syncIgnoredOutputs } from './gitignore.js';
 import { checkOverrideTargets, parseOverride, prepareOverrides, refuseSecretParams, writeOverrides } from './overrides.js';
 import type { Reason } from './reasons.js';
 import type { RecordExtras } from './record-run.js';
@@ -136,7 +136,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     };
     // Outputs are git-ignored before any command runs, so a run killed midway never leaves big
     // outputs showing as untracked (and ready for `git add -A`).
-    if (!opts.dry) await ensureIgnored(ctx.root, pipeline.stages.flatMap((s) => s.outs.filter((o) => !o.git).map((o) => o.path)));
+    if (!opts.dry) await syncIgnoredOutputs(ctx.root, pipeline.stages.flatMap((s) => s.outs.filter((o) => !o.git).map((o) => o.path)));
     const sched = new Scheduler(ctx, pipeline, lockFile, ev, { ...opts, onWork, runToken: lock?.token });
     mark('run: planning done, scheduling');
     const stages = await sched.runAll(selected);
