@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -88,6 +88,7 @@ function acquireWith(path: string, temp: string, me: Holder, onStale?: (holder: 
     if (seen === 'gone') continue; // released meanwhile: try again
     if (!isStale(seen, me.host)) throw lockedError(path, seen, 'locked');
     if (takeOver(path, temp, seen, me.host)) {
+      removeStrayMarkers(path, me.token!);
       if (seen.holder) onStale?.(seen.holder);
       return seen.holder ?? undefined;
     }
@@ -122,6 +123,18 @@ function takeOver(path: string, temp: string, seen: LockFileState, host: string)
   } finally {
     // S is replaced or gone for good: no later taker can use these markers to remove a live lock.
     for (const m of [marker, ...dead]) rmSync(m, { force: true });
+  }
+}
+
+/**
+ * Markers of earlier generations, left by a taker killed after its rename: with our lock in
+ * place their generations are gone for good, so removing them cannot help anyone remove a live
+ * lock (point 4). Only after a takeover: a plain start does not pay for the readdir.
+ */
+function removeStrayMarkers(path: string, token: string): void {
+  const prefix = `${basename(path)}${MARKER_INFIX}`;
+  for (const name of readdirSync(dirname(path))) {
+    if (name.startsWith(prefix) && !name.startsWith(prefix + token)) rmSync(join(dirname(path), name), { force: true });
   }
 }
 

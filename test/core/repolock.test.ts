@@ -83,6 +83,8 @@ describe('acquireRepoLock', () => {
     const taker = { pid, host: hostname(), started: '2001-01-01T00:00:01.000Z', token: '00000000000000bb' };
     await writeFile(path, JSON.stringify(stale));
     await writeFile(`${path}.takeover-${stale.token}`, JSON.stringify(taker));
+    // A marker of an older generation, left by a taker killed after it had replaced that lock.
+    await writeFile(`${path}.takeover-00000000000000ff.00000000000000ab`, JSON.stringify(taker));
     const lock = await acquireRepoLock(path);
     expect(lock.tookOver).toMatchObject({ token: stale.token });
     expect(readdirSync(dirname(path)).sort()).toEqual(['lock']);
