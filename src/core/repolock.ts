@@ -56,6 +56,8 @@ export interface Holder {
   started: string;
   command?: string;
   token?: string;
+  /** The holder's start time in clock ticks since boot (/proc/<pid>/stat field 22), Linux only. */
+  ticks?: number;
 }
 
 /** An unreadable lock younger than this may be an old-style writer between open and write. */
@@ -70,7 +72,7 @@ export async function acquireRepoLock(
   opts: { command?: string; onStale?: (holder: Holder) => void } = {},
 ): Promise<RepoLock> {
   mkdirSync(dirname(path), { recursive: true });
-  const me: Holder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command: opts.command, token: randomBytes(8).toString('hex') };
+  const me: Holder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command: opts.command, token: randomBytes(8).toString('hex'), ticks: startTicks(process.pid) ?? undefined };
   const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   writeComplete(temp, JSON.stringify(me) + '\n');
   try {
@@ -195,15 +197,33 @@ function lockedError(path: string, s: LockFileState, what: 'locked' | 'taking ov
 }
 
 /**
- * The holder's process still runs: its pid is alive and did not start after the lock was written
- * (after a crash and restart, a container hands the same low pids out again, often to repro).
+ * The holder's process still runs: its pid is alive and is the same process, not a later one
+ * given the same pid (after a crash and restart, a container hands the same low pids out again,
+ * often to repro). Same process: the start time in ticks since boot matches, which no change of
+ * the wall clock affects; for a lock without it, the process did not start after the lock was
+ * written (by the wall clock).
  */
 function holderAlive(h: Holder): boolean {
   if (!pidAlive(h.pid)) return false;
+  if (Number.isSafeInteger(h.ticks)) {
+    const now = startTicks(h.pid);
+    if (now !== null) return now === h.ticks;
+  }
   const started = processStartMs(h.pid);
   const locked = Date.parse(h.started);
   // One second of slack: start times are in clock ticks, and the lock is written just after start.
   return started === null || Number.isNaN(locked) || started <= locked + 1000;
+}
+
+/** Start time of `pid` in clock ticks since boot, from /proc; null when unknown. */
+function startTicks(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    return Number.isSafeInteger(ticks) ? ticks : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -51,6 +51,23 @@ describe('acquireRepoLock', () => {
     expect(isReproError(await acquireRepoLock(path).catch((e: unknown) => e), 'E_LOCKED')).toBe(true);
   });
 
+  it('tells a reused pid by its start ticks since boot, whatever the wall clock says', async () => {
+    const path = await lockPath();
+    const lock = await acquireRepoLock(path);
+    const mine = JSON.parse(await readFile(path, 'utf8'));
+    expect(Number.isSafeInteger(mine.ticks)).toBe(true);
+    await lock.release();
+    // Same pid, same start ticks, but a start time the wall clock puts in the past (the clock was
+    // stepped forward since): the same live process, refused.
+    await writeFile(path, JSON.stringify({ ...mine, started: '2001-01-01T00:00:00.000Z' }));
+    expect(isReproError(await acquireRepoLock(path).catch((e: unknown) => e), 'E_LOCKED')).toBe(true);
+    // Same pid, other start ticks: another process got the pid, stale.
+    await writeFile(path, JSON.stringify({ ...mine, ticks: mine.ticks + 1, started: new Date().toISOString() }));
+    const again = await acquireRepoLock(path);
+    expect(again.tookOver).toMatchObject({ token: mine.token });
+    await again.release();
+  });
+
   it('takes over a lock whose holder is dead, and says so', async () => {
     const path = await lockPath();
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
