@@ -8,10 +8,11 @@ import { reproBin, tempRepos } from '../helpers/repo.js';
 
 // Lock race stress: many real `repro run` processes started at once on one repository. Exactly
 // one may run the stage per round; the rest are refused (E_LOCKED) or find it up to date.
+// LOCK_RACE_ROUNDS (default 4) makes it a longer soak.
 const { repo } = tempRepos();
 
 const RACERS = 8;
-const ROUNDS = 4;
+const ROUNDS = Number(process.env.LOCK_RACE_ROUNDS ?? 4);
 const LINES = 300;
 
 const PIPELINE = `version: 1
