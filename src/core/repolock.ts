@@ -77,6 +77,7 @@ export async function acquireRepoLock(
   writeComplete(temp, JSON.stringify(me) + '\n');
   try {
     const tookOver = acquireWith(path, temp, me, opts.onStale);
+    sweepDeadTemps(dirname(path));
     return lockHandle(path, me.token!, tookOver);
   } finally {
     rmSync(temp, { force: true }); // linked into place, renamed away, or not needed
@@ -125,6 +126,23 @@ function takeOver(path: string, temp: string, seen: LockFileState, host: string)
   } finally {
     // S is replaced or gone for good: no later taker can use these markers to remove a live lock.
     for (const m of [marker, ...dead]) rmSync(m, { force: true });
+  }
+}
+
+const TEMP = /^\..+\.tmp-(\d+)-[0-9a-f]+$/;
+
+/**
+ * Temp files of dead processes in the lock's directory (`.repro/`: this lock's own, memos, stat
+ * and run cache), on every acquisition: a process killed between writing one and renaming it
+ * need not have held the lock (`repro status` writes the stat cache without it, and a start
+ * killed before its link leaves `.lock.tmp-*`), so a takeover would not see them. One readdir of
+ * a small directory; a live process's files stay. (A process in another pid namespace sharing
+ * the directory looks dead here; losing its temp file fails its write, it corrupts nothing.)
+ */
+function sweepDeadTemps(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const m = TEMP.exec(name);
+    if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) rmSync(join(dir, name), { force: true });
   }
 }
 

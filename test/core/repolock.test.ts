@@ -51,6 +51,19 @@ describe('acquireRepoLock', () => {
     expect(isReproError(await acquireRepoLock(path).catch((e: unknown) => e), 'E_LOCKED')).toBe(true);
   });
 
+  it("sweeps dead processes' temp files beside the lock on every acquisition, a live one's stay", async () => {
+    const path = await lockPath();
+    await acquireRepoLock(path).then((l) => l.release());
+    const dead = deadPid();
+    const gone = [`.lock.tmp-${dead}-0a1b2c3d`, `.stat-cache.json.tmp-${dead}-0a1b2c3d`];
+    const kept = [`.lock.tmp-${process.ppid}-0a1b2c3d`, 'stat-cache.json', `tmp-${dead}-0a1b2c3d`];
+    for (const f of [...gone, ...kept]) await writeFile(join(dirname(path), f), 'x');
+    const lock = await acquireRepoLock(path);
+    for (const f of gone) expect(existsSync(join(dirname(path), f)), f).toBe(false);
+    for (const f of kept) expect(existsSync(join(dirname(path), f)), f).toBe(true);
+    await lock.release();
+  });
+
   it('tells a reused pid by its start ticks since boot, whatever the wall clock says', async () => {
     const path = await lockPath();
     const lock = await acquireRepoLock(path);
