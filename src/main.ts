@@ -24,6 +24,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   lineage: async () => (await import('./cli/lineage.js')).registerLineage,
   diff: async () => (await import('./cli/diff.js')).registerDiff,
   verify: async () => (await import('./cli/verify.js')).registerVerify,
+  plots: async () => (await import('./cli/plots.js')).registerPlots,
+  report: async () => (await import('./cli/report.js')).registerReport,
 };
 
 /** The subcommand named in argv: the first word that is not an option (or -C's value). */
