@@ -89,7 +89,10 @@ function lines(r: ResolvedPlot, present: { rev: string; table: PlotTable }[], re
   const values = longRows(r, present, revs);
   const xNumeric = values.every((v) => typeof v[r.x] === 'number');
   const xInteger = xNumeric && values.every((v) => Number.isInteger(v[r.x]));
-  const x = { field: r.x, type: xNumeric ? 'quantitative' : 'ordinal', title: o.x_label ?? r.x, ...(xInteger ? { axis: { tickMinStep: 1 } } : {}) };
+  // integer steps get integer ticks: every value when there are few (d3 would pick 0.2 apart)
+  const steps = xInteger ? [...new Set(values.map((v) => v[r.x] as number))].sort((a, b) => a - b) : [];
+  const axis = xInteger ? (steps.length <= 16 ? { values: steps, format: 'd' } : { tickMinStep: 1 }) : {};
+  const x = { field: r.x, type: xNumeric ? 'quantitative' : 'ordinal', title: o.x_label ?? r.x, ...(xNumeric ? { scale: { zero: false, nice: false, padding: 8 }, axis } : {}) };
   const y = { field: 'value', type: 'quantitative', title: o.y_label ?? (r.y.length === 1 ? r.y[0] : 'value'), scale: { zero: false } };
   const color = { field: SERIES, type: 'nominal', title: null };
   const tooltip = [{ field: REV }, { field: 'field', title: 'column' }, { field: r.x }, { field: 'value' }];
@@ -122,7 +125,7 @@ function confusion(r: ResolvedPlot, present: { rev: string; table: PlotTable }[]
     transform.push({ joinaggregate: [{ op: 'sum', field: 'count', as: 'total' }], groupby: [REV, 'actual'] }, { calculate: 'datum.count / datum.total', as: 'share' });
   }
   const value = normalized ? 'share' : 'count';
-  const cell = Math.max(120, Math.min(360, Math.floor(width / Math.max(1, revs.length)) - 60));
+  const cell = Math.max(120, Math.min(260, Math.floor(width / Math.max(1, revs.length)) - 60));
   const spec = {
     width: cell,
     height: cell,
