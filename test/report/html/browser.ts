@@ -61,7 +61,7 @@ export async function openFile(browser: BrowserContext, file: string): Promise<O
 }
 
 /** Marks drawn in one chart's SVG: `symbol` (points), `rect` (bars, matrix cells), `line`. */
-export async function markCount(page: Page, chartId: string, mark: 'symbol' | 'rect' | 'line' | 'text'): Promise<number> {
+export async function markCount(page: Page, chartId: string, mark: 'symbol' | 'rect' | 'line' | 'text' | 'area'): Promise<number> {
   return page.locator(`#${chartId} svg g.mark-${mark}.role-mark > path, #${chartId} svg g.mark-${mark}.role-mark > text`).count();
 }
 
