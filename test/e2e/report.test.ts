@@ -92,3 +92,23 @@ describe.skipIf(!HAVE_CHROMIUM)('repro report in a browser', () => {
     await o.page.close();
   });
 });
+
+describe('repro report: a failed stage', () => {
+  it('is drawn failed with its error, the stage before it up to date', async () => {
+    const d = await (await import('../helpers/repo.js')).testRepo({
+      'repro.yaml': 'stages:\n  ok:\n    cmd: echo a > a.txt\n    outs: [a.txt]\n  bad:\n    cmd: exit 3\n    deps: [a.txt]\n    outs: [b.txt]\n',
+    });
+    try {
+      expect((await repro(d, 'run')).code).toBe(1);
+      const r = await repro(d, 'report', '--json');
+      expect(r.code).toBe(0);
+      const res = JSON.parse(r.stdout);
+      expect(res.file).toBeNull();
+      const states = Object.fromEntries(res.pipeline.stages.map((s: any) => [s.name, s.state]));
+      expect(states).toEqual({ ok: 'up-to-date', bad: 'failed' });
+      expect(res.pipeline.stages[1].reasons[0]).toMatch(/3/);
+    } finally {
+      await removeRepo(d);
+    }
+  });
+});

@@ -52,12 +52,13 @@ figcaption .note { font-weight: 400; }
 details { margin-top: 8px; } summary { cursor: pointer; color: var(--muted); }
 details .wrap { max-height: 360px; overflow: auto; }
 table { border-collapse: collapse; font-size: 13px; margin: 4px 0; }
-th, td { border: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+th, td { border: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; overflow-wrap: break-word; }
+th { white-space: nowrap; }
 th { background: var(--bg-soft); position: sticky; top: 0; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; overflow-wrap: anywhere; }
 .note { color: var(--muted); }
-.badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-weight: 600; font-size: 12px; border: 1px solid currentColor; }
+.badge { display: inline-block; white-space: nowrap; padding: 1px 8px; border-radius: 10px; font-weight: 600; font-size: 12px; border: 1px solid currentColor; }
 .pass, .improved { color: var(--ok); } .warn { color: var(--warn); } .fail, .regressed { color: var(--fail); }
 .verdict { font-size: 17px; font-weight: 600; margin: 4px 0 10px; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 16px; margin: 6px 0; }

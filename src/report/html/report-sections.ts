@@ -1,7 +1,7 @@
 import type { DiffResult, MetricRow } from '../diff-model.js';
 import { checkLines, fmtNum, fmtSigned, fmtStat, verdictLine } from '../verify-summary.js';
 import type { VerifyResult } from '../verify-types.js';
-import { dagSvg, STATE_LABEL, stateColour } from './dag-svg.js';
+import { dagSvg, STATE_GLYPH, STATE_LABEL, stateColour } from './dag-svg.js';
 import { esc, num, signed } from './escape.js';
 import type { PageChart } from './page.js';
 import { historySpec, histogramSpec, sharedBins } from './report-charts.js';
@@ -94,17 +94,17 @@ export function pipelineSection(view: PipelineView | null): Section {
   const label = 'Pipeline';
   if (!view) return { id, label, html: '<p class="note">No repro.yaml.</p>', charts: [] };
   const states = ['up-to-date', 'stale', 'failed', 'never-run'] as const;
-  const legend = `<div class="legend">${states.map((s) => `<span style="--c:${stateColour(s)}">${STATE_LABEL[s]}</span>`).join('')}</div>`;
+  const legend = `<div class="legend">${states.map((s) => `<span style="--c:${stateColour(s)}">${STATE_GLYPH[s]} ${STATE_LABEL[s]}</span>`).join('')}</div>`;
   const live = view.live ? '' : '<p class="note">States as this revision\'s repro.lock records them (staleness is computed for the workspace only).</p>';
   const rows = view.stages.map((s): Cell[] => [
     { html: code(s.name) },
-    { html: `<span class="badge" style="color:#000;background:${stateColour(s.state)}">${esc(STATE_LABEL[s.state])}</span>` },
+    { html: `<span class="badge" style="color:#000;background:${stateColour(s.state)}">${esc(`${STATE_GLYPH[s.state]} ${STATE_LABEL[s.state]}`)}</span>` },
     s.reasons.join('; ') || '—',
-    s.duration_ms === null ? '—' : `${num(s.duration_ms / 1000, 2)} s`,
+    s.duration_ms === null ? '—' : s.duration_ms < 1000 ? `${Math.round(s.duration_ms)} ms` : `${num(s.duration_ms / 1000, 2)} s`,
     s.seed,
     s.outs.map((o) => `${o.path}${o.size === null ? '' : ` (${bytes(o.size)})`}`).join(', ') || '—',
   ]);
-  const html = `${legend}${live}<div class="dag">${dagSvg(view)}</div>${dataTable(['stage', 'state', 'why', 'duration', 'seed', 'outputs'], rows, 1000)}`;
+  const html = `${legend}${live}<div class="dag">${dagSvg(view)}</div>${dataTable(['stage', 'state', 'why', 'duration', 'seed', 'outputs'], rows, 1000, true)}`;
   return { id, label, html, charts: [] };
 }
 

@@ -19,10 +19,10 @@ export function table(headers: string[], rows: Cell[][], opts: { caption?: strin
 }
 
 /** A chart's data as a collapsed table (at most `limit` rows, saying so when cut). */
-export function dataTable(headers: string[], rows: Cell[][], limit = 500): string {
+export function dataTable(headers: string[], rows: Cell[][], limit = 500, open = false): string {
   const shown = rows.slice(0, limit);
   const cut = rows.length > limit ? ` (first ${limit} of ${rows.length} rows)` : '';
-  return `<details><summary>Data table: ${rows.length} row${rows.length === 1 ? '' : 's'}${cut}</summary>${table(headers, shown)}</details>`;
+  return `<details${open ? ' open' : ''}><summary>Data table: ${rows.length} row${rows.length === 1 ? '' : 's'}${cut}</summary>${table(headers, shown)}</details>`;
 }
 
 export function code(s: string): string {
