@@ -68,7 +68,7 @@ export function sharedBins(sides: { side: string; values: number[] }[], bins = 2
   });
 }
 
-/** Bars of both sides on shared bins, overlaid (not stacked), half transparent. */
+/** Bars of both sides on shared bins, overlaid (not stacked): the first filled, the second outlined. */
 export function histogramSpec(key: string, bins: Bin[], sides: string[], width = 520): Spec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -77,8 +77,12 @@ export function histogramSpec(key: string, bins: Bin[], sides: string[], width =
     width,
     height: 180,
     data: { values: bins },
-    mark: { type: 'rect', opacity: 0.55 },
+    // the first side filled, the second an outline on top: both readable where they overlap
+    mark: { type: 'rect', strokeWidth: 2 },
     encoding: {
+      fillOpacity: { condition: { test: `datum.side === ${JSON.stringify(sides[sides.length - 1])}`, value: 0 }, value: 0.6 },
+      stroke: { field: 'side', type: 'nominal', sort: sides, legend: null },
+      order: { field: 'side', sort: sides.length > 1 && sides[0]! > sides[1]! ? 'descending' : 'ascending' },
       x: { field: 'lo', type: 'quantitative', bin: 'binned', title: key },
       x2: { field: 'hi' },
       y: { field: 'count', type: 'quantitative', stack: null, title: 'count' },
