@@ -36,7 +36,14 @@ export function registerPlots(program: Command, env: CliEnv): void {
  * Human: writes the HTML and says where. `--json`: the specs with their data on stdout (the
  * document of docs/json.md); the HTML is written only when `-o` is given.
  */
-async function draw(env: CliEnv, cwd: string, json: boolean, o: { out?: string; open?: boolean }, res: PlotsResult, name: string): Promise<void> {
+async function draw(
+  env: CliEnv,
+  cwd: string,
+  json: boolean,
+  o: { out?: string; open?: boolean },
+  res: PlotsResult,
+  name: string,
+): Promise<void> {
   const file = json && o.out === undefined ? null : await htmlTarget(cwd, o.out, name);
   let shown: string | null = null;
   if (file) shown = await writeHtml(env, cwd, file, renderPlotsHtml(res, await readVegaLibs(), `repro ${VERSION}`), Boolean(o.open));

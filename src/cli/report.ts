@@ -19,7 +19,8 @@ export function registerReport(program: Command, env: CliEnv): void {
     .option('--open', 'open the file in a browser')
     .action(async (rev: string | undefined, o, cmd: Command) => {
       const { cwd, json } = resolveCommon(cmd, env);
-      if (rev !== undefined && o.base !== undefined && rev === o.base) throw new ReproError('E_USAGE', `the report and its base are the same revision: '${rev}'`);
+      if (rev !== undefined && o.base !== undefined && rev === o.base)
+        throw new ReproError('E_USAGE', `the report and its base are the same revision: '${rev}'`);
       const file = json && o.out === undefined ? null : await htmlTarget(cwd, o.out, 'report.html');
       const data = await report({ cwd, head: rev, base: o.base, verifyFile: o.verify, historyLimit: o.history });
       let shown: string | null = null;

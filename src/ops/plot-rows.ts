@@ -27,13 +27,17 @@ function parse(text: string, path: string): unknown {
     return parseYaml(text, path);
   } catch (e) {
     if (!isReproError(e)) throw e;
-    throw new ReproError('E_CONFIG', `plots file is not JSON or YAML: '${path}'`, { cause: e, hint: 'a plots file is CSV, TSV, or a JSON/YAML list of records' });
+    throw new ReproError('E_CONFIG', `plots file is not JSON or YAML: '${path}'`, {
+      cause: e,
+      hint: 'a plots file is CSV, TSV, or a JSON/YAML list of records',
+    });
   }
 }
 
 function fromData(data: unknown, path: string): PlotTable {
   if (Array.isArray(data)) {
-    if (data.every((x) => typeof x === 'number')) return { columns: ['step', 'value'], rows: data.map((v, i) => ({ step: i, value: v as number })) };
+    if (data.every((x) => typeof x === 'number'))
+      return { columns: ['step', 'value'], rows: data.map((v, i) => ({ step: i, value: v as number })) };
     if (data.every((x) => isRecord(x))) {
       const columns = [...new Set(data.flatMap((r) => Object.keys(r as object)))];
       return { columns, rows: (data as Record<string, unknown>[]).map((r) => Object.fromEntries(columns.map((c) => [c, leaf(r[c])]))) };
@@ -46,11 +50,15 @@ function fromData(data: unknown, path: string): PlotTable {
     if (numeric.length > 0) {
       const n = Math.max(...numeric.map(([, v]) => (v as unknown[]).length));
       const columns = ['step', ...numeric.map(([k]) => k)];
-      const rows = Array.from({ length: n }, (_, i) => Object.fromEntries([['step', i], ...numeric.map(([k, v]) => [k, ((v as number[])[i] ?? null) as number | null])]));
+      const rows = Array.from({ length: n }, (_, i) =>
+        Object.fromEntries([['step', i], ...numeric.map(([k, v]) => [k, ((v as number[])[i] ?? null) as number | null])]),
+      );
       return { columns, rows };
     }
   }
-  throw new ReproError('E_CONFIG', `plots file holds no table: '${path}'`, { hint: 'write a list of records ([{"step": 0, "loss": 1.2}, ...]) or a list of numbers' });
+  throw new ReproError('E_CONFIG', `plots file holds no table: '${path}'`, {
+    hint: 'write a list of records ([{"step": 0, "loss": 1.2}, ...]) or a list of numbers',
+  });
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {

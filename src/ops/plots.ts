@@ -33,7 +33,9 @@ export async function plots(opts: PlotsOptions): Promise<PlotsResult> {
     const lock = pipeline ? null : await sideLock(side.src, problems);
     for (const p of problems) notes.push(`${side.label}: ${p.message}`);
     if (pipeline) {
-      for (const s of pipeline.stages) for (const o of s.outs) if (o.kind === 'plot' && !declared.has(o.path)) declared.set(o.path, { stage: s.name, options: o.plot ?? {} });
+      for (const s of pipeline.stages)
+        for (const o of s.outs)
+          if (o.kind === 'plot' && !declared.has(o.path)) declared.set(o.path, { stage: s.name, options: o.plot ?? {} });
     } else for (const p of outPaths(null, lock, 'plot')) if (!declared.has(p)) declared.set(p, { stage: null, options: {} });
   }
   const targets = (opts.targets ?? []).map((t) => toRepoPath(t.replace(/\/+$/, '')));
@@ -94,6 +96,8 @@ async function resolveSide(repo: RepoInfo, rev: string): Promise<string> {
     return await resolveRevision(repo, rev);
   } catch (e) {
     if (!isReproError(e, 'E_NOT_FOUND')) throw e;
-    throw new ReproError('E_NOT_FOUND', `unknown revision or run id: '${rev}'`, { hint: 'give a branch, tag or commit (git log), or a run id (repro log)' });
+    throw new ReproError('E_NOT_FOUND', `unknown revision or run id: '${rev}'`, {
+      hint: 'give a branch, tag or commit (git log), or a run id (repro log)',
+    });
   }
 }

@@ -25,6 +25,13 @@ export async function historyPoints(ctx: RepoContext, commits: string[], workspa
       const half = n >= 2 ? tQuantile(0.975, n - 1) * standardError(m.values) : null;
       metrics[key] = { n, mean: mu, ci: half === null ? null : [mu - half, mu + half], values: m.values };
     }
-    return { label: s.commit ? s.commit.slice(0, 7) : 'workspace', commit: s.commit, subject: null, runs: s.runs, params_changed: changed, metrics };
+    return {
+      label: s.commit ? s.commit.slice(0, 7) : 'workspace',
+      commit: s.commit,
+      subject: null,
+      runs: s.runs,
+      params_changed: changed,
+      metrics,
+    };
   });
 }

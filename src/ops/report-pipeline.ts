@@ -10,7 +10,14 @@ import { status } from './status.js';
  * stage whose newest run failed is `failed`; for a revision the lock is all there is, so a
  * stage is 'up-to-date' when locked, 'never-run' when not (`live: false`).
  */
-export async function pipelineView(cwd: string, pipeline: Pipeline, lockStages: Set<string>, runs: LoadedRun[], live: boolean, env?: NodeJS.ProcessEnv): Promise<PipelineView> {
+export async function pipelineView(
+  cwd: string,
+  pipeline: Pipeline,
+  lockStages: Set<string>,
+  runs: LoadedRun[],
+  live: boolean,
+  env?: NodeJS.ProcessEnv,
+): Promise<PipelineView> {
   const state = new Map<string, { state: StageState; reasons: string[] }>();
   if (live) {
     const st = await status({ cwd, env });
@@ -28,7 +35,8 @@ export async function pipelineView(cwd: string, pipeline: Pipeline, lockStages: 
     });
     const rec = newest?.record.stages[s.name];
     let st = state.get(s.name) ?? { state: lockStages.has(s.name) ? ('up-to-date' as const) : ('never-run' as const), reasons: [] };
-    if (rec?.status === 'failed' && st.state !== 'up-to-date') st = { state: 'failed', reasons: [rec.error ?? `exit code ${rec.exit_code}`, ...st.reasons] };
+    if (rec?.status === 'failed' && st.state !== 'up-to-date')
+      st = { state: 'failed', reasons: [rec.error ?? `exit code ${rec.exit_code}`, ...st.reasons] };
     return {
       name: s.name,
       upstream: pipeline.upstream.get(s.name) ?? [],

@@ -37,7 +37,10 @@ export async function report(opts: ReportOptions): Promise<ReportData> {
   const notes: string[] = [];
   const headSide = await loadSide(ctx, opts.head ?? null);
   const headCommit = headSide.commit ?? repo.head;
-  const base = opts.base !== undefined ? { label: opts.base, commit: await resolveRevision(repo, opts.base) } : await defaultBase(repo, headCommit, headSide.kind === 'workspace', notes);
+  const base =
+    opts.base !== undefined
+      ? { label: opts.base, commit: await resolveRevision(repo, opts.base) }
+      : await defaultBase(repo, headCommit, headSide.kind === 'workspace', notes);
 
   let verify: VerifyResult | null = null;
   if (opts.verifyFile) verify = JSON.parse(await readFile(resolve(opts.cwd, opts.verifyFile), 'utf8')) as VerifyResult;
@@ -49,7 +52,8 @@ export async function report(opts: ReportOptions): Promise<ReportData> {
       if (!isReproError(e)) throw e;
       notes.push(`repro verify could not run: ${e.message}`);
     }
-  } else notes.push(`no verify result: the checks run on the checkout; pass --verify FILE (a saved repro verify --json) for ${headSide.label}`);
+  } else
+    notes.push(`no verify result: the checks run on the checkout; pass --verify FILE (a saved repro verify --json) for ${headSide.label}`);
 
   const history = headCommit ? await firstParentHistory(repo, headCommit, opts.historyLimit ?? 20) : [];
   const workspacePoint = headSide.kind === 'workspace' && (headCommit === null || (await isDirty(repo))) ? headSide : null;
@@ -71,14 +75,32 @@ export async function report(opts: ReportOptions): Promise<ReportData> {
   if (headSide.pipeline) {
     try {
       const runs = await loadRuns(repo);
-      pipeline = await pipelineView(opts.cwd, headSide.pipeline, new Set(Object.keys(headSide.lock?.stages ?? {})), runs, headSide.kind === 'workspace', opts.env);
+      pipeline = await pipelineView(
+        opts.cwd,
+        headSide.pipeline,
+        new Set(Object.keys(headSide.lock?.stages ?? {})),
+        runs,
+        headSide.kind === 'workspace',
+        opts.env,
+      );
     } catch (e) {
       if (!isReproError(e)) throw e;
       notes.push(`pipeline states could not be computed: ${e.message}`);
     }
   }
   const environment = headSide.env ? { head: flatten(headSide.env), base_label: base?.label ?? null } : null;
-  return { head: { label: headSide.label, commit: headSide.commit }, base, verify, history: points, diff: d, samples, plots: plotRes, pipeline, environment, notes: [...notes, ...(d?.notes ?? [])] };
+  return {
+    head: { label: headSide.label, commit: headSide.commit },
+    base,
+    verify,
+    history: points,
+    diff: d,
+    samples,
+    plots: plotRes,
+    pipeline,
+    environment,
+    notes: [...notes, ...(d?.notes ?? [])],
+  };
 }
 
 const DEFAULT_BRANCHES = ['origin/HEAD', 'main', 'master', 'origin/main', 'origin/master'];
@@ -116,4 +138,3 @@ function flatten(v: unknown, prefix = '', out: Record<string, string> = {}): Rec
   } else if (prefix) out[prefix] = String(v);
   return out;
 }
-

@@ -47,6 +47,11 @@ export function plotFiles(version: 1 | 2): Record<string, string> {
     'plots/cm.csv': confusionCsv('actual,predicted', v2 ? [...CM_PAIRS, ['bird', 'cat']] : CM_PAIRS),
     'plots/cmn.csv': confusionCsv('truth,guess', CM_PAIRS),
     'plots/imp.yaml': `- {feature: age, importance: 0.2}\n- {feature: income, importance: ${v2 ? 0.5 : 0.6}}\n- {feature: score, importance: 0.1}\n${v2 ? '- {feature: zip, importance: 0.05}\n' : ''}`,
-    'plots/bare.json': JSON.stringify({ train: [{ step: 0, score: 1 }, { step: 1, score: 2 }] }),
+    'plots/bare.json': JSON.stringify({
+      train: [
+        { step: 0, score: 1 },
+        { step: 1, score: 2 },
+      ],
+    }),
   };
 }

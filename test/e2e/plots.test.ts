@@ -11,7 +11,13 @@ async function fixture(): Promise<string> {
   return dir;
 }
 
-type Spec = { data?: { values: Record<string, unknown>[] }; mark?: unknown; layer?: unknown[]; facet?: unknown; encoding?: Record<string, { field?: string }> };
+type Spec = {
+  data?: { values: Record<string, unknown>[] };
+  mark?: unknown;
+  layer?: unknown[];
+  facet?: unknown;
+  encoding?: Record<string, { field?: string }>;
+};
 interface PlotsJson {
   file: string | null;
   revisions: { label: string; commit: string | null }[];
@@ -98,7 +104,9 @@ describe('repro plots diff', () => {
     const loss = res.plots.find((p) => p.path === 'plots/loss.csv')!.spec;
     expect(loss.data!.values.filter((v) => v.revision === 'HEAD')).toHaveLength(20);
     expect(loss.data!.values.filter((v) => v.revision === 'workspace')).toHaveLength(24);
-    expect(new Set(loss.data!.values.map((v) => v.series))).toEqual(new Set(['HEAD: loss', 'HEAD: val_loss', 'workspace: loss', 'workspace: val_loss']));
+    expect(new Set(loss.data!.values.map((v) => v.series))).toEqual(
+      new Set(['HEAD: loss', 'HEAD: val_loss', 'workspace: loss', 'workspace: val_loss']),
+    );
   });
 
   it('compares two revisions given, and an unknown revision is E_NOT_FOUND (exit 2)', async () => {

@@ -67,7 +67,11 @@ describe.skipIf(!HAVE_CHROMIUM)('repro report in a browser', () => {
     expect(o.errors).toEqual([]);
     expect(o.requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:'))).toEqual([]);
     const ids = await o.page.locator('main > section').evaluateAll((els) => els.map((e) => e.id));
-    expect(ids).toEqual(['verdict', 'history', 'comparison', 'plots', 'pipeline', 'environment', 'notes'].filter((s) => s !== 'notes' || ids.includes('notes')));
+    expect(ids).toEqual(
+      ['verdict', 'history', 'comparison', 'plots', 'pipeline', 'environment', 'notes'].filter(
+        (s) => s !== 'notes' || ids.includes('notes'),
+      ),
+    );
     expect(await o.page.locator('[data-rendered="error"]').count()).toBe(0);
 
     // history: metrics acc, loss (latency_ms is a sample list); one point per commit with the metric
@@ -95,8 +99,11 @@ describe.skipIf(!HAVE_CHROMIUM)('repro report in a browser', () => {
 
 describe('repro report: a failed stage', () => {
   it('is drawn failed with its error, the stage before it up to date', async () => {
-    const d = await (await import('../helpers/repo.js')).testRepo({
-      'repro.yaml': 'stages:\n  ok:\n    cmd: echo a > a.txt\n    outs: [a.txt]\n  bad:\n    cmd: exit 3\n    deps: [a.txt]\n    outs: [b.txt]\n',
+    const d = await (
+      await import('../helpers/repo.js')
+    ).testRepo({
+      'repro.yaml':
+        'stages:\n  ok:\n    cmd: echo a > a.txt\n    outs: [a.txt]\n  bad:\n    cmd: exit 3\n    deps: [a.txt]\n    outs: [b.txt]\n',
     });
     try {
       expect((await repro(d, 'run')).code).toBe(1);

@@ -15,13 +15,25 @@ describe('parsePlotTable', () => {
   });
 
   it('reads JSON/YAML lists of records or numbers, and DVC-style {"name": [records]}', () => {
-    expect(parsePlotTable('[{"x": 1, "label": "a"}, {"x": 2}]', 'p.json').rows).toEqual([{ x: 1, label: 'a' }, { x: 2, label: null }]);
-    expect(parsePlotTable('[3, 4]', 'p.json')).toEqual({ columns: ['step', 'value'], rows: [{ step: 0, value: 3 }, { step: 1, value: 4 }] });
+    expect(parsePlotTable('[{"x": 1, "label": "a"}, {"x": 2}]', 'p.json').rows).toEqual([
+      { x: 1, label: 'a' },
+      { x: 2, label: null },
+    ]);
+    expect(parsePlotTable('[3, 4]', 'p.json')).toEqual({
+      columns: ['step', 'value'],
+      rows: [
+        { step: 0, value: 3 },
+        { step: 1, value: 4 },
+      ],
+    });
     expect(parsePlotTable('train:\n  - {step: 0, loss: 1}\n', 'p.yaml').rows).toEqual([{ step: 0, loss: 1 }]);
   });
 
   it('a file that is not a table is E_CONFIG naming it', () => {
-    for (const [text, path] of [['{nope', 'p.json'], ['42', 'p.yaml']]) {
+    for (const [text, path] of [
+      ['{nope', 'p.json'],
+      ['42', 'p.yaml'],
+    ]) {
       try {
         parsePlotTable(text!, path!);
         expect.fail('no error');

@@ -6,7 +6,9 @@ const stage = (plots: string) => `stages:\n  train:\n    matrix: { m: [a] }\n   
 describe('plots: drawing options', () => {
   it('takes a bare path, DVC form and the object form, and keeps options out of outs/metrics', () => {
     const p = parse(
-      stage(`\n      - plots/bare.csv\n      - plots/\${item.m}.csv: {x: step, y: loss, template: linear, title: Loss \${item.m}}\n      - {path: plots/cm.csv, x: actual, y: predicted, template: confusion, cache: false}\n      - {path: plots/two.csv, y: [train, val]}`),
+      stage(
+        `\n      - plots/bare.csv\n      - plots/\${item.m}.csv: {x: step, y: loss, template: linear, title: Loss \${item.m}}\n      - {path: plots/cm.csv, x: actual, y: predicted, template: confusion, cache: false}\n      - {path: plots/two.csv, y: [train, val]}`,
+      ),
     );
     const outs = p.stages[0]!.outs;
     expect(outs.map((o) => [o.path, o.plot ?? null, o.cache])).toEqual([

@@ -29,7 +29,13 @@ export const STATE_LABEL: Record<StageState, string> = {
 export const STATE_GLYPH: Record<StageState, string> = { 'up-to-date': '✓', stale: '!', failed: '✗', 'never-run': '○', frozen: '❄' };
 
 export function stateColour(s: StageState): string {
-  return s === 'up-to-date' || s === 'frozen' ? STATE_COLOUR.ok : s === 'stale' ? STATE_COLOUR.stale : s === 'failed' ? STATE_COLOUR.failed : STATE_COLOUR.none;
+  return s === 'up-to-date' || s === 'frozen'
+    ? STATE_COLOUR.ok
+    : s === 'stale'
+      ? STATE_COLOUR.stale
+      : s === 'failed'
+        ? STATE_COLOUR.failed
+        : STATE_COLOUR.none;
 }
 
 export function layersOf(stages: PipelineView['stages']): Map<string, number> {
@@ -66,7 +72,9 @@ export function dagSvg(view: PipelineView): string {
   let col = 0;
   byLayer.forEach((names, i) => {
     const rows = rowsOf(i);
-    names.forEach((n, j) => pos.set(n, { x: PAD + (col + Math.floor(j / rows)) * (NODE_W + COL_GAP), y: PAD + (j % rows) * (NODE_H + ROW_GAP) }));
+    names.forEach((n, j) =>
+      pos.set(n, { x: PAD + (col + Math.floor(j / rows)) * (NODE_W + COL_GAP), y: PAD + (j % rows) * (NODE_H + ROW_GAP) }),
+    );
     col += split[i]!;
   });
   const columns = byLayer;
@@ -88,7 +96,8 @@ export function dagSvg(view: PipelineView): string {
     const tip = [`${s.name}: ${STATE_LABEL[s.state]}`, ...s.reasons].join('\n');
     const rect = `<rect width="${NODE_W}" height="${NODE_H}" rx="${compact ? 4 : 6}" fill="${fill}" stroke="#222" stroke-width="${s.state === 'stale' || s.state === 'failed' ? 2 : 1}"${s.state === 'never-run' ? ' stroke-dasharray="4 3"' : ''}/>`;
     const open = `<g class="stage" data-stage="${esc(s.name)}" data-state="${s.state}" transform="translate(${p.x},${p.y})"><title>${esc(tip)}</title>${rect}`;
-    if (compact) return `${open}<text x="6" y="15" font-size="11" fill="${ink}">${esc(`${STATE_GLYPH[s.state]} ${shorten(s.name, 16)}`)}</text></g>`;
+    if (compact)
+      return `${open}<text x="6" y="15" font-size="11" fill="${ink}">${esc(`${STATE_GLYPH[s.state]} ${shorten(s.name, 16)}`)}</text></g>`;
     const detail = `${STATE_LABEL[s.state]}${s.reasons[0] && s.state !== 'failed' ? `: ${shorten(s.reasons[0], 18)}` : ''}`;
     return `${open}<text x="8" y="16" font-size="12" font-weight="600" fill="${ink}">${esc(shorten(s.name, 22))}</text><text x="8" y="31" font-size="11" fill="${ink}">${esc(`${STATE_GLYPH[s.state]} ${detail}`)}</text></g>`;
   });

@@ -6,7 +6,10 @@ export function esc(s: string): string {
 
 /** JSON for a `<script type="application/json">` element: no `<` can end the element early. */
 export function scriptJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** Library source for an inline `<script>`: a `</script` inside it would end the element. */

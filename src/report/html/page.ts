@@ -83,7 +83,9 @@ const EMBED = `(function () {
 })();`;
 
 export function htmlPage(o: PageOptions): string {
-  const nav = o.nav?.length ? `<nav aria-label="sections">${o.nav.map((n) => `<a href="#${esc(n.id)}">${esc(n.label)}</a>`).join('')}</nav>` : '';
+  const nav = o.nav?.length
+    ? `<nav aria-label="sections">${o.nav.map((n) => `<a href="#${esc(n.id)}">${esc(n.label)}</a>`).join('')}</nav>`
+    : '';
   const libs = o.libs.scripts.map((s) => `<script data-lib="${esc(s.name)}@${esc(s.version)}">${scriptText(s.text)}</script>`).join('\n');
   return `<!DOCTYPE html>
 <html lang="en">

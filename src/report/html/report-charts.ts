@@ -12,8 +12,21 @@ export function historySpec(key: string, points: HistoryPoint[], width = 520): S
   const values = points.flatMap((p, i) => {
     const m = p.metrics[key];
     if (!m) return [];
-    const changed = Object.entries(p.params_changed).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
-    return [{ i, commit: p.label, mean: m.mean, lo: m.ci?.[0] ?? m.mean, hi: m.ci?.[1] ?? m.mean, n: m.n, runs: p.runs.slice(0, 3).join(', ') || '(none)', params: changed || '(none)' }];
+    const changed = Object.entries(p.params_changed)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(', ');
+    return [
+      {
+        i,
+        commit: p.label,
+        mean: m.mean,
+        lo: m.ci?.[0] ?? m.mean,
+        hi: m.ci?.[1] ?? m.mean,
+        n: m.n,
+        runs: p.runs.slice(0, 3).join(', ') || '(none)',
+        params: changed || '(none)',
+      },
+    ];
   });
   const labels = Object.fromEntries(points.map((p, i) => [i, p.label]));
   const x = {
@@ -32,14 +45,25 @@ export function historySpec(key: string, points: HistoryPoint[], width = 520): S
     height: 220,
     data: { values },
     layer: [
-      { mark: { type: 'area', opacity: 0.25, color: CATEGORY[0] }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: key }, y2: { field: 'hi' } } },
+      {
+        mark: { type: 'area', opacity: 0.25, color: CATEGORY[0] },
+        encoding: { x, y: { field: 'lo', type: 'quantitative', title: key }, y2: { field: 'hi' } },
+      },
       { mark: { type: 'line', color: CATEGORY[0] }, encoding: { x, y } },
       {
         mark: { type: 'point', filled: true, size: 50, color: CATEGORY[0] },
         encoding: {
           x,
           y,
-          tooltip: [{ field: 'commit' }, { field: 'mean', format: '.4~g' }, { field: 'lo', title: '95% CI low', format: '.4~g' }, { field: 'hi', title: '95% CI high', format: '.4~g' }, { field: 'n', title: 'runs (seeds)' }, { field: 'runs', title: 'run ids' }, { field: 'params', title: 'params changed' }],
+          tooltip: [
+            { field: 'commit' },
+            { field: 'mean', format: '.4~g' },
+            { field: 'lo', title: '95% CI low', format: '.4~g' },
+            { field: 'hi', title: '95% CI high', format: '.4~g' },
+            { field: 'n', title: 'runs (seeds)' },
+            { field: 'runs', title: 'run ids' },
+            { field: 'params', title: 'params changed' },
+          ],
         },
       },
     ],

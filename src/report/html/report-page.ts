@@ -25,14 +25,19 @@ export function renderReportHtml(data: ReportData, libs: VegaLibs, generator: st
     pipelineSection(data.pipeline),
     environmentSection(data.environment, data.diff),
   ];
-  const notes = data.notes.length ? `<section id="notes"><h2>Notes</h2><ul class="note">${data.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></section>` : '';
+  const notes = data.notes.length
+    ? `<section id="notes"><h2>Notes</h2><ul class="note">${data.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></section>`
+    : '';
   const head = data.head.commit ? `${data.head.label} (${data.head.commit.slice(0, 7)})` : data.head.label;
   const base = data.base ? ` compared with ${data.base.label} (${data.base.commit.slice(0, 7)})` : '';
   return htmlPage({
     title: 'repro report',
     subtitle: `${head}${base}`,
     nav: sections.map((s) => ({ id: s.id, label: s.label })),
-    body: sections.map((s) => `<section id="${s.id}" aria-labelledby="${s.id}-h"><h2 id="${s.id}-h">${esc(s.label)}</h2>${s.html}</section>`).join('\n') + notes,
+    body:
+      sections
+        .map((s) => `<section id="${s.id}" aria-labelledby="${s.id}-h"><h2 id="${s.id}-h">${esc(s.label)}</h2>${s.html}</section>`)
+        .join('\n') + notes,
     charts: sections.flatMap((s) => s.charts),
     libs,
     generator,

@@ -33,7 +33,10 @@ export interface HistoryPoint {
   runs: string[];
   /** params that differ from the previous point: "file:key" → value */
   params_changed: Record<string, unknown>;
-  metrics: Record<string, { n: number; mean: number; /** 95% t interval of the mean; null for one value */ ci: [number, number] | null; values: number[] }>;
+  metrics: Record<
+    string,
+    { n: number; mean: number; /** 95% t interval of the mean; null for one value */ ci: [number, number] | null; values: number[] }
+  >;
 }
 
 export type StageState = 'up-to-date' | 'stale' | 'failed' | 'never-run' | 'frozen';

@@ -12,7 +12,16 @@ import type { PlotData, PlotTable } from './plot-types.js';
  */
 export type Spec = Record<string, unknown>;
 
-export const TEMPLATE_NAMES = ['linear', 'simple', 'scatter', 'smooth', 'confusion', 'confusion_normalized', 'bar_horizontal', 'bar_horizontal_sorted'];
+export const TEMPLATE_NAMES = [
+  'linear',
+  'simple',
+  'scatter',
+  'smooth',
+  'confusion',
+  'confusion_normalized',
+  'bar_horizontal',
+  'bar_horizontal_sorted',
+];
 
 /** The fields a plot is drawn from, after defaults. */
 export interface ResolvedPlot {
@@ -27,7 +36,11 @@ export interface ResolvedPlot {
 export function resolvePlot(p: PlotData): ResolvedPlot {
   const tables = p.tables.flatMap((t) => (t.table ? [t.table] : []));
   const columns = [...new Set(tables.flatMap((t) => t.columns))];
-  const numeric = columns.filter((c) => tables.some((t) => t.rows.some((r) => typeof r[c] === 'number')) && tables.every((t) => t.rows.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === 'number')));
+  const numeric = columns.filter(
+    (c) =>
+      tables.some((t) => t.rows.some((r) => typeof r[c] === 'number')) &&
+      tables.every((t) => t.rows.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === 'number')),
+  );
   const text = columns.filter((c) => !numeric.includes(c));
   const template = p.options.template ?? 'linear';
   const title = p.options.title ?? p.path;
@@ -92,7 +105,12 @@ function lines(r: ResolvedPlot, present: { rev: string; table: PlotTable }[], re
   // integer steps get integer ticks: every value when there are few (d3 would pick 0.2 apart)
   const steps = xInteger ? [...new Set(values.map((v) => v[r.x] as number))].sort((a, b) => a - b) : [];
   const axis = xInteger ? (steps.length <= 16 ? { values: steps, format: 'd' } : { tickMinStep: 1 }) : {};
-  const x = { field: r.x, type: xNumeric ? 'quantitative' : 'ordinal', title: o.x_label ?? r.x, ...(xNumeric ? { scale: { zero: false, nice: false, padding: 8 }, axis } : {}) };
+  const x = {
+    field: r.x,
+    type: xNumeric ? 'quantitative' : 'ordinal',
+    title: o.x_label ?? r.x,
+    ...(xNumeric ? { scale: { zero: false, nice: false, padding: 8 }, axis } : {}),
+  };
   const y = { field: 'value', type: 'quantitative', title: o.y_label ?? (r.y.length === 1 ? r.y[0] : 'value'), scale: { zero: false } };
   const color = { field: SERIES, type: 'nominal', title: null };
   const tooltip = [{ field: REV }, { field: 'field', title: 'column' }, { field: r.x }, { field: 'value' }];
@@ -100,7 +118,11 @@ function lines(r: ResolvedPlot, present: { rev: string; table: PlotTable }[], re
   const data = { values };
   switch (r.template) {
     case 'scatter':
-      return { data, mark: { type: 'point', filled: true, size: 40 }, encoding: { ...encoding, shape: { field: SERIES, type: 'nominal', title: null } } };
+      return {
+        data,
+        mark: { type: 'point', filled: true, size: 40 },
+        encoding: { ...encoding, shape: { field: SERIES, type: 'nominal', title: null } },
+      };
     case 'simple':
       return { data, mark: { type: 'line' }, encoding };
     case 'smooth':
@@ -108,7 +130,11 @@ function lines(r: ResolvedPlot, present: { rev: string; table: PlotTable }[], re
         data,
         layer: [
           { mark: { type: 'point', opacity: 0.3, filled: true, size: 20 }, encoding },
-          { transform: [{ loess: 'value', on: r.x, groupby: [SERIES], bandwidth: 0.3 }], mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y, color } },
+          {
+            transform: [{ loess: 'value', on: r.x, groupby: [SERIES], bandwidth: 0.3 }],
+            mark: { type: 'line', strokeWidth: 2 },
+            encoding: { x, y, color },
+          },
         ],
       };
     default: // linear
@@ -118,11 +144,16 @@ function lines(r: ResolvedPlot, present: { rev: string; table: PlotTable }[], re
 
 function confusion(r: ResolvedPlot, present: { rev: string; table: PlotTable }[], revs: string[], width: number): Spec {
   const [x, y] = [r.x, r.y[0]!];
-  const values = present.flatMap(({ rev, table }) => table.rows.map((row) => ({ [REV]: rev, actual: String(row[x]), predicted: String(row[y]) })));
+  const values = present.flatMap(({ rev, table }) =>
+    table.rows.map((row) => ({ [REV]: rev, actual: String(row[x]), predicted: String(row[y]) })),
+  );
   const normalized = r.template === 'confusion_normalized';
   const transform: Spec[] = [{ aggregate: [{ op: 'count', as: 'count' }], groupby: [REV, 'actual', 'predicted'] }];
   if (normalized) {
-    transform.push({ joinaggregate: [{ op: 'sum', field: 'count', as: 'total' }], groupby: [REV, 'actual'] }, { calculate: 'datum.count / datum.total', as: 'share' });
+    transform.push(
+      { joinaggregate: [{ op: 'sum', field: 'count', as: 'total' }], groupby: [REV, 'actual'] },
+      { calculate: 'datum.count / datum.total', as: 'share' },
+    );
   }
   const value = normalized ? 'share' : 'count';
   const cell = Math.max(120, Math.min(260, Math.floor(width / Math.max(1, revs.length)) - 60));
@@ -138,7 +169,13 @@ function confusion(r: ResolvedPlot, present: { rev: string; table: PlotTable }[]
         mark: 'rect',
         encoding: {
           color: { field: value, type: 'quantitative', scale: { scheme: 'viridis' }, title: normalized ? 'share of actual' : 'count' },
-          tooltip: [{ field: REV }, { field: 'actual' }, { field: 'predicted' }, { field: 'count' }, ...(normalized ? [{ field: 'share', format: '.1%' }] : [])],
+          tooltip: [
+            { field: REV },
+            { field: 'actual' },
+            { field: 'predicted' },
+            { field: 'count' },
+            ...(normalized ? [{ field: 'share', format: '.1%' }] : []),
+          ],
         },
       },
       {
@@ -152,12 +189,20 @@ function confusion(r: ResolvedPlot, present: { rev: string; table: PlotTable }[]
     ],
   };
   transform.push({ joinaggregate: [{ op: 'max', field: value, as: 'peak' }] });
-  return { data: { values }, transform, facet: { column: { field: REV, type: 'nominal', title: null, sort: revs } }, spec, resolve: { scale: { color: 'shared' } } };
+  return {
+    data: { values },
+    transform,
+    facet: { column: { field: REV, type: 'nominal', title: null, sort: revs } },
+    spec,
+    resolve: { scale: { color: 'shared' } },
+  };
 }
 
 function bars(r: ResolvedPlot, present: { rev: string; table: PlotTable }[], revs: string[], width: number): Spec {
   const [x, y] = [r.x, r.y[0]!];
-  const values = present.flatMap(({ rev, table }) => table.rows.filter((row) => typeof row[x] === 'number').map((row) => ({ [REV]: rev, [y]: String(row[y]), [x]: row[x] })));
+  const values = present.flatMap(({ rev, table }) =>
+    table.rows.filter((row) => typeof row[x] === 'number').map((row) => ({ [REV]: rev, [y]: String(row[y]), [x]: row[x] })),
+  );
   const sorted = r.template === 'bar_horizontal_sorted';
   return {
     width,
@@ -167,7 +212,9 @@ function bars(r: ResolvedPlot, present: { rev: string; table: PlotTable }[], rev
     encoding: {
       x: { field: x, type: 'quantitative', title: x },
       y: { field: y, type: 'nominal', title: y, sort: sorted ? '-x' : null },
-      ...(revs.length > 1 ? { yOffset: { field: REV, sort: revs }, color: { field: REV, type: 'nominal', title: null, sort: revs } } : { color: { value: '#0072B2' } }),
+      ...(revs.length > 1
+        ? { yOffset: { field: REV, sort: revs }, color: { field: REV, type: 'nominal', title: null, sort: revs } }
+        : { color: { value: '#0072B2' } }),
       tooltip: [{ field: REV }, { field: y }, { field: x }],
     },
   };
