@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { git, read, repro, tempRepos, writeFiles } from '../helpers/repo.js';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { git, read, repro, reproBin, tempRepos, writeFiles } from '../helpers/repo.js';
 import { plotFiles } from './plots-fixture.js';
 
 const { repo } = tempRepos();
@@ -123,5 +124,19 @@ describe('repro plots diff', () => {
     const bad = await repro(dir, 'plots', 'diff', 'no-such-rev', '--json');
     expect(bad.code).toBe(2);
     expect(JSON.parse(bad.stdout).error.code).toBe('E_NOT_FOUND');
+  });
+});
+
+describe('repro plots --open', () => {
+  it('hands the written file to xdg-open and does not wait for it', async () => {
+    const dir = await fixture();
+    const bin = `${dir}/fake-bin`;
+    await mkdir(bin);
+    await writeFile(`${bin}/xdg-open`, `#!/bin/sh\necho "$1" > "${dir}/opened.txt"\n`);
+    await chmod(`${bin}/xdg-open`, 0o755);
+    const r = await reproBin(dir, ['plots', 'show', '--open'], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    expect(r.code).toBe(0);
+    for (let i = 0; i < 100 && !existsSync(`${dir}/opened.txt`); i++) await new Promise((res) => setTimeout(res, 50));
+    expect((await readFile(`${dir}/opened.txt`, 'utf8')).trim()).toBe(`${dir}/.repro/plots/show.html`);
   });
 });

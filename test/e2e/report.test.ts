@@ -53,6 +53,27 @@ describe('repro report: the data', () => {
   });
 });
 
+describe('repro report REV', () => {
+  it('reports a committed revision: no verify of the checkout (a note says how), states as its lock records them', async () => {
+    const r = await repro(dir, 'report', 'HEAD', '--base', 'main', '--json');
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.stdout);
+    expect(res.head).toEqual({ label: 'HEAD', commit: git(dir, 'rev-parse', 'HEAD').trim() });
+    expect(res.base.label).toBe('main');
+    expect(res.verify).toBeNull();
+    expect(res.notes.join('\n')).toContain('--verify FILE');
+    expect(res.pipeline.live).toBe(false);
+    expect(res.pipeline.stages.map((s: any) => s.state)).toEqual(['up-to-date', 'up-to-date', 'up-to-date']);
+    expect(res.history.map((p: any) => p.label)).not.toContain('workspace');
+  });
+
+  it('the same revision as its base is a usage error', async () => {
+    const r = await repro(dir, 'report', 'main', '--base', 'main', '--json');
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error.code).toBe('E_USAGE');
+  });
+});
+
 describe.skipIf(!HAVE_CHROMIUM)('repro report in a browser', () => {
   let browser: Awaited<ReturnType<typeof launch>>;
   beforeAll(async () => {
