@@ -29,6 +29,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   fetch: async () => (await import('./cli/fetch.js')).registerFetch,
   pull: async () => (await import('./cli/fetch.js')).registerPull,
   gc: async () => (await import('./cli/gc.js')).registerGc,
+  plots: async () => (await import('./cli/plots.js')).registerPlots,
+  report: async () => (await import('./cli/report.js')).registerReport,
 };
 
 /** The subcommand named in argv: the first word that is not an option (or -C's value). */

@@ -4,7 +4,8 @@ import { toRepoPath } from '../core/paths.js';
 import type { PNode } from '../core/yaml.js';
 import { interpolateString, type Scope } from './interpolate.js';
 import { asBool, asMap, asSeq, asString, checkKeys, isNull } from './nodes.js';
-import type { DepSpec, OutKind, OutSpec, ParamRef } from './types.js';
+import { didYouMean } from './suggest.js';
+import type { DepSpec, OutKind, OutSpec, ParamRef, PlotOptions } from './types.js';
 
 /**
  * Parsers for the list-valued stage fields: deps, outs/metrics/plots and params. Each entry is
@@ -46,31 +47,47 @@ export function parseDeps(n: PNode, ctx: FieldCtx): DepSpec[] {
 }
 
 const OUT_OPTIONS = ['cache', 'git'] as const;
+/** The chart templates `repro plots` draws (DVC's names); see report/html/templates.ts. */
+export const PLOT_TEMPLATES = ['linear', 'simple', 'scatter', 'smooth', 'confusion', 'confusion_normalized', 'bar_horizontal', 'bar_horizontal_sorted'] as const;
+const PLOT_OPTIONS = ['template', 'x', 'y', 'title', 'x_label', 'y_label'] as const;
 
-/** `outs`/`metrics`/`plots` entries: `path` or `{path: {cache: bool, git: bool}}`. */
+/**
+ * `outs`/`metrics`/`plots` entries: `path`, `{path: {cache: bool, git: bool}}` (DVC's form), or
+ * `{path: PATH, cache: bool, ...}`. A `plots:` entry also takes the drawing options PLOT_OPTIONS
+ * in either map form (`{plots/loss.csv: {x: step, y: loss}}`, `{path: plots/loss.csv, x: step}`).
+ */
 export function parseOuts(n: PNode, kind: OutKind, field: string, ctx: FieldCtx): OutSpec[] {
   const outs: OutSpec[] = [];
+  const allowed: readonly string[] = kind === 'plot' ? [...OUT_OPTIONS, ...PLOT_OPTIONS] : OUT_OPTIONS;
   for (const item of asSeq(n, `stage '${ctx.stage}' ${field}`).items) {
     let pathNode: PNode = item;
     let cache = true;
     let git = kind !== 'out';
-    if (item.kind === 'map') {
+    let plot: PlotOptions | undefined;
+    const option = (o: { key: string; value: PNode }, of: string): void => {
+      if (o.key === 'cache' || o.key === 'git') {
+        const v = asBool(o.value, `'${o.key}' of '${of}'`);
+        if (o.key === 'cache') cache = v;
+        else git = v;
+      } else plot = plotOption((plot ??= {}), o.key, o.value, of, ctx);
+    };
+    if (item.kind === 'map' && item.entries.some((e) => e.key === 'path' && e.value.kind === 'scalar')) {
+      checkKeys(item, ['path', ...allowed], `an entry of stage '${ctx.stage}' ${field}`);
+      pathNode = item.entries.find((e) => e.key === 'path')!.value;
+      for (const o of item.entries) if (o.key !== 'path') option(o, String((pathNode as { value: unknown }).value));
+    } else if (item.kind === 'map') {
       if (item.entries.length !== 1) {
         throw new ReproError('E_CONFIG', `an entry of stage '${ctx.stage}' ${field} must have exactly one path`, {
           pos: item.pos,
-          hint: 'write {path: {cache: false}}',
+          hint: 'write {path: {cache: false}} or {path: PATH, cache: false}',
         });
       }
       const e = item.entries[0]!;
       pathNode = { kind: 'scalar', value: e.key, pos: e.keyPos };
       if (!isNull(e.value)) {
         const opts = asMap(e.value, `options of '${e.key}'`);
-        checkKeys(opts, OUT_OPTIONS, `options of '${e.key}'`);
-        for (const o of opts.entries) {
-          const v = asBool(o.value, `'${o.key}' of '${e.key}'`);
-          if (o.key === 'cache') cache = v;
-          else git = v;
-        }
+        checkKeys(opts, allowed, `options of '${e.key}'`);
+        for (const o of opts.entries) option(o, e.key);
       }
     }
     const p = path(pathNode, `an entry of stage '${ctx.stage}' ${field}`, ctx);
@@ -80,9 +97,27 @@ export function parseOuts(n: PNode, kind: OutKind, field: string, ctx: FieldCtx)
         hint: `outputs cannot be the repository root or inside ${RESERVED.join(', ')}`,
       });
     }
-    outs.push({ path: p.path, kind, cache, git, dirHint: p.raw.endsWith('/'), pos: p.pos });
+    outs.push({ path: p.path, kind, cache, git, dirHint: p.raw.endsWith('/'), ...(plot ? { plot } : {}), pos: p.pos });
   }
   return outs;
+}
+
+/** One drawing option of a plots entry, interpolated like paths; `y` may be a list of columns. */
+function plotOption(plot: PlotOptions, key: string, value: PNode, of: string, ctx: FieldCtx): PlotOptions {
+  const text = (v: PNode): string => {
+    const s = asString(v, `'${key}' of '${of}'`);
+    return interpolateString(s.value, ctx.scope, s.pos);
+  };
+  if (key === 'y') {
+    plot.y = value.kind === 'seq' ? value.items.map(text) : [text(value)];
+    return plot;
+  }
+  const v = text(value);
+  if (key === 'template' && !(PLOT_TEMPLATES as readonly string[]).includes(v)) {
+    throw new ReproError('E_CONFIG', `unknown plot template '${v}' for '${of}'`, { pos: value.pos, hint: didYouMean(v, PLOT_TEMPLATES, `templates: ${PLOT_TEMPLATES.join(', ')}`) });
+  }
+  (plot as Record<string, string>)[key] = v;
+  return plot;
 }
 
 /**

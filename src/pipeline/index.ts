@@ -16,5 +16,5 @@ export { stageKey, STAGE_KEY_VERSION } from './key.js';
 export { selectStages } from './select.js';
 export { renderDag, dagJson, type DagFormat, type DagJson } from './render.js';
 export { SymlinkGuard } from './symlinks.js';
-export { DEFAULT_PARAMS } from './fields.js';
+export { DEFAULT_PARAMS, PLOT_TEMPLATES } from './fields.js';
 export { closest, didYouMean } from './suggest.js';

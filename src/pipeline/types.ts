@@ -24,7 +24,22 @@ export interface OutSpec {
   git: boolean;
   /** Declared with a trailing '/': must be a directory. */
   dirHint: boolean;
+  /** How a `plots:` entry is drawn (`repro plots`); never part of the stage key. Absent: defaults. */
+  plot?: PlotOptions;
   pos: SourcePos;
+}
+
+/** Drawing options of a `plots:` entry (docs/repro-yaml.md, docs/plots.md). */
+export interface PlotOptions {
+  /** one of PLOT_TEMPLATES (fields.ts) */
+  template?: string;
+  /** the column (field) on the x axis */
+  x?: string;
+  /** the column(s) on the y axis */
+  y?: string[];
+  title?: string;
+  x_label?: string;
+  y_label?: string;
 }
 
 export interface DepSpec {
