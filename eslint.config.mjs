@@ -42,6 +42,14 @@ function layerRules(layer) {
               message: `src/${layer}/ may not import src/${l}/ (docs/architecture.md: imports go cli -> ops -> domain -> core)`,
             })),
             { group: ['../main.js', '../../main.js'], message: 'nothing imports main.ts' },
+            ...(layer === 'cli'
+              ? [
+                  {
+                    group: ['../ops/*/*', '!../ops/*/index.js', '../report/*/*', '!../report/*/index.js'],
+                    message: 'the CLI calls an ops/ or report/ folder through its index.ts, its public face',
+                  },
+                ]
+              : []),
             ...libraryBans(layer),
           ],
         },
@@ -53,7 +61,7 @@ function layerRules(layer) {
 function libraryBans(layer) {
   return Object.entries(LIBRARY_HOME)
     .filter(([, homes]) => !homes.some((h) => h === `src/${layer}/` || h.startsWith(`src/${layer}/`)))
-    .map(([lib, homes]) => ({ group: [lib, `${lib}/*`], message: `${lib} is imported only in ${homes.join(', ')}` }));
+    .map(([lib, homes]) => ({ regex: `^${lib.replace(/[/.]/g, '\\$&')}(/|$)`, message: `${lib} is imported only in ${homes.join(', ')}` }));
 }
 
 /** A folder that holds a library's home file: every other file of that folder is still banned. */
@@ -65,7 +73,9 @@ function homeFileRules() {
       out.push({
         files: [`${dir}*.ts`],
         ignores: homes.filter((x) => x.startsWith(dir)),
-        rules: { 'no-restricted-imports': ['error', { paths: [{ name: lib, message: `${lib} is imported only in ${homes.join(', ')}` }] }] },
+        rules: {
+          'no-restricted-imports': ['error', { paths: [{ name: lib, message: `${lib} is imported only in ${homes.join(', ')}` }] }],
+        },
       });
     }
   }
@@ -86,6 +96,7 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       'no-constant-condition': ['error', { checkLoops: false }],
       'no-control-regex': 'off',
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },
   },
   ...['cli', 'ops', 'model', ...DOMAIN, 'core'].map(layerRules),
@@ -96,7 +107,29 @@ export default tseslint.config(
   },
   {
     files: ['test/**/*.ts', 'scripts/**/*.mjs', 'bin/**/*.js', '*.mjs', '*.ts'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', __dirname: 'readonly', require: 'readonly', module: 'writable', AbortController: 'readonly', performance: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly', structuredClone: 'readonly', fetch: 'readonly', queueMicrotask: 'readonly', setImmediate: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        __dirname: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        AbortController: 'readonly',
+        performance: 'readonly',
+        TextDecoder: 'readonly',
+        TextEncoder: 'readonly',
+        structuredClone: 'readonly',
+        fetch: 'readonly',
+        queueMicrotask: 'readonly',
+        setImmediate: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
 );

@@ -8,7 +8,7 @@
 //
 // Env: BENCH_ROOT (default /tmp/repro-bench), BENCH_RUNS (default 7), BENCH_BIG_BYTES.
 import { spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -53,10 +53,15 @@ function race(contenders, runs = RUNS) {
 function report(what, ours, peerName, peer, target) {
   const ratio = ours / peer;
   results.push({ what, ours, peerName, peer, ratio, target });
-  console.log(`${what.padEnd(44)} repro ${fmt(ours)}  ${peerName} ${fmt(peer)}  ratio ${ratio.toFixed(2)}x${target ? `  (target ${target})` : ''}`);
+  console.log(
+    `${what.padEnd(44)} repro ${fmt(ours)}  ${peerName} ${fmt(peer)}  ratio ${ratio.toFixed(2)}x${target ? `  (target ${target})` : ''}`,
+  );
 }
 const fmt = (ms) => (ms < 1000 ? `${ms.toFixed(1)} ms` : `${(ms / 1000).toFixed(2)} s`).padStart(9);
-const repro = (cwd, ...args) => () => time(process.execPath, [bin, ...args], { cwd });
+const repro =
+  (cwd, ...args) =>
+  () =>
+    time(process.execPath, [bin, ...args], { cwd });
 
 function workload(...names) {
   const missing = names.filter((n) => !existsSync(join(ROOT, n === 'dir100k' ? 'data/dir100k' : n)));
@@ -71,7 +76,9 @@ if (extraCa !== undefined) {
   const nodeStart = (env) => median([0, 1, 2, 3, 4].map(() => time(process.execPath, ['-e', '0'], { env })));
   const withCa = nodeStart(process.env);
   const without = nodeStart(benchEnv);
-  console.log(`note: NODE_EXTRA_CA_CERTS is set here; timed commands run without it (node -e 0: ${fmt(withCa).trim()} with it, ${fmt(without).trim()} without)`);
+  console.log(
+    `note: NODE_EXTRA_CA_CERTS is set here; timed commands run without it (node -e 0: ${fmt(withCa).trim()} with it, ${fmt(without).trim()} without)`,
+  );
 }
 console.log('');
 
@@ -106,17 +113,37 @@ if (parts.includes('full')) {
     const dir = join(ROOT, w);
     const m = race(
       [
-        { name: 'repro', before: () => { clean(dir)(); rmSync(join(dir, '.repro'), { recursive: true, force: true }); }, run: repro(dir, 'run', '--no-record', '-j', '1') },
+        {
+          name: 'repro',
+          before: () => {
+            clean(dir)();
+            rmSync(join(dir, '.repro'), { recursive: true, force: true });
+          },
+          run: repro(dir, 'run', '--no-record', '-j', '1'),
+        },
         { name: 'make', before: clean(dir), run: () => time('make', ['-s', '-j1'], { cwd: dir }) },
       ],
       Math.min(RUNS, 5),
     );
-    report(`first full run, ${w === 'dag' ? '200-stage DAG' : '20-stage chain'}, -j1`, m.repro, 'make -s', m.make, w === 'dag' ? '<= 2x' : undefined);
+    report(
+      `first full run, ${w === 'dag' ? '200-stage DAG' : '20-stage chain'}, -j1`,
+      m.repro,
+      'make -s',
+      m.make,
+      w === 'dag' ? '<= 2x' : undefined,
+    );
   }
   const dir = join(ROOT, 'dag');
   const m2 = race(
     [
-      { name: 'repro', before: () => { clean(dir)(); rmSync(join(dir, '.repro'), { recursive: true, force: true }); }, run: repro(dir, 'run', '--no-record', '-j', '2') },
+      {
+        name: 'repro',
+        before: () => {
+          clean(dir)();
+          rmSync(join(dir, '.repro'), { recursive: true, force: true });
+        },
+        run: repro(dir, 'run', '--no-record', '-j', '2'),
+      },
       { name: 'make', before: clean(dir), run: () => time('make', ['-s', '-j2'], { cwd: dir }) },
     ],
     Math.min(RUNS, 5),
@@ -140,9 +167,16 @@ if (parts.includes('hash')) {
     ],
     Math.min(RUNS, 5),
   );
-  report('hashing a 2 GiB file (throughput ratio inverted)', m.repro, 'openssl sha256', m.openssl, 'throughput >= 0.9x, i.e. ratio <= 1.11x');
+  report(
+    'hashing a 2 GiB file (throughput ratio inverted)',
+    m.repro,
+    'openssl sha256',
+    m.openssl,
+    'throughput >= 0.9x, i.e. ratio <= 1.11x',
+  );
   const rss = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '-e', script], { encoding: 'utf8' });
-  if (rss.status === 0) console.log(`  peak RSS while hashing: ${(Number(rss.stderr.trim().split('\n').pop()) / 1024).toFixed(0)} MiB (constant memory)`);
+  if (rss.status === 0)
+    console.log(`  peak RSS while hashing: ${(Number(rss.stderr.trim().split('\n').pop()) / 1024).toFixed(0)} MiB (constant memory)`);
 }
 
 if (parts.includes('dir')) {
@@ -150,7 +184,10 @@ if (parts.includes('dir')) {
   const wdir = join(ROOT, 'dir-ws');
   if (!existsSync(join(wdir, '.git'))) {
     mkdirSync(wdir, { recursive: true });
-    execFileSync('sh', ['-c', `cp -al '${ROOT}/data/dir100k' '${wdir}/data' && cd '${wdir}' && git init -q && printf 'version: 1\\nstages:\\n  count:\\n    cmd: find data -type f | wc -l > count.txt\\n    deps: [data/]\\n    outs: [count.txt]\\n' > repro.yaml && printf 'data/\\n' > .gitignore && git add repro.yaml .gitignore && git -c user.name=b -c user.email=b@x commit -qm w`]);
+    execFileSync('sh', [
+      '-c',
+      `cp -al '${ROOT}/data/dir100k' '${wdir}/data' && cd '${wdir}' && git init -q && printf 'version: 1\\nstages:\\n  count:\\n    cmd: find data -type f | wc -l > count.txt\\n    deps: [data/]\\n    outs: [count.txt]\\n' > repro.yaml && printf 'data/\\n' > .gitignore && git add repro.yaml .gitignore && git -c user.name=b -c user.email=b@x commit -qm w`,
+    ]);
   }
   const m = race(
     [
@@ -165,17 +202,30 @@ if (parts.includes('dir')) {
   // files are git-ignored, and `git status` only lists them (d_type, no stat); so git gets its own
   // workspace with the same files committed, where its status lstat()s each one against the index.
   const gdir = join(ROOT, 'dir-git-ws');
-  const committed = () => { try { execFileSync('git', ['rev-parse', '--verify', '-q', 'HEAD'], { cwd: gdir, stdio: 'ignore' }); return true; } catch { return false; } };
+  const committed = () => {
+    try {
+      execFileSync('git', ['rev-parse', '--verify', '-q', 'HEAD'], { cwd: gdir, stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
   if (!existsSync(join(gdir, '.git')) || !committed()) {
     rmSync(gdir, { recursive: true, force: true });
     mkdirSync(gdir, { recursive: true });
     console.log('(committing the 100k files to a Git workspace for the status peer, once: ~10 s)');
-    execFileSync('sh', ['-c', `cp -al '${ROOT}/data/dir100k' '${gdir}/data' && cd '${gdir}' && git init -q && git add data && git -c user.name=b -c user.email=b@x commit -qm w`]);
+    execFileSync('sh', [
+      '-c',
+      `cp -al '${ROOT}/data/dir100k' '${gdir}/data' && cd '${gdir}' && git init -q && git add data && git -c user.name=b -c user.email=b@x commit -qm w`,
+    ]);
   }
-  const w = race([
-    { name: 'repro', run: repro(wdir, 'status') },
-    { name: 'git', run: () => time('git', ['status', '--porcelain'], { cwd: gdir }) },
-  ], 5);
+  const w = race(
+    [
+      { name: 'repro', run: repro(wdir, 'status') },
+      { name: 'git', run: () => time('git', ['status', '--porcelain'], { cwd: gdir }) },
+    ],
+    5,
+  );
   report('100k files, no-op status (stat cache warm)', w.repro, 'git status (files tracked)', w.git);
 }
 
@@ -186,9 +236,27 @@ if (parts.includes('record')) {
   execFileSync('sh', ['-c', `cp -r '${ROOT}/chain' '${dir}' && cd '${dir}' && ./clean.sh`]);
   let i = 0;
   const m = race([
-    { name: 'repro', run: () => { writeFileSync(join(dir, 's00.txt'), `x ${i++}\n`); return time(process.execPath, [bin, 'run', 's01'], { cwd: dir }); } },
-    { name: 'repro-norec', run: () => { writeFileSync(join(dir, 's00.txt'), `y ${i++}\n`); return time(process.execPath, [bin, 'run', 's01', '--no-record'], { cwd: dir }); } },
-    { name: 'git', run: () => { writeFileSync(join(dir, 's00.txt'), `z ${i++}\n`); return time('sh', ['-c', 'git add -A && git -c user.name=b -c user.email=b@x commit -qm x'], { cwd: dir }); } },
+    {
+      name: 'repro',
+      run: () => {
+        writeFileSync(join(dir, 's00.txt'), `x ${i++}\n`);
+        return time(process.execPath, [bin, 'run', 's01'], { cwd: dir });
+      },
+    },
+    {
+      name: 'repro-norec',
+      run: () => {
+        writeFileSync(join(dir, 's00.txt'), `y ${i++}\n`);
+        return time(process.execPath, [bin, 'run', 's01', '--no-record'], { cwd: dir });
+      },
+    },
+    {
+      name: 'git',
+      run: () => {
+        writeFileSync(join(dir, 's00.txt'), `z ${i++}\n`);
+        return time('sh', ['-c', 'git add -A && git -c user.name=b -c user.email=b@x commit -qm x'], { cwd: dir });
+      },
+    },
   ]);
   report('recording one run, end to end (with minus --no-record)', m.repro - m['repro-norec'], 'git add+commit', m.git);
   // The Git write alone (snapshot of tracked files + commit + ref), in-process, module loaded.

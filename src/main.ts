@@ -138,7 +138,11 @@ function reportError(e: unknown, io: Io, json: boolean): number {
     if (debug) io.err(`${err.stack}\n`);
     return EXIT.FAILED;
   }
-  if (json) io.out(JSON.stringify({ error: { code: 'E_INTERNAL', message: `internal error: ${err?.message ?? String(e)}`, hint: null } }, null, 2) + '\n');
+  if (json)
+    io.out(
+      JSON.stringify({ error: { code: 'E_INTERNAL', message: `internal error: ${err?.message ?? String(e)}`, hint: null } }, null, 2) +
+        '\n',
+    );
   io.err(`error: internal error: ${err?.message ?? String(e)}\n`);
   io.err(`hint: this is a bug in repro; run again with REPRO_DEBUG=1 and report the stack trace\n`);
   if (debug) io.err(`${err?.stack}\n`);

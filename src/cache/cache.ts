@@ -69,4 +69,3 @@ export function openCache(opts: CacheOptions): Cache {
     },
   };
 }
-

@@ -149,12 +149,7 @@ function quickUpToDate(ctx: Ctx, e: ManifestEntry, abs: string, cur: Stats): boo
 }
 
 /** Delete what is in `tree` (under `dest`) but not wanted; returns what is left (rel → kind). */
-function removeExtra(
-  dest: string,
-  tree: Map<string, TreeKind>,
-  wantFiles: Set<string>,
-  wantDirs: Set<string>,
-): Map<string, TreeKind> {
+function removeExtra(dest: string, tree: Map<string, TreeKind>, wantFiles: Set<string>, wantDirs: Set<string>): Map<string, TreeKind> {
   const present = new Map<string, TreeKind>();
   let gone: string | undefined; // prefix of a directory just removed: skip its children
   for (const [rel, kind] of tree) {

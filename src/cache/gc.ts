@@ -20,11 +20,7 @@ const REST = /^[0-9a-f]{62}(\.dir)?$/;
 const TEMP = /\.tmp-(\d+)-[0-9a-f]+$/;
 const STALE_TEMP_MS = 24 * 3600 * 1000;
 
-export async function gc(
-  ctx: Ctx,
-  keep: Iterable<string>,
-  opts: { dry?: boolean } = {},
-): Promise<{ removed: string[]; bytes: number }> {
+export async function gc(ctx: Ctx, keep: Iterable<string>, opts: { dry?: boolean } = {}): Promise<{ removed: string[]; bytes: number }> {
   const keepSet = new Set<string>();
   for (const k of keep) {
     if (keepSet.has(k)) continue;

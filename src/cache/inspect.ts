@@ -98,5 +98,3 @@ export async function verify(ctx: Ctx, hash: string, opts: { remove?: boolean } 
   }
   return out;
 }
-
-

@@ -152,7 +152,7 @@ function copySmall(obj: string, target: string, mode: number): void {
   }
   const fd = openSync(target, 'wx', mode);
   try {
-    for (let off = 0; off < n; ) off += writeSync(fd, copyBuf, off, n - off);
+    for (let off = 0; off < n;) off += writeSync(fd, copyBuf, off, n - off);
   } finally {
     closeSync(fd);
   }

@@ -1,15 +1,4 @@
-import {
-  chmodSync,
-  closeSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  realpathSync,
-  renameSync,
-  rmSync,
-  writeSync,
-  type Stats,
-} from 'node:fs';
+import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { ReproError, isErrno } from '../core/errors.js';
@@ -140,7 +129,7 @@ export class ObjectStore {
     const tmp = tempBeside(obj); // beside the object: a rename within one directory is cheaper
     const fd = openSync(tmp, 'wx', exec ? MODE_RO_EXEC : MODE_RO);
     try {
-      for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
+      for (let off = 0; off < data.length;) off += writeSync(fd, data, off, data.length - off);
     } catch (e) {
       closeSync(fd);
       rmSync(tmp, { force: true });

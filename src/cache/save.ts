@@ -128,9 +128,7 @@ function relink(ctx: Ctx, f: SaveRef, hash: string, exec: boolean, tRef: number)
   const cur = lstatSync(f.abs);
   const kind = ctx.linker.primary();
   const linked =
-    kind === 'hardlink'
-      ? cur.isFile() && cur.ino === ost.ino && cur.dev === ost.dev
-      : cur.isSymbolicLink() && readlinkSync(f.abs) === obj;
+    kind === 'hardlink' ? cur.isFile() && cur.ino === ost.ino && cur.dev === ost.dev : cur.isSymbolicLink() && readlinkSync(f.abs) === obj;
   if (!linked) ctx.linker.place(obj, f.abs, { exec, replace: true, size: ost.size });
   // The workspace now has a new stat; a fresh copy (fallback) is racy and is not recorded.
   ctx.stats.set(f.dir, f.name, fileStat(statSync(f.abs)), hash, tRef);

@@ -84,9 +84,7 @@ export class StatCache {
     const v = this.dir(dir, false)?.get(name);
     if (v === undefined) return undefined;
     const key = st.key;
-    return v.length === key.length + 65 && v.startsWith(key) && v[key.length] === ' '
-      ? v.slice(key.length + 1)
-      : undefined;
+    return v.length === key.length + 65 && v.startsWith(key) && v[key.length] === ' ' ? v.slice(key.length + 1) : undefined;
   }
 
   /**

@@ -66,7 +66,11 @@ function wording(problem: WalkProblem, w: WalkError['where']): { code: ErrorCode
         hint: `remove the link or make it point to a file inside the ${w.role}`,
       };
     case 'link-to-dir':
-      return { code: 'E_CACHE', message: `cannot ${verb} a symlink to a directory ${inA}: '${path}'`, hint: 'replace the link by the directory itself' };
+      return {
+        code: 'E_CACHE',
+        message: `cannot ${verb} a symlink to a directory ${inA}: '${path}'`,
+        hint: 'replace the link by the directory itself',
+      };
     case 'special-file':
       return {
         code: 'E_CACHE',
@@ -116,7 +120,10 @@ export async function walkDir(root: string, opts: WalkOptions): Promise<void> {
   // same order as sorting their full relative paths, without a global sort.
   const visit = async (abs: string, relPrefix: string): Promise<void> => {
     const ents = readSorted(abs);
-    opts.onDir?.(abs, ents.map((e) => e.ent.name));
+    opts.onDir?.(
+      abs,
+      ents.map((e) => e.ent.name),
+    );
     const base = abs.endsWith(sep) ? abs : abs + sep;
     for (const { ent } of ents) {
       const childAbs = base + ent.name;

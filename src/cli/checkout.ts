@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { checkout, checkoutError } from '../ops/checkout.js';
-import { renderCheckout } from '../report/checkout.js';
+import { renderCheckout } from '../report/run/index.js';
 import { common, resolveCommon, type CliEnv } from './common.js';
 import { printJson } from './io.js';
 

@@ -42,7 +42,8 @@ export function parseIntOpt(name: string, range: { min?: number; max?: number } 
   return (v: string): number => {
     const n = Number(v);
     if (!Number.isSafeInteger(n) || n < min || n > max || v.trim() === '') {
-      const want = range.max !== undefined ? `an integer from ${min} to ${max}` : min === 1 ? 'a positive integer' : 'a non-negative integer';
+      const want =
+        range.max !== undefined ? `an integer from ${min} to ${max}` : min === 1 ? 'a positive integer' : 'a non-negative integer';
       throw new ReproError('E_USAGE', `${name} must be ${want}: '${v}'`);
     }
     return n;
@@ -59,7 +60,9 @@ export function reportFile(cwd: string, flag: string, file: string): string {
     throw new ReproError('E_USAGE', `${flag} names a directory: '${file}'`, { hint: `give ${flag} a file name, e.g. ${flag} report.out` });
   }
   if (!statSync(dirname(abs), { throwIfNoEntry: false })?.isDirectory()) {
-    throw new ReproError('E_USAGE', `${flag}: no such directory for '${file}'`, { hint: 'create the directory first, or write the report elsewhere' });
+    throw new ReproError('E_USAGE', `${flag}: no such directory for '${file}'`, {
+      hint: 'create the directory first, or write the report elsewhere',
+    });
   }
   return abs;
 }

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { ReproError } from '../core/errors.js';
-import { diff } from '../ops/diff.js';
-import { renderDiff } from '../report/diff.js';
-import { renderDiffMarkdown } from '../report/diff-md.js';
-import { DEFAULT_PRECISION } from '../report/diff-format.js';
+import { diff } from '../ops/diff/index.js';
+import { renderDiff } from '../report/diff/index.js';
+import { renderDiffMarkdown } from '../report/diff/index.js';
+import { DEFAULT_PRECISION } from '../report/diff/index.js';
 import { common, parseIntOpt, resolveCommon, type CliEnv } from './common.js';
 import { printJson } from './io.js';
 

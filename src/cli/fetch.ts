@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { ReproError } from '../core/errors.js';
 import { checkoutError } from '../ops/checkout.js';
-import { fetch, type FetchReport } from '../ops/fetch.js';
-import { pull } from '../ops/pull.js';
+import { fetch, type FetchReport } from '../ops/remote/index.js';
+import { pull } from '../ops/remote/index.js';
 import { common, resolveCommon, type CliEnv } from './common.js';
 import { printJson } from './io.js';
-import { renderCheckout } from '../report/checkout.js';
+import { renderCheckout } from '../report/run/index.js';
 import { progressLine } from './progress.js';
 import { transferFlags, transferOpts, type TransferCliOpts } from './transfer-flags.js';
 
@@ -36,7 +36,13 @@ export function registerPull(program: Command, env: CliEnv): void {
       const bar = progressLine(env.io, 'pull');
       let res;
       try {
-        res = await pull({ cwd, ...transferOpts(stages, o), signal: env.signal, onProgress: bar.update, onStale: (pid) => env.io.err(`note: taking over a stale lock left by pid ${pid}\n`) });
+        res = await pull({
+          cwd,
+          ...transferOpts(stages, o),
+          signal: env.signal,
+          onProgress: bar.update,
+          onStale: (pid) => env.io.err(`note: taking over a stale lock left by pid ${pid}\n`),
+        });
       } finally {
         bar.done();
       }
@@ -46,7 +52,8 @@ export function registerPull(program: Command, env: CliEnv): void {
         if (res.checkout) env.io.out(renderCheckout(res.checkout));
       }
       finish(env, res.fetch, json);
-      const err = res.checkout && !res.fetch.objects.corrupt.length && !res.fetch.objects.missing.length ? checkoutError(res.checkout) : undefined;
+      const err =
+        res.checkout && !res.fetch.objects.corrupt.length && !res.fetch.objects.missing.length ? checkoutError(res.checkout) : undefined;
       if (err) {
         if (json) env.exit(1);
         else throw err;
@@ -56,8 +63,13 @@ export function registerPull(program: Command, env: CliEnv): void {
 
 function summary(env: CliEnv, res: FetchReport): void {
   const ob = res.objects;
-  env.io.out(`fetched ${ob.downloaded} object(s), ${(ob.bytes / 1e6).toFixed(1)} MB, from '${res.remote.name}'; ${ob.present} already here\n`);
-  if (res.runCache) env.io.out(`run cache: ${res.runCache.added} new entries of ${res.runCache.entries}${res.runCache.rejected.length ? `, ${res.runCache.rejected.length} malformed ignored` : ''}\n`);
+  env.io.out(
+    `fetched ${ob.downloaded} object(s), ${(ob.bytes / 1e6).toFixed(1)} MB, from '${res.remote.name}'; ${ob.present} already here\n`,
+  );
+  if (res.runCache)
+    env.io.out(
+      `run cache: ${res.runCache.added} new entries of ${res.runCache.entries}${res.runCache.rejected.length ? `, ${res.runCache.rejected.length} malformed ignored` : ''}\n`,
+    );
 }
 
 /** Exit 130 when interrupted; 1 when objects are corrupt on or missing from the remote. */
@@ -72,11 +84,19 @@ function finish(env: CliEnv, res: FetchReport, json: boolean): void {
   if (json) return env.exit(1);
   for (const c of corrupt) env.io.err(`corrupt: '${c.key}' on remote '${res.remote.name}' does not hash to its name; not stored\n`);
   if (corrupt.length) {
-    throw new ReproError('E_CACHE', `${corrupt.length} object(s) on remote '${res.remote.name}' are corrupt: '${corrupt[0]!.key}'${corrupt.length > 1 ? ' and others' : ''}`, {
-      hint: 'nothing corrupt entered the local cache or the workspace; push a good copy from a clone that has it (repro push), or delete the object on the remote',
-    });
+    throw new ReproError(
+      'E_CACHE',
+      `${corrupt.length} object(s) on remote '${res.remote.name}' are corrupt: '${corrupt[0]!.key}'${corrupt.length > 1 ? ' and others' : ''}`,
+      {
+        hint: 'nothing corrupt entered the local cache or the workspace; push a good copy from a clone that has it (repro push), or delete the object on the remote',
+      },
+    );
   }
-  throw new ReproError('E_CACHE', `${missing.length} object(s) are not on remote '${res.remote.name}': '${missing[0]}'${missing.length > 1 ? ' and others' : ''}`, {
-    hint: "push them from a clone that has them ('repro push'), or run the stages again ('repro run')",
-  });
+  throw new ReproError(
+    'E_CACHE',
+    `${missing.length} object(s) are not on remote '${res.remote.name}': '${missing[0]}'${missing.length > 1 ? ' and others' : ''}`,
+    {
+      hint: "push them from a clone that has them ('repro push'), or run the stages again ('repro run')",
+    },
+  );
 }

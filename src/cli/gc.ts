@@ -35,15 +35,29 @@ export function registerGc(program: Command, env: CliEnv): void {
     .option('-f, --force', 'remove without asking')
     .action(async (o: GcCliOpts, cmd: Command) => {
       const { cwd, json } = resolveCommon(cmd, env);
-      const base: GcOptions = { cwd, branches: o.allBranches, tags: o.allTags, allCommits: o.allCommits, runs: o.runs, cloud: o.cloud, remote: o.remote, jobs: o.jobs, signal: env.signal };
+      const base: GcOptions = {
+        cwd,
+        branches: o.allBranches,
+        tags: o.allTags,
+        allCommits: o.allCommits,
+        runs: o.runs,
+        cloud: o.cloud,
+        remote: o.remote,
+        jobs: o.jobs,
+        signal: env.signal,
+      };
       if (o.dry || !o.force) {
         const plan = await gc({ ...base, dry: true });
         if (o.dry || (plan.local.removed.length === 0 && !plan.cloud?.removed.length)) return print(env, plan, json);
         print(env, plan, json, true);
         if (!(await confirm(env))) {
-          throw new ReproError('E_USAGE', `refusing to remove ${count(plan)} object(s) (${mb(plan.local.bytes + (plan.cloud?.bytes ?? 0))}) without -f`, {
-            hint: 'add -f to remove them, or --dry to only list them',
-          });
+          throw new ReproError(
+            'E_USAGE',
+            `refusing to remove ${count(plan)} object(s) (${mb(plan.local.bytes + (plan.cloud?.bytes ?? 0))}) without -f`,
+            {
+              hint: 'add -f to remove them, or --dry to only list them',
+            },
+          );
         }
       }
       print(env, await gc(base), json);

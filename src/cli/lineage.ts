@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { lineage } from '../ops/lineage.js';
-import { renderLineage } from '../report/lineage.js';
+import { lineage } from '../ops/records/index.js';
+import { renderLineage } from '../report/records/index.js';
 import { common, resolveCommon, type CliEnv } from './common.js';
 import { printJson } from './io.js';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { log } from '../ops/log.js';
-import { renderLog, stripControl } from '../report/log.js';
+import { log } from '../ops/records/index.js';
+import { renderLog, stripControl } from '../report/records/index.js';
 import { common, parseIntOpt, resolveCommon, type CliEnv } from './common.js';
 import { printJson } from './io.js';
 

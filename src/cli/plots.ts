@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { plots, type PlotsResult } from '../ops/plots.js';
-import { renderPlotsHtml } from '../report/html/plots-page.js';
-import { plotSpec } from '../report/html/templates.js';
-import { readVegaLibs } from '../report/html/vega.js';
+import { plots, type PlotsResult } from '../ops/plots/index.js';
+import { renderPlotsHtml } from '../report/html/index.js';
+import { plotSpec } from '../report/html/index.js';
+import { readVegaLibs } from '../report/html/index.js';
 import { VERSION } from '../version.js';
 import { common, resolveCommon, type CliEnv } from './common.js';
 import { htmlTarget, writeHtml } from './html-out.js';

@@ -1,4 +1,4 @@
-import type { Progress } from '../remote/index.js';
+import type { Progress } from '../ops/remote/index.js';
 import type { Io } from './io.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { findRepoRoot } from '../core/repo.js';
-import { addRemote, CREDENTIALS, modifyRemote, readRemotesConfig, removeRemote, setDefaultRemote } from '../ops/remote-config.js';
+import { addRemote, CREDENTIALS, modifyRemote, readRemotesConfig, removeRemote, setDefaultRemote } from '../ops/remote/index.js';
 import { common, resolveCommon, type CliEnv } from './common.js';
 import { printJson } from './io.js';
 
@@ -25,7 +25,11 @@ export function registerRemote(program: Command, env: CliEnv): void {
     .action(async (name: string, url: string, o: { default?: boolean; force?: boolean }, cmd: Command) => {
       const { root: r, json } = await root(cmd);
       await addRemote(r, name, url, { makeDefault: o.default, force: o.force });
-      done(json, { added: name, url, default: Boolean(o.default) }, `added remote '${name}' (${url})${o.default ? ' as the default' : ''}\n`);
+      done(
+        json,
+        { added: name, url, default: Boolean(o.default) },
+        `added remote '${name}' (${url})${o.default ? ' as the default' : ''}\n`,
+      );
     });
 
   common(remote.command('list'))
@@ -35,13 +39,17 @@ export function registerRemote(program: Command, env: CliEnv): void {
       const cfg = await readRemotesConfig(r);
       const list = Object.entries(cfg.remotes).map(([name, spec]) => {
         const settings: Record<string, string | number> = {};
-        for (const [k, v] of Object.entries(spec)) if (v !== undefined && k !== 'url') settings[k] = (CREDENTIALS as readonly string[]).includes(k) ? '[set in .exprc.local]' : (v as string | number);
+        for (const [k, v] of Object.entries(spec))
+          if (v !== undefined && k !== 'url')
+            settings[k] = (CREDENTIALS as readonly string[]).includes(k) ? '[set in .exprc.local]' : (v as string | number);
         return { name, url: spec.url, default: cfg.default === name, settings, local: cfg.local[name] ?? [] };
       });
       if (json) return printJson(env.io, { default: cfg.default, remotes: list });
       if (!list.length) env.io.out("no remotes configured; add one with 'repro remote add -d NAME URL'\n");
       for (const l of list) {
-        const extra = Object.entries(l.settings).map(([k, v]) => `${k}=${v}`).join(' ');
+        const extra = Object.entries(l.settings)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ');
         env.io.out(`${l.default ? '*' : ' '} ${l.name}\t${l.url}${extra ? `\t${extra}` : ''}\n`);
       }
     });
@@ -61,7 +69,11 @@ export function registerRemote(program: Command, env: CliEnv): void {
       }
       await modifyRemote(r, name, key, value ?? '', { local: o.local, unset: o.unset });
       const file = o.local ? '.exprc.local' : '.exprc';
-      done(json, { remote: name, key, file, unset: Boolean(o.unset) }, `${o.unset ? 'unset' : 'set'} '${key}' of remote '${name}' in ${file}\n`);
+      done(
+        json,
+        { remote: name, key, file, unset: Boolean(o.unset) },
+        `${o.unset ? 'unset' : 'set'} '${key}' of remote '${name}' in ${file}\n`,
+      );
     });
 
   common(remote.command('remove'))

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
-import type { IsolatedEvent } from '../ops/isolated.js';
-import { replay } from '../ops/replay.js';
-import { renderReplay } from '../report/replay.js';
+import type { IsolatedEvent } from '../ops/isolated/index.js';
+import { replay } from '../ops/records/index.js';
+import { renderReplay } from '../report/records/index.js';
 import { collect, common, resolveCommon, type CliEnv } from './common.js';
 import { printJson } from './io.js';
 
 export function registerReplay(program: Command, env: CliEnv): void {
   common(program.command('replay'))
-    .description("re-execute a recorded run from its own snapshot, in a temporary directory, and report what reproduced")
+    .description('re-execute a recorded run from its own snapshot, in a temporary directory, and report what reproduced')
     .argument('<run>', 'a run id or a unique prefix of one')
     .option('-s, --stage <stage>', 're-execute only this stage (repeatable); upstream outputs come from the cache', collect, [])
     .option('--keep <dir>', 'replay in DIR (missing or empty) and keep it')

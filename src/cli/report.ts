@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { ReproError } from '../core/errors.js';
-import { report } from '../ops/report.js';
-import { renderReportHtml } from '../report/html/report-page.js';
-import { readVegaLibs } from '../report/html/vega.js';
+import { report } from '../ops/report/index.js';
+import { renderReportHtml } from '../report/html/index.js';
+import { readVegaLibs } from '../report/html/index.js';
 import { VERSION } from '../version.js';
 import { common, parseIntOpt, resolveCommon, type CliEnv } from './common.js';
 import { htmlTarget, writeHtml } from './html-out.js';

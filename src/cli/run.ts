@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { run, type RunEvent, type RunResult } from '../ops/run.js';
-import { describeReason } from '../report/reasons.js';
-import { renderRunSummary } from '../report/run.js';
+import { run, type RunEvent, type RunResult } from '../ops/run/index.js';
+import { describeReason } from '../report/run/index.js';
+import { renderRunSummary } from '../report/run/index.js';
 import { collect, common, parseIntOpt, resolveCommon, type CliEnv } from './common.js';
 import { printJson } from './io.js';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { show } from '../ops/show.js';
-import { renderShow } from '../report/show.js';
+import { show } from '../ops/records/index.js';
+import { renderShow } from '../report/records/index.js';
 import { common, resolveCommon, type CliEnv } from './common.js';
 import { printJson } from './io.js';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { status } from '../ops/status.js';
-import { describeReason } from '../report/reasons.js';
+import { status } from '../ops/run/index.js';
+import { describeReason } from '../report/run/index.js';
 import { common, resolveCommon, type CliEnv } from './common.js';
 import { printJson } from './io.js';
 

@@ -1,7 +1,7 @@
 import { ReproError } from '../core/errors.js';
-import type { RunEvent, RunResult } from '../ops/run.js';
-import { sweep, parseSeeds } from '../ops/sweep.js';
-import { renderSweepSummary } from '../report/sweep.js';
+import type { RunEvent, RunResult } from '../ops/run/index.js';
+import { sweep, parseSeeds } from '../ops/run/index.js';
+import { renderSweepSummary } from '../report/run/index.js';
 import type { CliEnv } from './common.js';
 import { printJson } from './io.js';
 
@@ -16,10 +16,11 @@ export interface SweepCliArgs {
   runJson: (r: RunResult) => unknown;
 }
 
-/** `repro run --seeds LIST`: a seed sweep (ops/sweep.ts). Exit 0, 1 (a seed failed) or 130. */
+/** `repro run --seeds LIST`: a seed sweep (ops/run/sweep.ts). Exit 0, 1 (a seed failed) or 130. */
 export async function runSweepCommand(env: CliEnv, a: SweepCliArgs): Promise<void> {
   const { o } = a;
-  if (o.seed !== undefined) throw new ReproError('E_USAGE', '--seeds and --seed cannot be combined', { hint: 'list every seed in --seeds' });
+  if (o.seed !== undefined)
+    throw new ReproError('E_USAGE', '--seeds and --seed cannot be combined', { hint: 'list every seed in --seeds' });
   if (o.dry) throw new ReproError('E_USAGE', '--seeds and --dry cannot be combined', { hint: "use 'repro status' to see what would run" });
   const res = await sweep({
     cwd: a.cwd,

@@ -23,5 +23,13 @@ export interface TransferCliOpts {
 }
 
 export function transferOpts(stages: string[], o: TransferCliOpts) {
-  return { stages, remote: o.remote, jobs: o.jobs, branches: o.allBranches, tags: o.allTags, allCommits: o.allCommits, runCache: o.runCache };
+  return {
+    stages,
+    remote: o.remote,
+    jobs: o.jobs,
+    branches: o.allBranches,
+    tags: o.allTags,
+    allCommits: o.allCommits,
+    runCache: o.runCache,
+  };
 }

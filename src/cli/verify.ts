@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../core/atomic.js';
-import { verify } from '../ops/verify.js';
-import type { RerunEvent } from '../ops/verify-rerun.js';
-import { renderVerifySummary } from '../report/verify.js';
-import { renderVerifyAnnotations } from '../report/verify-annotations.js';
-import { renderVerifyJunit } from '../report/verify-junit.js';
-import { renderVerifyMarkdown } from '../report/verify-md.js';
+import { verify } from '../ops/verify/index.js';
+import type { RerunEvent } from '../ops/verify/index.js';
+import { renderVerifySummary } from '../report/verify/index.js';
+import { renderVerifyAnnotations } from '../report/verify/index.js';
+import { renderVerifyJunit } from '../report/verify/index.js';
+import { renderVerifyMarkdown } from '../report/verify/index.js';
 import { common, parseIntOpt, reportFile, resolveCommon, type CliEnv } from './common.js';
 import { printJson } from './io.js';
 
@@ -51,7 +51,9 @@ export function registerVerify(program: Command, env: CliEnv): void {
 function printEvent(env: CliEnv, e: RerunEvent, json: boolean): void {
   switch (e.type) {
     case 'sample':
-      env.io.err(`sampled ${e.stages.length} of the stages with seed ${e.seed} (repeat with --sample ${e.k} --sample-seed ${e.seed}): ${e.stages.join(', ') || '(none)'}\n`);
+      env.io.err(
+        `sampled ${e.stages.length} of the stages with seed ${e.seed} (repeat with --sample ${e.k} --sample-seed ${e.seed}): ${e.stages.join(', ') || '(none)'}\n`,
+      );
       break;
     case 'stage-start':
       if (!json) env.io.err(`${e.action === 'restore' ? 'restoring' : 're-running'} '${e.stage}' in an isolated copy\n`);

@@ -68,7 +68,9 @@ export function judgeCheck(rule: CheckRule, base: readonly number[], head: reado
   const headMean = mean(head);
   const baseMean = base.length > 0 ? mean(base) : null;
   const delta = baseMean === null ? null : headMean - baseMean;
-  const pairs = opts.seeds ? pairBySeed({ name: '', a: [...base], b: [...head], seedsA: [...opts.seeds.base], seedsB: [...opts.seeds.head] }) : null;
+  const pairs = opts.seeds
+    ? pairBySeed({ name: '', a: [...base], b: [...head], seedsA: [...opts.seeds.base], seedsB: [...opts.seeds.head] })
+    : null;
   const ci = base.length >= 2 && head.length >= 2 ? (pairs ? pairedT(pairs[0], pairs[1], alpha) : welch(base, head, alpha)).ci : undefined;
   const ctx: Ctx = { headMean, baseMean, delta, ci, level: Math.round((1 - alpha) * 100) };
 
@@ -95,9 +97,8 @@ export function judgeCheck(rule: CheckRule, base: readonly number[], head: reado
   }
 
   const worst = verdicts.reduce((w, v) => (RANK[v.status] > RANK[w.status] ? v : w));
-  const decided = worst.status === 'pass'
-    ? { rule: verdicts.map((v) => v.rule).join(', '), reason: verdicts.map((v) => v.reason).join('; ') }
-    : worst;
+  const decided =
+    worst.status === 'pass' ? { rule: verdicts.map((v) => v.rule).join(', '), reason: verdicts.map((v) => v.reason).join('; ') } : worst;
   return {
     status: worst.status,
     rule: decided.rule,

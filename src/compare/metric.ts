@@ -102,7 +102,7 @@ export function compareMetric(input: MetricInput, alpha = 0.05): MetricCompariso
 
 /** 'improved' when delta moves the metric the better way, else 'regressed' (delta ≠ 0). */
 export function directionalVerdict(delta: number, direction: Direction): 'improved' | 'regressed' {
-  return (delta > 0) === (direction === 'higher') ? 'improved' : 'regressed';
+  return delta > 0 === (direction === 'higher') ? 'improved' : 'regressed';
 }
 
 export function summarize(values: readonly number[]): Summary {

@@ -25,9 +25,7 @@ export function compareMetrics(inputs: readonly MetricInput[], alpha = 0.05): Me
     const wasSignificant = m.verdict === 'improved' || m.verdict === 'regressed';
     m.verdict = reject[i] && m.delta !== 0 ? directionalVerdict(m.delta, m.direction) : 'no significant change';
     if (wasSignificant && m.verdict === 'no significant change') {
-      m.warning =
-        `significant on its own (p = ${m.p!.toPrecision(3)}) ` +
-        `but not after Holm adjustment across ${tested.length} metrics`;
+      m.warning = `significant on its own (p = ${m.p!.toPrecision(3)}) ` + `but not after Holm adjustment across ${tested.length} metrics`;
     }
   });
   return { metrics, adjustment: 'holm', alpha };

@@ -119,7 +119,10 @@ export function diffContent(expected: Uint8Array, actual: Uint8Array, opts: Cont
 
 const PATTERNS: [VolatileKind, RegExp][] = [
   ['timestamp', /\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?/g],
-  ['date', /\b\d{4}[-/]\d{2}[-/]\d{2}\b|\b\d{1,2}\/\d{1,2}\/\d{2,4}\b|\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),? (?:\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}\d{1,2})\b|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{1,2},? \d{4}\b/g],
+  [
+    'date',
+    /\b\d{4}[-/]\d{2}[-/]\d{2}\b|\b\d{1,2}\/\d{1,2}\/\d{2,4}\b|\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),? (?:\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}\d{1,2})\b|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{1,2},? \d{4}\b/g,
+  ],
   ['time', /\b\d{1,2}:\d{2}:\d{2}(?:\.\d+)?\b/g],
   ['timestamp', /\b1[4-9]\d{8}(?:\d{3})?(?:\.\d+)?\b/g],
   ['uuid', /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi],
@@ -131,7 +134,10 @@ const PATTERNS: [VolatileKind, RegExp][] = [
  * dates and times, epoch timestamps, UUIDs, version strings, this machine's host name, and the
  * directories in `opts.paths` (a replay runs elsewhere than the original).
  */
-export function volatileTokens(line: string, opts: { hostnames?: string[]; paths?: string[] } = {}): { kind: VolatileKind; token: string }[] {
+export function volatileTokens(
+  line: string,
+  opts: { hostnames?: string[]; paths?: string[] } = {},
+): { kind: VolatileKind; token: string }[] {
   const out: { kind: VolatileKind; token: string }[] = [];
   const taken: [number, number][] = [];
   const add = (kind: VolatileKind, token: string, at: number): void => {

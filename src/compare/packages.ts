@@ -57,9 +57,7 @@ export interface PackageChange {
 /** Packages added, removed or with another version, sorted by name. */
 export function diffPackageVersions(a: Map<string, string>, b: Map<string, string>): PackageChange[] {
   const names = [...new Set([...a.keys(), ...b.keys()])].sort();
-  return names
-    .map((name) => ({ name, a: a.get(name) ?? null, b: b.get(name) ?? null }))
-    .filter((c) => c.a !== c.b);
+  return names.map((name) => ({ name, a: a.get(name) ?? null, b: b.get(name) ?? null })).filter((c) => c.a !== c.b);
 }
 
 function requirements(text: string): Map<string, string> {

@@ -34,7 +34,7 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, opt
   const fd = openSync(tmp, 'wx', opts.mode ?? 0o666);
   try {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
+    for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off);
     if (opts.fsync !== false) fsyncSync(fd);
   } catch (e) {
     closeSync(fd);

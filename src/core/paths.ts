@@ -14,7 +14,7 @@ import { ReproError, isErrno, type SourcePos } from './errors.js';
  */
 export function toRepoPath(p: string, opts: { base?: string; pos?: SourcePos } = {}): string {
   const raw = p.replace(/\\/g, '/');
-  if (raw === '' ) throw new ReproError('E_CONFIG', `empty path`, { pos: opts.pos });
+  if (raw === '') throw new ReproError('E_CONFIG', `empty path`, { pos: opts.pos });
   if (isAbsolute(p) || raw.startsWith('/') || /^[A-Za-z]:\//.test(raw)) {
     throw new ReproError('E_PATH_ESCAPE', `path is absolute: '${p}'`, {
       pos: opts.pos,

@@ -1,4 +1,16 @@
-import { closeSync, fstatSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -16,7 +28,7 @@ import { pidAlive, processStartMs } from './proc.js';
  * Why it is race-free (any number of processes starting at once, with or without a stale lock):
  *
  * 1. The lock never exists half-written. The holder's details are written to a
- *    private temp file (`.lock.tmp-<pid>-<hex>`, swept by ops/takeover.ts when its pid is dead),
+ *    private temp file (`.lock.tmp-<pid>-<hex>`, swept by ops/run/takeover.ts when its pid is dead),
  *    then `link(temp, lock)`: atomic, EEXIST when any lock is there. So a reader sees either no
  *    lock or a complete one, and of simultaneous creators exactly one wins.
  * 2. A lock `S` is removed only by its holder (release, token-checked) or by whoever holds the
@@ -43,7 +55,7 @@ import { pidAlive, processStartMs } from './proc.js';
  */
 export interface RepoLock {
   path: string;
-  /** A random token for this holder: stage commands carry it (REPRO_RUN_TOKEN), see ops/takeover.ts. */
+  /** A random token for this holder: stage commands carry it (REPRO_RUN_TOKEN), see ops/run/takeover.ts. */
   token: string;
   /** The holder whose stale lock was taken over to get this one, if any. */
   tookOver?: Holder;
@@ -72,7 +84,14 @@ export async function acquireRepoLock(
   opts: { command?: string; onStale?: (holder: Holder) => void } = {},
 ): Promise<RepoLock> {
   mkdirSync(dirname(path), { recursive: true });
-  const me: Holder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command: opts.command, token: randomBytes(8).toString('hex'), ticks: startTicks(process.pid) ?? undefined };
+  const me: Holder = {
+    pid: process.pid,
+    host: hostname(),
+    started: new Date().toISOString(),
+    command: opts.command,
+    token: randomBytes(8).toString('hex'),
+    ticks: startTicks(process.pid) ?? undefined,
+  };
   const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   writeComplete(temp, JSON.stringify(me) + '\n');
   try {
@@ -96,7 +115,9 @@ function acquireWith(path: string, temp: string, me: Holder, onStale?: (holder: 
       return seen.holder ?? undefined;
     }
   }
-  throw new ReproError('E_LOCKED', `could not take the repository lock: '${path}'`, { hint: 'another repro process keeps taking it; try again' });
+  throw new ReproError('E_LOCKED', `could not take the repository lock: '${path}'`, {
+    hint: 'another repro process keeps taking it; try again',
+  });
 }
 
 /**
@@ -209,9 +230,13 @@ function lockedError(path: string, s: LockFileState, what: 'locked' | 'taking ov
     });
   }
   const who = `another repro process (pid ${s.holder.pid} on ${s.holder.host})`;
-  return new ReproError('E_LOCKED', what === 'locked' ? `repository is locked by ${who}: '${path}'` : `repository lock is being taken over by ${who}: '${path}'`, {
-    hint: `wait for it to finish; if no such process exists, remove '${path}'`,
-  });
+  return new ReproError(
+    'E_LOCKED',
+    what === 'locked' ? `repository is locked by ${who}: '${path}'` : `repository lock is being taken over by ${who}: '${path}'`,
+    {
+      hint: `wait for it to finish; if no such process exists, remove '${path}'`,
+    },
+  );
 }
 
 /**
@@ -253,7 +278,7 @@ function writeComplete(path: string, text: string): void {
   const fd = openSync(path, 'wx', 0o644);
   try {
     const buf = Buffer.from(text);
-    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
+    for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off);
   } finally {
     closeSync(fd);
   }

@@ -30,7 +30,7 @@ export function decodeText(bytes: Uint8Array, file: string): string {
 
 /** Index of the first byte that starts an invalid UTF-8 sequence, or -1. */
 function firstInvalidUtf8(b: Uint8Array): number {
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     const c = b[i]!;
     if (c < 0x80) {
       i++;
@@ -51,7 +51,6 @@ function firstInvalidUtf8(b: Uint8Array): number {
   }
   return -1;
 }
-
 
 /** How many characters of user text an error message echoes (see `clip`). */
 export const CLIP_CHARS = 80;

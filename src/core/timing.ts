@@ -8,6 +8,7 @@ const marks: [string, number][] = [];
 
 export function mark(name: string): void {
   if (!enabled) return;
-  if (marks.length === 0) process.once('exit', () => process.stderr.write(marks.map(([n, t]) => `timing ${t.toFixed(1).padStart(8)} ms  ${n}\n`).join('')));
+  if (marks.length === 0)
+    process.once('exit', () => process.stderr.write(marks.map(([n, t]) => `timing ${t.toFixed(1).padStart(8)} ms  ${n}\n`).join('')));
   marks.push([name, performance.now()]);
 }

@@ -49,4 +49,3 @@ function offsetPos(text: string, file: string, offset: number): SourcePos {
   const nl = before.lastIndexOf('\n');
   return { file, line: before.split('\n').length, col: offset - nl };
 }
-

@@ -1,6 +1,17 @@
 import type { SourcePos } from './errors.js';
 import type { PEntry, PNode } from './yaml.js';
-import { INDICATORS, NotSimple, bail, flowList, keyEnd, plainStart, plainText, quoted, resolvePlain, restIsComment } from './yaml-fast-scan.js';
+import {
+  INDICATORS,
+  NotSimple,
+  bail,
+  flowList,
+  keyEnd,
+  plainStart,
+  plainText,
+  quoted,
+  resolvePlain,
+  restIsComment,
+} from './yaml-fast-scan.js';
 
 /**
  * A fast path for the plain block YAML that repro.yaml and params files almost always are:

@@ -73,10 +73,14 @@ export function parseYaml(text: string, file: string): unknown {
     const at = unresolved ?? aliases[0]?.[0];
     throw new ReproError(
       'E_YAML',
-      unresolved ? `invalid YAML: unresolved alias '*${clip(unresolved.source)}'` : `invalid YAML: excessive alias count (aliased data repeated more than ${MAX_ALIAS_COUNT} times)`,
+      unresolved
+        ? `invalid YAML: unresolved alias '*${clip(unresolved.source)}'`
+        : `invalid YAML: excessive alias count (aliased data repeated more than ${MAX_ALIAS_COUNT} times)`,
       {
         pos: pos(at?.range?.[0]),
-        hint: unresolved ? `an alias must come after its anchor: mark an earlier value with '&${clip(unresolved.source)}'` : 'write the repeated data out instead of nesting aliases',
+        hint: unresolved
+          ? `an alias must come after its anchor: mark an earlier value with '&${clip(unresolved.source)}'`
+          : 'write the repeated data out instead of nesting aliases',
       },
     );
   }
@@ -110,15 +114,22 @@ export function checkMergeConflict(text: string, file: string): void {
 /** A library syntax error as `E_YAML`, reworded where the library's words do not help. */
 function syntaxError(err: YAMLError, doc: Document, text: string, pos: (o: number | undefined) => SourcePos): ReproError {
   const at = err.pos[0];
-  const fail = (message: string, hint: string, offset = at) => new ReproError('E_YAML', `invalid YAML: ${message}`, { pos: pos(offset), hint });
+  const fail = (message: string, hint: string, offset = at) =>
+    new ReproError('E_YAML', `invalid YAML: ${message}`, { pos: pos(offset), hint });
   switch (err.code) {
     case 'MULTIPLE_DOCS':
-      return fail(`'${pos(at).file}' holds more than one YAML document`, "repro reads one document per file: remove the '---' line and merge or delete what follows");
+      return fail(
+        `'${pos(at).file}' holds more than one YAML document`,
+        "repro reads one document per file: remove the '---' line and merge or delete what follows",
+      );
     case 'TAB_AS_INDENT':
       return fail('a tab is used for indentation', 'indent with spaces: YAML does not allow tabs there');
     case 'DUPLICATE_KEY': {
       const key = /^("(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^:#\n]*?) *:/.exec(text.slice(at))?.[1];
-      return fail(key ? `duplicate key ${key.startsWith('"') || key.startsWith("'") ? clip(key) : `'${clip(key)}'`}` : 'duplicate key', 'a key may appear once in a map: remove or rename one of them');
+      return fail(
+        key ? `duplicate key ${key.startsWith('"') || key.startsWith("'") ? clip(key) : `'${clip(key)}'`}` : 'duplicate key',
+        'a key may appear once in a map: remove or rename one of them',
+      );
     }
   }
   if (/end with an? [\]}]/.test(err.message)) {
@@ -132,7 +143,11 @@ function syntaxError(err: YAMLError, doc: Document, text: string, pos: (o: numbe
     });
     if (open !== undefined) {
       const c = text[open]!;
-      return fail(`'${c}' is not closed`, `close it with '${c === '[' ? ']' : '}'}'; a list or map that goes on to the next lines must be indented more than its key`, open);
+      return fail(
+        `'${c}' is not closed`,
+        `close it with '${c === '[' ? ']' : '}'}'; a list or map that goes on to the next lines must be indented more than its key`,
+        open,
+      );
     }
   }
   return fail(clip(firstLine(err.message), 200), 'check indentation and quoting near that line');
@@ -298,7 +313,10 @@ function convertDoc(doc: Document, pos: (o: number | undefined) => SourcePos, re
       if (typeof v === 'number' && Number.isFinite(v)) return { kind: 'scalar', value: v, pos: here };
       throw new ReproError('E_CONFIG', `unsupported YAML value '${clip(restore(String(node.source ?? v)))}'`, {
         pos: here,
-        hint: typeof v === 'number' ? `repro stores numbers as JSON, which has no infinity or NaN: write a finite number, or quote it for a string` : undefined,
+        hint:
+          typeof v === 'number'
+            ? `repro stores numbers as JSON, which has no infinity or NaN: write a finite number, or quote it for a string`
+            : undefined,
       });
     }
     throw new ReproError('E_CONFIG', 'unsupported YAML node', { pos: here });
@@ -326,7 +344,8 @@ export function treeToData(n: PNode): unknown {
     case 'map': {
       const out: Record<string, unknown> = {};
       // defineProperty: a key named __proto__ is data, not the object's prototype.
-      for (const e of n.entries) Object.defineProperty(out, e.key, { value: treeToData(e.value), enumerable: true, writable: true, configurable: true });
+      for (const e of n.entries)
+        Object.defineProperty(out, e.key, { value: treeToData(e.value), enumerable: true, writable: true, configurable: true });
       return out;
     }
   }
@@ -351,4 +370,3 @@ export function parseScalar(text: string): unknown {
   const doc = yaml().parseDocument(text);
   return doc.errors.length ? text : doc.toJS();
 }
-

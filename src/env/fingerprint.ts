@@ -68,8 +68,13 @@ export async function fingerprint(opts: FingerprintOptions): Promise<EnvFingerpr
   const tools: EnvFingerprint['tools'] = {};
   // Tool output (`pip freeze`, `npm config list`) is free text: the maintained rule set too, and
   // the hash is of what is stored. Loads that rule set only when some tool answered.
-  const answered = toolSpecs.map((t, i) => ({ t, out: toolOut[i] })).filter((x): x is { t: typeof x.t; out: string } => typeof x.out === 'string');
-  const outputs = await redactTextsFully(answered.map((x) => x.out), env);
+  const answered = toolSpecs
+    .map((t, i) => ({ t, out: toolOut[i] }))
+    .filter((x): x is { t: typeof x.t; out: string } => typeof x.out === 'string');
+  const outputs = await redactTextsFully(
+    answered.map((x) => x.out),
+    env,
+  );
   answered.forEach(({ t }, i) => {
     const output = outputs[i]!;
     tools[t.name] = { cmd: t.cmd, output, hash: sha256(output) };

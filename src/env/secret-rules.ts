@@ -19,7 +19,10 @@ let loading: Promise<Lint> | undefined;
 
 function loadLint(): Promise<Lint> {
   return (loading ??= (async () => {
-    const [{ lintSource }, { creator }] = await Promise.all([import('@secretlint/core'), import('@secretlint/secretlint-rule-preset-recommend')]);
+    const [{ lintSource }, { creator }] = await Promise.all([
+      import('@secretlint/core'),
+      import('@secretlint/secretlint-rule-preset-recommend'),
+    ]);
     const config = { rules: [{ id: creator.meta.id, rule: creator }] };
     return async (text: string) => {
       const res = await lintSource({
@@ -28,7 +31,11 @@ function loadLint(): Promise<Lint> {
       });
       return res.messages
         .filter((m) => m.type === 'message')
-        .map((m) => ({ start: m.range[0], end: m.range[1], rule: `${m.ruleId.replace(/^@secretlint\/secretlint-rule-/, 'secretlint/')}:${m.messageId}` }));
+        .map((m) => ({
+          start: m.range[0],
+          end: m.range[1],
+          rule: `${m.ruleId.replace(/^@secretlint\/secretlint-rule-/, 'secretlint/')}:${m.messageId}`,
+        }));
     };
   })());
 }
@@ -104,7 +111,7 @@ export async function redactDeep<T>(value: T, env: NodeJS.ProcessEnv = process.e
     if (Array.isArray(v)) return v.map(rebuild);
     if (v !== null && typeof v === 'object') {
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) {
+      for (const x of Object.values(v)) {
         const key = redacted[i++]!;
         out[key] = rebuild(x);
       }

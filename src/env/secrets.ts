@@ -17,11 +17,41 @@
 export const REDACTED = '[redacted]';
 
 const SECRET_WORDS = new Set([
-  'PASS', 'PWD', 'KEY', 'KEYS', 'APIKEY', 'ACCESSKEY', 'PRIVATEKEY', 'SECRETKEY', 'SIGNINGKEY',
-  'MASTERKEY', 'ENCRYPTIONKEY', 'AUTH', 'OAUTH', 'AUTHORIZATION', 'BEARER', 'COOKIE', 'COOKIES',
-  'SESSION', 'SIGNATURE', 'CREDS', 'DSN', 'SALT',
+  'PASS',
+  'PWD',
+  'KEY',
+  'KEYS',
+  'APIKEY',
+  'ACCESSKEY',
+  'PRIVATEKEY',
+  'SECRETKEY',
+  'SIGNINGKEY',
+  'MASTERKEY',
+  'ENCRYPTIONKEY',
+  'AUTH',
+  'OAUTH',
+  'AUTHORIZATION',
+  'BEARER',
+  'COOKIE',
+  'COOKIES',
+  'SESSION',
+  'SIGNATURE',
+  'CREDS',
+  'DSN',
+  'SALT',
 ]);
-const SECRET_SUFFIXES = ['TOKEN', 'TOKENS', 'SECRET', 'SECRETS', 'PASSWORD', 'PASSWORDS', 'PASSWD', 'PASSPHRASE', 'CREDENTIAL', 'CREDENTIALS'];
+const SECRET_SUFFIXES = [
+  'TOKEN',
+  'TOKENS',
+  'SECRET',
+  'SECRETS',
+  'PASSWORD',
+  'PASSWORDS',
+  'PASSWD',
+  'PASSPHRASE',
+  'CREDENTIAL',
+  'CREDENTIALS',
+];
 const SECRET_FAMILIES = ['AWS_', 'AZURE_'];
 const NOT_SECRET = /^(PWD|OLDPWD|SSH_AUTH_SOCK|DESKTOP_SESSION|DBUS_SESSION_BUS_ADDRESS|SESSION_MANAGER|XDG_SESSION_[A-Z_]+)$/;
 
@@ -70,7 +100,10 @@ export const BUILTIN_RULES: BuiltinRule[] = [
   { id: 'npm-access-token', re: /\bnpm_[A-Za-z0-9]{36}\b/g }, // gitleaks [npm-access-token]
   { id: 'gcp-api-key', re: /\bAIza[0-9A-Za-z_-]{35}/g }, // gitleaks [gcp-api-key]
   { id: 'sendgrid-api-token', re: /\bSG\.[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,}/g }, // gitleaks [sendgrid-api-token]
-  { id: 'private-key', re: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----|$)/g }, // gitleaks [private-key]
+  {
+    id: 'private-key',
+    re: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----|$)/g,
+  }, // gitleaks [private-key]
   // Azure storage / Service Bus / Event Hubs connection strings: `AccountKey=<base64>;`, `SharedAccessKey=…`, `sig=…` of a SAS.
   { id: 'azure-connection-string-key', re: /\b(?:AccountKey|SharedAccessKey|SharedAccessSignature)=([^;\s'"]{8,})/gi, group: 1 },
   // netrc(5): `machine host login u password p` on one line, or a `password p` line of its own.

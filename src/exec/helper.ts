@@ -69,7 +69,8 @@ export class Helper {
   }
 
   start(req: ShellRequest): Promise<ShellChild> {
-    for (const s of [req.cmd, req.cwd]) if (s.includes('\0')) return Promise.reject(Object.assign(new Error('argument contains a NUL byte'), { code: 'EINVAL' }));
+    for (const s of [req.cmd, req.cwd])
+      if (s.includes('\0')) return Promise.reject(Object.assign(new Error('argument contains a NUL byte'), { code: 'EINVAL' }));
     if (req.signal?.aborted) return Promise.reject(cancelled());
     const id = this.nextId++;
     const over = this.overrides(req.env, req.envExtra);
@@ -115,7 +116,8 @@ export class Helper {
       if (env === this.baseRef) {
         // The caller's base object again: only the extras can differ (the common, cheap case).
         for (const k in extra) if (this.base[k] !== extra[k]) over.push(`${k}=${extra[k]}`);
-        if (over.some((kv) => kv.includes('\0'))) throw Object.assign(new Error('environment value contains a NUL byte'), { code: 'EINVAL' });
+        if (over.some((kv) => kv.includes('\0')))
+          throw Object.assign(new Error('environment value contains a NUL byte'), { code: 'EINVAL' });
         return over.length > MAX_ENV ? undefined : over;
       } else {
         const full = extra ? { ...env, ...extra } : env;
@@ -126,7 +128,8 @@ export class Helper {
       if (over.length <= 8) return over;
     }
     for (const [k, v] of Object.entries(env)) {
-      if (k.includes('\0') || v.includes('\0') || k.includes('=')) throw Object.assign(new Error(`bad environment variable '${k}'`), { code: 'EINVAL' });
+      if (k.includes('\0') || v.includes('\0') || k.includes('='))
+        throw Object.assign(new Error(`bad environment variable '${k}'`), { code: 'EINVAL' });
     }
     const kv = Object.entries(env).map(([k, v]) => `${k}=${v}`);
     if (kv.length > MAX_ENV) return undefined;
@@ -151,7 +154,7 @@ export class Helper {
   }
 
   private read(chunk: Buffer): void {
-    let buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    const buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     let pos = 0;
     for (;;) {
       const nl = buf.indexOf(10, pos);
@@ -186,7 +189,11 @@ export class Helper {
         case 'X': {
           const code = Number(parts[2]);
           const groupLeft = parts[4] === '1';
-          job.exit!(code < 0 ? { exitCode: null, signal: SIGNAL_NAMES.get(Number(parts[3])) ?? `signal ${parts[3]}`, groupLeft } : { exitCode: code, signal: null, groupLeft });
+          job.exit!(
+            code < 0
+              ? { exitCode: null, signal: SIGNAL_NAMES.get(Number(parts[3])) ?? `signal ${parts[3]}`, groupLeft }
+              : { exitCode: code, signal: null, groupLeft },
+          );
           job.exit = undefined;
           if (!job.close) this.done(id);
           break;

@@ -150,7 +150,6 @@ export function prepareShells(): void {
   if (useHelper()) Helper.get(SPAWNER_PATH);
 }
 
-
 function startWithNode(req: ShellRequest): Promise<ShellChild> {
   const child = spawn('/bin/sh', ['-c', req.cmd], {
     cwd: req.cwd,

@@ -80,7 +80,6 @@ export interface StageRunResult {
   logError?: string;
 }
 
-const SHELL = '/bin/sh';
 const TAIL_LINES = 20;
 /** How long pipes may stay open after the shell's group is gone. */
 const DRAIN_MS = 500;
@@ -154,7 +153,11 @@ async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefin
   // Line splitting is set up on the first byte of each stream: most stages print nothing.
   const { sink, prefix } = opts;
   const toSink = (stream: 'stdout' | 'stderr') =>
-    sink === undefined ? undefined : prefix === undefined ? (line: string) => sink(line, stream) : (line: string) => sink(`[${prefix}] ${line}`, stream);
+    sink === undefined
+      ? undefined
+      : prefix === undefined
+        ? (line: string) => sink(line, stream)
+        : (line: string) => sink(`[${prefix}] ${line}`, stream);
   let outLines: LineSplitter | undefined;
   let errLines: LineSplitter | undefined;
   const stdoutLines = () => {
@@ -172,7 +175,8 @@ async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefin
   let t0 = 0;
   try {
     // The helper reports a missing cwd only as the shell's exit 127: check it here, as spawn would.
-    if (!statSync(opts.cwd, { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error('no such directory'), { code: 'ENOENT' });
+    if (!statSync(opts.cwd, { throwIfNoEntry: false })?.isDirectory())
+      throw Object.assign(new Error('no such directory'), { code: 'ENOENT' });
     child = await startShell({
       cmd: shellScript(cmd),
       cwd: opts.cwd,
@@ -195,10 +199,14 @@ async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefin
     });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ECANCELED') return { exitCode: null, signal: null, aborted: true, durationMs: 0 };
-    throw new ReproError('E_STAGE_FAILED', `cannot start shell for command in '${opts.cwd}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-      cause: e,
-      hint: 'check that the stage working directory exists and /bin/sh is executable',
-    });
+    throw new ReproError(
+      'E_STAGE_FAILED',
+      `cannot start shell for command in '${opts.cwd}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      {
+        cause: e,
+        hint: 'check that the stage working directory exists and /bin/sh is executable',
+      },
+    );
   }
   const pid = child.pid;
 
@@ -223,7 +231,9 @@ async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefin
     await child.closed;
     outLines?.end();
     errLines?.end();
-    return r.lost === undefined ? { exitCode: r.exitCode, signal: r.signal, aborted, durationMs } : { exitCode: null, signal: null, aborted, durationMs, lost: r.lost };
+    return r.lost === undefined
+      ? { exitCode: r.exitCode, signal: r.signal, aborted, durationMs }
+      : { exitCode: null, signal: null, aborted, durationMs, lost: r.lost };
   } finally {
     if (drainTimer) clearTimeout(drainTimer);
     unsubscribe();
@@ -276,7 +286,7 @@ class LogFile {
     }
     if (this.fd === undefined) return;
     try {
-      for (let off = 0; off < chunk.length; ) off += writeSync(this.fd, chunk, off);
+      for (let off = 0; off < chunk.length;) off += writeSync(this.fd, chunk, off);
     } catch (e) {
       this.error = `cannot write log file '${this.path}': ${(e as Error).message}`;
       this.close();

@@ -61,7 +61,8 @@ export function parseLock(text: string, file = LOCK_FILE): LockFile {
       hint: 'this lock was written by a newer repro; upgrade repro',
     });
   }
-  if (Array.isArray(data.stages)) throw new ReproError('E_CONFIG', `malformed lock file: 'stages' is a list: '${file}'`, { hint: RESTORE_HINT });
+  if (Array.isArray(data.stages))
+    throw new ReproError('E_CONFIG', `malformed lock file: 'stages' is a list: '${file}'`, { hint: RESTORE_HINT });
   for (const [name, entry] of Object.entries(data.stages)) {
     const why = entryProblem(entry);
     if (why) {
@@ -98,14 +99,19 @@ function entryProblem(e: unknown): string | undefined {
     ['env', isString],
     ['outs', isString],
     ['params', isMap],
-    ['out_hashes', (o) => isMap(o) && typeof o.hash === 'string' && typeof o.size === 'number' && (o.nfiles === undefined || typeof o.nfiles === 'number')],
+    [
+      'out_hashes',
+      (o) =>
+        isMap(o) && typeof o.hash === 'string' && typeof o.size === 'number' && (o.nfiles === undefined || typeof o.nfiles === 'number'),
+    ],
   ];
   for (const [field, ok] of maps) {
     if (e[field] !== undefined && !mapOf(e[field], ok)) return `'${field}' is malformed`;
   }
   if (e.wdir !== undefined && typeof e.wdir !== 'string') return "'wdir' must be a string";
   if (e.seed !== undefined && e.seed !== null && typeof e.seed !== 'number') return "'seed' must be a number or null";
-  if (e.seed_metrics !== undefined && !mapOf(e.seed_metrics, (m) => mapOf(m, (x) => typeof x === 'number'))) return "'seed_metrics' is malformed";
+  if (e.seed_metrics !== undefined && !mapOf(e.seed_metrics, (m) => mapOf(m, (x) => typeof x === 'number')))
+    return "'seed_metrics' is malformed";
   return undefined;
 }
 
@@ -123,7 +129,10 @@ export async function readLock(root: string): Promise<LockFile> {
     text = await readFile(join(root, LOCK_FILE), 'utf8');
   } catch (e) {
     if (isErrno(e, 'ENOENT')) return emptyLock();
-    if (isErrno(e, 'EISDIR')) throw new ReproError('E_CONFIG', `'${LOCK_FILE}' is a directory, not a lock file`, { hint: `move it away: repro writes ${LOCK_FILE} itself` });
+    if (isErrno(e, 'EISDIR'))
+      throw new ReproError('E_CONFIG', `'${LOCK_FILE}' is a directory, not a lock file`, {
+        hint: `move it away: repro writes ${LOCK_FILE} itself`,
+      });
     throw e;
   }
   const lock = memoParse(join(root, '.repro'), 'lock', text, () => parseLock(text));

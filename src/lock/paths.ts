@@ -28,7 +28,7 @@ export function checkEntryPaths(entry: Partial<KeyComponents> & { out_hashes?: R
     if (outer !== undefined) throw overlap(source, `output '${o}' is inside output '${outer}'`);
   }
   for (const d of deps) {
-    const own = d === '' ? [...outs][0] : [d, ...ancestors(d)].find((a) => outs.has(a)) ?? [...outs].find((o) => o.startsWith(d + '/'));
+    const own = d === '' ? [...outs][0] : ([d, ...ancestors(d)].find((a) => outs.has(a)) ?? [...outs].find((o) => o.startsWith(d + '/')));
     if (own !== undefined) throw overlap(source, `dep '${d || '.'}' overlaps its own output '${own}'`);
   }
 }

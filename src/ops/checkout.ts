@@ -5,7 +5,7 @@ import { absPath, assertNoSymlinkEscape } from '../core/paths.js';
 import { loadPipeline, selectStages } from '../pipeline/index.js';
 import { readLock } from '../lock/index.js';
 import { acquireRepoLock } from '../core/repolock.js';
-import { clearAfter } from './takeover.js';
+import { clearAfter } from './run/takeover.js';
 import { openContext, type RepoContext } from './context.js';
 
 export interface CheckoutResult {
@@ -131,7 +131,10 @@ export function checkoutError(res: CheckoutResult): ReproError | undefined {
     const names = res.modified.flatMap((m) => m.files.map((f) => (f === '' ? m.path : `${m.path}/${f}`)));
     return new ReproError(
       'E_UNSAVED',
-      `checkout would overwrite unsaved changes: ${names.slice(0, 3).map((n) => `'${n}'`).join(', ')}${names.length > 3 ? ` and ${names.length - 3} more` : ''}`,
+      `checkout would overwrite unsaved changes: ${names
+        .slice(0, 3)
+        .map((n) => `'${n}'`)
+        .join(', ')}${names.length > 3 ? ` and ${names.length - 3} more` : ''}`,
       { hint: "copy the edited files elsewhere, or run 'repro run' to record them; 'repro checkout --force' discards them" },
     );
   }

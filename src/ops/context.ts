@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../core/atomic.js';
 import { isErrno } from '../core/errors.js';
 import { findRepoRoot } from '../core/repo.js';
 import { openCache, type Cache } from '../cache/index.js';
-import { cacheDirOf, cacheIsShared, readConfig, type Config } from './config.js';
+import { cacheDirOf, cacheIsShared, readConfig, type Config } from '../config/config.js';
 
 /** What every command that touches a repository needs: where it is, its config, its cache. */
 export interface RepoContext {

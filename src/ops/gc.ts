@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { acquireRepoLock } from '../core/repolock.js';
 import { fetchObjects, KnownSet, listObjects, newEpoch, objectKey } from '../remote/index.js';
 import { openContext, type RepoContext } from './context.js';
-import { namedObjects } from './named-objects.js';
-import { openSession } from './remote-session.js';
-import { runCacheEntries } from './runcache.js';
+import { namedObjects } from './remote/named-objects.js';
+import { openSession } from './remote/session.js';
+import { runCacheEntries } from './run/runcache.js';
 
 export interface GcOptions {
   cwd: string;
@@ -59,9 +59,17 @@ export async function gc(opts: GcOptions): Promise<GcReport> {
 
 async function gcLocked(ctx: RepoContext, opts: GcOptions): Promise<GcReport> {
   const dry = Boolean(opts.dry);
-  const named = await namedObjects(ctx, { workspace: true, branches: opts.branches, tags: opts.tags, allCommits: opts.allCommits, runs: opts.runs });
+  const named = await namedObjects(ctx, {
+    workspace: true,
+    branches: opts.branches,
+    tags: opts.tags,
+    allCommits: opts.allCommits,
+    runs: opts.runs,
+  });
   const keep = named.hashes;
-  if (opts.runs) for (const outs of runCacheEntries(ctx.stateDir).values()) for (const o of Object.values(outs)) if (typeof o?.hash === 'string') keep.add(o.hash);
+  if (opts.runs)
+    for (const outs of runCacheEntries(ctx.stateDir).values())
+      for (const o of Object.values(outs)) if (typeof o?.hash === 'string') keep.add(o.hash);
 
   let cloud: GcReport['cloud'] = null;
   if (opts.cloud) {

@@ -4,7 +4,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReproError, isErrno } from '../core/errors.js';
 import { findRepoRoot } from '../core/repo.js';
-import { addIgnored } from './gitignore.js';
+import { addIgnored } from './run/gitignore.js';
 
 /** `templates/` of the installed package (../../templates from dist/ops or src/ops). */
 const TEMPLATES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates');
@@ -61,4 +61,3 @@ async function walk(dir: string): Promise<string[]> {
   }
   return out.sort();
 }
-

@@ -29,7 +29,9 @@ export function parseChecks(n: PNode, scope: Scope): Record<string, CheckRule> {
       if (r.key === 'direction') {
         const d = asString(r.value, `direction of check '${shown}'`).value;
         if (d !== 'higher' && d !== 'lower') {
-          throw new ReproError('E_CONFIG', `direction of check '${shown}' must be 'higher' or 'lower', not '${clip(String(d))}'`, { pos: r.value.pos });
+          throw new ReproError('E_CONFIG', `direction of check '${shown}' must be 'higher' or 'lower', not '${clip(String(d))}'`, {
+            pos: r.value.pos,
+          });
         }
         rule.direction = d;
         continue;
@@ -41,7 +43,10 @@ export function parseChecks(n: PNode, scope: Scope): Record<string, CheckRule> {
       rule[r.key as Bound] = v;
     }
     if (Object.keys(rule).every((k) => k === 'pos' || k === 'direction')) {
-      throw new ReproError('E_CONFIG', `check '${shown}' has no bound`, { pos: e.keyPos, hint: `give at least one of ${CHECK_KEYS.slice(0, 6).join(', ')}` });
+      throw new ReproError('E_CONFIG', `check '${shown}' has no bound`, {
+        pos: e.keyPos,
+        hint: `give at least one of ${CHECK_KEYS.slice(0, 6).join(', ')}`,
+      });
     }
     if (rule.min !== undefined && rule.max !== undefined && rule.min > rule.max) {
       throw new ReproError('E_CONFIG', `check '${shown}' has min greater than max`, { pos: e.keyPos });

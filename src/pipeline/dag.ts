@@ -46,10 +46,14 @@ export function buildDag(declared: Stage[]): Dag {
         });
       }
       if (prev) {
-        throw new ReproError('E_DUPLICATE_OUT', `output '${out.path}' is written by both stage '${prev.stage.name}' and stage '${stage.name}'`, {
-          pos: out.pos,
-          hint: 'every output must have exactly one producing stage',
-        });
+        throw new ReproError(
+          'E_DUPLICATE_OUT',
+          `output '${out.path}' is written by both stage '${prev.stage.name}' and stage '${stage.name}'`,
+          {
+            pos: out.pos,
+            hint: 'every output must have exactly one producing stage',
+          },
+        );
       }
       owner.set(out.path, { stage, out });
     }
@@ -59,10 +63,14 @@ export function buildDag(declared: Stage[]): Dag {
       for (const a of ancestors(out.path)) {
         const outer = owner.get(a);
         if (!outer) continue;
-        throw new ReproError('E_DUPLICATE_OUT', `output '${out.path}' of stage '${stage.name}' is inside output '${a}' of stage '${outer.stage.name}'`, {
-          pos: out.pos,
-          hint: 'outputs may not overlap: declare the directory or the files in it, not both',
-        });
+        throw new ReproError(
+          'E_DUPLICATE_OUT',
+          `output '${out.path}' of stage '${stage.name}' is inside output '${a}' of stage '${outer.stage.name}'`,
+          {
+            pos: out.pos,
+            hint: 'outputs may not overlap: declare the directory or the files in it, not both',
+          },
+        );
       }
     }
   }
@@ -70,10 +78,14 @@ export function buildDag(declared: Stage[]): Dag {
     for (const dep of stage.deps) {
       const own = stage.outs.find((o) => isWithin(dep.path, o.path) || isWithin(o.path, dep.path));
       if (own) {
-        throw new ReproError('E_SELF_DEP', `stage '${stage.name}' depends on its own output '${own.path}' through dep '${dep.path || '.'}'`, {
-          pos: dep.pos,
-          hint: 'a stage cannot read what it writes: split it into two stages or write to a new path',
-        });
+        throw new ReproError(
+          'E_SELF_DEP',
+          `stage '${stage.name}' depends on its own output '${own.path}' through dep '${dep.path || '.'}'`,
+          {
+            pos: dep.pos,
+            hint: 'a stage cannot read what it writes: split it into two stages or write to a new path',
+          },
+        );
       }
     }
   }
@@ -104,8 +116,7 @@ export function buildDag(declared: Stage[]): Dag {
 
   const order = topoOrder(declared, up, down);
   const rank = new Map(order.map((s, i) => [s.name, i]));
-  const names = (set: Iterable<number>) =>
-    [...set].map((i) => declared[i]!.name).sort((x, y) => rank.get(x)! - rank.get(y)!);
+  const names = (set: Iterable<number>) => [...set].map((i) => declared[i]!.name).sort((x, y) => rank.get(x)! - rank.get(y)!);
   return {
     stages: order,
     upstream: new Map(declared.map((s, i) => [s.name, names(up[i]!.keys())])),
@@ -159,7 +170,7 @@ class MinHeap {
   push(x: number): void {
     const a = this.a;
     a.push(x);
-    for (let i = a.length - 1; i > 0; ) {
+    for (let i = a.length - 1; i > 0;) {
       const p = (i - 1) >> 1;
       if (a[p]! <= a[i]!) break;
       [a[p], a[i]] = [a[i]!, a[p]!];
@@ -173,7 +184,7 @@ class MinHeap {
     const last = a.pop()!;
     if (a.length > 0) {
       a[0] = last;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;

@@ -43,7 +43,8 @@ function valueOf(n: PNode, scope: Scope, what: string): unknown {
   if (n.kind === 'seq') return n.items.map((i) => valueOf(i, scope, what));
   if (n.kind === 'map') {
     const out: Record<string, unknown> = {};
-    for (const e of n.entries) Object.defineProperty(out, e.key, { value: valueOf(e.value, scope, what), enumerable: true, writable: true, configurable: true });
+    for (const e of n.entries)
+      Object.defineProperty(out, e.key, { value: valueOf(e.value, scope, what), enumerable: true, writable: true, configurable: true });
     return out;
   }
   if (typeof n.value !== 'string') return n.value;

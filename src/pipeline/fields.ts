@@ -4,7 +4,7 @@ import { toRepoPath } from '../core/paths.js';
 import type { PNode } from '../core/yaml.js';
 import { interpolateString, type Scope } from './interpolate.js';
 import { asBool, asMap, asSeq, asString, checkKeys, isNull } from './nodes.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../core/suggest.js';
 import type { DepSpec, OutKind, OutSpec, ParamRef, PlotOptions } from './types.js';
 
 /**
@@ -48,7 +48,16 @@ export function parseDeps(n: PNode, ctx: FieldCtx): DepSpec[] {
 
 const OUT_OPTIONS = ['cache', 'git'] as const;
 /** The chart templates `repro plots` draws (DVC's names); see report/html/templates.ts. */
-export const PLOT_TEMPLATES = ['linear', 'simple', 'scatter', 'smooth', 'confusion', 'confusion_normalized', 'bar_horizontal', 'bar_horizontal_sorted'] as const;
+export const PLOT_TEMPLATES = [
+  'linear',
+  'simple',
+  'scatter',
+  'smooth',
+  'confusion',
+  'confusion_normalized',
+  'bar_horizontal',
+  'bar_horizontal_sorted',
+] as const;
 const PLOT_OPTIONS = ['template', 'x', 'y', 'title', 'x_label', 'y_label'] as const;
 
 /**
@@ -114,7 +123,10 @@ function plotOption(plot: PlotOptions, key: string, value: PNode, of: string, ct
   }
   const v = text(value);
   if (key === 'template' && !(PLOT_TEMPLATES as readonly string[]).includes(v)) {
-    throw new ReproError('E_CONFIG', `unknown plot template '${v}' for '${of}'`, { pos: value.pos, hint: didYouMean(v, PLOT_TEMPLATES, `templates: ${PLOT_TEMPLATES.join(', ')}`) });
+    throw new ReproError('E_CONFIG', `unknown plot template '${v}' for '${of}'`, {
+      pos: value.pos,
+      hint: didYouMean(v, PLOT_TEMPLATES, `templates: ${PLOT_TEMPLATES.join(', ')}`),
+    });
   }
   (plot as Record<string, string>)[key] = v;
   return plot;

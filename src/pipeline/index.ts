@@ -17,4 +17,4 @@ export { selectStages } from './select.js';
 export { renderDag, dagJson, type DagFormat, type DagJson } from './render.js';
 export { SymlinkGuard } from './symlinks.js';
 export { DEFAULT_PARAMS, PLOT_TEMPLATES } from './fields.js';
-export { closest, didYouMean } from './suggest.js';
+export { closest, didYouMean } from '../core/suggest.js';

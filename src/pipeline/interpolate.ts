@@ -1,7 +1,7 @@
 import { ReproError, type SourcePos } from '../core/errors.js';
 import { clip } from '../core/text.js';
 import { getParam } from './params.js';
-import { closest } from './suggest.js';
+import { closest } from '../core/suggest.js';
 
 /**
  * `${...}` interpolation. An expression is a name with dotted or indexed access:
@@ -88,7 +88,14 @@ function lookup(expr: string, raw: string, scope: Scope, pos: SourcePos): unknow
       pos,
       hint: near
         ? `did you mean '${clip(near)}'?`
-        : `define '${clip(name)}' under vars: or in params.yaml${names.length ? ` (known: ${names.slice(0, 10).map((n) => clip(n, 40)).join(', ')})` : ''}`,
+        : `define '${clip(name)}' under vars: or in params.yaml${
+            names.length
+              ? ` (known: ${names
+                  .slice(0, 10)
+                  .map((n) => clip(n, 40))
+                  .join(', ')})`
+              : ''
+          }`,
     });
   }
   if (dot < 0) return base.value;
@@ -98,7 +105,14 @@ function lookup(expr: string, raw: string, scope: Scope, pos: SourcePos): unknow
     const near = closest(expr.slice(dot + 1), keys);
     throw new ReproError('E_INTERPOLATION', `'${clip(expr)}' not found in '${clip(raw)}'`, {
       pos,
-      hint: near ? `did you mean '${clip(`${name}.${near}`)}'?` : keys.length ? `'${clip(name)}' has: ${keys.slice(0, 10).map((k) => clip(k, 40)).join(', ')}` : `'${clip(name)}' has no keys`,
+      hint: near
+        ? `did you mean '${clip(`${name}.${near}`)}'?`
+        : keys.length
+          ? `'${clip(name)}' has: ${keys
+              .slice(0, 10)
+              .map((k) => clip(k, 40))
+              .join(', ')}`
+          : `'${clip(name)}' has no keys`,
     });
   }
   return got.value;

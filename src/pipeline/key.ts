@@ -1,5 +1,5 @@
 import { hashData } from '../core/canonical.js';
-import type { KeyComponents } from '../lock/types.js';
+import type { KeyComponents } from '../model/key.js';
 
 /**
  * A stage's key: the hash of everything that can change its result. `v` versions the key scheme:

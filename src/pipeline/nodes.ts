@@ -1,7 +1,7 @@
 import { ReproError } from '../core/errors.js';
 import { clip } from '../core/text.js';
 import { treeToData, type PMap, type PNode, type PScalar, type PSeq } from '../core/yaml.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../core/suggest.js';
 
 /**
  * Typed access to the positioned YAML tree. Each helper throws `E_CONFIG` at the offending node

@@ -1,6 +1,6 @@
 import { ReproError } from '../core/errors.js';
 import type { Stage } from './types.js';
-import { closest } from './suggest.js';
+import { closest } from '../core/suggest.js';
 
 /**
  * Param values: dotted-key access into parsed params files, and the values a stage declares.
@@ -74,10 +74,7 @@ function dottedKeys(obj: unknown, prefix = '', out: string[] = []): string[] {
  * the shape `KeyComponents.params` records. A missing file is `E_NOT_FOUND`, a missing key
  * `E_CONFIG`, both at the declaring node.
  */
-export function resolveParamValues(
-  stage: Stage,
-  read: (file: string) => unknown,
-): Record<string, Record<string, unknown>> {
+export function resolveParamValues(stage: Stage, read: (file: string) => unknown): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const ref of stage.params) {
     const content = read(ref.file);

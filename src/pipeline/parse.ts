@@ -94,7 +94,10 @@ export function parsePipeline(text: string, file: string, ctx: ParseCtx): Pipeli
   const seedNode = get('seed');
   const declaredSeed = seedNode ? checkSeed(toPlain(seedNode), 'seed', seedNode.pos) : 0;
   if (declaredSeed === null) {
-    throw new ReproError('E_CONFIG', 'the pipeline seed must be a number', { pos: seedNode!.pos, hint: 'use seed: false on a stage instead' });
+    throw new ReproError('E_CONFIG', 'the pipeline seed must be a number', {
+      pos: seedNode!.pos,
+      hint: 'use seed: false on a stage instead',
+    });
   }
   const seed = ctx.seed ?? declaredSeed;
   const base: Scope = { locals: {}, vars, params };

@@ -1,6 +1,6 @@
 import { ReproError, isReproError } from '../core/errors.js';
 import { toRepoPath } from '../core/paths.js';
-import { closest } from './suggest.js';
+import { closest } from '../core/suggest.js';
 import type { Pipeline, Stage } from './types.js';
 
 /**

@@ -29,7 +29,11 @@ export const STAGE_KEYS = [
 export function checkSeed(v: unknown, what: string, pos: SourcePos): number | null {
   if (v === false) return null;
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
-  throw new ReproError('E_CONFIG', `${what} must be a non-negative integer or false, not '${clip(typeof v === 'string' ? v : JSON.stringify(v) ?? String(v))}'`, { pos });
+  throw new ReproError(
+    'E_CONFIG',
+    `${what} must be a non-negative integer or false, not '${clip(typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)))}'`,
+    { pos },
+  );
 }
 
 export interface BuildCtx {
@@ -74,9 +78,10 @@ function buildInstance(inst: Instance, bctx: BuildCtx): Stage {
   const seed = opt(
     'seed',
     (n) => {
-      const raw = n.kind === 'scalar' && typeof n.value === 'string'
-        ? interpolate(n.value, { ...base, locals: { ...inst.locals } }, n.pos) // `seed: ${item.seed}`
-        : toPlain(n);
+      const raw =
+        n.kind === 'scalar' && typeof n.value === 'string'
+          ? interpolate(n.value, { ...base, locals: { ...inst.locals } }, n.pos) // `seed: ${item.seed}`
+          : toPlain(n);
       const own = checkSeed(raw, `seed of stage '${name}'`, n.pos);
       return own !== null && bctx.seedOverride !== undefined ? bctx.seedOverride : own;
     },
@@ -123,7 +128,16 @@ function buildInstance(inst: Instance, bctx: BuildCtx): Stage {
     params: opt('params', (n) => parseParams(n, ctx), []),
     seed,
     deterministic: flag('deterministic', true),
-    tolerance: opt('tolerance', (n) => parseTolerance(n, ctx, outs.map((o) => o.path)), {}),
+    tolerance: opt(
+      'tolerance',
+      (n) =>
+        parseTolerance(
+          n,
+          ctx,
+          outs.map((o) => o.path),
+        ),
+      {},
+    ),
     alwaysChanged: flag('always_changed', false),
     frozen: flag('frozen', false),
     pos,

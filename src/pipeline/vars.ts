@@ -52,7 +52,16 @@ export function loadVars(n: PNode, ctx: VarsCtx): Record<string, unknown> {
     }
     const s = asString(item, 'an entry of vars');
     const colon = s.value.lastIndexOf(':');
-    const [name, keys] = colon > 0 ? [s.value.slice(0, colon), s.value.slice(colon + 1).split(',').map((k) => k.trim())] : [s.value, null];
+    const [name, keys] =
+      colon > 0
+        ? [
+            s.value.slice(0, colon),
+            s.value
+              .slice(colon + 1)
+              .split(',')
+              .map((k) => k.trim()),
+          ]
+        : [s.value, null];
     const file = toRepoPath(name, { pos: s.pos });
     ctx.check(file, s.pos);
     const content = ctx.readParams(file);
@@ -86,7 +95,9 @@ function resolveVars(vars: Record<string, unknown>, inline: Map<string, PNode>, 
       const loop = [...stack.slice(at), name];
       throw new ReproError(
         'E_INTERPOLATION',
-        loop.length === 2 ? `var '${clip(name)}' refers to itself` : `vars refer to each other in a loop: ${loop.map((n) => clip(n)).join(' -> ')}`,
+        loop.length === 2
+          ? `var '${clip(name)}' refers to itself`
+          : `vars refer to each other in a loop: ${loop.map((n) => clip(n)).join(' -> ')}`,
         { pos: from, hint: 'give one of them a value without ${...}' },
       );
     }
@@ -95,7 +106,8 @@ function resolveVars(vars: Record<string, unknown>, inline: Map<string, PNode>, 
       if (n.kind === 'seq') return n.items.map(value);
       if (n.kind === 'map') {
         const out: Record<string, unknown> = {};
-        for (const e of n.entries) Object.defineProperty(out, e.key, { value: value(e.value), enumerable: true, writable: true, configurable: true });
+        for (const e of n.entries)
+          Object.defineProperty(out, e.key, { value: value(e.value), enumerable: true, writable: true, configurable: true });
         return out;
       }
       if (typeof n.value !== 'string') return n.value;

@@ -114,7 +114,7 @@ export function parseGitIndex(buf: Buffer, path = 'index'): IndexEntry[] {
       size: buf.readUInt32BE(start + 36),
     };
   }
-  for (let off = pos; off + 8 <= buf.length - 20; ) {
+  for (let off = pos; off + 8 <= buf.length - 20;) {
     const sig = buf.toString('latin1', off, off + 4);
     if (sig === 'link') throw bad('split index is not supported');
     off += 8 + buf.readUInt32BE(off + 4);

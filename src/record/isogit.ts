@@ -92,7 +92,8 @@ const gitFs = {
       if (typeof path === 'string' && LOOSE.test(path) && !fs.statSync(path, { throwIfNoEntry: false })) return Promise.reject(MISSING);
       return fs.promises.readFile(path, options as undefined);
     },
-    readdir: (path: string, options?: unknown) => (/[\\/]objects[\\/]pack$/.test(path) ? listPacks(path) : fs.promises.readdir(path, options as undefined)),
+    readdir: (path: string, options?: unknown) =>
+      /[\\/]objects[\\/]pack$/.test(path) ? listPacks(path) : fs.promises.readdir(path, options as undefined),
   },
 };
 

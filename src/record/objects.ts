@@ -67,10 +67,7 @@ export async function writeLooseObject(objectsDir: string, type: ObjectType, con
 }
 
 /** A loose object's type and content, or null when it is not stored loose (it may be packed). */
-export async function readLooseObject(
-  objectsDir: string,
-  oid: string,
-): Promise<{ type: ObjectType; content: Buffer } | null> {
+export async function readLooseObject(objectsDir: string, oid: string): Promise<{ type: ObjectType; content: Buffer } | null> {
   const path = loosePath(objectsDir, oid);
   // A packed object is not loose: say so without the cost of an ENOENT error (see isogit.ts).
   if (!statSync(path, { throwIfNoEntry: false })) return null;
@@ -95,4 +92,3 @@ export async function readLooseObject(
   }
   return { type: type as ObjectType, content };
 }
-

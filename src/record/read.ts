@@ -41,12 +41,13 @@ export function parseTree(oid: string, content: Uint8Array): TreeEntry[] {
   const buf = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
   const entries: TreeEntry[] = [];
   const seen = new Set<string>();
-  for (let pos = 0; pos < buf.length; ) {
+  for (let pos = 0; pos < buf.length;) {
     const space = buf.indexOf(0x20, pos);
     const nul = buf.indexOf(0, space + 1);
     if (space < 0 || nul < 0 || nul + 21 > buf.length) throw new ReproError('E_GIT', `malformed tree: '${oid}'`);
     const name = buf.toString('utf8', space + 1, nul);
-    if (name === '' || name === '.' || name === '..' || name.includes('/')) throw new ReproError('E_GIT', `unsafe path in git tree ${oid}: '${name}'`);
+    if (name === '' || name === '.' || name === '..' || name.includes('/'))
+      throw new ReproError('E_GIT', `unsafe path in git tree ${oid}: '${name}'`);
     if (seen.has(name)) throw new ReproError('E_GIT', `duplicate entry in git tree ${oid}: '${name}'`);
     seen.add(name);
     entries.push({ mode: buf.toString('latin1', pos, space).padStart(6, '0'), name, oid: buf.toString('hex', nul + 1, nul + 21) });

@@ -38,4 +38,3 @@ export async function readCommonDir(gitdir: string): Promise<string> {
 export async function commonDirOf(repo: RepoInfo): Promise<string> {
   return repo.commonDir ?? (repo.commonDir = await readCommonDir(repo.gitdir));
 }
-

@@ -16,7 +16,7 @@ import { commonDirOf, type RepoInfo } from './repoinfo.js';
  */
 export async function resolveRevision(repo: RepoInfo, rev: string): Promise<string> {
   const m = /^(.*?)((?:~\d*|\^(?:\d+|\{(?:commit)?\})?)*)$/.exec(rev);
-  const base = m?.[1] === '@' ? 'HEAD' : m?.[1] ?? '';
+  const base = m?.[1] === '@' ? 'HEAD' : (m?.[1] ?? '');
   const unknown = (): ReproError => new ReproError('E_NOT_FOUND', `unknown revision: '${rev}'`);
   const start = await resolveBase(repo, base);
   if (start === null) throw unknown();

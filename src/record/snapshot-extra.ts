@@ -77,7 +77,8 @@ export async function addBeyondSource(o: {
     const st = lstatSync(abs, { throwIfNoEntry: false });
     if (!st || (!st.isFile() && !st.isSymbolicLink())) continue;
     if (st.size > MAX_UNTRACKED_FILE || total + st.size > MAX_UNTRACKED_TOTAL) {
-      const cap = st.size > MAX_UNTRACKED_FILE ? `${MAX_UNTRACKED_FILE / 2 ** 20} MiB a file` : `${MAX_UNTRACKED_TOTAL / 2 ** 20} MiB in all`;
+      const cap =
+        st.size > MAX_UNTRACKED_FILE ? `${MAX_UNTRACKED_FILE / 2 ** 20} MiB a file` : `${MAX_UNTRACKED_TOTAL / 2 ** 20} MiB in all`;
       if (++oversize <= MAX_LISTED) withheld.push({ path, rule: null, reason: `untracked and over the snapshot's size cap (${cap})` });
       continue;
     }

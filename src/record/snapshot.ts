@@ -65,11 +65,21 @@ export async function snapshotTreeAndDirty(opts: {
   const { repo } = opts;
   const store = await writingStore(repo);
   const contents = new Map<string, Uint8Array>();
-  const [leaves, headFiles] = await Promise.all([trackedLeaves(repo, DRY, undefined, contents), repo.head ? listTreeFiles(repo, repo.head) : []]);
+  const [leaves, headFiles] = await Promise.all([
+    trackedLeaves(repo, DRY, undefined, contents),
+    repo.head ? listTreeFiles(repo, repo.head) : [],
+  ]);
   const head = new Map(headFiles.map((f) => [f.path, { mode: f.mode, oid: f.oid }]));
   const headBuilder = new TreeBuilder();
   for (const f of headFiles) if (!opts.ignore(f.path)) headBuilder.add(f.path, { mode: f.mode, oid: f.oid });
-  const [mine, headTreeId] = await Promise.all([treeOf(leaves.filter(([path]) => !opts.ignore(path)), {}, DRY), headBuilder.write(DRY)]);
+  const [mine, headTreeId] = await Promise.all([
+    treeOf(
+      leaves.filter(([path]) => !opts.ignore(path)),
+      {},
+      DRY,
+    ),
+    headBuilder.write(DRY),
+  ]);
   const dirty = mine !== headTreeId;
 
   const extra = await addBeyondSource({
@@ -82,7 +92,7 @@ export async function snapshotTreeAndDirty(opts: {
     replaced: new Set(opts.replaced ?? []),
     screen: opts.screen,
   });
-  for (const [path, content] of extra.write) await store('blob', content);
+  for (const [, content] of extra.write) await store('blob', content);
   return { tree: await treeOf(extra.leaves, opts.extraFiles(dirty, extra.outcome), store), dirty, ...extra.outcome };
 }
 
@@ -199,7 +209,8 @@ function statLeaf(abs: string, e: IndexEntry, index: GitIndex, fileMode: boolean
   if (!st) return null;
   let mode: string;
   if (st.isSymbolicLink()) mode = '120000';
-  else if (!st.isFile()) return null; // replaced by a directory (or a socket): Git records a deletion
+  else if (!st.isFile())
+    return null; // replaced by a directory (or a socket): Git records a deletion
   else if (!fileMode) mode = e.mode === '100755' ? '100755' : '100644';
   else mode = st.mode & 0o100n ? '100755' : '100644';
   if (e.stage === 0 && !e.intentToAdd && mode === e.mode && statMatches(e, st) && !racy(e, index)) {

@@ -44,7 +44,10 @@ export async function listTreeFiles(repo: RepoInfo, commit: string): Promise<Tre
  * (or it is a directory or a submodule). An unknown commit is `E_NOT_FOUND`.
  */
 export async function readRunFile(repo: RepoInfo, commit: string, path: string): Promise<Uint8Array | null> {
-  const parts = path.replace(/^\.\//, '').split('/').filter((p) => p !== '');
+  const parts = path
+    .replace(/^\.\//, '')
+    .split('/')
+    .filter((p) => p !== '');
   if (parts.length === 0) return null;
   let treeOid = await rootTreeOf(repo, commit);
   for (let i = 0; i < parts.length; i++) {
@@ -90,9 +93,15 @@ export async function materializeTree(repo: RepoInfo, commit: string, destDir: s
  * writes such names; a tree that has one was crafted, and is refused rather than followed.
  */
 function safeName(e: TreeEntry, treeOid: string): string {
-  if (e.name === '' || e.name === '.' || e.name === '..' || e.name.includes('/') || e.name.includes('\\') || e.name.toLowerCase() === '.git') {
+  if (
+    e.name === '' ||
+    e.name === '.' ||
+    e.name === '..' ||
+    e.name.includes('/') ||
+    e.name.includes('\\') ||
+    e.name.toLowerCase() === '.git'
+  ) {
     throw new ReproError('E_GIT', `unsafe path in git tree ${treeOid}: '${e.name}'`);
   }
   return e.name;
 }
-

@@ -23,7 +23,12 @@ export function openDirBackend(root: string, label: string): Backend {
   };
   const ensureRoot = async (): Promise<void> => {
     const st = await lstat(dirname(root)).catch((e) => (isErrno(e, 'ENOENT') ? undefined : fail('read', e)));
-    if (!st) throw remoteError(label, `the directory's parent does not exist: '${dirname(root)}'`, 'check the path (is the share mounted?) or create it first');
+    if (!st)
+      throw remoteError(
+        label,
+        `the directory's parent does not exist: '${dirname(root)}'`,
+        'check the path (is the share mounted?) or create it first',
+      );
   };
   const ensureDir = async (dir: string): Promise<void> => {
     if (made.has(dir)) return;
@@ -65,7 +70,9 @@ export function openDirBackend(root: string, label: string): Backend {
         }
         // Sizes: one lstat each, in parallel (a listing without sizes would make a truncated
         // object look present).
-        await Promise.all(page.map(async (e) => (e.size = (await lstat(join(dir, e.key.slice(rel.length))).catch(() => undefined))?.size ?? -1)));
+        await Promise.all(
+          page.map(async (e) => (e.size = (await lstat(join(dir, e.key.slice(rel.length))).catch(() => undefined))?.size ?? -1)),
+        );
         if (page.length) yield page.filter((e) => e.size >= 0);
         for (const s of subdirs) yield* walk(join(dir, s), `${rel}${s}/`);
       };

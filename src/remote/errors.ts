@@ -12,10 +12,20 @@ export function remoteError(label: string, what: string, hint: string, cause?: u
 export function dirRemoteError(label: string, op: string, e: unknown): ReproError | undefined {
   const path = (e as NodeJS.ErrnoException).path ?? '';
   if (isErrno(e, 'EACCES') || isErrno(e, 'EPERM') || isErrno(e, 'EROFS')) {
-    return remoteError(label, `cannot ${op}: permission denied or read-only: '${path}'`, 'check that the directory is mounted read-write and writable by you (fetch and pull only need read access)', e);
+    return remoteError(
+      label,
+      `cannot ${op}: permission denied or read-only: '${path}'`,
+      'check that the directory is mounted read-write and writable by you (fetch and pull only need read access)',
+      e,
+    );
   }
   if (isErrno(e, 'ENOSPC') || isErrno(e, 'EDQUOT')) {
-    return remoteError(label, `cannot ${op}: no space left: '${path}'`, 'free space on the remote and run again: nothing half-written is kept', e);
+    return remoteError(
+      label,
+      `cannot ${op}: no space left: '${path}'`,
+      'free space on the remote and run again: nothing half-written is kept',
+      e,
+    );
   }
   return undefined;
 }

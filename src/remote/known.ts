@@ -23,7 +23,11 @@ export class KnownSet {
   private fd: number | undefined;
   private readonly path: string;
 
-  private constructor(dir: string, url: string, private epoch: string) {
+  private constructor(
+    dir: string,
+    url: string,
+    private epoch: string,
+  ) {
     this.path = join(dir, `${sha256(url).slice(0, 16)}.known`);
   }
 

@@ -10,12 +10,23 @@ export type RemoteKind = 's3' | 'dir';
 export function remoteKind(url: string): RemoteKind {
   if (url.startsWith('s3://')) {
     if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(url)) {
-      throw new ReproError('E_CONFIG', `invalid S3 URL: '${url}'`, { hint: 'write it as s3://bucket/prefix (bucket names are lower case)' });
+      throw new ReproError('E_CONFIG', `invalid S3 URL: '${url}'`, {
+        hint: 'write it as s3://bucket/prefix (bucket names are lower case)',
+      });
     }
     return 's3';
   }
-  if (url.startsWith('file://') || url.startsWith('/') || url.startsWith('./') || url.startsWith('../') || !/^[a-z][a-z0-9+.-]*:/i.test(url)) return 'dir';
-  throw new ReproError('E_CONFIG', `unsupported remote URL: '${url}'`, { hint: 'use s3://bucket/prefix or a directory path (/mnt/cache, file:///mnt/cache)' });
+  if (
+    url.startsWith('file://') ||
+    url.startsWith('/') ||
+    url.startsWith('./') ||
+    url.startsWith('../') ||
+    !/^[a-z][a-z0-9+.-]*:/i.test(url)
+  )
+    return 'dir';
+  throw new ReproError('E_CONFIG', `unsupported remote URL: '${url}'`, {
+    hint: 'use s3://bucket/prefix or a directory path (/mnt/cache, file:///mnt/cache)',
+  });
 }
 
 /** A directory remote's absolute path; relative paths are relative to the repository root. */

@@ -3,7 +3,12 @@
  * rethrown once every call in flight has settled, so nothing runs on behind the caller) or when
  * `signal` aborts (then resolves with `false`: interrupted).
  */
-export async function runPool<T>(items: readonly T[], jobs: number, fn: (item: T) => Promise<void>, signal?: AbortSignal): Promise<boolean> {
+export async function runPool<T>(
+  items: readonly T[],
+  jobs: number,
+  fn: (item: T) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<boolean> {
   let next = 0;
   let failure: { e: unknown } | undefined;
   const worker = async (): Promise<void> => {

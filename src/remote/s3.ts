@@ -111,7 +111,16 @@ export function openS3Backend(spec: RemoteSpec, label: string): Backend {
     async put(key, src, { size, exec }) {
       const meta = exec ? { Metadata: { mode: '755' } } : {};
       if (size < MULTIPART_BYTES) {
-        await send('upload an object', new s3.PutObjectCommand({ Bucket: bucket, Key: k(key), Body: createReadStream(src, { highWaterMark: 1 << 20 }), ContentLength: size, ...meta }));
+        await send(
+          'upload an object',
+          new s3.PutObjectCommand({
+            Bucket: bucket,
+            Key: k(key),
+            Body: createReadStream(src, { highWaterMark: 1 << 20 }),
+            ContentLength: size,
+            ...meta,
+          }),
+        );
         return;
       }
       await multipart(s3, send, { Bucket: bucket, Key: k(key) }, src, size, meta);
@@ -133,24 +142,44 @@ export function openS3Backend(spec: RemoteSpec, label: string): Backend {
 type Send = <T>(what: string, cmd: unknown) => Promise<T>;
 
 /** A multipart upload in constant memory; aborted (parts discarded by S3) when anything fails. */
-async function multipart(s3: Sdk, send: Send, target: { Bucket: string; Key: string }, src: string, size: number, meta: object): Promise<void> {
+async function multipart(
+  s3: Sdk,
+  send: Send,
+  target: { Bucket: string; Key: string },
+  src: string,
+  size: number,
+  meta: object,
+): Promise<void> {
   const partBytes = Math.max(16 * 1024 * 1024, Math.ceil(size / 9000));
-  const { UploadId } = await send<{ UploadId?: string }>('start a multipart upload', new s3.CreateMultipartUploadCommand({ ...target, ...meta }));
+  const { UploadId } = await send<{ UploadId?: string }>(
+    'start a multipart upload',
+    new s3.CreateMultipartUploadCommand({ ...target, ...meta }),
+  );
   const fh = await open(src, 'r');
   try {
     const n = Math.ceil(size / partBytes);
-    const parts = await mapLimit(Array.from({ length: n }, (_, i) => i), PART_JOBS, async (i) => {
-      const len = Math.min(partBytes, size - i * partBytes);
-      const buf = Buffer.allocUnsafe(len);
-      for (let off = 0; off < len; ) {
-        const { bytesRead } = await fh.read(buf, off, len - off, i * partBytes + off);
-        if (bytesRead === 0) throw new Error(`file shrank while uploading: '${src}'`);
-        off += bytesRead;
-      }
-      const r = await send<{ ETag?: string }>('upload a part', new s3.UploadPartCommand({ ...target, UploadId, PartNumber: i + 1, Body: buf, ContentLength: len }));
-      return { ETag: r.ETag, PartNumber: i + 1 };
-    });
-    await send('complete a multipart upload', new s3.CompleteMultipartUploadCommand({ ...target, UploadId, MultipartUpload: { Parts: parts } }));
+    const parts = await mapLimit(
+      Array.from({ length: n }, (_, i) => i),
+      PART_JOBS,
+      async (i) => {
+        const len = Math.min(partBytes, size - i * partBytes);
+        const buf = Buffer.allocUnsafe(len);
+        for (let off = 0; off < len;) {
+          const { bytesRead } = await fh.read(buf, off, len - off, i * partBytes + off);
+          if (bytesRead === 0) throw new Error(`file shrank while uploading: '${src}'`);
+          off += bytesRead;
+        }
+        const r = await send<{ ETag?: string }>(
+          'upload a part',
+          new s3.UploadPartCommand({ ...target, UploadId, PartNumber: i + 1, Body: buf, ContentLength: len }),
+        );
+        return { ETag: r.ETag, PartNumber: i + 1 };
+      },
+    );
+    await send(
+      'complete a multipart upload',
+      new s3.CompleteMultipartUploadCommand({ ...target, UploadId, MultipartUpload: { Parts: parts } }),
+    );
   } catch (e) {
     await send('abort a multipart upload', new s3.AbortMultipartUploadCommand({ ...target, UploadId })).catch(() => undefined);
     throw e;
@@ -169,7 +198,7 @@ interface SdkError {
 
 function isNotFound(e: unknown): boolean {
   const err = e as SdkError;
-  return err?.name === 'NotFound' || err?.name === 'NoSuchKey' || err?.$metadata?.httpStatusCode === 404 && err?.name !== 'NoSuchBucket';
+  return err?.name === 'NotFound' || err?.name === 'NoSuchKey' || (err?.$metadata?.httpStatusCode === 404 && err?.name !== 'NoSuchBucket');
 }
 
 /** SDK and network errors → one E_REMOTE line naming the remote and what failed, with the fix. */
@@ -179,16 +208,47 @@ function translate(e: unknown, label: string, what: string, bucket: string, spec
   const status = err.$metadata?.httpStatusCode;
   const net = err.code ?? (e as { cause?: { code?: string } })?.cause?.code ?? '';
   if (name === 'NoSuchBucket') {
-    return remoteError(label, `bucket '${bucket}' does not exist`, `create it (e.g. 'aws s3 mb s3://${bucket}'${spec.endpoint ? ` --endpoint-url ${spec.endpoint}` : ''}) or fix the URL with 'repro remote modify ${spec.name} url s3://…'`, e);
+    return remoteError(
+      label,
+      `bucket '${bucket}' does not exist`,
+      `create it (e.g. 'aws s3 mb s3://${bucket}'${spec.endpoint ? ` --endpoint-url ${spec.endpoint}` : ''}) or fix the URL with 'repro remote modify ${spec.name} url s3://…'`,
+      e,
+    );
   }
-  if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken', 'CredentialsProviderError'].includes(name) || /credential/i.test(name)) {
-    return remoteError(label, `cannot ${what}: the credentials were rejected (${name})`, `check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, the profile, or 'repro remote modify ${spec.name} secret_access_key … --local'`, e);
+  if (
+    ['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken', 'CredentialsProviderError'].includes(name) ||
+    /credential/i.test(name)
+  ) {
+    return remoteError(
+      label,
+      `cannot ${what}: the credentials were rejected (${name})`,
+      `check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, the profile, or 'repro remote modify ${spec.name} secret_access_key … --local'`,
+      e,
+    );
   }
   if (name === 'AccessDenied' || status === 403) {
-    return remoteError(label, `cannot ${what}: access denied`, 'the credentials lack permission for this bucket (a read-only key can fetch and pull but not push)', e);
+    return remoteError(
+      label,
+      `cannot ${what}: access denied`,
+      'the credentials lack permission for this bucket (a read-only key can fetch and pull but not push)',
+      e,
+    );
   }
-  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'].includes(net) || name === 'TimeoutError') {
-    return remoteError(label, `cannot ${what}: endpoint unreachable (${net || name})`, `check the endpoint${spec.endpoint ? ` '${spec.endpoint}'` : ''} and the network, then run again: nothing was lost locally`, e);
+  if (
+    ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'].includes(net) ||
+    name === 'TimeoutError'
+  ) {
+    return remoteError(
+      label,
+      `cannot ${what}: endpoint unreachable (${net || name})`,
+      `check the endpoint${spec.endpoint ? ` '${spec.endpoint}'` : ''} and the network, then run again: nothing was lost locally`,
+      e,
+    );
   }
-  return remoteError(label, `cannot ${what}: ${name || 'error'}${status ? ` (HTTP ${status})` : ''}: ${err.message ?? String(e)}`, 'run again with REPRO_DEBUG=1 for details', e);
+  return remoteError(
+    label,
+    `cannot ${what}: ${name || 'error'}${status ? ` (HTTP ${status})` : ''}: ${err.message ?? String(e)}`,
+    'run again with REPRO_DEBUG=1 for details',
+    e,
+  );
 }

@@ -72,7 +72,13 @@ export interface PushResult {
   interrupted: boolean;
 }
 
-export async function pushObjects(backend: Backend, local: LocalObjects, wanted: Iterable<string>, known: KnownSet, opts: TransferOptions): Promise<PushResult> {
+export async function pushObjects(
+  backend: Backend,
+  local: LocalObjects,
+  wanted: Iterable<string>,
+  known: KnownSet,
+  opts: TransferOptions,
+): Promise<PushResult> {
   const res: PushResult = { total: 0, uploaded: 0, present: 0, bytes: 0, missingLocal: [], heldBack: [], interrupted: false };
   const files = new Map<string, LocalObject>();
   const dirs = new Map<string, { obj: LocalObject; members: string[] }>();
@@ -107,10 +113,15 @@ export async function pushObjects(backend: Backend, local: LocalObjects, wanted:
   } else if (unknown.length) {
     let done = 0;
     const found: string[] = [];
-    await runPool(unknown, opts.jobs, async (h) => {
-      if ((await backend.stat(objectKey(h))) === sizeOf(h)) found.push(h);
-      opts.onProgress?.({ phase: 'checking', done: ++done, total: unknown.length, bytes: 0, totalBytes: 0 });
-    }, opts.signal);
+    await runPool(
+      unknown,
+      opts.jobs,
+      async (h) => {
+        if ((await backend.stat(objectKey(h))) === sizeOf(h)) found.push(h);
+        opts.onProgress?.({ phase: 'checking', done: ++done, total: unknown.length, bytes: 0, totalBytes: 0 });
+      },
+      opts.signal,
+    );
     known.add(found);
     unknown = unknown.filter((h) => !known.has(h));
   }
@@ -156,14 +167,19 @@ export async function pushObjects(backend: Backend, local: LocalObjects, wanted:
 /** Every cache object on the remote (hash → size), listing the 256 fan-out prefixes concurrently. */
 export async function listObjects(backend: Backend, jobs: number, signal?: AbortSignal): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  await runPool(objectFanout(), Math.min(jobs, 32), async (prefix) => {
-    for await (const page of backend.list(prefix)) {
-      for (const e of page) {
-        const h = parseObjectKey(e.key); // anything else on the remote is not ours: ignored
-        if (h) out.set(h, e.size);
+  await runPool(
+    objectFanout(),
+    Math.min(jobs, 32),
+    async (prefix) => {
+      for await (const page of backend.list(prefix)) {
+        for (const e of page) {
+          const h = parseObjectKey(e.key); // anything else on the remote is not ours: ignored
+          if (h) out.set(h, e.size);
+        }
       }
-    }
-  }, signal);
+    },
+    signal,
+  );
   return out;
 }
 
@@ -180,21 +196,35 @@ export interface FetchResult {
   interrupted: boolean;
 }
 
-export async function fetchObjects(backend: Backend, local: LocalObjects, wanted: Iterable<string>, opts: TransferOptions & { manifestsOnly?: boolean }): Promise<FetchResult> {
+export async function fetchObjects(
+  backend: Backend,
+  local: LocalObjects,
+  wanted: Iterable<string>,
+  opts: TransferOptions & { manifestsOnly?: boolean },
+): Promise<FetchResult> {
   const res: FetchResult = { total: 0, downloaded: 0, present: 0, bytes: 0, missing: [], corrupt: [], interrupted: false };
   const top = [...new Set(wanted)];
   const dirs = top.filter((h) => h.endsWith('.dir'));
   const need = new Map<string, { size?: number; exec?: boolean }>();
   for (const h of top) if (!h.endsWith('.dir')) need.set(h, {});
   let done = 0;
-  const tick = (): void => opts.onProgress?.({ phase: 'downloading', done: ++done, total: need.size + dirs.length, bytes: res.bytes, totalBytes: 0 });
+  const tick = (): void =>
+    opts.onProgress?.({ phase: 'downloading', done: ++done, total: need.size + dirs.length, bytes: res.bytes, totalBytes: 0 });
 
   // Manifests first: the files to fetch are known only once they are here.
   const getDirs = dirs.filter((h) => !local.stat(h));
-  if (!(await runPool(getDirs, opts.jobs, async (h) => {
-    await downloadOne(backend, local, h, {}, res);
-    tick();
-  }, opts.signal))) return { ...res, interrupted: true };
+  if (
+    !(await runPool(
+      getDirs,
+      opts.jobs,
+      async (h) => {
+        await downloadOne(backend, local, h, {}, res);
+        tick();
+      },
+      opts.signal,
+    ))
+  )
+    return { ...res, interrupted: true };
   if (opts.manifestsOnly) return res;
   for (const h of dirs) {
     if (!local.stat(h)) continue; // missing or corrupt, already reported
@@ -211,15 +241,29 @@ export async function fetchObjects(backend: Backend, local: LocalObjects, wanted
     get.push([h, meta]);
   }
   res.present = res.total - get.length - getDirs.length;
-  if (!(await runPool(get, opts.jobs, async ([h, meta]) => {
-    await downloadOne(backend, local, h, meta, res);
-    tick();
-  }, opts.signal))) res.interrupted = true;
+  if (
+    !(await runPool(
+      get,
+      opts.jobs,
+      async ([h, meta]) => {
+        await downloadOne(backend, local, h, meta, res);
+        tick();
+      },
+      opts.signal,
+    ))
+  )
+    res.interrupted = true;
   return res;
 }
 
 /** Download one object into the cache's temp dir, hash it on the way, and install it only when it matches. */
-async function downloadOne(backend: Backend, local: LocalObjects, hash: string, meta: { size?: number; exec?: boolean }, res: FetchResult): Promise<void> {
+async function downloadOne(
+  backend: Backend,
+  local: LocalObjects,
+  hash: string,
+  meta: { size?: number; exec?: boolean },
+  res: FetchResult,
+): Promise<void> {
   const key = objectKey(hash);
   const obj = await backend.get(key);
   if (!obj) {
@@ -246,7 +290,12 @@ async function downloadOne(backend: Backend, local: LocalObjects, hash: string, 
     await rm(tmp, { force: true });
     if (isReproError(e)) throw e;
     if ((e as NodeJS.ErrnoException).syscall) throw e; // a local write failure (disk full): the OS error says it
-    throw remoteError(backend.label, `download of '${key}' was cut off: ${(e as Error).message}`, 'run again: what was downloaded completely is kept', e);
+    throw remoteError(
+      backend.label,
+      `download of '${key}' was cut off: ${(e as Error).message}`,
+      'run again: what was downloaded completely is kept',
+      e,
+    );
   }
   if (h.digest('hex') !== hash.replace(/\.dir$/, '') || (meta.size !== undefined && size !== meta.size)) {
     await rm(tmp, { force: true });

@@ -39,7 +39,7 @@ export interface RemoteObject {
   exec: boolean;
 }
 
-/** A configured remote, as `ops/remote-config.ts` resolves it (committed settings + local ones). */
+/** A configured remote, as `ops/remote/config.ts` resolves it (committed settings + local ones). */
 export interface RemoteSpec {
   name: string;
   url: string;

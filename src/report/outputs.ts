@@ -1,11 +1,18 @@
 /**
- * What an isolated re-run found per output (`OutputResult` from ops/isolated.ts), as text. Used
+ * What an isolated re-run found per output (`OutputResult` from ops/isolated/engine.ts), as text. Used
  * by `repro replay` and `repro verify --rerun`. Pure; shapes restated structurally.
  */
-import { fmtNumber } from './log.js';
-import { short } from './reasons.js';
+import { fmtNumber } from './records/log.js';
+import { short } from './run/reasons.js';
 
-type TextLike = { kind: 'text'; diff: string[]; truncated: boolean; removed: number; added: number; volatile: { line: number; kinds: string[] }[] };
+type TextLike = {
+  kind: 'text';
+  diff: string[];
+  truncated: boolean;
+  removed: number;
+  added: number;
+  volatile: { line: number; kinds: string[] }[];
+};
 type BinaryLike = { kind: 'binary'; offset: number; expected_size: number; actual_size: number };
 type DirLike = {
   kind: 'dir';
@@ -15,7 +22,10 @@ type DirLike = {
   more: { added: number; removed: number; changed: number };
   first: { path: string; detail: TextLike | BinaryLike } | null;
 };
-type MetricsLike = { kind: 'metrics'; rows: { key: string; expected: number | null; actual: number | null; tolerance: number; within: boolean }[] };
+type MetricsLike = {
+  kind: 'metrics';
+  rows: { key: string; expected: number | null; actual: number | null; tolerance: number; within: boolean }[];
+};
 type HashLike = { kind: 'hash'; reason: string };
 export type DetailLike = TextLike | BinaryLike | DirLike | MetricsLike | HashLike;
 
@@ -40,7 +50,8 @@ const LABEL: Record<string, string> = {
 export function renderOutputs(outputs: OutputLike[]): string[] {
   const lines: string[] = [];
   for (const o of outputs) {
-    const hashes = o.outcome === 'identical' ? short(o.expected.hash) : `${short(o.expected.hash)} -> ${o.actual ? short(o.actual.hash) : '(none)'}`;
+    const hashes =
+      o.outcome === 'identical' ? short(o.expected.hash) : `${short(o.expected.hash)} -> ${o.actual ? short(o.actual.hash) : '(none)'}`;
     lines.push(`  ${(LABEL[o.outcome] ?? o.outcome).padEnd(17)} ${o.path}  (${o.stage})  ${hashes}`);
     if (o.note) lines.push(`      ${o.note}`);
     if (o.detail) lines.push(...renderDetail(o.detail).map((l) => `      ${l}`));
@@ -51,7 +62,9 @@ export function renderOutputs(outputs: OutputLike[]): string[] {
 /** A summary line: counts per outcome. */
 export function outcomeCounts(outputs: { outcome: string }[]): string {
   const order = ['identical', 'within-tolerance', 'differs', 'missing'];
-  const parts = order.map((k) => [LABEL[k]!.toLowerCase(), outputs.filter((o) => o.outcome === k).length] as const).filter(([, n]) => n > 0);
+  const parts = order
+    .map((k) => [LABEL[k]!.toLowerCase(), outputs.filter((o) => o.outcome === k).length] as const)
+    .filter(([, n]) => n > 0);
   return `${outputs.length} output${outputs.length === 1 ? '' : 's'}: ${parts.map(([k, n]) => `${n} ${k}`).join(', ') || 'none compared'}`;
 }
 
@@ -61,7 +74,8 @@ export function renderDetail(d: DetailLike): string[] {
       const flagged = new Map(d.volatile.map((v) => [v.line, v.kinds]));
       const out = d.diff.map((l, i) => (flagged.has(i) ? `${l}    <- looks volatile: ${flagged.get(i)!.join(', ')}` : l));
       if (d.truncated) out.push(`... (diff cut; ${d.removed} lines removed, ${d.added} added in all)`);
-      if (d.volatile.length) out.push('note: lines marked "looks volatile" hold a date, time, version, host name or path that typically changes between runs');
+      if (d.volatile.length)
+        out.push('note: lines marked "looks volatile" hold a date, time, version, host name or path that typically changes between runs');
       return out;
     }
     case 'binary':
@@ -81,7 +95,10 @@ export function renderDetail(d: DetailLike): string[] {
     case 'metrics': {
       const rows = d.rows.filter((r) => r.expected !== r.actual);
       const out = rows.map((r) => {
-        const delta = r.expected !== null && r.actual !== null ? `  (diff ${fmtNumber(r.actual - r.expected)}, tolerance ${fmtNumber(r.tolerance)})` : '';
+        const delta =
+          r.expected !== null && r.actual !== null
+            ? `  (diff ${fmtNumber(r.actual - r.expected)}, tolerance ${fmtNumber(r.tolerance)})`
+            : '';
         return `${r.within ? 'ok  ' : 'FAIL'} ${r.key}: expected ${r.expected === null ? '(absent)' : fmtNumber(r.expected)}, got ${r.actual === null ? '(absent)' : fmtNumber(r.actual)}${delta}`;
       });
       const same = d.rows.length - rows.length;

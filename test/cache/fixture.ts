@@ -1,4 +1,15 @@
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -82,7 +93,12 @@ export function sha(data: string | Buffer): string {
 }
 
 /** A workspace and a cache below one temp dir. */
-export function setup(opts: { linkTypes?: LinkType[]; statCache?: boolean } = {}): { root: string; ws: string; cacheDir: string; cache: Cache } {
+export function setup(opts: { linkTypes?: LinkType[]; statCache?: boolean } = {}): {
+  root: string;
+  ws: string;
+  cacheDir: string;
+  cache: Cache;
+} {
   const root = tmp();
   const ws = join(root, 'ws');
   mkdirSync(ws);

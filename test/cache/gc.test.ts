@@ -59,4 +59,3 @@ describe('gc', () => {
     expect([dead, deadTmp, live, foreign].map((p) => existsSync(p))).toEqual([false, false, true, true]);
   });
 });
-

@@ -16,7 +16,11 @@ describe('link types', () => {
     writeTree(ws, { 'out/a': 'a', 'out/x.sh': { content: 'x', exec: true }, f: 'file' });
     const dir = await cache.save(join(ws, 'out'));
     const file = await cache.save(join(ws, 'f'));
-    for (const [p, h] of [['out/a', sha('a')], ['out/x.sh', sha('x')], ['f', file.hash]] as const) {
+    for (const [p, h] of [
+      ['out/a', sha('a')],
+      ['out/x.sh', sha('x')],
+      ['f', file.hash],
+    ] as const) {
       const st = statSync(join(ws, p));
       expect(st.ino).toBe(statSync(cache.objectPath(h)).ino);
       expect(st.mode & 0o222).toBe(0);

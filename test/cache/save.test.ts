@@ -55,7 +55,7 @@ describe('save and hash', () => {
     const src = join(ws, 'src');
     writeTree(src, {
       'top.txt': 'top',
-      'empty': '',
+      empty: '',
       'a/b/c/deep.txt': 'deep',
       'a/b/empty-too': '',
       'bin/tool': { content: '#!/bin/sh\n', exec: true },
@@ -75,7 +75,7 @@ describe('save and hash', () => {
 
   it('saving twice is idempotent and the second save reads nothing', async () => {
     const { ws, cache } = setup();
-    writeTree(ws, { 'a': 'a', 'd/b': 'b', 'd/c': { content: 'c', exec: true } });
+    writeTree(ws, { a: 'a', 'd/b': 'b', 'd/c': { content: 'c', exec: true } });
     ageTree(ws);
     const first = await cache.save(ws);
     const obj = cache.objectPath(first.hash);
@@ -128,7 +128,9 @@ describe('save and hash', () => {
     });
     const infos = await Promise.all(trees.map((t, k) => (k % 2 ? cache.save(t.dir) : cache.hashPath(t.dir))));
     for (const [k, t] of trees.entries()) {
-      const expected = Object.keys(t.spec).sort().map((p) => ({ path: p, hash: sha(t.spec[p]!), size: t.spec[p]!.length, mode: 0o644 }));
+      const expected = Object.keys(t.spec)
+        .sort()
+        .map((p) => ({ path: p, hash: sha(t.spec[p]!), size: t.spec[p]!.length, mode: 0o644 }));
       if (k % 2) expect(await cache.readManifest(infos[k]!.hash)).toEqual(expected);
       expect(infos[k]).toEqual(await cache.hashPath(t.dir));
     }

@@ -56,7 +56,9 @@ describe('walkDir refusals', () => {
       code: 'E_CACHE',
       message: "cannot hash a symlink to a directory in a dependency: 'dd/dirlink'",
     });
-    expect(await refusal(dd, { label: 'out/' })).toMatchObject({ message: "cannot store a symlink to a directory in an output: 'out/dirlink'" });
+    expect(await refusal(dd, { label: 'out/' })).toMatchObject({
+      message: "cannot store a symlink to a directory in an output: 'out/dirlink'",
+    });
     rmSync(join(dd, 'dirlink'));
 
     execFileSync('mkfifo', [join(dd, 'sub/fifo')]);

@@ -40,7 +40,12 @@ describe('psi over samples', () => {
   it('is 0 for the same sample and small for a similar one', () => {
     const xs = Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 10);
     expect(psi(xs, xs)).toBe(0);
-    expect(psi(xs, xs.map((x) => x + 0.01))).toBeLessThan(0.1);
+    expect(
+      psi(
+        xs,
+        xs.map((x) => x + 0.01),
+      ),
+    ).toBeLessThan(0.1);
   });
 
   it('merges repeated edges from ties', () => {

@@ -34,7 +34,10 @@ describe('judgeCheck with several runs per side', () => {
     // 1% of 0.91 = 0.0091 < CI low 0.0142 → fail; 5% = 0.0455 > 0.035 → pass
     expect(judgeCheck({ max_drop_pct: 1 }, base, head)).toMatchObject({ status: 'fail', rule: 'max_drop_pct 1' });
     expect(judgeCheck({ max_drop_pct: 5 }, base, head).status).toBe('pass');
-    expect(judgeCheck({ max_drop_pct: 5 }, [0, 0], [0, 1])).toMatchObject({ status: 'warn', reason: 'base mean is 0: a percentage limit has no scale' });
+    expect(judgeCheck({ max_drop_pct: 5 }, [0, 0], [0, 1])).toMatchObject({
+      status: 'warn',
+      reason: 'base mean is 0: a percentage limit has no scale',
+    });
   });
 
   it('reads drop and rise as a decrease and an increase of the raw value, whatever the direction', () => {
@@ -65,7 +68,11 @@ describe('judgeCheck with several runs per side', () => {
 
 describe('judgeCheck bounds and combinations', () => {
   it('applies min and max to the head mean', () => {
-    expect(judgeCheck({ min: 0.88 }, base, head)).toMatchObject({ status: 'fail', rule: 'min 0.88', reason: 'mean 0.875 is below the min 0.88' });
+    expect(judgeCheck({ min: 0.88 }, base, head)).toMatchObject({
+      status: 'fail',
+      rule: 'min 0.88',
+      reason: 'mean 0.875 is below the min 0.88',
+    });
     expect(judgeCheck({ min: 0.875 }, base, head).status).toBe('pass');
     expect(judgeCheck({ max: 0.87 }, base, head)).toMatchObject({ status: 'fail', rule: 'max 0.87' });
   });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { compareManifests, compareMetricValues, diffContent, firstDifference, isText, unifiedDiff, volatileTokens } from '../../src/compare/index.js';
+import {
+  compareManifests,
+  compareMetricValues,
+  diffContent,
+  firstDifference,
+  isText,
+  unifiedDiff,
+  volatileTokens,
+} from '../../src/compare/index.js';
 
 const enc = (s: string) => Buffer.from(s);
 
@@ -114,7 +122,9 @@ describe('volatileTokens', () => {
   });
 
   it('flags the given host names and directories', () => {
-    expect(volatileTokens('ran on builder01 in /tmp/repro-isolated-abc/out', { hostnames: ['builder01'], paths: ['/tmp/repro-isolated-abc'] })).toEqual([
+    expect(
+      volatileTokens('ran on builder01 in /tmp/repro-isolated-abc/out', { hostnames: ['builder01'], paths: ['/tmp/repro-isolated-abc'] }),
+    ).toEqual([
       { kind: 'path', token: '/tmp/repro-isolated-abc' },
       { kind: 'hostname', token: 'builder01' },
     ]);
@@ -133,7 +143,13 @@ describe('compareManifests', () => {
       { path: 'b', hash: 'X' },
       { path: 'd', hash: '4' },
     ];
-    expect(compareManifests(exp, act)).toEqual({ kind: 'dir', added: ['d'], removed: ['c'], changed: ['b'], more: { added: 0, removed: 0, changed: 0 } });
+    expect(compareManifests(exp, act)).toEqual({
+      kind: 'dir',
+      added: ['d'],
+      removed: ['c'],
+      changed: ['b'],
+      more: { added: 0, removed: 0, changed: 0 },
+    });
     const many = Array.from({ length: 25 }, (_, i) => ({ path: `f${String(i).padStart(2, '0')}`, hash: 'h' }));
     const r = compareManifests([], many, 20);
     expect(r.added).toHaveLength(20);

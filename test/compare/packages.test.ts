@@ -27,7 +27,10 @@ describe('package versions from lock files', () => {
   });
 
   it('package-lock.json v3 (nested copies by path) and v1', () => {
-    const v3 = { lockfileVersion: 3, packages: { '': { name: 'app' }, 'node_modules/a': { version: '1.0.0' }, 'node_modules/a/node_modules/b': { version: '2.0.0' } } };
+    const v3 = {
+      lockfileVersion: 3,
+      packages: { '': { name: 'app' }, 'node_modules/a': { version: '1.0.0' }, 'node_modules/a/node_modules/b': { version: '2.0.0' } },
+    };
     expect(versions('package-lock.json', JSON.stringify(v3))).toEqual({ a: '1.0.0', 'a/node_modules/b': '2.0.0' });
     const v1 = { lockfileVersion: 1, dependencies: { a: { version: '1.0.0', dependencies: { b: { version: '2.0.0' } } } } };
     expect(versions('package-lock.json', JSON.stringify(v1))).toEqual({ a: '1.0.0', 'a/node_modules/b': '2.0.0' });
@@ -75,8 +78,16 @@ b@2:
   });
 
   it('diffs versions: added, removed and changed, sorted by name', () => {
-    const a = new Map([['numpy', '1.0'], ['pandas', '2.0'], ['rich', '13']]);
-    const b = new Map([['numpy', '2.0'], ['rich', '13'], ['torch', '2.2']]);
+    const a = new Map([
+      ['numpy', '1.0'],
+      ['pandas', '2.0'],
+      ['rich', '13'],
+    ]);
+    const b = new Map([
+      ['numpy', '2.0'],
+      ['rich', '13'],
+      ['torch', '2.2'],
+    ]);
     expect(diffPackageVersions(a, b)).toEqual([
       { name: 'numpy', a: '1.0', b: '2.0' },
       { name: 'pandas', a: '2.0', b: null },

@@ -6,7 +6,9 @@ import { canonicalJson, hashData } from '../../src/core/canonical.js';
 // visible, deliberate change (every existing repro.lock would go stale).
 describe('canonicalJson', () => {
   it('sorts keys at every level, drops undefined members, keeps array order, no whitespace', () => {
-    expect(canonicalJson({ b: 1, a: [3, { d: null, c: 'x' }], e: undefined, u: 'é\n' })).toBe('{"a":[3,{"c":"x","d":null}],"b":1,"u":"é\\n"}');
+    expect(canonicalJson({ b: 1, a: [3, { d: null, c: 'x' }], e: undefined, u: 'é\n' })).toBe(
+      '{"a":[3,{"c":"x","d":null}],"b":1,"u":"é\\n"}',
+    );
   });
 
   it('encodes numbers in their shortest round-trip form and refuses non-finite ones', () => {

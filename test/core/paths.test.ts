@@ -54,10 +54,28 @@ describe('repo paths', () => {
     expect(checkStoredPath('data/prepared/a.csv', 'repro.lock')).toBe('data/prepared/a.csv');
     expect(checkStoredPath('.gitignore-like/x', 'repro.lock')).toBe('.gitignore-like/x');
     for (const bad of [
-      '../x', 'a/../../x', '/etc/passwd', 'C:/x', 'a//b', './a', 'a/./b', 'a/', '', 'a\\..\\b',
-      'a\0b', '.git/hooks/pre-commit', '.repro/cache/objects/aa/bb', 42, null, undefined, ['a'],
+      '../x',
+      'a/../../x',
+      '/etc/passwd',
+      'C:/x',
+      'a//b',
+      './a',
+      'a/./b',
+      'a/',
+      '',
+      'a\\..\\b',
+      'a\0b',
+      '.git/hooks/pre-commit',
+      '.repro/cache/objects/aa/bb',
+      42,
+      null,
+      undefined,
+      ['a'],
     ]) {
-      expect(code(() => checkStoredPath(bad, 'repro.lock')), JSON.stringify(bad)).toBe('E_PATH_ESCAPE');
+      expect(
+        code(() => checkStoredPath(bad, 'repro.lock')),
+        JSON.stringify(bad),
+      ).toBe('E_PATH_ESCAPE');
     }
   });
 

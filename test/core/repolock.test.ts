@@ -126,7 +126,10 @@ describe('acquireRepoLock', () => {
     await acquireRepoLock(path).then((l) => l.release());
     const stale = { pid: deadPid(), host: hostname(), started: '2001-01-01T00:00:00.000Z', token: '00000000000000aa' };
     await writeFile(path, JSON.stringify(stale));
-    await writeFile(`${path}.takeover-${stale.token}`, JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString(), token: '00000000000000cc' }));
+    await writeFile(
+      `${path}.takeover-${stale.token}`,
+      JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString(), token: '00000000000000cc' }),
+    );
     expect(isReproError(await acquireRepoLock(path).catch((e: unknown) => e), 'E_LOCKED')).toBe(true);
     expect(JSON.parse(await readFile(path, 'utf8')).token).toBe(stale.token); // untouched
   });
@@ -180,7 +183,11 @@ describe('acquireRepoLock from many processes at once', () => {
     const path = await lockPath();
     const dir = dirname(path);
     await acquireRepoLock(path).then((l) => l.release());
-    if (stale) await writeFile(path, JSON.stringify({ pid: deadPid(), host: hostname(), started: '2001-01-01T00:00:00.000Z', token: '00000000000000ee' }));
+    if (stale)
+      await writeFile(
+        path,
+        JSON.stringify({ pid: deadPid(), host: hostname(), started: '2001-01-01T00:00:00.000Z', token: '00000000000000ee' }),
+      );
     const log = join(dir, 'holds.log');
     const go = join(dir, 'go');
     const url = pathToFileURL(join(ROOT, 'dist', 'core', 'repolock.js')).href;

@@ -38,21 +38,42 @@ describe('decodeText', () => {
 
 describe('library errors, reworded and positioned', () => {
   it('parseYaml (lock and metrics files) names line:col and rewords aliases', () => {
-    expect(err(() => parseYaml('a: 1\nb: *x\n', 'repro.lock'))).toMatchObject({ code: 'E_YAML', at: '2:4', message: expect.stringContaining("unresolved alias '*x'") });
+    expect(err(() => parseYaml('a: 1\nb: *x\n', 'repro.lock'))).toMatchObject({
+      code: 'E_YAML',
+      at: '2:4',
+      message: expect.stringContaining("unresolved alias '*x'"),
+    });
     let bomb = 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
-    for (let i = 1; i <= 4; i++) bomb += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
-    expect(err(() => parseYaml(bomb, 'm.yaml'))).toMatchObject({ code: 'E_YAML', message: expect.stringContaining('excessive alias count') });
+    for (let i = 1; i <= 4; i++)
+      bomb += `a${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]\n`;
+    expect(err(() => parseYaml(bomb, 'm.yaml'))).toMatchObject({
+      code: 'E_YAML',
+      message: expect.stringContaining('excessive alias count'),
+    });
     expect(err(() => parseYaml('a: 1\n---\nb: 2\n', 'm.yaml')).message).toContain("'m.yaml' holds more than one YAML document");
-    expect(err(() => parseYaml(`a: ${'['.repeat(5000)}\n`, 'm.yaml'))).toMatchObject({ code: 'E_CONFIG', at: '1:503', message: expect.stringContaining('nested too deeply') });
+    expect(err(() => parseYaml(`a: ${'['.repeat(5000)}\n`, 'm.yaml'))).toMatchObject({
+      code: 'E_CONFIG',
+      at: '1:503',
+      message: expect.stringContaining('nested too deeply'),
+    });
   });
 
   it('points at the opening of an unclosed flow collection, the outer one when both are open', () => {
-    expect(err(() => parseYamlData('a: 1\nb: {x: 1\nc: 2\n', 'p.yaml'))).toMatchObject({ at: '2:4', message: expect.stringContaining("'{' is not closed") });
+    expect(err(() => parseYamlData('a: 1\nb: {x: 1\nc: 2\n', 'p.yaml'))).toMatchObject({
+      at: '2:4',
+      message: expect.stringContaining("'{' is not closed"),
+    });
     expect(err(() => parseYamlData('a: [1, [2, 3]\n', 'p.yaml'))).toMatchObject({ at: '1:4' });
   });
 
   it('falls back to the library message with a generic hint', () => {
-    expect(err(() => parseYamlData('a: b: c\n', 'p.yaml'))).toMatchObject({ code: 'E_YAML', at: '1:4', hint: expect.stringContaining('indentation') });
+    expect(err(() => parseYamlData('a: b: c\n', 'p.yaml'))).toMatchObject({
+      code: 'E_YAML',
+      at: '1:4',
+      hint: expect.stringContaining('indentation'),
+    });
   });
 
   it('setYamlKey reports where the text is broken', () => {
@@ -93,7 +114,9 @@ describe('clip', () => {
       expect(e.code).toBe('E_YAML');
       expect(e.message.length).toBeLessThan(300);
     }
-    expect(err(() => parseYamlData(`b: *${'a'.repeat(500)}\n`, 'p.yaml')).message).toMatch(/^p\.yaml:1:4: invalid YAML: unresolved alias '\*a{79}…'$/);
+    expect(err(() => parseYamlData(`b: *${'a'.repeat(500)}\n`, 'p.yaml')).message).toMatch(
+      /^p\.yaml:1:4: invalid YAML: unresolved alias '\*a{79}…'$/,
+    );
     // A library message that quotes the source is cut too.
     expect(err(() => parseYamlTree(`${'k'.repeat(100_000)}: 1\n`, 'p.yaml', { fast: false })).message.length).toBeLessThan(300);
   });

@@ -38,7 +38,9 @@ describe('the repro executable', () => {
   it('ends quietly with its exit code when the reader closes stdout early (repro dag | head -1)', async () => {
     // 400 long stage names make the output far larger than a pipe buffer, so writes fail with EPIPE.
     const pad = 'x'.repeat(300);
-    const stages = Array.from({ length: 400 }, (_, i) => `  s${i}_${pad}:\n    cmd: echo ${i} > o${i}.txt\n    outs: [o${i}.txt]\n`).join('');
+    const stages = Array.from({ length: 400 }, (_, i) => `  s${i}_${pad}:\n    cmd: echo ${i} > o${i}.txt\n    outs: [o${i}.txt]\n`).join(
+      '',
+    );
     const d = await repo({ 'repro.yaml': `stages:\n${stages}` });
     const script = 'node "$0" "$1" 2>err.txt | head -1 >/dev/null; echo "${PIPESTATUS[0]}"';
     for (const cmd of ['dag', 'status']) {

@@ -20,7 +20,9 @@ describe('command-line usage errors', () => {
     const d = await repo(PIPELINE);
     const r = await repro(d, 'run', '--forse', '--json');
     expect(r.code).toBe(2);
-    expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'E_USAGE', message: "unknown option '--forse'", hint: 'Did you mean --force?' } });
+    expect(JSON.parse(r.stdout)).toEqual({
+      error: { code: 'E_USAGE', message: "unknown option '--forse'", hint: 'Did you mean --force?' },
+    });
     const u = await repro(d, 'rnu', '--json');
     expect(u.code).toBe(2);
     expect(JSON.parse(u.stdout).error.code).toBe('E_USAGE');

@@ -75,7 +75,9 @@ interface TreeEdit {
 function craftRun(d: string, id: string, edits: TreeEdit[]): string {
   const index = join(BASE, `index-${process.pid}-${Math.random().toString(16).slice(2)}`);
   const g = (args: string[], input?: string) =>
-    execFileSync('git', args, { cwd: d, input, env: { ...process.env, GIT_INDEX_FILE: index }, stdio: ['pipe', 'pipe', 'pipe'] }).toString().trim();
+    execFileSync('git', args, { cwd: d, input, env: { ...process.env, GIT_INDEX_FILE: index }, stdio: ['pipe', 'pipe', 'pipe'] })
+      .toString()
+      .trim();
   const commit = g(['rev-parse', `refs/repro/runs/${id}`]);
   g(['read-tree', commit]);
   for (const e of edits) {
@@ -124,7 +126,10 @@ describe('replay of a crafted run ref', () => {
     expect(existsSync(join(BASE, 'k', basename(d), 'payload.txt'))).toBe(false);
     expect(outside(d)).toEqual(before);
     expect(r.code, r.stderr).toBe(2);
-    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'E_PATH_ESCAPE', message: expect.stringContaining(`'../${basename(d)}/payload.txt'`) });
+    expect(JSON.parse(r.stdout).error).toMatchObject({
+      code: 'E_PATH_ESCAPE',
+      message: expect.stringContaining(`'../${basename(d)}/payload.txt'`),
+    });
   });
 
   it.each([
@@ -132,7 +137,7 @@ describe('replay of a crafted run ref', () => {
     ['a dep a/../../x', () => addDep('a/../../x.txt', sha('x'))],
     ['a params file ../p.yaml', () => (t: string) => t.replace('    params: {}\n', '    params:\n      ../p.yaml: {}\n')],
     ['an output /abs', () => (t: string) => t.replace('      out.txt: out\n', '      out.txt: out\n      /tmp/x: out\n')],
-    ['wdir: ..', () => (t: string) => t.replace(/    wdir: .*\n/, '    wdir: ..\n')],
+    ['wdir: ..', () => (t: string) => t.replace(/ {4}wdir: .*\n/, '    wdir: ..\n')],
   ])('%s in the lock: exit 2, E_PATH_ESCAPE, nothing written outside', async (_, edit) => {
     const { d, id } = await recorded();
     const bad = craftRun(d, id, [lockEdit(d, id, edit(d))]);
@@ -147,7 +152,9 @@ describe('replay of a crafted run ref', () => {
   it('wdir: .. with a command that writes where it runs: refused, the command never runs (real binary)', async () => {
     const { d, id } = await recorded();
     const marker = `marker-${process.pid}.txt`;
-    const bad = craftRun(d, id, [lockEdit(d, id, (t) => t.replace(/    wdir: .*\n/, '    wdir: ..\n').replace('sort in.txt > out.txt', `echo ran > ${marker}`))]);
+    const bad = craftRun(d, id, [
+      lockEdit(d, id, (t) => t.replace(/ {4}wdir: .*\n/, '    wdir: ..\n').replace('sort in.txt > out.txt', `echo ran > ${marker}`)),
+    ]);
     const r = await reproBin(d, ['replay', bad]);
     expect(existsSync(join(BASE, marker))).toBe(false);
     expect(r.code, r.stderr).toBe(2);
@@ -159,10 +166,7 @@ describe('replay of a crafted run ref', () => {
     const name = `u-${process.pid}.csv`;
     await mkdir(join(d, 'data'));
     await writeFile(join(d, 'data', name), 'rows\n'); // untracked (data/ is ignored)
-    const bad = craftRun(d, id, [
-      lockEdit(d, id, addDep(`data/${name}`, sha('rows\n'))),
-      { path: 'data', content: '..', mode: '120000' },
-    ]);
+    const bad = craftRun(d, id, [lockEdit(d, id, addDep(`data/${name}`, sha('rows\n'))), { path: 'data', content: '..', mode: '120000' }]);
     const before = outside(d);
     const r = await reproBin(d, ['replay', '--json', bad]);
     expect(existsSync(join(BASE, name))).toBe(false);
@@ -171,7 +175,7 @@ describe('replay of a crafted run ref', () => {
     expect(JSON.parse(r.stdout).error.code).toBe('E_PATH_ESCAPE');
   });
 
-  it("a snapshot whose .repro is a symlink out: it is dropped, logs and memos stay in the copy", async () => {
+  it('a snapshot whose .repro is a symlink out: it is dropped, logs and memos stay in the copy', async () => {
     const { d, id } = await recorded();
     const trap = join(BASE, `trap-${process.pid}`);
     await mkdir(trap);
@@ -184,9 +188,13 @@ describe('replay of a crafted run ref', () => {
 
   it('duplicate entries: outputs inside each other in the lock (E_CONFIG), a key twice (E_YAML), a name twice in the tree (E_GIT)', async () => {
     const { d, id } = await recorded();
-    const nested = craftRun(d, id, [lockEdit(d, id, (t) => t.replace('      out.txt: out\n', '      out.txt: out\n      out.txt/x: out\n'))]);
+    const nested = craftRun(d, id, [
+      lockEdit(d, id, (t) => t.replace('      out.txt: out\n', '      out.txt: out\n      out.txt/x: out\n')),
+    ]);
     expect((await replayJson(d, nested)).body.error.code).toBe('E_CONFIG');
-    const twice = craftRun(d, id, [lockEdit(d, id, (t) => t.replace('      out.txt: out\n', '      out.txt: out\n      "out.txt": metric\n'))]);
+    const twice = craftRun(d, id, [
+      lockEdit(d, id, (t) => t.replace('      out.txt: out\n', '      out.txt: out\n      "out.txt": metric\n')),
+    ]);
     expect((await replayJson(d, twice)).body.error.code).toBe('E_YAML');
     // A tree listing in.txt twice (git fsck's duplicateEntries), written with git hash-object --literally.
     const commit = git(d, 'rev-parse', `refs/repro/runs/${id}`).trim();
@@ -194,11 +202,13 @@ describe('replay of a crafted run ref', () => {
     const at = raw.indexOf(Buffer.from('100644 in.txt\0'));
     const entryBytes = raw.subarray(at, at + '100644 in.txt\0'.length + 20);
     const dup = Buffer.concat([raw.subarray(0, at), entryBytes, raw.subarray(at)]);
-    const tree = execFileSync('git', ['hash-object', '-t', 'tree', '-w', '--literally', '--stdin'], { cwd: d, input: dup }).toString().trim();
+    const tree = execFileSync('git', ['hash-object', '-t', 'tree', '-w', '--literally', '--stdin'], { cwd: d, input: dup })
+      .toString()
+      .trim();
     const dupRun = pushRun(d, tree, git(d, 'rev-parse', `${commit}^`).trim());
     const r = await replayJson(d, dupRun);
     expect(r.code).toBe(2);
-    expect(r.body.error).toMatchObject({ code: 'E_GIT', message: expect.stringContaining("duplicate entry in git tree") });
+    expect(r.body.error).toMatchObject({ code: 'E_GIT', message: expect.stringContaining('duplicate entry in git tree') });
   });
 
   it('a record with an escaping path is malformed (E_RECORD) for replay; log lists the run with its error and goes on', async () => {
@@ -208,7 +218,7 @@ describe('replay of a crafted run ref', () => {
     const bad = craftRun(d, id, [{ path: '.repro-run/record.json', content: JSON.stringify(rec, null, 2) }]);
     const r = await replayJson(d, bad);
     expect(r.code).toBe(2);
-    expect(r.body.error).toMatchObject({ code: 'E_RECORD', message: expect.stringContaining("unsafe path in run") });
+    expect(r.body.error).toMatchObject({ code: 'E_RECORD', message: expect.stringContaining('unsafe path in run') });
     const log = await repro(d, 'log', '--all', '--json');
     expect(log.code, log.stderr).toBe(0);
     expect(log.stdout).toContain(bad);
@@ -251,26 +261,33 @@ stages:
     expect((await replayJson(d, id)).body.ok).toBe(false);
   });
 
-  it.each([[['--rerun']], [['--rerun', '--sample', '1', '--sample-seed', '3']]])('verify %j: not-reproduced, with the input named', async (args) => {
-    const d = await repo(TOLERANT);
-    expect((await repro(d, 'run', '--no-record')).code).toBe(0);
-    git(d, 'add', '-A');
-    git(d, 'commit', '-qm', 'ran');
-    await rm(join(d, 'in.txt'));
-    const j = await repro(d, 'verify', '--json', ...args);
-    expect(j.code).toBe(1);
-    const st = JSON.parse(j.stdout).rerun.stages[0];
-    expect(st).toMatchObject({ name: 'prep', status: 'not-reproduced', input_changes: [{ path: 'in.txt', expected: sha('data\n'), actual: null }] });
-    expect(st.outputs.map((o: any) => o.status)).toEqual(['identical']);
-    const t = await repro(d, 'verify', ...args);
-    expect(t.stdout).toContain(`prep: not reproduced: input 'in.txt' missing (the lock has ${sha('data\n').slice(0, 8)})`);
-  });
+  it.each([[['--rerun']], [['--rerun', '--sample', '1', '--sample-seed', '3']]])(
+    'verify %j: not-reproduced, with the input named',
+    async (args) => {
+      const d = await repo(TOLERANT);
+      expect((await repro(d, 'run', '--no-record')).code).toBe(0);
+      git(d, 'add', '-A');
+      git(d, 'commit', '-qm', 'ran');
+      await rm(join(d, 'in.txt'));
+      const j = await repro(d, 'verify', '--json', ...args);
+      expect(j.code).toBe(1);
+      const st = JSON.parse(j.stdout).rerun.stages[0];
+      expect(st).toMatchObject({
+        name: 'prep',
+        status: 'not-reproduced',
+        input_changes: [{ path: 'in.txt', expected: sha('data\n'), actual: null }],
+      });
+      expect(st.outputs.map((o: any) => o.status)).toEqual(['identical']);
+      const t = await repro(d, 'verify', ...args);
+      expect(t.stdout).toContain(`prep: not reproduced: input 'in.txt' missing (the lock has ${sha('data\n').slice(0, 8)})`);
+    },
+  );
 });
 
-describe('verify --rerun with a crafted repro.lock (the pull request\'s own)', () => {
+describe("verify --rerun with a crafted repro.lock (the pull request's own)", () => {
   it.each([
     ['a dep ../x', () => addDep('../x/payload.txt', sha('x'))],
-    ['wdir: ..', () => (t: string) => t.replace(/    wdir: .*\n/, '    wdir: ..\n')],
+    ['wdir: ..', () => (t: string) => t.replace(/ {4}wdir: .*\n/, '    wdir: ..\n')],
   ])('%s: exit 2, E_PATH_ESCAPE, nothing written outside', async (_, edit) => {
     const d = await repo(PIPE);
     expect((await repro(d, 'run', '--no-record')).code).toBe(0);
@@ -303,7 +320,7 @@ describe('checkout with a crafted lock', () => {
     const d = await repo(PIPE);
     expect((await repro(d, 'run', '--no-record')).code).toBe(0);
     const text = await readText(d, 'repro.lock');
-    await writeFile(join(d, 'repro.lock'), text.replace(/out_hashes:\n      out\.txt:/, `out_hashes:\n      ../${basename(d)}-x/out.txt:`));
+    await writeFile(join(d, 'repro.lock'), text.replace(/out_hashes:\n {6}out\.txt:/, `out_hashes:\n      ../${basename(d)}-x/out.txt:`));
     const before = outside(d);
     const r = await repro(d, 'checkout', '--json');
     expect(r.code).toBe(2);
@@ -358,9 +375,16 @@ stages:
     expect(outside(d)).toEqual(before);
     // The cache refuses the manifest: prep is re-run instead of restored, and its output differs.
     expect(r.code).toBe(1);
-    expect(r.body.stages.map((s: any) => [s.name, s.action])).toEqual([['prep', 'executed'], ['train', 'executed']]);
+    expect(r.body.stages.map((s: any) => [s.name, s.action])).toEqual([
+      ['prep', 'executed'],
+      ['train', 'executed'],
+    ]);
     // (The cache's check moves the refused manifest aside, so the comparison finds it gone.)
-    expect(r.body.outputs[0]).toMatchObject({ path: 'outdir', outcome: 'differs', detail: { kind: 'hash', reason: expect.stringMatching(/unsafe path|manifest cannot be used/) } });
+    expect(r.body.outputs[0]).toMatchObject({
+      path: 'outdir',
+      outcome: 'differs',
+      detail: { kind: 'hash', reason: expect.stringMatching(/unsafe path|manifest cannot be used/) },
+    });
   });
 
   it('checkout with a lock naming a manifest with ../ entries: refused, nothing written outside', async () => {

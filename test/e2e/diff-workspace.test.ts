@@ -13,7 +13,8 @@ const { repo } = tempRepos();
 
 const SMALL = {
   'params.yaml': 'v: 1\n',
-  'repro.yaml': 'version: 1\nstages:\n  m:\n    cmd: \'echo "{\\"score\\": ${v}, \\"tag\\": \\"x\\"}" > m.json\'\n    params: [v]\n    metrics: [m.json]\n',
+  'repro.yaml':
+    'version: 1\nstages:\n  m:\n    cmd: \'echo "{\\"score\\": ${v}, \\"tag\\": \\"x\\"}" > m.json\'\n    params: [v]\n    metrics: [m.json]\n',
 };
 
 // seeded: the score is 1 + seed/100, so a sweep has five distinct values
@@ -57,7 +58,9 @@ describe('repro diff: the workspace metrics are the files on disk', () => {
     expect(res.b.runs).toEqual([]);
     // the text value in the same file comes from disk as well: the two agree
     expect(row(res, 'm.json:tag')).toMatchObject({ error: 'not a number', text: { a: 'x', b: 'y' }, verdict: 'changed' });
-    expect(res.notes).toContain("workspace: metrics file 'm.json' differs from the last recorded run (repro.lock): its values are read from the file, as one run");
+    expect(res.notes).toContain(
+      "workspace: metrics file 'm.json' differs from the last recorded run (repro.lock): its values are read from the file, as one run",
+    );
     const text = (await repro(d, 'diff')).stdout;
     expect(text).toContain("metrics file 'm.json' differs from the last recorded run");
   });
@@ -67,7 +70,9 @@ describe('repro diff: the workspace metrics are the files on disk', () => {
     await rm(join(d, 'm.json'));
     const res = await json(d, 'diff');
     expect(row(res, 'm.json:score')).toMatchObject({ a: { values: [1] }, b: null, verdict: 'removed' });
-    expect(res.notes).toContain("workspace: metrics file 'm.json' is missing (the last recorded run wrote it): its metrics are shown as removed");
+    expect(res.notes).toContain(
+      "workspace: metrics file 'm.json' is missing (the last recorded run wrote it): its metrics are shown as removed",
+    );
   });
 
   it('a sweep keeps its per-seed values while the file is as recorded, and becomes one run when it is edited', async () => {

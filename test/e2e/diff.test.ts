@@ -76,7 +76,7 @@ const row = (d: { metrics: { rows: { key: string }[] } }, key: string) => d.metr
 
 // Commits: pipeline (no lock) → base (effect 0) → small (effect 0.001: inside the noise) → big (effect 0.5)
 let R: string;
-let sweeps: any[] = [];
+const sweeps: any[] = [];
 beforeAll(async () => {
   R = await testRepo(FILES);
   dirs.push(R);
@@ -205,7 +205,9 @@ describe('repro diff between sweeps', () => {
   it('prints a table with mean ± se and the CI, and Markdown for a pull request', async () => {
     const text = (await repro(R, 'diff', 'HEAD~1', 'HEAD', '--precision', '3')).stdout;
     expect(text).toMatch(/^repro diff: HEAD~1 \([0-9a-f]{7}, 5 runs\) -> HEAD \([0-9a-f]{7}, 5 runs\)$/m);
-    expect(text).toMatch(/metrics\.json:acc\s+0\.501 ± 0\.013 \(n=5\)\s+1 ± 0\.013 \(n=5\)\s+\+0\.499\s+\+99\.6%\s+\[0\.\d+, 0\.\d+\]\s+improved/);
+    expect(text).toMatch(
+      /metrics\.json:acc\s+0\.501 ± 0\.013 \(n=5\)\s+1 ± 0\.013 \(n=5\)\s+\+0\.499\s+\+99\.6%\s+\[0\.\d+, 0\.\d+\]\s+improved/,
+    );
     expect(text).toMatch(/metrics\.json:loss\s+0\.499 ± 0\.013 \(n=5\)\s+0 ± 0\.013 \(n=5\)\s+-0\.499\s+-100\.0%/);
     expect(text).toContain('Holm-adjusted across 2 tested metrics');
 
@@ -220,7 +222,11 @@ describe('repro diff between sweeps', () => {
     const accRow = lines.find((l) => l.startsWith('| `metrics.json:acc` |'))!;
     expect(accRow).toContain('**improved**');
     const cells = (l: string) => l.replace(/\\\|/g, '').split('|').length;
-    for (const l of lines.slice(at + 2).filter((x) => x.startsWith('|')).slice(0, 4)) expect(cells(l)).toBe(cells(header));
+    for (const l of lines
+      .slice(at + 2)
+      .filter((x) => x.startsWith('|'))
+      .slice(0, 4))
+      expect(cells(l)).toBe(cells(header));
     expect(md).toContain('Holm-adjusted across 2 tested metrics');
     expect(md).toContain('#### Params');
   });
@@ -333,18 +339,36 @@ describe('repro diff: single runs and bad input', () => {
           },
         ],
       },
-      outputs: [{ path: 'm.json', stage: 'm', change: 'modified', a: { hash: '<hash>', size: 13 }, b: { hash: '<hash>', size: 13 }, size_delta: 0 }],
+      outputs: [
+        { path: 'm.json', stage: 'm', change: 'modified', a: { hash: '<hash>', size: 13 }, b: { hash: '<hash>', size: 13 }, size_delta: 0 },
+      ],
       environment: [],
       lock_files: [],
-      stages: [{ name: 'm', change: 'changed', reasons: [{ kind: 'cmd', from: expect.any(Array), to: expect.any(Array) }, { kind: 'param', file: 'params.yaml', key: 'v', from: 1, to: 3 }] }],
+      stages: [
+        {
+          name: 'm',
+          change: 'changed',
+          reasons: [
+            { kind: 'cmd', from: expect.any(Array), to: expect.any(Array) },
+            { kind: 'param', file: 'params.yaml', key: 'v', from: 1, to: 3 },
+          ],
+        },
+      ],
       distributions: [],
       notes: [],
     });
   });
 
   it('histogram plots are compared bin by bin (PSI by hand: 0.25·ln 2 + 0.25·ln 1.5)', async () => {
-    const hist = (a: number, b: number) => JSON.stringify([{ bin: 0, count: a }, { bin: 1, count: b }]);
-    const d0 = await testRepo({ 'hist.json': hist(50, 50), 'repro.yaml': 'version: 1\nstages:\n  h:\n    cmd: "true"\n    plots: [hist.json]\n' });
+    const hist = (a: number, b: number) =>
+      JSON.stringify([
+        { bin: 0, count: a },
+        { bin: 1, count: b },
+      ]);
+    const d0 = await testRepo({
+      'hist.json': hist(50, 50),
+      'repro.yaml': 'version: 1\nstages:\n  h:\n    cmd: "true"\n    plots: [hist.json]\n',
+    });
     dirs.push(d0);
     await writeFiles(d0, { 'hist.json': hist(25, 75) });
     const d = await json(d0, 'diff');
@@ -372,7 +396,11 @@ describe('repro diff: single runs and bad input', () => {
   });
 
   it('a revision without repro.lock, a metrics file that is not JSON/YAML, and non-numeric values are marked', async () => {
-    const d0 = await testRepo({ ...SMALL, 'm.json': '{"score": "high", "other": 1}\n', 'repro.yaml': SMALL['repro.yaml'].replace('    cmd', '    frozen: true\n    cmd') });
+    const d0 = await testRepo({
+      ...SMALL,
+      'm.json': '{"score": "high", "other": 1}\n',
+      'repro.yaml': SMALL['repro.yaml'].replace('    cmd', '    frozen: true\n    cmd'),
+    });
     dirs.push(d0);
     await writeFiles(d0, { 'm.json': '{"score": [unclosed\n' });
     const d = await json(d0, 'diff');

@@ -70,10 +70,12 @@ stages:
   });
 
   // Through repro-spawner the waiting stages sit in its queue; through node's spawn, in a semaphore.
-  it.each(['helper', 'node'])('leaves the outputs of stages still waiting for a job slot as they were, and reports them not run (%s)', async (mode) => {
-    const env = { ...process.env, REPRO_SPAWNER: mode === 'node' ? 'node' : '' };
-    const d = await testRepo({
-      'repro.yaml': `version: 1
+  it.each(['helper', 'node'])(
+    'leaves the outputs of stages still waiting for a job slot as they were, and reports them not run (%s)',
+    async (mode) => {
+      const env = { ...process.env, REPRO_SPAWNER: mode === 'node' ? 'node' : '' };
+      const d = await testRepo({
+        'repro.yaml': `version: 1
 stages:
   a:
     cmd: "if [ -e go-slow ]; then echo $$ > a.pid; sleep 30; fi; echo a > a.txt"
@@ -85,26 +87,33 @@ stages:
     cmd: mkdir -p c && echo c > c/file
     outs: [c/]
 `,
-    });
-    dirs.push(d);
-    const first = spawn(process.execPath, [BIN, 'run', '--no-record'], { cwd: d, stdio: 'ignore', env });
-    expect(await new Promise((res) => first.on('close', res))).toBe(0);
-    await writeFile(join(d, 'go-slow'), '');
-    const child = spawn(process.execPath, [BIN, 'run', '--no-record', '--force', '-j', '1', '--json'], { cwd: d, stdio: ['ignore', 'pipe', 'ignore'], env });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b));
-    const exit = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
-    await waitFor(() => existsSync(join(d, 'a.pid')), 15_000);
-    child.kill('SIGINT');
-    expect(await exit).toBe(130);
-    const byName = Object.fromEntries((JSON.parse(out) as { stages: Array<{ name: string; status: string }> }).stages.map((s) => [s.name, s.status]));
-    expect(byName).toEqual({ a: 'failed', b: 'not-run', c: 'not-run' });
-    // a ran and was killed: its old output was cleared before it started. b and c never started.
-    expect(existsSync(join(d, 'a.txt'))).toBe(false);
-    expect(await readFile(join(d, 'b.txt'), 'utf8')).toBe('b\n');
-    expect(await readFile(join(d, 'c', 'file'), 'utf8')).toBe('c\n');
-    expect(walk(join(d, '.repro', 'held'))).toEqual([]);
-  });
+      });
+      dirs.push(d);
+      const first = spawn(process.execPath, [BIN, 'run', '--no-record'], { cwd: d, stdio: 'ignore', env });
+      expect(await new Promise((res) => first.on('close', res))).toBe(0);
+      await writeFile(join(d, 'go-slow'), '');
+      const child = spawn(process.execPath, [BIN, 'run', '--no-record', '--force', '-j', '1', '--json'], {
+        cwd: d,
+        stdio: ['ignore', 'pipe', 'ignore'],
+        env,
+      });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b));
+      const exit = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+      await waitFor(() => existsSync(join(d, 'a.pid')), 15_000);
+      child.kill('SIGINT');
+      expect(await exit).toBe(130);
+      const byName = Object.fromEntries(
+        (JSON.parse(out) as { stages: Array<{ name: string; status: string }> }).stages.map((s) => [s.name, s.status]),
+      );
+      expect(byName).toEqual({ a: 'failed', b: 'not-run', c: 'not-run' });
+      // a ran and was killed: its old output was cleared before it started. b and c never started.
+      expect(existsSync(join(d, 'a.txt'))).toBe(false);
+      expect(await readFile(join(d, 'b.txt'), 'utf8')).toBe('b\n');
+      expect(await readFile(join(d, 'c', 'file'), 'utf8')).toBe('c\n');
+      expect(walk(join(d, '.repro', 'held'))).toEqual([]);
+    },
+  );
 
   it('SIGKILL of repro still ends the running stage and its children (repro-spawner sees repro go)', async () => {
     const d = await testRepo({
@@ -138,7 +147,7 @@ stages:
     expect(await readFile(join(d, 'slow.txt'), 'utf8')).toBe('done\n');
   });
 
-  it('after a kill -9 through node\'s spawn, the next run stops the stage processes left behind and sweeps temp files', async () => {
+  it("after a kill -9 through node's spawn, the next run stops the stage processes left behind and sweeps temp files", async () => {
     const d = await testRepo({
       'repro.yaml': `version: 1
 stages:

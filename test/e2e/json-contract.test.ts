@@ -64,7 +64,15 @@ describe('--json contracts', () => {
     });
     await repro(d, 'run', '--no-record');
     expect(JSON.parse((await repro(d, 'status', '--json')).stdout)).toEqual({ clean: true, stale: [], up_to_date: ['a'], frozen: [] });
-    expect(JSON.parse((await repro(d, 'checkout', '--json')).stdout)).toEqual({ interrupted: false, restored: [], unchanged: ['a.txt'], missing: [], corrupt: [], modified: [], notRun: [] });
+    expect(JSON.parse((await repro(d, 'checkout', '--json')).stdout)).toEqual({
+      interrupted: false,
+      restored: [],
+      unchanged: ['a.txt'],
+      missing: [],
+      corrupt: [],
+      modified: [],
+      notRun: [],
+    });
     const dag = JSON.parse((await repro(d, 'dag', '--json')).stdout);
     expect(dag.stages.map((s: { name: string }) => s.name)).toEqual(['a']);
     expect(dag.edges).toEqual([]);

@@ -35,7 +35,8 @@ stages:
     outs: [report.txt, copy/]
 `,
   'gen.sh': '#!/bin/sh\nmkdir -p data/sub\nfor i in $(seq 30); do seq $i > data/f$i.txt; seq 3 $i > data/sub/g$i.txt; done\n',
-  'train.sh': '#!/bin/sh\ncat data/*.txt data/sub/*.txt | sort > model.bin\necho "{\\"acc\\": $REPRO_SEED, \\"n\\": $(wc -l < model.bin)}" > metrics.json\n',
+  'train.sh':
+    '#!/bin/sh\ncat data/*.txt data/sub/*.txt | sort > model.bin\necho "{\\"acc\\": $REPRO_SEED, \\"n\\": $(wc -l < model.bin)}" > metrics.json\n',
   'report.sh': '#!/bin/sh\ncat model.bin metrics.json | cksum > report.txt\ncp -r data copy\n',
 };
 
@@ -63,7 +64,10 @@ function walk(dir: string, skip: (rel: string) => boolean, prefix = ''): string[
 /** The workspace as path → sha256, without .git/ and .repro/. */
 function workspace(d: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const f of walk(d, (rel) => rel === '.git' || rel === '.repro').sort()) out[f] = createHash('sha256').update(readFileSync(join(d, f))).digest('hex');
+  for (const f of walk(d, (rel) => rel === '.git' || rel === '.repro').sort())
+    out[f] = createHash('sha256')
+      .update(readFileSync(join(d, f)))
+      .digest('hex');
   return out;
 }
 
@@ -77,7 +81,9 @@ function badObjects(d: string): string[] {
       bad.push(`${f} (not an object name)`);
       continue;
     }
-    const hash = createHash('sha256').update(readFileSync(join(objects, f))).digest('hex');
+    const hash = createHash('sha256')
+      .update(readFileSync(join(objects, f)))
+      .digest('hex');
     if (hash !== m[1]! + m[2]!) bad.push(f);
   }
   return bad;
@@ -175,7 +181,9 @@ describe('kill -9 loop (slow, bounded)', () => {
         dirs.splice(dirs.indexOf(d), 1);
         execFileSync('rm', ['-rf', d]);
       }
-      tally.push(`${sc.name}: ${POINTS} points, ${killed} killed mid-command, ${tookOver} stale locks taken over, ${swept} temp files swept, ${POINTS} held`);
+      tally.push(
+        `${sc.name}: ${POINTS} points, ${killed} killed mid-command, ${tookOver} stale locks taken over, ${swept} temp files swept, ${POINTS} held`,
+      );
     }
     console.log(`kill loop (seed ${SEED}):\n  ${tally.join('\n  ')}`);
   }, 240_000);

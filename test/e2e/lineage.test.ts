@@ -68,11 +68,37 @@ describe('repro lineage', () => {
     expect(prepared.hash).toMatch(/\.dir$/);
     expect(prepared.run).toMatchObject({ id: first, status: 'executed' }); // prepare ran in the first run only
     expect(prepared.inputs).toEqual([
-      { path: 'raw.txt', hash: expect.stringMatching(/^[0-9a-f]{64}$/), stage: null, key: null, from: null, matches: true, run: null, inputs: [], seen: false },
+      {
+        path: 'raw.txt',
+        hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        stage: null,
+        key: null,
+        from: null,
+        matches: true,
+        run: null,
+        inputs: [],
+        seen: false,
+      },
     ]);
     expect(body.versions).toEqual([
-      { run: second, source_commit: expect.any(String), started_at: expect.any(String), stage: 'train', status: 'executed', hash: body.workspace_hash, current: true },
-      { run: first, source_commit: expect.any(String), started_at: expect.any(String), stage: 'train', status: 'executed', hash: v1, current: false },
+      {
+        run: second,
+        source_commit: expect.any(String),
+        started_at: expect.any(String),
+        stage: 'train',
+        status: 'executed',
+        hash: body.workspace_hash,
+        current: true,
+      },
+      {
+        run: first,
+        source_commit: expect.any(String),
+        started_at: expect.any(String),
+        stage: 'train',
+        status: 'executed',
+        hash: v1,
+        current: false,
+      },
     ]);
 
     const text = (await repro(d, 'lineage', 'model.txt')).stdout;

@@ -32,7 +32,13 @@ async function round(d: string, n: number, stale: boolean): Promise<void> {
   await writeFile(join(d, 'ran.log'), '');
   if (stale) {
     await mkdir(join(d, '.repro'), { recursive: true });
-    const holder = { pid: deadPid(), host: hostname(), started: new Date(Date.now() - 60_000).toISOString(), command: 'run', token: 'deadbeefdeadbeef' };
+    const holder = {
+      pid: deadPid(),
+      host: hostname(),
+      started: new Date(Date.now() - 60_000).toISOString(),
+      command: 'run',
+      token: 'deadbeefdeadbeef',
+    };
     await writeFile(join(d, '.repro', 'lock'), JSON.stringify(holder) + '\n');
   }
   const results = await Promise.all(Array.from({ length: RACERS }, () => reproBin(d, ['run', '--no-record', '--json'])));
@@ -49,18 +55,30 @@ async function round(d: string, n: number, stale: boolean): Promise<void> {
   }
   const ctx = `round ${n}${stale ? ' (stale lock)' : ''}: ${statuses.join(' ')}`;
   // Restored (from the run cache) would mean a second holder worked beside the first.
-  expect(statuses.filter((s) => s === 'executed'), ctx).toHaveLength(1);
-  expect(statuses.filter((s) => s !== 'executed' && s !== 'up-to-date' && s !== 'locked'), ctx).toEqual([]);
+  expect(
+    statuses.filter((s) => s === 'executed'),
+    ctx,
+  ).toHaveLength(1);
+  expect(
+    statuses.filter((s) => s !== 'executed' && s !== 'up-to-date' && s !== 'locked'),
+    ctx,
+  ).toEqual([]);
   expect((await readFile(join(d, 'ran.log'), 'utf8')).trim().split('\n'), ctx).toHaveLength(1);
   expect((await readFile(join(d, 'out.txt'), 'utf8')).split('\n').filter(Boolean), ctx).toHaveLength(LINES);
   if (stale) {
     // The dead holder's lock was taken over once, by the racer that then held the lock.
-    expect(results.filter((r) => /taking over a stale lock/.test(r.stderr)), ctx).toHaveLength(1);
+    expect(
+      results.filter((r) => /taking over a stale lock/.test(r.stderr)),
+      ctx,
+    ).toHaveLength(1);
   }
   const st = await reproBin(d, ['status', '--json']);
   expect(JSON.parse(st.stdout), ctx).toMatchObject({ clean: true, up_to_date: ['s'] });
   // Nothing left behind: no lock, no takeover marker, no temp file.
-  expect(readdirSync(join(d, '.repro')).filter((f) => f === 'lock' || f.startsWith('lock.takeover-') || f.startsWith('.lock.tmp-')), ctx).toEqual([]);
+  expect(
+    readdirSync(join(d, '.repro')).filter((f) => f === 'lock' || f.startsWith('lock.takeover-') || f.startsWith('.lock.tmp-')),
+    ctx,
+  ).toEqual([]);
 }
 
 describe('repository lock under simultaneous starts', () => {

@@ -70,7 +70,12 @@ describe('repro run -S', () => {
     await refused(d, ['-S', 'repro.yaml:seed=1'], /-S cannot write 'repro\.yaml'/);
     await refused(d, ['-S', 'x.yaml:a=1'], /params file 'x\.yaml' does not exist/);
     // other.yaml exists and parses, but no stage reads params from it.
-    await refused(d, ['-S', 'other.yaml:a=2'], /-S names 'other\.yaml', which no stage reads params from/, /params files of this pipeline: params\.yaml/);
+    await refused(
+      d,
+      ['-S', 'other.yaml:a=2'],
+      /-S names 'other\.yaml', which no stage reads params from/,
+      /params files of this pipeline: params\.yaml/,
+    );
     expect(await read(d, 'repro.lock')).toBe(lock);
   });
 

@@ -66,7 +66,11 @@ stages:
     const rec = JSON.parse(show.stdout).record;
     expect(rec.stages.leak.stderr_tail[0]).toBe('connecting to [redacted] as [redacted] key [redacted] pw [redacted] via [redacted]');
     expect(rec.message).toBe('deploy with [redacted]');
-    expect(rec.stages.fine.components.env).toMatchObject({ PLAIN_SETTING: 'plain-value-recorded-77', GITHUB_TOKEN: '[redacted]', UPSTREAM_MIRROR: '[redacted]' });
+    expect(rec.stages.fine.components.env).toMatchObject({
+      PLAIN_SETTING: 'plain-value-recorded-77',
+      GITHUB_TOKEN: '[redacted]',
+      UPSTREAM_MIRROR: '[redacted]',
+    });
   });
 });
 
@@ -95,14 +99,19 @@ stages:
     // Both show up from either worktree, with their own message and branch.
     const all = JSON.parse((await reproBin(wt, ['log', '--all', '--json'])).stdout);
     expect(all.runs.map((r: any) => r.message).sort()).toEqual(['A', 'B']);
-    const shown = await Promise.all(ids.map(async (id) => JSON.parse((await reproBin(d, ['show', id, '--json'])).stdout).record.source.branch));
+    const shown = await Promise.all(
+      ids.map(async (id) => JSON.parse((await reproBin(d, ['show', id, '--json'])).stdout).record.source.branch),
+    );
     expect(shown).toEqual(['main', 'other']);
     git(d, 'fsck', '--no-dangling');
   });
 
   it('two at once in one worktree: one runs, the other is refused on the repository lock, nothing is lost', async () => {
     // The first holds the lock while its stage waits for a file the test writes: no race on timing.
-    const d = await testRepo({ 'repro.yaml': 'version: 1\nstages:\n  s:\n    cmd: "touch started; while [ ! -f go ]; do sleep 0.05; done; date +%s%N > o.txt"\n    outs: [o.txt]\n' });
+    const d = await testRepo({
+      'repro.yaml':
+        'version: 1\nstages:\n  s:\n    cmd: "touch started; while [ ! -f go ]; do sleep 0.05; done; date +%s%N > o.txt"\n    outs: [o.txt]\n',
+    });
     dirs.push(d);
     const first = reproBin(d, ['run', '--json']);
     const deadline = Date.now() + 20_000;
@@ -122,19 +131,42 @@ describe('many runs', () => {
     const d = await testRepo({ 'a.txt': 'a\n' });
     dirs.push(d);
     const { findRepo, newRunId, snapshotTree, writeRunCommit } = await import('../../src/record/index.js');
-    const { RECORD_PATH } = await import('../../src/ops/record-run.js');
+    const { RECORD_PATH } = await import('../../src/ops/records/write.js');
     const repo = await findRepo(d);
     const base = JSON.parse(
       JSON.stringify({
-        format: 'repro-run/1', message: null, argv: ['run'], status: 'ok', source: { commit: repo.head, branch: 'main', dirty: false },
-        seed: null, sweep: null, metrics: { 'm.json': { acc: 0.5, loss: 1 } }, locks: {}, env: { node: process.version },
-        stages: { s: { status: 'executed', key: 'k', components: null, seed: 1, exit_code: 0, duration_ms: 1, outs: {}, error: null, stderr_tail: [] } },
+        format: 'repro-run/1',
+        message: null,
+        argv: ['run'],
+        status: 'ok',
+        source: { commit: repo.head, branch: 'main', dirty: false },
+        seed: null,
+        sweep: null,
+        metrics: { 'm.json': { acc: 0.5, loss: 1 } },
+        locks: {},
+        env: { node: process.version },
+        stages: {
+          s: {
+            status: 'executed',
+            key: 'k',
+            components: null,
+            seed: 1,
+            exit_code: 0,
+            duration_ms: 1,
+            outs: {},
+            error: null,
+            stderr_tail: [],
+          },
+        },
       }),
     );
     for (let i = 0; i < 200; i++) {
       const id = newRunId();
       const rec = { ...base, id, started_at: new Date().toISOString(), ended_at: new Date().toISOString() };
-      const tree = await snapshotTree({ repo, extraFiles: { 'repro.lock': 'schema: 1\nstages: {}\n', [RECORD_PATH]: JSON.stringify(rec) } });
+      const tree = await snapshotTree({
+        repo,
+        extraFiles: { 'repro.lock': 'schema: 1\nstages: {}\n', [RECORD_PATH]: JSON.stringify(rec) },
+      });
       await writeRunCommit({ repo, runId: id, tree, message: 'r', parents: [repo.head!] });
     }
     const r = await reproBin(d, ['log', '--json']);
@@ -143,6 +175,8 @@ describe('many runs', () => {
     git(d, 'gc', '-q'); // packed refs and objects: read through isomorphic-git
     const packed = await reproBin(d, ['log', '--json']);
     expect(JSON.parse(packed.stdout).runs).toHaveLength(200);
-    expect(JSON.parse(packed.stdout).runs.map((x: { id: string }) => x.id)).toEqual(JSON.parse(r.stdout).runs.map((x: { id: string }) => x.id));
+    expect(JSON.parse(packed.stdout).runs.map((x: { id: string }) => x.id)).toEqual(
+      JSON.parse(r.stdout).runs.map((x: { id: string }) => x.id),
+    );
   });
 });

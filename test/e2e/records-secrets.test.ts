@@ -31,7 +31,9 @@ function reproObjects(dir: string): string {
     .map((l) => l.split(' ')[0])
     .filter((x): x is string => Boolean(x));
   expect(oids.length).toBeGreaterThan(2);
-  return execFileSync('git', ['cat-file', '--batch'], { cwd: dir, input: oids.join('\n') + '\n', maxBuffer: 256 * 1024 * 1024 }).toString('latin1');
+  return execFileSync('git', ['cat-file', '--batch'], { cwd: dir, input: oids.join('\n') + '\n', maxBuffer: 256 * 1024 * 1024 }).toString(
+    'latin1',
+  );
 }
 
 function expectNoSecret(text: string, what: string, values: string[] = Object.values(S)): void {
@@ -210,7 +212,6 @@ stages:
     const show = await reproBin(d, ['show', id]);
     const log = await reproBin(d, ['log']);
     for (const out of [show.stdout, log.stdout]) {
-      // eslint-disable-next-line no-control-regex
       expect(out).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/);
       expect(out).toContain('hello ]0;title[2J31m world');
     }

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repro, git, tempRepos } from '../helpers/repo.js';
 import { findRepo, newRunId, snapshotTree, writeRunCommit } from '../../src/record/index.js';
-import { RECORD_PATH } from '../../src/ops/record-run.js';
+import { RECORD_PATH } from '../../src/ops/records/write.js';
 
 // Run records end to end: what `repro run` writes, and `repro log` / `repro show` reading it back.
 const { dirs, repo } = tempRepos();
@@ -74,7 +74,11 @@ describe('repro log', () => {
 
     const text = (await repro(d, 'log')).stdout;
     const lines = text.split('\n');
-    expect(lines[0]).toMatch(new RegExp(`^${second.id}  ${head.slice(0, 7)}\\*  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  ok +seed 9 +acc=0\\.75  loss=0\\.5  f1=0\\.25$`));
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^${second.id}  ${head.slice(0, 7)}\\*  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  ok +seed 9 +acc=0\\.75  loss=0\\.5  f1=0\\.25$`,
+      ),
+    );
     expect(text).toContain(`${first.id}  ${head.slice(0, 7)}   `);
     expect(text).toContain('    baseline');
     expect(text).toContain('* started from a working tree with uncommitted changes');
@@ -138,7 +142,11 @@ describe('repro show', () => {
     await writeFile(join(d, 'in.txt'), 'other\n');
     await runRec(d);
     const unknown = await json(d, 'show', 'zzz');
-    expect(unknown.body.error).toMatchObject({ code: 'E_NOT_FOUND', message: "unknown run: 'zzz'", hint: "'repro log --all' lists every run" });
+    expect(unknown.body.error).toMatchObject({
+      code: 'E_NOT_FOUND',
+      message: "unknown run: 'zzz'",
+      hint: "'repro log --all' lists every run",
+    });
     const amb = await json(d, 'show', '20');
     expect(amb.code).toBe(2);
     expect(amb.body.error.code).toBe('E_NOT_FOUND');
@@ -167,7 +175,12 @@ stages:
     const { body } = await json(d, 'show', r.id);
     expect(body.record.status).toBe('failed');
     expect(body.record.stages.ok.status).toBe('executed');
-    expect(body.record.stages.boom).toMatchObject({ status: 'failed', exit_code: 4, error: 'command exited with code 4', stderr_tail: ['disk on fire'] });
+    expect(body.record.stages.boom).toMatchObject({
+      status: 'failed',
+      exit_code: 4,
+      error: 'command exited with code 4',
+      stderr_tail: ['disk on fire'],
+    });
     const log = await json(d, 'log');
     expect(log.body.runs[0]).toMatchObject({ status: 'failed', failed_stages: ['boom'] });
     expect((await repro(d, 'log')).stdout).toContain('failed (boom)');
@@ -259,9 +272,17 @@ describe('unreadable records', () => {
 
   it.each([
     ['not JSON', '{ nope', /^malformed run record \(not JSON\): /],
-    ['a missing field', JSON.stringify({ format: 'repro-run/1', id: 'x' }), /^malformed run record \(field 'started_at' is missing or mistyped\): /],
+    [
+      'a missing field',
+      JSON.stringify({ format: 'repro-run/1', id: 'x' }),
+      /^malformed run record \(field 'started_at' is missing or mistyped\): /,
+    ],
     ['no format', JSON.stringify({ id: 'x' }), /^malformed run record \(no 'format'\): /],
-    ['a newer format', JSON.stringify({ format: 'repro-run/2' }), /^run record has a newer format 'repro-run\/2' than this repro reads \(repro-run\/1\): /],
+    [
+      'a newer format',
+      JSON.stringify({ format: 'repro-run/2' }),
+      /^run record has a newer format 'repro-run\/2' than this repro reads \(repro-run\/1\): /,
+    ],
   ])('%s: show fails with E_RECORD, log lists the run with the error', async (_what, content, message) => {
     const d = await repo(PIPE);
     const good = await runRec(d);
@@ -312,8 +333,35 @@ describe('the record format (docs/records.md)', () => {
     const rec = JSON.parse(text);
     expect(text).toBe(JSON.stringify(rec, null, 2) + '\n');
     expect(rec.format).toBe('repro-run/1');
-    expect(Object.keys(rec)).toEqual(['format', 'id', 'message', 'argv', 'started_at', 'ended_at', 'status', 'source', 'seed', 'sweep', 'stages', 'metrics', 'locks', 'env', 'untracked', 'withheld']);
-    expect(Object.keys(rec.stages.b)).toEqual(['status', 'key', 'components', 'seed', 'exit_code', 'duration_ms', 'outs', 'error', 'stderr_tail']);
+    expect(Object.keys(rec)).toEqual([
+      'format',
+      'id',
+      'message',
+      'argv',
+      'started_at',
+      'ended_at',
+      'status',
+      'source',
+      'seed',
+      'sweep',
+      'stages',
+      'metrics',
+      'locks',
+      'env',
+      'untracked',
+      'withheld',
+    ]);
+    expect(Object.keys(rec.stages.b)).toEqual([
+      'status',
+      'key',
+      'components',
+      'seed',
+      'exit_code',
+      'duration_ms',
+      'outs',
+      'error',
+      'stderr_tail',
+    ]);
     // Machine-dependent parts of the fingerprint: which runtimes answered, whether a GPU exists.
     expect(typeof rec.env.runtimes).toBe('object');
     const env = { ...rec.env, runtimes: '(machine)' };

@@ -28,8 +28,9 @@ function withEnv<T>(fn: () => Promise<T>): Promise<T> {
   const saved = { ...process.env };
   Object.assign(process.env, s3Env());
   return fn().finally(() => {
-    for (const k of Object.keys(s3Env())) if (saved[k] === undefined) delete process.env[k];
-    else process.env[k] = saved[k];
+    for (const k of Object.keys(s3Env()))
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
   });
 }
 
@@ -75,7 +76,8 @@ describe.skipIf(!up)('S3 remote (Ceph RGW)', () => {
 
   it('slow (real S3 transfers, ~10 s): a push killed with -9 completes when run again, and what was uploaded is whole', async () => {
     const many: Record<string, string> = { ...PIPE };
-    many['repro.yaml'] = 'stages:\n  make:\n    cmd: mkdir -p out && for i in $(seq 1 200); do echo "file $i" > out/f$i.txt; done\n    outs: [out/]\n';
+    many['repro.yaml'] =
+      'stages:\n  make:\n    cmd: mkdir -p out && for i in $(seq 1 200); do echo "file $i" > out/f$i.txt; done\n    outs: [out/]\n';
     const { a } = await s3Producer(many);
     const env = s3Env();
     const child = spawn(process.execPath, [BIN, 'push', '-j', '2'], { cwd: a, env: { ...process.env, ...env }, stdio: 'ignore' });

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repro, git, tempRepos } from '../helpers/repo.js';
 import { findRepo, newRunId, readRunFile, snapshotTree, writeRunCommit } from '../../src/record/index.js';
-import { RECORD_PATH } from '../../src/ops/record-run.js';
+import { RECORD_PATH } from '../../src/ops/records/write.js';
 import { openContext } from '../../src/ops/context.js';
-import { rerunIsolated } from '../../src/ops/isolated.js';
+import { rerunIsolated } from '../../src/ops/isolated/engine.js';
 import { readLock } from '../../src/lock/index.js';
 
 // `repro replay` and the isolated re-run engine under it (also used by `repro verify --rerun`).
@@ -64,7 +64,11 @@ describe('repro replay', () => {
     const r = await replay(d, id);
     expect(r.code).toBe(0);
     expect(r.body.ok).toBe(true);
-    expect(r.body.run).toEqual({ id, commit: git(d, 'rev-parse', `refs/repro/runs/${id}`).trim(), source_commit: git(d, 'rev-parse', 'HEAD').trim() });
+    expect(r.body.run).toEqual({
+      id,
+      commit: git(d, 'rev-parse', `refs/repro/runs/${id}`).trim(),
+      source_commit: git(d, 'rev-parse', 'HEAD').trim(),
+    });
     expect(actions(r.body)).toEqual({ prep: 'executed', train: 'executed' });
     expect(outcomes(r.body)).toEqual({ 'prep.txt': 'identical', 'model.txt': 'identical', 'm.json': 'identical' });
     expect(r.body.kept).toBe(false);
@@ -73,7 +77,17 @@ describe('repro replay', () => {
     expect(r.body.env_diff).toEqual([]);
     // The --json shape (docs/records.md).
     expect(Object.keys(r.body)).toEqual(['run', 'env_diff', 'ok', 'interrupted', 'dir', 'kept', 'stages', 'outputs']);
-    expect(Object.keys(r.body.stages[0])).toEqual(['name', 'action', 'requested', 'seed', 'exit_code', 'duration_ms', 'error', 'stderr_tail', 'input_changes']);
+    expect(Object.keys(r.body.stages[0])).toEqual([
+      'name',
+      'action',
+      'requested',
+      'seed',
+      'exit_code',
+      'duration_ms',
+      'error',
+      'stderr_tail',
+      'input_changes',
+    ]);
     expect(r.body.outputs[0]).toEqual({
       stage: 'prep',
       path: 'prep.txt',
@@ -236,7 +250,8 @@ stages:
     expect(res.ok).toBe(true);
     const model = res.outputs.find((o) => o.path === 'model.bin')!;
     expect(['identical', 'within-tolerance']).toContain(model.outcome);
-    if (model.outcome === 'within-tolerance') expect(model.note).toBe('deterministic: false: bytes may differ; judged by the stage metrics');
+    if (model.outcome === 'within-tolerance')
+      expect(model.note).toBe('deterministic: false: bytes may differ; judged by the stage metrics');
     const m = res.outputs.find((o) => o.path === 'm.json')!;
     expect(['identical', 'within-tolerance']).toContain(m.outcome);
   });
@@ -268,7 +283,9 @@ stages:
     const res = await rerunIsolated({ ctx, tree: git(d, 'rev-parse', 'HEAD').trim(), lock });
     expect(head).not.toBe(git(d, 'rev-parse', 'HEAD').trim());
     expect(res.ok).toBe(false);
-    expect(res.stages[0]!.input_changes).toEqual([{ path: 'acc.txt', expected: lock.stages.fit!.deps['acc.txt'], actual: expect.any(String) }]);
+    expect(res.stages[0]!.input_changes).toEqual([
+      { path: 'acc.txt', expected: lock.stages.fit!.deps['acc.txt'], actual: expect.any(String) },
+    ]);
     const m = res.outputs.find((o) => o.path === 'm.json')!;
     expect(m.outcome).toBe('differs');
     expect(m.detail).toEqual({
@@ -293,7 +310,12 @@ stages:
 `,
     });
     expect(res.ok).toBe(false);
-    expect(res.outputs[0]!.detail).toMatchObject({ kind: 'binary', offset: expect.any(Number), expected_size: expect.any(Number), actual_size: expect.any(Number) });
+    expect(res.outputs[0]!.detail).toMatchObject({
+      kind: 'binary',
+      offset: expect.any(Number),
+      expected_size: expect.any(Number),
+      actual_size: expect.any(Number),
+    });
     expect((res.outputs[0]!.detail as { offset: number }).offset).toBeGreaterThanOrEqual(3);
   });
 
@@ -309,7 +331,13 @@ stages:
     expect(res.ok).toBe(false);
     const o = res.outputs[0]!;
     expect(o.outcome).toBe('differs');
-    expect(o.detail).toMatchObject({ kind: 'dir', added: [], removed: [], changed: ['sub/b.txt'], first: { path: 'sub/b.txt', detail: { kind: 'text' } } });
+    expect(o.detail).toMatchObject({
+      kind: 'dir',
+      added: [],
+      removed: [],
+      changed: ['sub/b.txt'],
+      first: { path: 'sub/b.txt', detail: { kind: 'text' } },
+    });
   });
 
   it('a declared output the re-run did not produce is missing', async () => {
@@ -338,10 +366,16 @@ stages:
     const big = structuredClone(lock);
     big.stages.s!.out_hashes['out.txt']!.size = 100 * 1024 * 1024; // as recorded for a 100 MiB file
     const over = await rerunIsolated({ ctx, tree, lock: big });
-    expect(over.outputs[0]).toMatchObject({ outcome: 'differs', detail: { kind: 'hash', reason: 'the locked content (100 MiB) is over the 64 MiB read limit for a content diff' } });
+    expect(over.outputs[0]).toMatchObject({
+      outcome: 'differs',
+      detail: { kind: 'hash', reason: 'the locked content (100 MiB) is over the 64 MiB read limit for a content diff' },
+    });
     await rm(join(d, '.repro', 'cache', 'objects', rec.hash.slice(0, 2), rec.hash.slice(2)), { force: true });
     const gone = await rerunIsolated({ ctx, tree, lock });
-    expect(gone.outputs[0]).toMatchObject({ outcome: 'differs', detail: { kind: 'hash', reason: 'the locked content is not in the local cache' } });
+    expect(gone.outputs[0]).toMatchObject({
+      outcome: 'differs',
+      detail: { kind: 'hash', reason: 'the locked content is not in the local cache' },
+    });
   });
 
   it('accepts a tree id as well as a commit', async () => {

@@ -14,7 +14,6 @@ async function runJson(dir: string, ...args: string[]) {
   return { ...r, body, by };
 }
 
-
 describe('repro run', () => {
   it('runs stale stages in order and skips them when up to date', async () => {
     const d = await repo(CHAIN);
@@ -139,7 +138,7 @@ stages:
     expect(r.stdout).toContain('it broke');
     expect(r.stdout).toMatch(/not run\s+after/);
     const lock = await read(d, 'repro.lock');
-    const entry = (text: string, name: string) => text.split(/\n  (?=\S)/).find((b) => b.startsWith(`${name}:`));
+    const entry = (text: string, name: string) => text.split(/\n {2}(?=\S)/).find((b) => b.startsWith(`${name}:`));
     expect(entry(lock, 'flaky')).toBe(entry(goodLock, 'flaky'));
     expect(entry(lock, 'other')).not.toBe(entry(goodLock, 'other'));
   });
@@ -152,7 +151,10 @@ stages:
   });
 
   it('a dependency that exists nowhere fails the stage before its command runs, naming it', async () => {
-    const d = await repo({ 'repro.yaml': 'version: 1\nstages:\n  s:\n    cmd: touch ran.txt; cp nothere.txt out.txt\n    deps: [nothere.txt]\n    outs: [out.txt]\n' });
+    const d = await repo({
+      'repro.yaml':
+        'version: 1\nstages:\n  s:\n    cmd: touch ran.txt; cp nothere.txt out.txt\n    deps: [nothere.txt]\n    outs: [out.txt]\n',
+    });
     const r = await runJson(d);
     expect(r.code).toBe(1);
     expect(r.body.stages[0].error).toBe("dependency missing: 'nothere.txt' (repro.yaml:5)");
@@ -200,8 +202,9 @@ stages:
 
   it('a stage that cannot start ends the run: nothing more starts after it', async () => {
     const d = await repo({
-      'notadir': 'a file where a directory should be\n',
-      'repro.yaml': 'version: 1\nstages:\n  a:\n    cmd: touch a.txt\n    wdir: notadir\n  b:\n    cmd: sleep 0.5; touch b.txt\n    outs: [b.txt]\n  c:\n    cmd: touch c.txt\n    deps: [b.txt]\n    outs: [c.txt]\n',
+      notadir: 'a file where a directory should be\n',
+      'repro.yaml':
+        'version: 1\nstages:\n  a:\n    cmd: touch a.txt\n    wdir: notadir\n  b:\n    cmd: sleep 0.5; touch b.txt\n    outs: [b.txt]\n  c:\n    cmd: touch c.txt\n    deps: [b.txt]\n    outs: [c.txt]\n',
     });
     const r = await repro(d, 'run', '-j', '2');
     expect(r.code).not.toBe(0);
@@ -285,7 +288,8 @@ describe('repro run: bad input', () => {
 
   it('a cycle is an error naming the cycle', async () => {
     const d = await repo({
-      'repro.yaml': 'version: 1\nstages:\n  a:\n    cmd: cp b a\n    deps: [b]\n    outs: [a]\n  b:\n    cmd: cp a b\n    deps: [a]\n    outs: [b]\n',
+      'repro.yaml':
+        'version: 1\nstages:\n  a:\n    cmd: cp b a\n    deps: [b]\n    outs: [a]\n  b:\n    cmd: cp a b\n    deps: [a]\n    outs: [b]\n',
     });
     const r = await repro(d, 'run', '--json');
     expect(r.code).toBe(2);

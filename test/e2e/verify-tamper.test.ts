@@ -110,7 +110,9 @@ describe('repro verify: Git-tracked outputs edited after their stage ran', () =>
     expect(r.stdout).toContain("    report: upstream stage 'train' changes");
     expect(r.stdout).not.toMatch(/^guardrails +PASS/m);
     expect(r.stdout).toMatch(/^guardrails +FAIL /m);
-    expect(r.stdout).toContain("fail: metrics/train.json:accuracy: matches repro.lock: not judged: 'metrics/train.json' does not match repro.lock");
+    expect(r.stdout).toContain(
+      "fail: metrics/train.json:accuracy: matches repro.lock: not judged: 'metrics/train.json' does not match repro.lock",
+    );
     expect(r.stdout.trim().split('\n').at(-1)).toBe('verify FAILED: freshness, guardrails');
 
     const { body } = await verifyJson(d);
@@ -123,13 +125,25 @@ describe('repro verify: Git-tracked outputs edited after their stage ran', () =>
       reasons: [{ kind: 'out-modified', path: 'metrics/train.json', from: lockHash, to: sha256(TAMPERED), lock_line: line }],
     });
     expect(body.guardrails.rows).toEqual([
-      expect.objectContaining({ metric: 'metrics/train.json:accuracy', status: 'fail', rule: 'matches repro.lock', head: null, delta: null, change: null }),
+      expect.objectContaining({
+        metric: 'metrics/train.json:accuracy',
+        status: 'fail',
+        rule: 'matches repro.lock',
+        head: null,
+        delta: null,
+        change: null,
+      }),
     ]);
 
     // with --base, the base's value is shown but the edited head value is not judged either
     const based = await verifyJson(d, '--base', 'HEAD~1');
     expect(based.code).toBe(1);
-    expect(based.body.guardrails.rows[0]).toMatchObject({ status: 'fail', rule: 'matches repro.lock', head: null, base: { mean: 0.86, n: 1 } });
+    expect(based.body.guardrails.rows[0]).toMatchObject({
+      status: 'fail',
+      rule: 'matches repro.lock',
+      head: null,
+      base: { mean: 0.86, n: 1 },
+    });
 
     // putting the file back as the stage wrote it passes again
     await writeFile(join(d, 'metrics/train.json'), '{"accuracy": 0.86}\n');

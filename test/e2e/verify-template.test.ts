@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseYaml } from '../../src/core/yaml.js';
-import { VERIFY_MD_MARKER } from '../../src/report/verify-md.js';
+import { VERIFY_MD_MARKER } from '../../src/report/verify/md.js';
 import { ROOT } from '../helpers/repo.js';
 
 describe('templates/ci/github-actions.yml', () => {

@@ -4,8 +4,8 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseLock, serializeLock } from '../../src/lock/index.js';
-import { run } from '../../src/ops/run.js';
-import { verify } from '../../src/ops/verify.js';
+import { run } from '../../src/ops/run/run.js';
+import { verify } from '../../src/ops/verify/verify.js';
 import { git, read, repro, writeFiles, type CliResult, tempRepos } from '../helpers/repo.js';
 import { CHAIN as BASE_CHAIN } from '../helpers/fixtures.js';
 
@@ -19,7 +19,10 @@ async function workTreeState(dir: string): Promise<{ status: string; files: Reco
       const p = rel ? `${rel}/${e.name}` : e.name;
       if (p === '.git' || p === '.repro') continue;
       if (e.isDirectory()) await walk(p);
-      else files[p] = createHash('sha256').update(await readFile(join(dir, p))).digest('hex');
+      else
+        files[p] = createHash('sha256')
+          .update(await readFile(join(dir, p)))
+          .digest('hex');
     }
   };
   await walk('');
@@ -104,7 +107,7 @@ describe('repro verify: freshness and data', () => {
     expect(withRemote.body.data.note).toContain("remote 's3://bucket/cache' is configured but not checked yet");
   });
 
-  it('a fresh clone passes when a dep lies inside another stage\'s output directory', async () => {
+  it("a fresh clone passes when a dep lies inside another stage's output directory", async () => {
     const d = await repo({
       '.gitignore': '/.repro\n',
       'repro.yaml': `version: 1
@@ -145,7 +148,13 @@ stages:
     expect(r.stdout).toMatch(/^verify FAILED: freshness$/m);
     expect(r.stdout).toMatch(/^verify [0-9a-f]{7} with uncommitted changes$/m);
     const { body } = await verifyJson(d);
-    expect(body.freshness.stages[0]).toMatchObject({ name: 'a', status: 'stale', file: 'repro.yaml', line: 3, reasons: [{ kind: 'dep', path: 'in.txt' }] });
+    expect(body.freshness.stages[0]).toMatchObject({
+      name: 'a',
+      status: 'stale',
+      file: 'repro.yaml',
+      line: 3,
+      reasons: [{ kind: 'dep', path: 'in.txt' }],
+    });
     expect(body.dirty).toBe(true);
   });
 
@@ -153,7 +162,8 @@ stages:
     const d = await repo(CHAIN);
     await runAndCommit(d);
     await writeFile(join(d, 'params.yaml'), 'b:\n  suffix: two\n');
-    const yaml = (await read(d, 'repro.yaml')).replace(/ {2}a:\n[\s\S]*?(?= {2}b:)/, '') + '  c:\n    cmd: echo c > c.txt\n    outs: [c.txt]\n';
+    const yaml =
+      (await read(d, 'repro.yaml')).replace(/ {2}a:\n[\s\S]*?(?= {2}b:)/, '') + '  c:\n    cmd: echo c > c.txt\n    outs: [c.txt]\n';
     await writeFile(join(d, 'repro.yaml'), yaml.replace('deps: [a.txt]', 'deps: [in.txt]'));
     const { body, code } = await verifyJson(d);
     expect(code).toBe(1);
@@ -229,7 +239,9 @@ stages:
     const out = body.rerun.stages[0];
     expect(out).toMatchObject({ name: 'stamp', status: 'not-reproduced', file: 'repro.yaml', line: 6 });
     expect(out.outputs[0]).toMatchObject({ path: 'stamp.txt', status: 'differs', first_line: 2 });
-    expect(out.outputs[0].diff).toEqual(expect.arrayContaining([' header', expect.stringMatching(/^-built at \d+$/), expect.stringMatching(/^\+built at \d+$/)]));
+    expect(out.outputs[0].diff).toEqual(
+      expect.arrayContaining([' header', expect.stringMatching(/^-built at \d+$/), expect.stringMatching(/^\+built at \d+$/)]),
+    );
     const clean = await verifyJson(d, '--rerun', 'clean');
     expect(clean.code).toBe(0);
     expect(clean.body.rerun.stages[0]).toMatchObject({ name: 'clean', status: 'reproduced' });
@@ -341,7 +353,12 @@ checks:
     const worse = await featureBranch('0.9', '0.4');
     const { body, code } = await verifyJson(worse, '--base', 'main');
     expect(code).toBe(1);
-    expect(body.guardrails.rows[1]).toMatchObject({ metric: 'metrics.json:loss', status: 'fail', rule: 'max_rise 0.05', change: 'regressed' });
+    expect(body.guardrails.rows[1]).toMatchObject({
+      metric: 'metrics.json:loss',
+      status: 'fail',
+      rule: 'max_rise 0.05',
+      change: 'regressed',
+    });
   });
 
   it('with several seeds per side, a drop within the uncertainty only warns and says which rule decided', async () => {
@@ -349,7 +366,9 @@ checks:
     // the sweeps' values, as `repro run --seeds` commits them in repro.lock
     const sweep = async (values: number[]): Promise<void> => {
       const lock = parseLock(await read(d, 'repro.lock'));
-      lock.stages.train!.seed_metrics = Object.fromEntries(values.map((v, i) => [String(i + 1), { 'metrics.json:accuracy': v, 'metrics.json:loss': 0.3 }]));
+      lock.stages.train!.seed_metrics = Object.fromEntries(
+        values.map((v, i) => [String(i + 1), { 'metrics.json:accuracy': v, 'metrics.json:loss': 0.3 }]),
+      );
       await writeFile(join(d, 'repro.lock'), serializeLock(lock));
     };
     git(d, 'checkout', '-q', 'main');
@@ -374,9 +393,14 @@ checks:
     await runAndCommit(d);
     const r = await verifyCli(d);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("    check 'metrics.json:los' names a metric that does not exist in 'metrics.json': 'los' (did you mean 'loss'?)");
+    expect(r.stdout).toContain(
+      "    check 'metrics.json:los' names a metric that does not exist in 'metrics.json': 'los' (did you mean 'loss'?)",
+    );
     const { body } = await verifyJson(d, '--base', 'HEAD');
-    expect(body.guardrails.rows.find((x: { metric: string }) => x.metric === 'metrics.json:los')).toMatchObject({ status: 'fail', head: null });
+    expect(body.guardrails.rows.find((x: { metric: string }) => x.metric === 'metrics.json:los')).toMatchObject({
+      status: 'fail',
+      head: null,
+    });
   });
 
   describe('without --base: the min/max bounds of checks:', () => {
@@ -399,7 +423,16 @@ checks:
       expect(body.ok).toBe(false);
       // the loss rule has only max_rise: not judged without a base, no row
       expect(body.guardrails.rows).toEqual([
-        expect.objectContaining({ metric: 'metrics.json:accuracy', status: 'fail', rule: 'min 0.5', base: null, delta: null, ci: null, change: null, line: 8 }),
+        expect.objectContaining({
+          metric: 'metrics.json:accuracy',
+          status: 'fail',
+          rule: 'min 0.5',
+          base: null,
+          delta: null,
+          ci: null,
+          change: null,
+          line: 8,
+        }),
       ]);
       expect(body.guardrails.rows[0].head.mean).toBe(0.4);
     });
@@ -447,7 +480,19 @@ checks:
         expect.objectContaining({ metric: 'metrics.json:accuracy', status: 'pass', rule: 'min 0.5', base: null }),
         expect.objectContaining({ metric: 'metrics.json:los', status: 'fail', rule: 'metric exists', head: null }),
       ]);
-      expect(Object.keys(body.guardrails.rows[0]).sort()).toEqual(['base', 'change', 'ci', 'delta', 'file', 'head', 'line', 'metric', 'reason', 'rule', 'status']);
+      expect(Object.keys(body.guardrails.rows[0]).sort()).toEqual([
+        'base',
+        'change',
+        'ci',
+        'delta',
+        'file',
+        'head',
+        'line',
+        'metric',
+        'reason',
+        'rule',
+        'status',
+      ]);
     });
   });
 
@@ -512,7 +557,9 @@ checks:
     expect(md).toMatch(/#### Guardrails against `main` \(`[0-9a-f]{7}`\)/);
     expect(md).toContain('| `m.json:acc` | 0.9 | 0.8 | -0.1 | max_drop 0.01 | ❌ fail | dropped by 0.1, more than the allowed 0.01');
     expect(md).toContain('| `prep` | ✅ reproduced | `prep.txt` identical |');
-    expect(md).toMatch(/#### Stale stages\n\n\| stage \| status \| why \|\n\| --- \| --- \| --- \|\n\| `train` \| stale \| cmd changed: .*; param changed: acc 0\.8 -> 0\.7 \|\n/);
+    expect(md).toMatch(
+      /#### Stale stages\n\n\| stage \| status \| why \|\n\| --- \| --- \| --- \|\n\| `train` \| stale \| cmd changed: .*; param changed: acc 0\.8 -> 0\.7 \|\n/,
+    );
     await verifyCli(d, '--base', 'main', '--rerun', 'prep', '--md', 'again.md');
     expect(await read(d, 'again.md')).toBe(md);
   });
@@ -526,10 +573,14 @@ checks:
     const cases = (s: string): string[] => [...s.matchAll(/<testcase classname="[^"]*" name="([^"]*)"/g)].map((m) => m[1]!);
     expect(cases(suite('freshness'))).toEqual(['prep', 'train']);
     expect(suite('freshness')).toMatch(/<testsuite name="freshness" tests="2" failures="1" skipped="0">/);
-    expect(suite('freshness')).toMatch(/<failure message="train: cmd changed: [^"]*; param changed: acc 0\.8 -&gt; 0\.7">repro\.yaml:6<\/failure>/);
+    expect(suite('freshness')).toMatch(
+      /<failure message="train: cmd changed: [^"]*; param changed: acc 0\.8 -&gt; 0\.7">repro\.yaml:6<\/failure>/,
+    );
     expect(cases(suite('rerun'))).toEqual(['prep', 'train']);
     expect(cases(suite('guardrails'))).toEqual(['m.json:acc']);
-    expect(suite('guardrails')).toMatch(/<failure message="m\.json:acc: max_drop 0\.01: dropped by 0\.1[^"]*">rule: max_drop 0\.01\nrepro\.yaml:13<\/failure>/);
+    expect(suite('guardrails')).toMatch(
+      /<failure message="m\.json:acc: max_drop 0\.01: dropped by 0\.1[^"]*">rule: max_drop 0\.01\nrepro\.yaml:13<\/failure>/,
+    );
     expect(xml).toMatch(/<testsuites name="repro verify" tests="\d+" failures="2" skipped="0">/);
     expect(xml.trimEnd().endsWith('</testsuites>')).toBe(true);
   });
@@ -548,7 +599,19 @@ checks:
       rerun: { status: 'skip' },
       guardrails: { status: 'fail', base: { ref: 'main' }, rows: [expect.objectContaining({ metric: 'm.json:acc' })] },
     });
-    expect(Object.keys(body.guardrails.rows[0]).sort()).toEqual(['base', 'change', 'ci', 'delta', 'file', 'head', 'line', 'metric', 'reason', 'rule', 'status']);
+    expect(Object.keys(body.guardrails.rows[0]).sort()).toEqual([
+      'base',
+      'change',
+      'ci',
+      'delta',
+      'file',
+      'head',
+      'line',
+      'metric',
+      'reason',
+      'rule',
+      'status',
+    ]);
     expect(Object.keys(body.freshness.stages[0]).sort()).toEqual(['file', 'line', 'name', 'reasons', 'status']);
   });
 });

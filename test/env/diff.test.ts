@@ -44,9 +44,7 @@ describe('diffFingerprints', () => {
     const tool = (output: string) => ({ 'pip freeze': { cmd: 'pip freeze', output, hash: `h(${output})` } });
     const a = fp({ tools: tool('numpy==1.26.4\npandas==2.2.2\nscipy==1.13.0') });
     const b = fp({ tools: tool('numpy==2.0.0\npandas==2.2.2\nscipy==1.13.0\ntorch==2.3.0') });
-    expect(diffFingerprints(a, b)).toEqual([
-      { field: 'tools.pip freeze.output', a: 'numpy==1.26.4', b: 'numpy==2.0.0\ntorch==2.3.0' },
-    ]);
+    expect(diffFingerprints(a, b)).toEqual([{ field: 'tools.pip freeze.output', a: 'numpy==1.26.4', b: 'numpy==2.0.0\ntorch==2.3.0' }]);
   });
 
   it('reports a tool present on one side only by its cmd', () => {

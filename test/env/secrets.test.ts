@@ -1,21 +1,69 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, findSecrets, findSecretsEach, isSecretName, looksLikeSecretValue, redactDeep, redactText, redactTextsFully } from '../../src/env/index.js';
+import {
+  REDACTED,
+  findSecrets,
+  findSecretsEach,
+  isSecretName,
+  looksLikeSecretValue,
+  redactDeep,
+  redactText,
+  redactTextsFully,
+} from '../../src/env/index.js';
 
 describe('isSecretName', () => {
   it.each([
-    'GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_APP_TOKEN_RW', 'NPM_TOKEN', 'HF_TOKEN', 'OPENAI_API_KEY', 'API_KEY',
-    'ACCESS_KEY', 'PRIVATE_KEY', 'apiKey', 'DB_PASS', 'DB_PASSWORD', 'PGPASSWORD', 'MYSQL_PWD', 'SMTP_PASSWD',
-    'CLIENT_SECRET', 'JWT_SECRETS', 'GOOGLE_APPLICATION_CREDENTIALS', 'GCP_CREDENTIALS', 'AWS_REGION',
-    'AWS_SECRET_ACCESS_KEY', 'AZURE_CLIENT_ID', 'npm_config__auth', 'SESSION_COOKIE', 'REQUEST_SIGNATURE',
-    'SENTRY_DSN', 'GPG_PASSPHRASE', 'MY_AUTH', 'SESSION_ID',
+    'GITHUB_TOKEN',
+    'GH_TOKEN',
+    'GITHUB_APP_TOKEN_RW',
+    'NPM_TOKEN',
+    'HF_TOKEN',
+    'OPENAI_API_KEY',
+    'API_KEY',
+    'ACCESS_KEY',
+    'PRIVATE_KEY',
+    'apiKey',
+    'DB_PASS',
+    'DB_PASSWORD',
+    'PGPASSWORD',
+    'MYSQL_PWD',
+    'SMTP_PASSWD',
+    'CLIENT_SECRET',
+    'JWT_SECRETS',
+    'GOOGLE_APPLICATION_CREDENTIALS',
+    'GCP_CREDENTIALS',
+    'AWS_REGION',
+    'AWS_SECRET_ACCESS_KEY',
+    'AZURE_CLIENT_ID',
+    'npm_config__auth',
+    'SESSION_COOKIE',
+    'REQUEST_SIGNATURE',
+    'SENTRY_DSN',
+    'GPG_PASSPHRASE',
+    'MY_AUTH',
+    'SESSION_ID',
   ])('%s is secret', (name) => {
     expect(isSecretName(name)).toBe(true);
   });
 
   it.each([
-    'PATH', 'HOME', 'LANG', 'LC_ALL', 'OMP_NUM_THREADS', 'CUDA_VISIBLE_DEVICES', 'KEYBOARD_LAYOUT', 'MONKEY',
-    'TOKENIZERS_PARALLELISM', 'PYTHONHASHSEED', 'REPRO_SEED', 'SSL_CERT_FILE', 'PWD', 'OLDPWD', 'SSH_AUTH_SOCK',
-    'XDG_SESSION_TYPE', 'DATABASE_URL', 'PASSENGER_COUNT',
+    'PATH',
+    'HOME',
+    'LANG',
+    'LC_ALL',
+    'OMP_NUM_THREADS',
+    'CUDA_VISIBLE_DEVICES',
+    'KEYBOARD_LAYOUT',
+    'MONKEY',
+    'TOKENIZERS_PARALLELISM',
+    'PYTHONHASHSEED',
+    'REPRO_SEED',
+    'SSL_CERT_FILE',
+    'PWD',
+    'OLDPWD',
+    'SSH_AUTH_SOCK',
+    'XDG_SESSION_TYPE',
+    'DATABASE_URL',
+    'PASSENGER_COUNT',
   ])('%s is not secret', (name) => {
     expect(isSecretName(name)).toBe(false);
   });
@@ -90,7 +138,11 @@ describe('built-in table: shapes issue 9 named', () => {
   it.each([
     ['stripe', `key ${stripe} set`, `key ${REDACTED} set`],
     ['slack webhook', `posting to ${slack}`, `posting to ${REDACTED}`],
-    ['azure connection string', `DefaultEndpointsProtocol=https;AccountName=a;AccountKey=${azureKey};EndpointSuffix=core.windows.net`, `DefaultEndpointsProtocol=https;AccountName=a;AccountKey=${REDACTED};EndpointSuffix=core.windows.net`],
+    [
+      'azure connection string',
+      `DefaultEndpointsProtocol=https;AccountName=a;AccountKey=${azureKey};EndpointSuffix=core.windows.net`,
+      `DefaultEndpointsProtocol=https;AccountName=a;AccountKey=${REDACTED};EndpointSuffix=core.windows.net`,
+    ],
     ['netrc one line', 'machine api.example.com login bob password n3trcPw99', `machine api.example.com login bob password ${REDACTED}`],
     ['netrc own line', 'machine h\n  login bob\n  password n3trcPw99\n', `machine h\n  login bob\n  password ${REDACTED}\n`],
   ])('%s', (_name, text, want) => {
@@ -99,7 +151,8 @@ describe('built-in table: shapes issue 9 named', () => {
   });
 
   it('leaves prose about passwords alone', () => {
-    for (const t of ['the password is wrong for user bob', 'AccountName=a;EndpointSuffix=x', 'stripe_key_id: 3']) expect(redactText(t, {})).toBe(t);
+    for (const t of ['the password is wrong for user bob', 'AccountName=a;EndpointSuffix=x', 'stripe_key_id: 3'])
+      expect(redactText(t, {})).toBe(t);
   });
 });
 

@@ -21,7 +21,11 @@ export const CEPH_DIR = '/tmp/repro-test-ceph';
 export const OWNER_FILE = '/tmp/repro-test-ceph.owner';
 
 export function upScript(): string | undefined {
-  for (const p of [process.env.REPRO_CEPH_UP, resolve(ROOT, '..', 'shared', 'bench', 'ceph-rgw-up.sh'), '/work/shared/bench/ceph-rgw-up.sh']) {
+  for (const p of [
+    process.env.REPRO_CEPH_UP,
+    resolve(ROOT, '..', 'shared', 'bench', 'ceph-rgw-up.sh'),
+    '/work/shared/bench/ceph-rgw-up.sh',
+  ]) {
     if (p && existsSync(p)) return p;
   }
   return undefined;
@@ -58,7 +62,9 @@ export function s3Gateway(): Promise<boolean> {
     if (await reachable()) return true;
     const script = upScript();
     if (!haveRadosgw() || !script) {
-      console.warn('\n*** SKIPPING S3 TESTS: radosgw is not installed (apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd) or ceph-rgw-up.sh was not found ***\n');
+      console.warn(
+        '\n*** SKIPPING S3 TESTS: radosgw is not installed (apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd) or ceph-rgw-up.sh was not found ***\n',
+      );
       return false;
     }
     // One starter per machine: an exclusive lock file; the others wait for the endpoint.
@@ -88,7 +94,12 @@ export async function freshBucket(): Promise<string> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
   const name = `t-${process.pid}-${Date.now().toString(36)}-${bucketN++}`;
-  const c = new S3Client({ region: 'us-east-1', endpoint: S3_ENDPOINT, forcePathStyle: true, credentials: { accessKeyId: S3_KEYS.access, secretAccessKey: S3_KEYS.secret } });
+  const c = new S3Client({
+    region: 'us-east-1',
+    endpoint: S3_ENDPOINT,
+    forcePathStyle: true,
+    credentials: { accessKeyId: S3_KEYS.access, secretAccessKey: S3_KEYS.secret },
+  });
   await c.send(new CreateBucketCommand({ Bucket: name }));
   c.destroy();
   return name;

@@ -14,7 +14,8 @@ export default function setup(): () => void {
   return () => {
     if (ownerOf() !== run) return;
     const script = upScript();
-    if (script) execFileSync('bash', [join(dirname(script), 'ceph-rgw-down.sh')], { env: { ...process.env, CD: CEPH_DIR }, stdio: 'ignore' });
+    if (script)
+      execFileSync('bash', [join(dirname(script), 'ceph-rgw-down.sh')], { env: { ...process.env, CD: CEPH_DIR }, stdio: 'ignore' });
     rmSync(OWNER_FILE, { force: true });
     rmSync(CEPH_DIR, { recursive: true, force: true });
   };

@@ -38,7 +38,11 @@ describe('parseLock', () => {
 
   it.each([
     ['cmd is a number', (t: string) => t.replace(/cmd:\n\s+- "python train.py"/, 'cmd: 5'), /'cmd' must be a list of strings/],
-    ['an out hash is a number', (t: string) => t.replace(/model\.json:\n(\s+)hash: c+\n\s+size: 10/, 'model.json: 5'), /'out_hashes' is malformed/],
+    [
+      'an out hash is a number',
+      (t: string) => t.replace(/model\.json:\n(\s+)hash: c+\n\s+size: 10/, 'model.json: 5'),
+      /'out_hashes' is malformed/,
+    ],
     ['key is missing', (t: string) => t.replace(/\n\s+key: b+/, ''), /'key' must be a string/],
     ['seed is text', (t: string) => t.replace('seed: 42', 'seed: abc'), /'seed' must be a number or null/],
   ])('names the stage and its line when an entry is malformed (%s)', (_, edit, message) => {

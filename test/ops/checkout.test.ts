@@ -26,7 +26,10 @@ describe('checkout', () => {
     const d = await ranOnce();
     await mkdir(join(d, '.repro'), { recursive: true });
     // A live holder: this test process.
-    await writeFile(join(d, '.repro', 'lock'), JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString(), command: 'run' }));
+    await writeFile(
+      join(d, '.repro', 'lock'),
+      JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString(), command: 'run' }),
+    );
     const e = await checkout({ cwd: d }).catch((x: unknown) => x);
     expect(isReproError(e, 'E_LOCKED')).toBe(true);
     expect(existsSync(join(d, 'a.txt'))).toBe(false);
@@ -34,7 +37,10 @@ describe('checkout', () => {
 
   it('takes over a stale lock, saying whose', async () => {
     const d = await ranOnce();
-    await writeFile(join(d, '.repro', 'lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), started: new Date().toISOString() }));
+    await writeFile(
+      join(d, '.repro', 'lock'),
+      JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), started: new Date().toISOString() }),
+    );
     const stale: number[] = [];
     const res = await checkout({ cwd: d, onStale: (pid) => stale.push(pid) });
     expect(stale).toEqual([2 ** 22 + 12345]);
@@ -77,7 +83,8 @@ describe('checkout', () => {
 
   it('names every edited file of a directory output; an output whose content is cached is simply restored', async () => {
     const d = await repo({
-      'repro.yaml': 'version: 1\nstages:\n  d:\n    cmd: mkdir -p out && echo x > out/x && echo y > out/y\n    outs: [out]\n  a:\n    cmd: echo a > a.txt\n    outs: [a.txt]\n',
+      'repro.yaml':
+        'version: 1\nstages:\n  d:\n    cmd: mkdir -p out && echo x > out/x && echo y > out/y\n    outs: [out]\n  a:\n    cmd: echo a > a.txt\n    outs: [a.txt]\n',
     });
     expect((await repro(d, 'run', '--no-record')).code).toBe(0);
     await writeFile(join(d, 'out', 'y'), 'edited\n');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isReproError } from '../../src/core/errors.js';
-import { defaultConfig, parseConfig, readConfig } from '../../src/ops/config.js';
+import { defaultConfig, parseConfig, readConfig } from '../../src/config/config.js';
 import { repro, tempRepos } from '../helpers/repo.js';
 
 /** The ReproError of parsing `text` as .exprc: code, "file:line:col", message, hint. */
@@ -92,7 +92,7 @@ describe('.exprc', () => {
 describe('cache.dir', () => {
   const { repo, dirs } = tempRepos();
 
-  it("refuses a relative path that leaves the repository, at its line", () => {
+  it('refuses a relative path that leaves the repository, at its line', () => {
     for (const dir of ['../x', 'a/../../x', '..']) {
       const e = configError(`cache:\n  dir: ${dir}\n`);
       expect(e.code).toBe('E_CONFIG');

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repro, tempRepos } from '../helpers/repo.js';
-import { syncBlock } from '../../src/ops/gitignore.js';
+import { syncBlock } from '../../src/ops/run/gitignore.js';
 
 /** repro's block of output lines in the root .gitignore: kept exact, the user's lines never touched. */
 

@@ -1,9 +1,12 @@
 import { describe, it, expect } from 'vitest';
-import { parseMetricData, parsePlotData } from '../../src/ops/metric-data.js';
+import { parseMetricData, parsePlotData } from '../../src/ops/metrics/parse.js';
 
 describe('parseMetricData', () => {
   it('separates scalars, sample lists and non-numeric leaves', () => {
-    const d = parseMetricData('{"acc": 0.9, "per_class": [{"f1": 0.5}], "latency": [3, 1, 2], "model": "resnet", "ok": true, "none": null}', 'm.json');
+    const d = parseMetricData(
+      '{"acc": 0.9, "per_class": [{"f1": 0.5}], "latency": [3, 1, 2], "model": "resnet", "ok": true, "none": null}',
+      'm.json',
+    );
     expect(d.scalars).toEqual({ acc: 0.9, 'per_class.0.f1': 0.5 });
     expect(d.samples).toEqual({ latency: [3, 1, 2] });
     expect(d.nonNumeric).toEqual({ model: 'resnet', ok: 'true' });
@@ -11,7 +14,9 @@ describe('parseMetricData', () => {
 
   it('reads YAML, and refuses text that is neither JSON nor YAML (E_CONFIG naming the file)', () => {
     expect(parseMetricData('loss: .nan\nacc: 1\n', 'm.yaml').scalars).toEqual({ loss: NaN, acc: 1 });
-    expect(() => parseMetricData('{"a": [1,', 'm.json')).toThrow(expect.objectContaining({ code: 'E_CONFIG', message: "metrics file is not JSON or YAML: 'm.json'" }));
+    expect(() => parseMetricData('{"a": [1,', 'm.json')).toThrow(
+      expect.objectContaining({ code: 'E_CONFIG', message: "metrics file is not JSON or YAML: 'm.json'" }),
+    );
     expect(() => parseMetricData('just text', 'm.json')).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
   });
 });

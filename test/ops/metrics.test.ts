@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadPipeline } from '../../src/pipeline/index.js';
-import { readWorkspaceMetrics, type UnreadableMetrics } from '../../src/ops/metrics.js';
+import { readWorkspaceMetrics, type UnreadableMetrics } from '../../src/ops/metrics/read.js';
 import { tempRepos } from '../helpers/repo.js';
 
 const { repo } = tempRepos();
@@ -21,7 +21,10 @@ describe('readWorkspaceMetrics', () => {
   it('throws E_CONFIG naming an unreadable file when no onUnreadable is given', async () => {
     const d = await repo(FILES);
     const p = await loadPipeline(d);
-    await expect(readWorkspaceMetrics(p)).rejects.toMatchObject({ code: 'E_CONFIG', message: "metrics file is not JSON or YAML: 'bad.json'" });
+    await expect(readWorkspaceMetrics(p)).rejects.toMatchObject({
+      code: 'E_CONFIG',
+      message: "metrics file is not JSON or YAML: 'bad.json'",
+    });
   });
 
   it('with onUnreadable: leaves out unreadable files, reports each, keeps the others; missing files are skipped silently', async () => {

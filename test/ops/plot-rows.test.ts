@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isReproError } from '../../src/core/errors.js';
-import { parsePlotTable } from '../../src/ops/plot-rows.js';
+import { parsePlotTable } from '../../src/ops/plots/rows.js';
 
 describe('parsePlotTable', () => {
   it('reads CSV with quotes, TSV, and keeps text cells as text', () => {

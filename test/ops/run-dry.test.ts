@@ -26,18 +26,24 @@ describe('repro run --dry and missing deps', () => {
     const d = await repo({ 'repro.yaml': PIPELINE, 'in.txt': 'x\n' });
     const dry = await repro(d, 'run', '--dry', '--json');
     expect(dry.code).toBe(0);
-    const by = Object.fromEntries((JSON.parse(dry.stdout) as { stages: { name: string; status: string; error: string | null }[] }).stages.map((s) => [s.name, s]));
+    const by = Object.fromEntries(
+      (JSON.parse(dry.stdout) as { stages: { name: string; status: string; error: string | null }[] }).stages.map((s) => [s.name, s]),
+    );
     expect(by.make).toMatchObject({ status: 'would-run', error: null });
     expect(by.fine).toMatchObject({ status: 'would-run', error: null }); // made.txt comes from `make`
     expect(by.use).toMatchObject({ status: 'would-run', error: "would fail: dependency missing: 'absent.txt' (repro.yaml:8)" });
 
     const text = await repro(d, 'run', '--dry');
-    expect(text.stdout).toContain("would run use: never run; upstream stage 'make' changes\n    and would fail: dependency missing: 'absent.txt' (repro.yaml:8)");
+    expect(text.stdout).toContain(
+      "would run use: never run; upstream stage 'make' changes\n    and would fail: dependency missing: 'absent.txt' (repro.yaml:8)",
+    );
 
     // The real run fails exactly there.
     const real = await repro(d, 'run', '--no-record', '--json');
     expect(real.code).toBe(1);
-    const use = (JSON.parse(real.stdout) as { stages: { name: string; status: string; error: string }[] }).stages.find((s) => s.name === 'use')!;
+    const use = (JSON.parse(real.stdout) as { stages: { name: string; status: string; error: string }[] }).stages.find(
+      (s) => s.name === 'use',
+    )!;
     expect(use).toMatchObject({ status: 'failed', error: "dependency missing: 'absent.txt' (repro.yaml:8)" });
 
     // Once `make` ran, the dry run still sees the missing dep (no upstream stage is due to run).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { run } from '../../src/ops/run.js';
+import { run } from '../../src/ops/run/run.js';
 import { read, tempRepos } from '../helpers/repo.js';
 
 const { repo } = tempRepos();

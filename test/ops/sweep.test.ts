@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
-import { parseSeeds } from '../../src/ops/sweep.js';
+import { parseSeeds } from '../../src/ops/run/sweep.js';
 import { repro, tempRepos } from '../helpers/repo.js';
 
 describe('parseSeeds', () => {
@@ -25,7 +25,12 @@ describe('repro run --seeds: the pipeline is checked before the first seed', () 
   it.each([
     ['a repro.yaml error', { 'repro.yaml': 'stages:\n  a:\n    cmd: x\n    dpes: [a]\n' }, [] as string[], 'unknown key'],
     ['an unknown target', { 'repro.yaml': 'stages:\n  a:\n    cmd: "true"\n' }, ['nope'], "unknown stage 'nope'"],
-    ['a -S key that does not exist', { 'repro.yaml': 'stages:\n  a:\n    cmd: "true"\n    params: [lr]\n', 'params.yaml': 'lr: 1\n' }, ['-S', 'zz=2'], 'zz'],
+    [
+      'a -S key that does not exist',
+      { 'repro.yaml': 'stages:\n  a:\n    cmd: "true"\n    params: [lr]\n', 'params.yaml': 'lr: 1\n' },
+      ['-S', 'zz=2'],
+      'zz',
+    ],
   ])('%s: exit 2 and no seed note', async (_what, files, args, message) => {
     const d = await repo(files);
     const r = await repro(d, 'run', '--seeds', '1,2', '--no-record', ...args);

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { sweepTemps } from '../../src/ops/takeover.js';
+import { sweepTemps } from '../../src/ops/run/takeover.js';
 import { reproBin, tempRepos } from '../helpers/repo.js';
 
 const { repo } = tempRepos();
@@ -56,11 +56,16 @@ describe('sweepTemps', () => {
   });
 
   it('runs when repro run takes over a stale lock (real binary)', async () => {
-    const d = await repo({ 'repro.yaml': 'version: 1\nstages:\n  s:\n    cmd: mkdir -p out && echo m > out/model.bin\n    outs: [out/model.bin]\n' });
+    const d = await repo({
+      'repro.yaml': 'version: 1\nstages:\n  s:\n    cmd: mkdir -p out && echo m > out/model.bin\n    outs: [out/model.bin]\n',
+    });
     const pid = deadPid();
     const dead = leftovers(pid);
     await plant(d, dead);
-    await writeFile(join(d, '.repro', 'lock'), JSON.stringify({ pid, host: hostname(), started: '2001-01-01T00:00:00.000Z', token: '00000000000000aa' }));
+    await writeFile(
+      join(d, '.repro', 'lock'),
+      JSON.stringify({ pid, host: hostname(), started: '2001-01-01T00:00:00.000Z', token: '00000000000000aa' }),
+    );
     const r = await reproBin(d, ['run']);
     expect(r.code, r.stderr).toBe(0);
     // Those directly in .repro/ went already with the lock's own sweep (core/repolock.ts).

@@ -65,7 +65,9 @@ describe('params files: YAML syntax errors at their line:col with a hint', () =>
 
   it('treats 1 and "1" as one key', async () => {
     const root = await tmpRepo({ 'p.yaml': '1: a\n"1": b\n' });
-    expect(() => paramsReader(root)('p.yaml')).toThrow(expect.objectContaining({ code: 'E_YAML', pos: { file: 'p.yaml', line: 2, col: 1 } }));
+    expect(() => paramsReader(root)('p.yaml')).toThrow(
+      expect.objectContaining({ code: 'E_YAML', pos: { file: 'p.yaml', line: 2, col: 1 } }),
+    );
   });
 
   it('keeps a __proto__ key as data', async () => {
@@ -93,7 +95,10 @@ describe('repro.yaml: multiple documents, aliases, resource exhaustion', () => {
 
   it('rejects an alias bomb at once', () => {
     let text = 'vars:\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
-    for (let i = 1; i <= 9; i++) text += `  a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
+    for (let i = 1; i <= 9; i++)
+      text += `  a${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]\n`;
     text += 'stages: {}\n';
     const started = Date.now();
     const e = errorOf(() => parse(text));
@@ -105,7 +110,8 @@ describe('repro.yaml: multiple documents, aliases, resource exhaustion', () => {
 
   it('still accepts one anchor reused by many stages', () => {
     let text = 'stages:\n';
-    for (let i = 0; i < 300; i++) text += `  s${i}:\n    cmd: x\n    deps: ${i === 0 ? '&common ' : '*common'}${i === 0 ? '[a.py, b.py]' : ''}\n`;
+    for (let i = 0; i < 300; i++)
+      text += `  s${i}:\n    cmd: x\n    deps: ${i === 0 ? '&common ' : '*common'}${i === 0 ? '[a.py, b.py]' : ''}\n`;
     expect(parse(text).stages).toHaveLength(300);
   });
 
@@ -119,7 +125,10 @@ describe('repro.yaml: multiple documents, aliases, resource exhaustion', () => {
   it('exits 2 on an alias bomb and on deep nesting through the CLI', async () => {
     const { repo } = tempRepos();
     let bomb = 'x: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
-    for (let i = 1; i <= 9; i++) bomb += `x${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
+    for (let i = 1; i <= 9; i++)
+      bomb += `x${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]\n`;
     const dir = await repo({ 'repro.yaml': `vars:\n  ${bomb.replace(/\n(?=.)/g, '\n  ')}stages: {}\n` });
     const r = await repro(dir, 'status');
     expect([r.code, r.stderr]).toEqual([2, expect.stringContaining('aliases expand to more than')]);
@@ -134,9 +143,17 @@ describe('merge-conflict markers', () => {
   const conflicted = (ours: string, theirs: string) => `<<<<<<< HEAD\n${ours}=======\n${theirs}>>>>>>> feature\n`;
 
   it.each([
-    ['repro.yaml', { 'repro.yaml': `stages:\n  train:\n${conflicted('    cmd: python train.py\n', '    cmd: python train.py --fast\n')}` }, 3],
+    [
+      'repro.yaml',
+      { 'repro.yaml': `stages:\n  train:\n${conflicted('    cmd: python train.py\n', '    cmd: python train.py --fast\n')}` },
+      3,
+    ],
     ['params.yaml', { 'repro.yaml': STAGE, 'params.yaml': `epochs: 2\n${conflicted('lr: 0.1\n', 'lr: 0.2\n')}` }, 2],
-    ['params.yaml', { 'repro.yaml': STAGE, 'params.yaml': `<<<<<<< HEAD\nlr: 0.1\n||||||| base\nlr: 0.05\n=======\nlr: 0.2\n>>>>>>> b\n` }, 1],
+    [
+      'params.yaml',
+      { 'repro.yaml': STAGE, 'params.yaml': `<<<<<<< HEAD\nlr: 0.1\n||||||| base\nlr: 0.05\n=======\nlr: 0.2\n>>>>>>> b\n` },
+      1,
+    ],
   ])('in %s: an unresolved merge conflict at the first marker, with a take-a-side hint', async (file, files, line) => {
     const e = await loadError(files);
     expect(e).toMatchObject({ code: 'E_CONFIG', pos: { file, line, col: 1 } });
@@ -175,7 +192,10 @@ describe('non-UTF-8 bytes', () => {
 
   it('accepts valid UTF-8 with a byte-order mark', async () => {
     const root = await tmpRepo();
-    await writeFile(join(root, 'repro.yaml'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('stages:\n  a:\n    cmd: echo café ✓\n')]));
+    await writeFile(
+      join(root, 'repro.yaml'),
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('stages:\n  a:\n    cmd: echo café ✓\n')]),
+    );
     expect((await loadPipeline(root)).stages[0]!.cmd).toEqual(['echo café ✓']);
   });
 });
@@ -226,7 +246,13 @@ describe('repro.yaml: names, vars, stages and messages', () => {
       'vars:\n  out: "${data_dir}/out"\n  data_dir: "${root}/data"\n  root: /tmp/x\n  files: ["${out}/a", \'\\${HOME}\']\n  n: "${epochs}"\nstages:\n  a:\n    cmd: run ${out} ${files} ${n}\n',
       { 'params.yaml': { epochs: 3 } },
     );
-    expect(p.vars).toEqual({ out: '/tmp/x/data/out', data_dir: '/tmp/x/data', root: '/tmp/x', files: ['/tmp/x/data/out/a', '${HOME}'], n: 3 });
+    expect(p.vars).toEqual({
+      out: '/tmp/x/data/out',
+      data_dir: '/tmp/x/data',
+      root: '/tmp/x',
+      files: ['/tmp/x/data/out/a', '${HOME}'],
+      n: 3,
+    });
     expect(p.stages[0]!.cmd).toEqual(['run /tmp/x/data/out /tmp/x/data/out/a ${HOME} 3']);
   });
 
@@ -245,8 +271,13 @@ describe('repro.yaml: names, vars, stages and messages', () => {
   });
 
   it('rejects stage-only names and unknown names in vars', () => {
-    expect(errorOf(() => parse('vars: {a: "m/${item}"}\nstages: {}\n')).message).toContain("var 'a' uses '${item}', which only stages have");
-    expect(errorOf(() => parse('vars: {a: "${nope}"}\nstages: {}\n'))).toMatchObject({ code: 'E_INTERPOLATION', pos: { line: 1, col: 11 } });
+    expect(errorOf(() => parse('vars: {a: "m/${item}"}\nstages: {}\n')).message).toContain(
+      "var 'a' uses '${item}', which only stages have",
+    );
+    expect(errorOf(() => parse('vars: {a: "${nope}"}\nstages: {}\n'))).toMatchObject({
+      code: 'E_INTERPOLATION',
+      pos: { line: 1, col: 11 },
+    });
   });
 
   it('rejects a pipeline without stages', () => {

@@ -52,7 +52,12 @@ describe('stage graph', () => {
   });
 
   it('does not confuse sibling prefixes', () => {
-    const p = parse(pipeline([['a', [], ['data']], ['b', ['data-2/x', 'dat'], ['y']]]));
+    const p = parse(
+      pipeline([
+        ['a', [], ['data']],
+        ['b', ['data-2/x', 'dat'], ['y']],
+      ]),
+    );
     expect(p.upstream.get('b')).toEqual([]);
   });
 
@@ -73,14 +78,28 @@ describe('stage graph', () => {
   });
 
   it('rejects two stages writing one output', () => {
-    const e = errorOf(() => parse(pipeline([['a', [], ['x.bin']], ['b', [], ['y', 'x.bin']]])));
+    const e = errorOf(() =>
+      parse(
+        pipeline([
+          ['a', [], ['x.bin']],
+          ['b', [], ['y', 'x.bin']],
+        ]),
+      ),
+    );
     expect(e.code).toBe('E_DUPLICATE_OUT');
     expect(e.message).toMatch(/'a'.*'b'/);
     expect(e.pos).toEqual({ line: 9, col: 15 });
   });
 
   it('rejects nested outputs, across stages and within one', () => {
-    const across = errorOf(() => parse(pipeline([['a', [], ['data/sub/f']], ['b', [], ['data']]])));
+    const across = errorOf(() =>
+      parse(
+        pipeline([
+          ['a', [], ['data/sub/f']],
+          ['b', [], ['data']],
+        ]),
+      ),
+    );
     expect(across.code).toBe('E_DUPLICATE_OUT');
     expect(across.message).toMatch(/'a'.*'b'/);
     expect(across.pos).toEqual({ line: 5, col: 12 });
@@ -93,7 +112,10 @@ describe('stage graph', () => {
   it('rejects a stage depending on its own output', () => {
     expect(errorOf(() => parse(pipeline([['a', ['x'], ['x']]])))).toMatchObject({ code: 'E_SELF_DEP', pos: { line: 4, col: 12 } });
     expect(errorOf(() => parse(pipeline([['a', ['out/f'], ['out']]])))).toMatchObject({ code: 'E_SELF_DEP', pos: { line: 4, col: 12 } });
-    expect(errorOf(() => parse(pipeline([['a', ['in', 'data'], ['data/x']]])))).toMatchObject({ code: 'E_SELF_DEP', pos: { line: 4, col: 16 } });
+    expect(errorOf(() => parse(pipeline([['a', ['in', 'data'], ['data/x']]])))).toMatchObject({
+      code: 'E_SELF_DEP',
+      pos: { line: 4, col: 16 },
+    });
     expect(errorOf(() => parse(pipeline([['a', ['.'], ['x']]])))).toMatchObject({ code: 'E_SELF_DEP' });
   });
 

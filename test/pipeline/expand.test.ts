@@ -27,11 +27,26 @@ stages:
   });
 
   it('rejects empty axes, bad names and duplicates', () => {
-    expect(errorOf(() => parse('stages:\n  t:\n    matrix: {m: []}\n    cmd: x\n'))).toMatchObject({ code: 'E_CONFIG', pos: { line: 3, col: 17 } });
-    expect(errorOf(() => parse('stages:\n  t:\n    matrix: {}\n    cmd: x\n'))).toMatchObject({ code: 'E_CONFIG', pos: { line: 3, col: 13 } });
-    expect(errorOf(() => parse('stages:\n  t:\n    matrix: {m: [a/b]}\n    cmd: x\n'))).toMatchObject({ code: 'E_CONFIG', pos: { line: 3, col: 17 } });
-    expect(errorOf(() => parse('stages:\n  t:\n    matrix: {m: [a, a]}\n    cmd: x\n'))).toMatchObject({ code: 'E_CONFIG', pos: { line: 3, col: 13 } });
-    expect(errorOf(() => parse('stages:\n  t:\n    matrix: {m: [a]}\n    foreach: [a]\n    cmd: x\n'))).toMatchObject({ code: 'E_CONFIG', pos: { line: 3, col: 13 } });
+    expect(errorOf(() => parse('stages:\n  t:\n    matrix: {m: []}\n    cmd: x\n'))).toMatchObject({
+      code: 'E_CONFIG',
+      pos: { line: 3, col: 17 },
+    });
+    expect(errorOf(() => parse('stages:\n  t:\n    matrix: {}\n    cmd: x\n'))).toMatchObject({
+      code: 'E_CONFIG',
+      pos: { line: 3, col: 13 },
+    });
+    expect(errorOf(() => parse('stages:\n  t:\n    matrix: {m: [a/b]}\n    cmd: x\n'))).toMatchObject({
+      code: 'E_CONFIG',
+      pos: { line: 3, col: 17 },
+    });
+    expect(errorOf(() => parse('stages:\n  t:\n    matrix: {m: [a, a]}\n    cmd: x\n'))).toMatchObject({
+      code: 'E_CONFIG',
+      pos: { line: 3, col: 13 },
+    });
+    expect(errorOf(() => parse('stages:\n  t:\n    matrix: {m: [a]}\n    foreach: [a]\n    cmd: x\n'))).toMatchObject({
+      code: 'E_CONFIG',
+      pos: { line: 3, col: 13 },
+    });
   });
 });
 
@@ -74,9 +89,18 @@ stages:
 
   it('rejects foreach without do, do without foreach, and non-collections', () => {
     expect(errorOf(() => parse('stages:\n  t:\n    foreach: [a]\n'))).toMatchObject({ code: 'E_CONFIG', pos: { line: 3, col: 14 } });
-    expect(errorOf(() => parse('stages:\n  t:\n    cmd: x\n    do: {cmd: y}\n'))).toMatchObject({ code: 'E_CONFIG', pos: { line: 4, col: 5 } });
-    expect(errorOf(() => parse('stages:\n  t:\n    foreach: 3\n    do: {cmd: y}\n'))).toMatchObject({ code: 'E_CONFIG', pos: { line: 3, col: 14 } });
-    expect(errorOf(() => parse('stages:\n  t:\n    foreach: [a, a]\n    do: {cmd: y}\n'))).toMatchObject({ code: 'E_CONFIG', pos: { line: 3, col: 14 } });
+    expect(errorOf(() => parse('stages:\n  t:\n    cmd: x\n    do: {cmd: y}\n'))).toMatchObject({
+      code: 'E_CONFIG',
+      pos: { line: 4, col: 5 },
+    });
+    expect(errorOf(() => parse('stages:\n  t:\n    foreach: 3\n    do: {cmd: y}\n'))).toMatchObject({
+      code: 'E_CONFIG',
+      pos: { line: 3, col: 14 },
+    });
+    expect(errorOf(() => parse('stages:\n  t:\n    foreach: [a, a]\n    do: {cmd: y}\n'))).toMatchObject({
+      code: 'E_CONFIG',
+      pos: { line: 3, col: 14 },
+    });
   });
 });
 
@@ -107,7 +131,10 @@ stages:
   });
 
   it('rejects an unknown name, and item/key/seed, in the data', () => {
-    expect(errorOf(() => parse('stages:\n  b:\n    foreach: [{src: "${nope}/a"}]\n    do: {cmd: x}\n'))).toMatchObject({ code: 'E_INTERPOLATION', pos: { line: 3, col: 21 } });
+    expect(errorOf(() => parse('stages:\n  b:\n    foreach: [{src: "${nope}/a"}]\n    do: {cmd: x}\n'))).toMatchObject({
+      code: 'E_INTERPOLATION',
+      pos: { line: 3, col: 21 },
+    });
     const e = errorOf(() => parse('stages:\n  b:\n    foreach: [{src: "${item}/a"}]\n    do: {cmd: x}\n'));
     expect(e).toMatchObject({ code: 'E_INTERPOLATION', message: expect.stringContaining("foreach of stage 'b' uses '${item}'") });
   });

@@ -50,7 +50,10 @@ stages:
     );
     expect(s.cmd).toEqual(['echo 1 2 3']);
     expect(errorOf(() => parse('vars: [nope.yaml]\n'))).toMatchObject({ code: 'E_NOT_FOUND', pos: { line: 1, col: 8 } });
-    expect(errorOf(() => parse('vars: [more.yaml:zz]\n', { 'more.yaml': { c: 3 } }))).toMatchObject({ code: 'E_CONFIG', pos: { line: 1, col: 8 } });
+    expect(errorOf(() => parse('vars: [more.yaml:zz]\n', { 'more.yaml': { c: 3 } }))).toMatchObject({
+      code: 'E_CONFIG',
+      pos: { line: 1, col: 8 },
+    });
   });
 
   it('refuses a var defined twice instead of taking the last value', () => {

@@ -48,7 +48,8 @@ describe('loadPipeline', () => {
 
   it('applies param overrides in memory and a seed override', async () => {
     const root = await tmpRepo({
-      'repro.yaml': 'seed: 1\nstages:\n  a:\n    cmd: run ${lr} ${seed} ${other}\n  b:\n    cmd: x\n    seed: false\n  c:\n    cmd: x\n    seed: 3\n',
+      'repro.yaml':
+        'seed: 1\nstages:\n  a:\n    cmd: run ${lr} ${seed} ${other}\n  b:\n    cmd: x\n    seed: false\n  c:\n    cmd: x\n    seed: 3\n',
       'params.yaml': 'lr: 0.1\n',
     });
     const p = await loadPipeline(root, { overrides: { lr: 0.5, other: 'y' }, seed: 9 });
@@ -82,15 +83,25 @@ describe('loadPipeline', () => {
 });
 
 describe('paths that leave the repository (E_PATH_ESCAPE at the node)', () => {
-  const load = async (yaml: string, files: Record<string, string> = {}) => rejectionOf(loadPipeline(await tmpRepo({ 'repro.yaml': yaml, ...files })));
+  const load = async (yaml: string, files: Record<string, string> = {}) =>
+    rejectionOf(loadPipeline(await tmpRepo({ 'repro.yaml': yaml, ...files })));
 
   it('rejects absolute paths and .. escapes', async () => {
-    expect(await load('stages:\n  a:\n    cmd: x\n    deps: [/etc/passwd]\n')).toMatchObject({ code: 'E_PATH_ESCAPE', pos: { line: 4, col: 12 } });
+    expect(await load('stages:\n  a:\n    cmd: x\n    deps: [/etc/passwd]\n')).toMatchObject({
+      code: 'E_PATH_ESCAPE',
+      pos: { line: 4, col: 12 },
+    });
     expect(await load('stages:\n  a:\n    cmd: x\n    outs: [../x]\n')).toMatchObject({ code: 'E_PATH_ESCAPE', pos: { line: 4, col: 12 } });
-    expect(await load('stages:\n  a:\n    wdir: sub\n    cmd: x\n    deps: [../../x]\n')).toMatchObject({ code: 'E_PATH_ESCAPE', pos: { line: 5, col: 12 } });
+    expect(await load('stages:\n  a:\n    wdir: sub\n    cmd: x\n    deps: [../../x]\n')).toMatchObject({
+      code: 'E_PATH_ESCAPE',
+      pos: { line: 5, col: 12 },
+    });
     expect(await load('stages:\n  a:\n    wdir: ..\n    cmd: x\n')).toMatchObject({ code: 'E_PATH_ESCAPE', pos: { line: 3, col: 11 } });
     expect(await load('locks: [../req.txt]\n')).toMatchObject({ code: 'E_PATH_ESCAPE', pos: { line: 1, col: 9 } });
-    expect(await load('stages:\n  a:\n    cmd: x\n    params: [{../p.yaml: [a]}]\n')).toMatchObject({ code: 'E_PATH_ESCAPE', pos: { line: 4, col: 15 } });
+    expect(await load('stages:\n  a:\n    cmd: x\n    params: [{../p.yaml: [a]}]\n')).toMatchObject({
+      code: 'E_PATH_ESCAPE',
+      pos: { line: 4, col: 15 },
+    });
   });
 
   it('rejects symlinks leading out, for deps, outs, params, locks and wdir', async () => {

@@ -250,7 +250,9 @@ describe('parsePipeline: YAML features', () => {
   });
 
   it('accepts unquoted ${...} in flow lists and maps', () => {
-    const p = parse('vars: {m: [a, b], d: data}\nstages:\n  t:\n    matrix: {x: ${m}}\n    cmd: run\n    outs: [${d}/${item.x}.bin, {${d}/${item.x}.log: {cache: false}}]\n');
+    const p = parse(
+      'vars: {m: [a, b], d: data}\nstages:\n  t:\n    matrix: {x: ${m}}\n    cmd: run\n    outs: [${d}/${item.x}.bin, {${d}/${item.x}.log: {cache: false}}]\n',
+    );
     expect(p.stages.map((s) => s.outs.map((o) => o.path))).toEqual([
       ['data/a.bin', 'data/a.log'],
       ['data/b.bin', 'data/b.log'],

@@ -39,7 +39,9 @@ describe('renderDag', () => {
 
   it('ascii', () => {
     expect(renderDag(p, 'ascii')).toBe(
-      ['[1] prepare', '[2] train@small  <- prepare', '    train@large  <- prepare', '[3] evaluate     <- train@small, train@large'].join('\n'),
+      ['[1] prepare', '[2] train@small  <- prepare', '    train@large  <- prepare', '[3] evaluate     <- train@small, train@large'].join(
+        '\n',
+      ),
     );
     expect(renderDag(parse('stages: {}\n'), 'ascii')).toBe('(no stages)');
   });

@@ -29,8 +29,16 @@ describe('unknown keys', () => {
   });
 
   it('in env, checks, out options and matrix bodies', () => {
-    expect(errorOf(() => parse('env:\n  captrue: [A]\n'))).toMatchObject({ code: 'E_UNKNOWN_KEY', pos: { line: 2, col: 3 }, hint: "did you mean 'capture'?" });
-    expect(errorOf(() => parse('checks:\n  "m.json:a": {mni: 1}\n'))).toMatchObject({ code: 'E_UNKNOWN_KEY', pos: { line: 2, col: 16 }, hint: "did you mean 'min'?" });
+    expect(errorOf(() => parse('env:\n  captrue: [A]\n'))).toMatchObject({
+      code: 'E_UNKNOWN_KEY',
+      pos: { line: 2, col: 3 },
+      hint: "did you mean 'capture'?",
+    });
+    expect(errorOf(() => parse('checks:\n  "m.json:a": {mni: 1}\n'))).toMatchObject({
+      code: 'E_UNKNOWN_KEY',
+      pos: { line: 2, col: 16 },
+      hint: "did you mean 'min'?",
+    });
     expect(errorOf(() => parse('stages:\n  t:\n    cmd: x\n    outs:\n      - m.bin: {cahce: false}\n'))).toMatchObject({
       code: 'E_UNKNOWN_KEY',
       pos: { line: 5, col: 17 },
@@ -53,8 +61,14 @@ describe('unknown keys', () => {
 
 describe('unknown keys: expansion keys', () => {
   it('suggests matrix and foreach', () => {
-    expect(errorOf(() => parse('stages:\n  t:\n    matirx: {a: [1]}\n    cmd: x\n'))).toMatchObject({ code: 'E_UNKNOWN_KEY', hint: "did you mean 'matrix'?" });
-    expect(errorOf(() => parse('stages:\n  t:\n    for_each: [1]\n    cmd: x\n'))).toMatchObject({ code: 'E_UNKNOWN_KEY', hint: "did you mean 'foreach'?" });
+    expect(errorOf(() => parse('stages:\n  t:\n    matirx: {a: [1]}\n    cmd: x\n'))).toMatchObject({
+      code: 'E_UNKNOWN_KEY',
+      hint: "did you mean 'matrix'?",
+    });
+    expect(errorOf(() => parse('stages:\n  t:\n    for_each: [1]\n    cmd: x\n'))).toMatchObject({
+      code: 'E_UNKNOWN_KEY',
+      hint: "did you mean 'foreach'?",
+    });
   });
 });
 

@@ -100,8 +100,13 @@ describe('writeRunCommit', () => {
     const repo = await findRepo(root);
     const tree = await snapshotTree({ repo, extraFiles: {} });
     const commit = await writeRunCommit({
-      repo, runId: 'r1', tree, message: 'm', parents: [repo.head!],
-      author: { name: 'CI <bot>', email: 'ci@example.com' }, time: new Date('2026-01-02T03:04:05Z'),
+      repo,
+      runId: 'r1',
+      tree,
+      message: 'm',
+      parents: [repo.head!],
+      author: { name: 'CI <bot>', email: 'ci@example.com' },
+      time: new Date('2026-01-02T03:04:05Z'),
     });
     expect(git(root, 'log', '-1', '--format=%an|%ae|%at|%ct', commit)).toBe('CI bot|ci@example.com|1767323045|1767323045');
   });

@@ -67,7 +67,10 @@ describe('concurrent writers (child processes)', () => {
       const outcomes = [a, b].map((x) => x.contended.find((c) => c.runId === id)!);
       const winners = outcomes.filter((o) => o.commit);
       expect(winners, id).toHaveLength(1);
-      expect(outcomes.filter((o) => o.code === 'E_RECORD'), id).toHaveLength(1);
+      expect(
+        outcomes.filter((o) => o.code === 'E_RECORD'),
+        id,
+      ).toHaveLength(1);
       expect(refs.get(id)).toBe(winners[0]!.commit);
     }
     expect(refs.size).toBe(30 + shared.length);

@@ -58,7 +58,7 @@ describe('findRepo', () => {
     expect(repo.head).not.toBe(featureHead);
   });
 
-  it('follows a submodule\'s .git file, and snapshots the superproject with the submodule commit', async () => {
+  it("follows a submodule's .git file, and snapshots the superproject with the submodule commit", async () => {
     const lib = makeRepo({ 'lib.txt': 'lib' });
     const root = makeRepo({ 'a.txt': 'a' });
     git(root, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', `file://${lib}`, 'vendor/lib');

@@ -24,11 +24,31 @@ describe('resolveRevision', () => {
     const h = historyRepo();
     const repo = await findRepo(h.root);
     const cases: Record<string, string> = {
-      HEAD: h.m, '@': h.m, main: h.m, 'refs/heads/main': h.m, 'heads/main': h.m,
-      'HEAD^': h.c3, 'HEAD^1': h.c3, 'HEAD^2': h.s1, 'HEAD~1': h.c3, 'HEAD~2': h.c2, 'HEAD~3': h.c1,
-      'HEAD^2~1': h.c2, 'main^^': h.c2, 'HEAD^0': h.m, 'HEAD^{commit}': h.m, 'HEAD~': h.c3,
-      side: h.s1, v1: h.c1, v2: h.c2, 'v2^{}': h.c2, 'tags/v2': h.c2, 'v2~1': h.c1,
-      [h.c2]: h.c2, [h.c2.slice(0, 7)]: h.c2, [h.c2.slice(0, 4)]: h.c2,
+      HEAD: h.m,
+      '@': h.m,
+      main: h.m,
+      'refs/heads/main': h.m,
+      'heads/main': h.m,
+      'HEAD^': h.c3,
+      'HEAD^1': h.c3,
+      'HEAD^2': h.s1,
+      'HEAD~1': h.c3,
+      'HEAD~2': h.c2,
+      'HEAD~3': h.c1,
+      'HEAD^2~1': h.c2,
+      'main^^': h.c2,
+      'HEAD^0': h.m,
+      'HEAD^{commit}': h.m,
+      'HEAD~': h.c3,
+      side: h.s1,
+      v1: h.c1,
+      v2: h.c2,
+      'v2^{}': h.c2,
+      'tags/v2': h.c2,
+      'v2~1': h.c1,
+      [h.c2]: h.c2,
+      [h.c2.slice(0, 7)]: h.c2,
+      [h.c2.slice(0, 4)]: h.c2,
     };
     for (const [rev, want] of Object.entries(cases)) expect([rev, await resolveRevision(repo, rev)]).toEqual([rev, want]);
   });

@@ -170,7 +170,12 @@ describe('snapshotTreeAndDirty: what a run snapshot adds beyond its source commi
     git(root, 'add', 'new.txt'); // staged, never committed
     writeFileSync(join(root, 'a.txt'), 'SECRET-EDIT\n'); // edited tracked file
     writeFileSync(join(root, 'b.txt'), 'b2\n'); // edited, harmless
-    writeFiles(root, { 'data/raw.csv': '1,2\n', 'data/key.pem': 'SECRET-UNTRACKED\n', 'data/out.bin': 'produced\n', 'loose.txt': 'not an input\n' });
+    writeFiles(root, {
+      'data/raw.csv': '1,2\n',
+      'data/key.pem': 'SECRET-UNTRACKED\n',
+      'data/out.bin': 'produced\n',
+      'loose.txt': 'not an input\n',
+    });
     const seen: string[] = [];
     const repo = await findRepo(root);
     const res = await snapshotTreeAndDirty({
@@ -184,7 +189,11 @@ describe('snapshotTreeAndDirty: what a run snapshot adds beyond its source commi
     });
     expect(seen.sort()).toEqual(['a.txt', 'b.txt', 'data/key.pem', 'data/raw.csv', 'new.txt']); // nothing unchanged is screened
     expect(res.untracked).toEqual(['data/raw.csv']);
-    expect(res.withheld.map((w) => [w.path, w.rule])).toEqual([['a.txt', 'test-rule'], ['data/key.pem', 'test-rule'], ['new.txt', 'test-rule']]);
+    expect(res.withheld.map((w) => [w.path, w.rule])).toEqual([
+      ['a.txt', 'test-rule'],
+      ['data/key.pem', 'test-rule'],
+      ['new.txt', 'test-rule'],
+    ]);
     const tree = lsTree(root, res.tree);
     expect(Object.keys(tree).sort()).toEqual(['a.txt', 'b.txt', 'data/raw.csv', 'out/x', 'rec.json']);
     expect(git(root, 'cat-file', 'blob', tree['a.txt']!.split(' ')[1]!)).toBe('a'); // the source commit's content

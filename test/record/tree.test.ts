@@ -42,11 +42,13 @@ describe('readRunFile', () => {
 describe('listTreeFiles', () => {
   it('lists every file recursively with modes, like git ls-tree -r', async () => {
     const { root, repo, commit } = await repoWithRun();
-    const want = git(root, 'ls-tree', '-r', commit).split('\n').map((l) => {
-      const [meta, path] = l.split('\t');
-      const [mode, , oid] = meta!.split(' ');
-      return { path, oid, mode };
-    });
+    const want = git(root, 'ls-tree', '-r', commit)
+      .split('\n')
+      .map((l) => {
+        const [meta, path] = l.split('\t');
+        const [mode, , oid] = meta!.split(' ');
+        return { path, oid, mode };
+      });
     expect(await listTreeFiles(repo, commit)).toEqual(want);
   });
 });

@@ -64,35 +64,68 @@ describe('S3 backend (Ceph RGW)', async () => {
   const up = await s3Gateway();
   it.skipIf(!up)('keeps the Backend contract', async () => {
     const bucket = await freshBucket();
-    await contract(() => openBackend({ name: 's', url: `s3://${bucket}/some/prefix`, endpoint: S3_ENDPOINT, access_key_id: S3_KEYS.access, secret_access_key: S3_KEYS.secret }, tmp));
+    await contract(() =>
+      openBackend(
+        {
+          name: 's',
+          url: `s3://${bucket}/some/prefix`,
+          endpoint: S3_ENDPOINT,
+          access_key_id: S3_KEYS.access,
+          secret_access_key: S3_KEYS.secret,
+        },
+        tmp,
+      ),
+    );
   });
 
-  it.skipIf(!up)('uploads a big file in parts and reads it back whole', async () => {
-    const bucket = await freshBucket();
-    const b = await openBackend({ name: 's', url: `s3://${bucket}`, endpoint: S3_ENDPOINT, access_key_id: S3_KEYS.access, secret_access_key: S3_KEYS.secret }, tmp);
-    const { MULTIPART_BYTES } = await import('../../src/remote/s3.js');
-    const big = join(tmp, 'big');
-    const data = Buffer.alloc(MULTIPART_BYTES + 12345, 7);
-    data.write('start', 0);
-    await writeFile(big, data);
-    await b.put('objects/bb/big', big, { size: data.length, exec: false });
-    expect(await b.stat('objects/bb/big')).toBe(data.length);
-    const got = await b.get('objects/bb/big');
-    const back = await readAll(got!.body, data.length + 1);
-    expect(back.equals(data)).toBe(true);
-    b.close();
-  }, 60_000);
+  it.skipIf(!up)(
+    'uploads a big file in parts and reads it back whole',
+    async () => {
+      const bucket = await freshBucket();
+      const b = await openBackend(
+        { name: 's', url: `s3://${bucket}`, endpoint: S3_ENDPOINT, access_key_id: S3_KEYS.access, secret_access_key: S3_KEYS.secret },
+        tmp,
+      );
+      const { MULTIPART_BYTES } = await import('../../src/remote/s3.js');
+      const big = join(tmp, 'big');
+      const data = Buffer.alloc(MULTIPART_BYTES + 12345, 7);
+      data.write('start', 0);
+      await writeFile(big, data);
+      await b.put('objects/bb/big', big, { size: data.length, exec: false });
+      expect(await b.stat('objects/bb/big')).toBe(data.length);
+      const got = await b.get('objects/bb/big');
+      const back = await readAll(got!.body, data.length + 1);
+      expect(back.equals(data)).toBe(true);
+      b.close();
+    },
+    60_000,
+  );
 
   it.skipIf(!up)('reports a wrong secret, a missing bucket and an unreachable endpoint as E_REMOTE naming the remote', async () => {
     const bucket = await freshBucket();
-    const wrong = await openBackend({ name: 'w', url: `s3://${bucket}`, endpoint: S3_ENDPOINT, access_key_id: S3_KEYS.access, secret_access_key: 'WRONG' }, tmp);
+    const wrong = await openBackend(
+      { name: 'w', url: `s3://${bucket}`, endpoint: S3_ENDPOINT, access_key_id: S3_KEYS.access, secret_access_key: 'WRONG' },
+      tmp,
+    );
     await expect(wrong.stat('objects/aa/x')).rejects.toMatchObject({ code: 'E_REMOTE', message: expect.stringContaining("'w'") });
-    const gone = await openBackend({ name: 'g', url: `s3://no-such-bucket-${process.pid}`, endpoint: S3_ENDPOINT, access_key_id: S3_KEYS.access, secret_access_key: S3_KEYS.secret }, tmp);
+    const gone = await openBackend(
+      {
+        name: 'g',
+        url: `s3://no-such-bucket-${process.pid}`,
+        endpoint: S3_ENDPOINT,
+        access_key_id: S3_KEYS.access,
+        secret_access_key: S3_KEYS.secret,
+      },
+      tmp,
+    );
     const pages = async (): Promise<void> => {
       for await (const _ of gone.list('objects/')) void _;
     };
     await expect(pages()).rejects.toMatchObject({ code: 'E_REMOTE', message: expect.stringContaining('does not exist') });
-    const far = await openBackend({ name: 'f', url: `s3://${bucket}`, endpoint: 'http://127.0.0.1:9', access_key_id: 'a', secret_access_key: 'b' }, tmp);
+    const far = await openBackend(
+      { name: 'f', url: `s3://${bucket}`, endpoint: 'http://127.0.0.1:9', access_key_id: 'a', secret_access_key: 'b' },
+      tmp,
+    );
     await expect(far.stat('objects/aa/x')).rejects.toMatchObject({ code: 'E_REMOTE', message: expect.stringContaining('unreachable') });
     for (const b of [wrong, gone, far]) b.close();
     void readFile;

@@ -1,14 +1,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readRemotesConfig, resolveRemote } from '../../src/ops/remote-config.js';
+import { readRemotesConfig, resolveRemote } from '../../src/ops/remote/config.js';
 import { repro, tempRepos } from '../helpers/repo.js';
 
 const { repo } = tempRepos();
 
 describe('remote configuration', () => {
   it('add / modify / default / list / remove keep .exprc comments and put credentials only in .exprc.local', async () => {
-    const d = await repo({ '.exprc': '# my settings\nrun:\n  jobs: 2 # two\n', 'repro.yaml': 'stages:\n  a:\n    cmd: echo x > a.txt\n    outs: [a.txt]\n' });
+    const d = await repo({
+      '.exprc': '# my settings\nrun:\n  jobs: 2 # two\n',
+      'repro.yaml': 'stages:\n  a:\n    cmd: echo x > a.txt\n    outs: [a.txt]\n',
+    });
     expect((await repro(d, 'remote', 'add', '-d', 'team', 's3://bucket/prefix')).code).toBe(0);
     expect((await repro(d, 'remote', 'add', 'nfs', '/mnt/team/cache')).code).toBe(0);
     expect((await repro(d, 'remote', 'modify', 'team', 'endpoint', 'http://127.0.0.1:7480')).code).toBe(0);
@@ -18,7 +21,12 @@ describe('remote configuration', () => {
     expect(exprc).toContain('jobs: 2 # two');
     expect(exprc).not.toContain('S3CR3T');
     expect(readFileSync(join(d, '.exprc.local'), 'utf8')).toContain('S3CR3T');
-    expect(await resolveRemote(d)).toMatchObject({ name: 'team', url: 's3://bucket/prefix', endpoint: 'http://127.0.0.1:7480', secret_access_key: 'S3CR3T' });
+    expect(await resolveRemote(d)).toMatchObject({
+      name: 'team',
+      url: 's3://bucket/prefix',
+      endpoint: 'http://127.0.0.1:7480',
+      secret_access_key: 'S3CR3T',
+    });
     const list = JSON.parse((await repro(d, 'remote', 'list', '--json')).stdout);
     expect(list.default).toBe('team');
     expect(JSON.stringify(list)).not.toContain('S3CR3T');

@@ -22,7 +22,11 @@ export const PIPE = {
   '.gitignore': '.repro/\n',
 };
 
-export async function producer(repo: (f: Record<string, string>) => Promise<string>, remoteUrl: string, files: Record<string, string> = PIPE): Promise<string> {
+export async function producer(
+  repo: (f: Record<string, string>) => Promise<string>,
+  remoteUrl: string,
+  files: Record<string, string> = PIPE,
+): Promise<string> {
   const a = await repo(files);
   expect((await repro(a, 'run', '--no-record')).code).toBe(0);
   expect((await repro(a, 'remote', 'add', '-d', 'team', remoteUrl)).code).toBe(0);
@@ -37,4 +41,3 @@ export async function cloneOf(dirs: string[], a: string): Promise<string> {
   git(tmpdir(), 'clone', '-q', a, b);
   return b;
 }
-

@@ -20,7 +20,14 @@ describe('loading the AWS SDK', () => {
     // and an S3 remote does load it (the probe can fail)
     const { execFileSync } = await import('node:child_process');
     execFileSync('node', ['bin/repro.js', '-C', d, 'remote', 'add', 's3r', 's3://bucket/p'], { cwd: process.cwd() });
-    const r = await reproBin(d, ['push', '-r', 's3r'], { env: { NODE_OPTIONS: `--require ${d}/.probe.cjs`, AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9' } });
+    const r = await reproBin(d, ['push', '-r', 's3r'], {
+      env: {
+        NODE_OPTIONS: `--require ${d}/.probe.cjs`,
+        AWS_ACCESS_KEY_ID: 'a',
+        AWS_SECRET_ACCESS_KEY: 'b',
+        AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9',
+      },
+    });
     expect(r.stderr).toContain('LOADED-SDK');
   });
 });

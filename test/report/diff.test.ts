@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { renderDiff } from '../../src/report/diff.js';
-import { renderDiffMarkdown } from '../../src/report/diff-md.js';
-import { num, percent } from '../../src/report/diff-format.js';
-import type { DiffResult } from '../../src/report/diff-model.js';
+import { renderDiff } from '../../src/report/diff/diff.js';
+import { renderDiffMarkdown } from '../../src/report/diff/md.js';
+import { num, percent } from '../../src/report/diff/format.js';
+import type { DiffResult } from '../../src/report/diff/model.js';
 
 const summary = (values: number[], seeds: (number | null)[], se: number | null) => ({
   n: values.length,
@@ -16,33 +16,90 @@ const summary = (values: number[], seeds: (number | null)[], se: number | null) 
 const RESULT: DiffResult = {
   a: { label: 'main', kind: 'commit', commit: 'a'.repeat(40), runs: ['r1', 'r2', 'r3'], sources: ['runs'] },
   b: { label: 'workspace', kind: 'workspace', commit: null, runs: ['r4'], sources: ['runs'] },
-  params: [{ key: 'params.yaml:lr', change: 'changed', a: 0.1, b: 0.2 }, { key: 'params.yaml:extra', change: 'added', b: [1, 2] }],
+  params: [
+    { key: 'params.yaml:lr', change: 'changed', a: 0.1, b: 0.2 },
+    { key: 'params.yaml:extra', change: 'added', b: [1, 2] },
+  ],
   metrics: {
     alpha: 0.05,
     adjustment: 'holm',
     tested: 1,
     rows: [
       {
-        key: 'm.json:acc', direction: 'higher', a: summary([0.8, 0.82, 0.84], [1, 2, 3], 0.011547), b: summary([0.9, 0.91, 0.92], [1, 2, 3], 0.005774),
-        delta: 0.09, relative: 0.1097, test: 'paired', ci: [0.055, 0.125], p: 0.004, p_adjusted: 0.004, verdict: 'improved', warning: null, error: null,
+        key: 'm.json:acc',
+        direction: 'higher',
+        a: summary([0.8, 0.82, 0.84], [1, 2, 3], 0.011547),
+        b: summary([0.9, 0.91, 0.92], [1, 2, 3], 0.005774),
+        delta: 0.09,
+        relative: 0.1097,
+        test: 'paired',
+        ci: [0.055, 0.125],
+        p: 0.004,
+        p_adjusted: 0.004,
+        verdict: 'improved',
+        warning: null,
+        error: null,
       },
       {
-        key: 'm.json:loss', direction: 'lower', a: summary([0.5], [1], null), b: summary([0.4], [1], null),
-        delta: -0.1, relative: -0.2, test: 'none', ci: null, p: null, p_adjusted: null, verdict: 'changed',
-        warning: 'single run on a side: the difference carries no uncertainty', error: null,
+        key: 'm.json:loss',
+        direction: 'lower',
+        a: summary([0.5], [1], null),
+        b: summary([0.4], [1], null),
+        delta: -0.1,
+        relative: -0.2,
+        test: 'none',
+        ci: null,
+        p: null,
+        p_adjusted: null,
+        verdict: 'changed',
+        warning: 'single run on a side: the difference carries no uncertainty',
+        error: null,
       },
       {
-        key: 'm.json:note', direction: 'higher', a: null, b: null, delta: null, relative: null, test: 'none', ci: null, p: null, p_adjusted: null,
-        verdict: 'changed', warning: null, error: 'not a number', text: { a: 'x', b: 'y|z' },
+        key: 'm.json:note',
+        direction: 'higher',
+        a: null,
+        b: null,
+        delta: null,
+        relative: null,
+        test: 'none',
+        ci: null,
+        p: null,
+        p_adjusted: null,
+        verdict: 'changed',
+        warning: null,
+        error: 'not a number',
+        text: { a: 'x', b: 'y|z' },
       },
     ],
   },
-  outputs: [{ path: 'model.bin', stage: 'train', change: 'modified', a: { hash: 'h1', size: 2048 }, b: { hash: 'h2', size: 3072 }, size_delta: 1024 }],
+  outputs: [
+    {
+      path: 'model.bin',
+      stage: 'train',
+      change: 'modified',
+      a: { hash: 'h1', size: 2048 },
+      b: { hash: 'h2', size: 3072 },
+      size_delta: 1024,
+    },
+  ],
   environment: [{ field: 'runtimes.python3', a: 'Python 3.11.4', b: 'Python 3.12.1' }],
-  lock_files: [{ path: 'requirements.txt', change: 'modified', format: 'requirements', packages: [{ name: 'numpy', a: '1.26.0', b: '2.0.0' }] }],
+  lock_files: [
+    { path: 'requirements.txt', change: 'modified', format: 'requirements', packages: [{ name: 'numpy', a: '1.26.0', b: '2.0.0' }] },
+  ],
   stages: [{ name: 'train', change: 'changed', reasons: [{ kind: 'param', file: 'params.yaml', key: 'lr', from: 0.1, to: 0.2 }] }],
   distributions: [
-    { key: 'p.csv:score', kind: 'samples', n_a: 100, n_b: 100, psi: 0.31234, js: 0.08, band: 'major', percentiles: { p50: [0.5, 0.7], p95: [0.9, 1.1], p99: [0.99, 1.2] }, error: null },
+    {
+      key: 'p.csv:score',
+      kind: 'samples',
+      n_a: 100,
+      n_b: 100,
+      psi: 0.31234,
+      js: 0.08,
+      band: 'major',
+      percentiles: { p50: [0.5, 0.7], p95: [0.9, 1.1], p99: [0.99, 1.2] },
+      error: null,
+    },
   ],
   notes: ['main: no repro.lock'],
 };
@@ -113,7 +170,17 @@ describe('repro diff rendering', () => {
   });
 
   it('an empty comparison says so', () => {
-    const empty: DiffResult = { ...RESULT, params: [], metrics: { ...RESULT.metrics, tested: 0, rows: [] }, outputs: [], environment: [], lock_files: [], stages: [], distributions: [], notes: [] };
+    const empty: DiffResult = {
+      ...RESULT,
+      params: [],
+      metrics: { ...RESULT.metrics, tested: 0, rows: [] },
+      outputs: [],
+      environment: [],
+      lock_files: [],
+      stages: [],
+      distributions: [],
+      notes: [],
+    };
     expect(renderDiff(empty)).toBe('repro diff: main (aaaaaaa, 3 runs) -> workspace (1 run)\nno differences\n');
     expect(renderDiffMarkdown(empty)).toContain('No differences.');
   });

@@ -1,22 +1,49 @@
 import { describe, expect, it } from 'vitest';
-import { renderLog, fmtNumber } from '../../src/report/log.js';
+import { renderLog, fmtNumber } from '../../src/report/records/log.js';
 import { renderDetail, renderOutputs, outcomeCounts } from '../../src/report/outputs.js';
-import { renderLineage, type NodeLike } from '../../src/report/lineage.js';
-import { renderReplay } from '../../src/report/replay.js';
+import { renderLineage, type NodeLike } from '../../src/report/records/lineage.js';
+import { renderReplay } from '../../src/report/records/replay.js';
 
 // Rendering of log / replay outputs / lineage from fixed data (pure functions, exact text).
 const H = (c: string) => c.repeat(64);
 
 describe('renderLog', () => {
   it('one line per run, dirty mark, failed stages, message, unreadable records, the rest counted', () => {
-    const base = { dirty: false, started_at: '2026-11-27T22:45:13.123Z', message: null, seeds: [42], headline: [], failed_stages: [], error: null };
+    const base = {
+      dirty: false,
+      started_at: '2026-11-27T22:45:13.123Z',
+      message: null,
+      seeds: [42],
+      headline: [],
+      failed_stages: [],
+      error: null,
+    };
     const text = renderLog({
       scope: 'history',
       total: 4,
       runs: [
-        { ...base, id: 'r3', source_commit: 'a'.repeat(40), dirty: true, status: 'ok', headline: [{ name: 'm.json:acc', value: 0.912345 }, { name: 'm.json:loss', value: 12 }], message: 'lr 0.05\nmore' },
+        {
+          ...base,
+          id: 'r3',
+          source_commit: 'a'.repeat(40),
+          dirty: true,
+          status: 'ok',
+          headline: [
+            { name: 'm.json:acc', value: 0.912345 },
+            { name: 'm.json:loss', value: 12 },
+          ],
+          message: 'lr 0.05\nmore',
+        },
         { ...base, id: 'r2', source_commit: null, status: 'failed', failed_stages: ['train'], seeds: [1, 2] },
-        { ...base, id: 'r1', source_commit: 'b'.repeat(40), status: 'unreadable', started_at: null, seeds: [], error: { message: "malformed run record (not JSON): 'r1'" } },
+        {
+          ...base,
+          id: 'r1',
+          source_commit: 'b'.repeat(40),
+          status: 'unreadable',
+          started_at: null,
+          seeds: [],
+          error: { message: "malformed run record (not JSON): 'r1'" },
+        },
       ],
     });
     expect(text).toBe(
@@ -40,7 +67,15 @@ describe('renderLog', () => {
 describe('renderOutputs', () => {
   it('labels each outcome and indents the detail, volatile lines flagged', () => {
     const lines = renderOutputs([
-      { stage: 's', path: 'same.txt', outcome: 'identical', expected: { hash: H('1') }, actual: { hash: H('1') }, detail: null, note: null },
+      {
+        stage: 's',
+        path: 'same.txt',
+        outcome: 'identical',
+        expected: { hash: H('1') },
+        actual: { hash: H('1') },
+        detail: null,
+        note: null,
+      },
       {
         stage: 's',
         path: 'out.txt',
@@ -48,7 +83,17 @@ describe('renderOutputs', () => {
         expected: { hash: H('2') },
         actual: { hash: H('3') },
         note: null,
-        detail: { kind: 'text', diff: ['--- expected/out.txt', '+++ actual/out.txt', '@@ -1,1 +1,1 @@', '-at 10:00:00', '+at 10:00:05'], truncated: false, removed: 1, added: 1, volatile: [{ line: 3, kinds: ['time'] }, { line: 4, kinds: ['time'] }] },
+        detail: {
+          kind: 'text',
+          diff: ['--- expected/out.txt', '+++ actual/out.txt', '@@ -1,1 +1,1 @@', '-at 10:00:00', '+at 10:00:05'],
+          truncated: false,
+          removed: 1,
+          added: 1,
+          volatile: [
+            { line: 3, kinds: ['time'] },
+            { line: 4, kinds: ['time'] },
+          ],
+        },
       },
       { stage: 's', path: 'gone', outcome: 'missing', expected: { hash: H('4') }, actual: null, detail: null, note: null },
     ]);
@@ -67,10 +112,25 @@ describe('renderOutputs', () => {
   });
 
   it('binary, directory, metrics and hash-only details', () => {
-    expect(renderDetail({ kind: 'binary', offset: 3, expected_size: 10, actual_size: 12 })).toEqual(['binary content differs from byte 3 (expected 10 bytes, got 12)']);
+    expect(renderDetail({ kind: 'binary', offset: 3, expected_size: 10, actual_size: 12 })).toEqual([
+      'binary content differs from byte 3 (expected 10 bytes, got 12)',
+    ]);
     expect(
-      renderDetail({ kind: 'dir', added: ['n'], removed: [], changed: ['c'], more: { added: 0, removed: 0, changed: 2 }, first: { path: 'c', detail: { kind: 'binary', offset: 0, expected_size: 1, actual_size: 1 } } }),
-    ).toEqual(['changed c', 'changed ... and 2 more', 'added   n', 'first changed file, c:', '  binary content differs from byte 0 (expected 1 bytes, got 1)']);
+      renderDetail({
+        kind: 'dir',
+        added: ['n'],
+        removed: [],
+        changed: ['c'],
+        more: { added: 0, removed: 0, changed: 2 },
+        first: { path: 'c', detail: { kind: 'binary', offset: 0, expected_size: 1, actual_size: 1 } },
+      }),
+    ).toEqual([
+      'changed c',
+      'changed ... and 2 more',
+      'added   n',
+      'first changed file, c:',
+      '  binary content differs from byte 0 (expected 1 bytes, got 1)',
+    ]);
     expect(
       renderDetail({
         kind: 'metrics',
@@ -80,8 +140,14 @@ describe('renderOutputs', () => {
           { key: 'new', expected: null, actual: 1, tolerance: 0, within: false },
         ],
       }),
-    ).toEqual(['FAIL acc: expected 0.9, got 0.95  (diff 0.05, tolerance 0.01)', 'FAIL new: expected (absent), got 1', '1 other metric equal']);
-    expect(renderDetail({ kind: 'hash', reason: 'the expected content is not in the cache' })).toEqual(['content not compared: the expected content is not in the cache']);
+    ).toEqual([
+      'FAIL acc: expected 0.9, got 0.95  (diff 0.05, tolerance 0.01)',
+      'FAIL new: expected (absent), got 1',
+      '1 other metric equal',
+    ]);
+    expect(renderDetail({ kind: 'hash', reason: 'the expected content is not in the cache' })).toEqual([
+      'content not compared: the expected content is not in the cache',
+    ]);
   });
 
   it('the replay summary names the verdict and the differing environment', () => {
@@ -93,7 +159,16 @@ describe('renderOutputs', () => {
       run: { id: 'r1', source_commit: 'c'.repeat(40) },
       stages: [
         { name: 'prep', action: 'restored', requested: false, seed: 1, duration_ms: null, error: null, stderr_tail: [], input_changes: [] },
-        { name: 'train', action: 'failed', requested: true, seed: 1, duration_ms: 5, error: 'command exited with code 2', stderr_tail: ['boom'], input_changes: [{ path: 'd.csv', expected: H('5'), actual: null }] },
+        {
+          name: 'train',
+          action: 'failed',
+          requested: true,
+          seed: 1,
+          duration_ms: 5,
+          error: 'command exited with code 2',
+          stderr_tail: ['boom'],
+          input_changes: [{ path: 'd.csv', expected: H('5'), actual: null }],
+        },
       ],
       outputs: [],
       env_diff: [{ field: 'node' }],
@@ -116,7 +191,17 @@ describe('renderOutputs', () => {
 });
 
 describe('renderLineage', () => {
-  const leaf = (path: string, hash: string): NodeLike => ({ path, hash, stage: null, key: null, from: null, matches: true, run: null, inputs: [], seen: false });
+  const leaf = (path: string, hash: string): NodeLike => ({
+    path,
+    hash,
+    stage: null,
+    key: null,
+    from: null,
+    matches: true,
+    run: null,
+    inputs: [],
+    seen: false,
+  });
   it('draws the inputs as a tree and lists other versions', () => {
     const text = renderLineage({
       path: 'model.bin',
@@ -134,7 +219,17 @@ describe('renderLineage', () => {
         run: { id: 'r2', status: 'executed', on_history: true },
         seen: false,
         inputs: [
-          { path: 'data', hash: H('d') + '.dir', stage: 'prep', key: H('9'), from: 'lock', matches: true, run: { id: 'r1', status: 'restored', on_history: false }, seen: false, inputs: [leaf('raw.csv', H('e'))] },
+          {
+            path: 'data',
+            hash: H('d') + '.dir',
+            stage: 'prep',
+            key: H('9'),
+            from: 'lock',
+            matches: true,
+            run: { id: 'r1', status: 'restored', on_history: false },
+            seen: false,
+            inputs: [leaf('raw.csv', H('e'))],
+          },
           leaf('train.py', H('f')),
         ],
       },

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { sampleStages } from '../../src/ops/verify-sample.js';
-import { renderVerifySummary } from '../../src/report/verify.js';
-import { renderVerifyAnnotations } from '../../src/report/verify-annotations.js';
-import { renderVerifyJunit } from '../../src/report/verify-junit.js';
-import { renderVerifyMarkdown, VERIFY_MD_MARKER } from '../../src/report/verify-md.js';
-import { describeLineChange } from '../../src/report/verify-summary.js';
-import type { VerifyResult } from '../../src/report/verify-types.js';
+import { sampleStages } from '../../src/ops/verify/sample.js';
+import { renderVerifySummary } from '../../src/report/verify/verify.js';
+import { renderVerifyAnnotations } from '../../src/report/verify/annotations.js';
+import { renderVerifyJunit } from '../../src/report/verify/junit.js';
+import { renderVerifyMarkdown, VERIFY_MD_MARKER } from '../../src/report/verify/md.js';
+import { describeLineChange } from '../../src/report/verify/summary.js';
+import type { VerifyResult } from '../../src/report/verify/types.js';
 
 /** A result with one failure of every kind, and text that needs escaping in every format. */
 function result(): VerifyResult {
@@ -17,12 +17,26 @@ function result(): VerifyResult {
       status: 'fail',
       stages: [
         { name: 'prep', status: 'fresh', reasons: [], file: 'repro.yaml', line: 3 },
-        { name: 'train', status: 'stale', reasons: [{ kind: 'dep', path: 'a<b>&"c".csv', from: 'a'.repeat(64), to: 'b'.repeat(64) }], file: 'repro.yaml', line: 7 },
+        {
+          name: 'train',
+          status: 'stale',
+          reasons: [{ kind: 'dep', path: 'a<b>&"c".csv', from: 'a'.repeat(64), to: 'b'.repeat(64) }],
+          file: 'repro.yaml',
+          line: 7,
+        },
         { name: 'old', status: 'removed', reasons: [], file: 'repro.lock', line: 20 },
       ],
     },
-    data: { status: 'warn', remote: null, outputs: [{ stage: 'prep', path: 'p.txt', hash: 'c'.repeat(64), status: 'missing' }], note: '1 of 1 recorded outputs are not in the local cache; remotes are not configured: only the local cache was checked' },
-    rules: { status: 'pass', rules: [{ kind: 'check', metric: 'm.json:acc', stage: null, file: 'repro.yaml', line: 12, status: 'pass', problem: null }] },
+    data: {
+      status: 'warn',
+      remote: null,
+      outputs: [{ stage: 'prep', path: 'p.txt', hash: 'c'.repeat(64), status: 'missing' }],
+      note: '1 of 1 recorded outputs are not in the local cache; remotes are not configured: only the local cache was checked',
+    },
+    rules: {
+      status: 'pass',
+      rules: [{ kind: 'check', metric: 'm.json:acc', stage: null, file: 'repro.yaml', line: 12, status: 'pass', problem: null }],
+    },
     rerun: {
       status: 'fail',
       stages_requested: ['train'],
@@ -40,7 +54,14 @@ function result(): VerifyResult {
             {
               path: 'out.txt',
               status: 'differs',
-              diff: ['--- expected/out.txt', '+++ actual/out.txt', '@@ -1,2 +1,2 @@', ' rows: 10', '-built 2024-01-01T10:00:01 | ok', '+built 2024-01-01T10:00:07 | ok'],
+              diff: [
+                '--- expected/out.txt',
+                '+++ actual/out.txt',
+                '@@ -1,2 +1,2 @@',
+                ' rows: 10',
+                '-built 2024-01-01T10:00:01 | ok',
+                '+built 2024-01-01T10:00:07 | ok',
+              ],
               first_line: 2,
               volatile: [{ kinds: ['timestamp'], tokens: ['2024-01-01T10:00:01'] }],
               byte_offset: null,
@@ -49,7 +70,18 @@ function result(): VerifyResult {
               metrics: [],
               detail: null,
             },
-            { path: 'model.bin', status: 'differs', diff: null, first_line: null, volatile: [], byte_offset: 17, sizes: [100, 101], files: null, metrics: [], detail: null },
+            {
+              path: 'model.bin',
+              status: 'differs',
+              diff: null,
+              first_line: null,
+              volatile: [],
+              byte_offset: 17,
+              sizes: [100, 101],
+              files: null,
+              metrics: [],
+              detail: null,
+            },
           ],
         },
       ],
@@ -79,7 +111,8 @@ function result(): VerifyResult {
 describe('verify reports', () => {
   it('terminal: one line per check, one per failing subject, the differing line explained', () => {
     const text = renderVerifySummary(result());
-    expect(text).toBe(`verify 0123456
+    expect(text).toBe(
+      `verify 0123456
 freshness   FAIL  2 of 3 stages not fresh: train, old
     train: dep changed: 'a<b>&"c".csv' (aaaaaaaa -> bbbbbbbb)
     old: in repo.lock but no longer in repro.yaml
@@ -98,7 +131,8 @@ rerun       FAIL  1 of 1 stages did not reproduce: train (random sample of 1, se
 guardrails  FAIL  1 checks against origin/main (fedcba9): 1 failed
     fail: m.json:acc: max_drop 0.01: dropped by 0.035 (95% CI 0.0142 to 0.0558), significantly more than the allowed 0.01 (base 0.91 (n=3), head 0.875 (n=3), delta -0.035)
 verify FAILED: freshness, rerun, guardrails
-`.replace('repo.lock', 'repro.lock'));
+`.replace('repo.lock', 'repro.lock'),
+    );
   });
 
   it('markdown: marker first, escaped cells, diffs in fenced details, deterministic', () => {
@@ -116,8 +150,14 @@ verify FAILED: freshness, rerun, guardrails
   it('junit: well-formed escaping, one testcase per subject, warnings as system-out', () => {
     const xml = renderVerifyJunit(result());
     expect(xml).toContain('<testsuites name="repro verify" tests="7" failures="4" skipped="0">');
-    expect(xml).toContain(`<failure message="train: dep changed: 'a&lt;b&gt;&amp;&quot;c&quot;.csv' (aaaaaaaa -&gt; bbbbbbbb)">repro.yaml:7</failure>`);
-    expect(xml).toContain('<testcase classname="repro.verify.data" name="prep: p.txt">\n      <system-out>warning: ' + 'c'.repeat(64) + ' is not in the local cache</system-out>');
+    expect(xml).toContain(
+      `<failure message="train: dep changed: 'a&lt;b&gt;&amp;&quot;c&quot;.csv' (aaaaaaaa -&gt; bbbbbbbb)">repro.yaml:7</failure>`,
+    );
+    expect(xml).toContain(
+      '<testcase classname="repro.verify.data" name="prep: p.txt">\n      <system-out>warning: ' +
+        'c'.repeat(64) +
+        ' is not in the local cache</system-out>',
+    );
     expect(xml).toContain('<testcase classname="repro.verify.guardrails" name="m.json:acc">');
     expect(xml).not.toMatch(/<[^>]*<[^/!?]/); // no unescaped '<' inside a tag
   });
@@ -126,10 +166,18 @@ verify FAILED: freshness, rerun, guardrails
     const res = result();
     (res.guardrails as { rows: { status: string }[] }).rows[0]!.status = 'warn';
     const ann = renderVerifyAnnotations(res).trimEnd().split('\n');
-    expect(ann[0]).toBe(`::error file=repro.yaml,line=7,title=repro verify%3A stage 'train' is not fresh::train: dep changed: 'a<b>&"c".csv' (aaaaaaaa -> bbbbbbbb)`);
-    expect(ann[1]).toBe(`::error file=repro.lock,line=20,title=repro verify%3A stage 'old' is not fresh::old: in repro.lock but no longer in repro.yaml`);
-    expect(ann[2]).toMatch(/^::error file=repro\.yaml,line=7,title=repro verify%3A stage 'train' did not reproduce::train: not reproduced: .*%0Aout\.txt: first differing line/);
-    expect(ann[3]).toMatch(/^::warning file=repro\.yaml,line=12,title=repro verify%3A guardrail 'm\.json%3Aacc'::m\.json:acc: max_drop 0\.01/);
+    expect(ann[0]).toBe(
+      `::error file=repro.yaml,line=7,title=repro verify%3A stage 'train' is not fresh::train: dep changed: 'a<b>&"c".csv' (aaaaaaaa -> bbbbbbbb)`,
+    );
+    expect(ann[1]).toBe(
+      `::error file=repro.lock,line=20,title=repro verify%3A stage 'old' is not fresh::old: in repro.lock but no longer in repro.yaml`,
+    );
+    expect(ann[2]).toMatch(
+      /^::error file=repro\.yaml,line=7,title=repro verify%3A stage 'train' did not reproduce::train: not reproduced: .*%0Aout\.txt: first differing line/,
+    );
+    expect(ann[3]).toMatch(
+      /^::warning file=repro\.yaml,line=12,title=repro verify%3A guardrail 'm\.json%3Aacc'::m\.json:acc: max_drop 0\.01/,
+    );
     expect(ann[4]).toMatch(/^::warning title=repro verify: data::1 of 1 recorded outputs/);
     expect(ann).toHaveLength(5);
   });
@@ -142,7 +190,19 @@ describe('verify reports without --base (min/max bounds only)', () => {
       status: 'fail',
       base: null,
       rows: [
-        { metric: 'm.json:acc', base: null, head: { mean: 0.4, n: 1, values: [0.4] }, delta: null, ci: null, rule: 'min 0.5', status: 'fail', reason: 'mean 0.4 is below the min 0.5', change: null, file: 'repro.yaml', line: 12 },
+        {
+          metric: 'm.json:acc',
+          base: null,
+          head: { mean: 0.4, n: 1, values: [0.4] },
+          delta: null,
+          ci: null,
+          rule: 'min 0.5',
+          status: 'fail',
+          reason: 'mean 0.4 is below the min 0.5',
+          change: null,
+          file: 'repro.yaml',
+          line: 12,
+        },
       ],
     };
     return res;
@@ -159,7 +219,9 @@ describe('verify reports without --base (min/max bounds only)', () => {
 
   it('markdown: a heading without a base, no base or delta columns; junit: one guardrail failure', () => {
     const md = renderVerifyMarkdown(bounds());
-    expect(md).toContain('#### Guardrails: absolute bounds (min/max; `--base REF` also judges drops)\n\n| metric | head | rule | result | why |\n| --- | ---: | --- | --- | --- |\n| `m.json:acc` | 0.4 | min 0.5 | ❌ fail | mean 0.4 is below the min 0.5 |\n');
+    expect(md).toContain(
+      '#### Guardrails: absolute bounds (min/max; `--base REF` also judges drops)\n\n| metric | head | rule | result | why |\n| --- | ---: | --- | --- | --- |\n| `m.json:acc` | 0.4 | min 0.5 | ❌ fail | mean 0.4 is below the min 0.5 |\n',
+    );
     expect(md).not.toContain('Guardrails against');
     const xml = renderVerifyJunit(bounds());
     expect(xml).toMatch(/<testsuite name="guardrails" tests="1" failures="1" skipped="0">/);

@@ -1,5 +1,5 @@
 /**
- * What `repro plots` draws: the data ops/plots.ts returns and report/html/ renders. Plain data;
+ * What `repro plots` draws: the data ops/plots/plots.ts returns and report/html/ renders. Plain data;
  * the renderers import nothing from ops/ or pipeline/.
  */
 

@@ -1,9 +1,9 @@
-import type { DiffResult } from '../diff-model.js';
-import type { VerifyResult } from '../verify-types.js';
+import type { DiffResult } from '../diff/model.js';
+import type { VerifyResult } from '../verify/types.js';
 import type { PlotsResult } from './plot-types.js';
 
 /**
- * What `repro report` draws: ops/report.ts gathers it, report/html/report-page.ts renders it.
+ * What `repro report` draws: ops/report/report.ts gathers it, report/html/report-page.ts renders it.
  * Plain data, reusing the documented shapes of `repro diff` (DiffResult) and `repro verify`
  * (VerifyResult) as they are.
  */

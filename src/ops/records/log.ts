@@ -1,0 +1,117 @@
+import { isReproError } from '../../core/errors.js';
+import { findRepo, listRuns, type RunRef } from '../../record/index.js';
+import type { RunRecord } from './write.js';
+import { mapLimit } from '../../core/pool.js';
+import { readRecord, runsOnHistory } from './read.js';
+
+export interface LogOptions {
+  cwd: string;
+  /** Every run ref, not only those on HEAD's first-parent history. */
+  all?: boolean;
+  /** At most this many entries (newest first). */
+  limit?: number;
+}
+
+/** One line of `repro log` (docs/records.md, `repro log --json`). */
+export interface LogEntry {
+  id: string;
+  /** The run commit under refs/repro/runs/. */
+  commit: string;
+  /** The commit the run started from (its first parent); null before the first commit. */
+  source_commit: string | null;
+  /** Null when the record could not be read (see `error`). */
+  dirty: boolean | null;
+  started_at: string | null;
+  ended_at: string | null;
+  /** `ok`, `failed`, `interrupted`; `unreadable` when the record could not be read. */
+  status: string;
+  message: string | null;
+  /** Distinct stage seeds of the stages that ran, ascending. */
+  seeds: number[];
+  /** The first three metric values of the record, `file:key` → value. */
+  headline: { name: string; value: number }[];
+  /** Names of failed stages. */
+  failed_stages: string[];
+  /** Set when the record is malformed or from a newer format: the run is listed, not fatal. */
+  error: { code: string; message: string } | null;
+}
+
+export interface LogResult {
+  scope: 'history' | 'all';
+  /** Runs in scope before `limit`. */
+  total: number;
+  runs: LogEntry[];
+}
+
+/**
+ * `repro log`: runs newest first (run ids sort by time). Reads each run's commit once (to find
+ * its parent) and, for the entries shown only, the record file from its tree: nothing else.
+ * An unreadable record does not stop the listing; its entry carries the `E_RECORD` error.
+ */
+export async function log(opts: LogOptions): Promise<LogResult> {
+  const repo = await findRepo(opts.cwd);
+  const all = await listRuns(repo);
+  const scoped = opts.all ? all : await runsOnHistory(repo, all);
+  const shown = opts.limit !== undefined ? scoped.slice(0, opts.limit) : scoped;
+  const runs = await mapLimit(shown, 16, async (r) => {
+    try {
+      return entryOf(r, await readRecord(repo, r));
+    } catch (e) {
+      if (!isReproError(e, 'E_RECORD')) throw e;
+      return unreadable(r, e.code, e.message);
+    }
+  });
+  return { scope: opts.all ? 'all' : 'history', total: scoped.length, runs };
+}
+
+function entryOf(r: RunRef, rec: RunRecord): LogEntry {
+  const stages = Object.values(rec.stages);
+  const seeds = new Set<number>();
+  for (const s of stages) if (typeof s.seed === 'number' && s.status !== 'up-to-date' && s.status !== 'not-run') seeds.add(s.seed);
+  return {
+    id: r.id,
+    commit: r.commit,
+    source_commit: r.parent,
+    dirty: Boolean(rec.source?.dirty),
+    started_at: rec.started_at,
+    ended_at: rec.ended_at,
+    status: rec.status,
+    message: rec.message ?? null,
+    seeds: [...seeds].sort((a, b) => a - b),
+    headline: headline(rec.metrics, 3),
+    failed_stages: Object.entries(rec.stages)
+      .filter(([, s]) => s.status === 'failed')
+      .map(([n]) => n),
+    error: null,
+  };
+}
+
+function unreadable(r: RunRef, code: string, message: string): LogEntry {
+  return {
+    id: r.id,
+    commit: r.commit,
+    source_commit: r.parent,
+    dirty: null,
+    started_at: null,
+    ended_at: null,
+    status: 'unreadable',
+    message: null,
+    seeds: [],
+    headline: [],
+    failed_stages: [],
+    error: { code, message },
+  };
+}
+
+/** The first `n` numeric metric values, files and keys in record order. */
+function headline(metrics: RunRecord['metrics'], n: number): { name: string; value: number }[] {
+  const out: { name: string; value: number }[] = [];
+  for (const [file, values] of Object.entries(metrics ?? {})) {
+    for (const [key, value] of Object.entries(values ?? {})) {
+      if (typeof value !== 'number') continue;
+      out.push({ name: `${file}:${key}`, value });
+      if (out.length >= n) return out;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,67 @@
+import { sha256 } from '../../core/canonical.js';
+import { KnownSet, pushObjects, readEpoch, runCacheKey, RUNCACHE_PREFIX, type PushResult } from '../../remote/index.js';
+import { openContext } from '../context.js';
+import { namedObjects, type NamedObjectsOptions } from './named-objects.js';
+import { openSession, type TransferFlags } from './session.js';
+import { runCacheEntries } from '../run/runcache.js';
+
+export interface PushOptions extends TransferFlags, NamedObjectsOptions {
+  cwd: string;
+  /** Also push run-cache entries (and the objects they name). */
+  runCache?: boolean;
+}
+
+export interface PushReport {
+  remote: { name: string; url: string };
+  revisions: number;
+  objects: Omit<PushResult, 'interrupted'>;
+  runCache: { entries: number; uploaded: number } | null;
+  interrupted: boolean;
+}
+
+/**
+ * `repro push`: upload the objects the chosen revisions' locks name (and with `runCache`, the
+ * run-cache entries, each after the objects it names). Reads the local cache only; the remote's
+ * epoch decides whether what we remember about it still holds (remote/known.ts).
+ */
+export async function push(opts: PushOptions): Promise<PushReport> {
+  const ctx = await openContext(opts.cwd);
+  const named = await namedObjects(ctx, opts);
+  const entries = opts.runCache ? [...runCacheEntries(ctx.stateDir)] : [];
+  for (const [, outs] of entries) for (const o of Object.values(outs)) if (typeof o?.hash === 'string') named.hashes.add(o.hash);
+  const s = await openSession(ctx, opts);
+  try {
+    const known = KnownSet.load(ctx.stateDir, s.spec.url, await readEpoch(s.backend));
+    try {
+      const res = await pushObjects(s.backend, s.local, named.hashes, known, {
+        jobs: s.jobs,
+        signal: opts.signal,
+        onProgress: opts.onProgress,
+      });
+      let runCache: PushReport['runCache'] = null;
+      if (opts.runCache && !res.interrupted) {
+        const skip = new Set([...res.missingLocal, ...res.heldBack]);
+        let uploaded = 0;
+        const there = new Map<string, number>();
+        for await (const page of s.backend.list(RUNCACHE_PREFIX)) for (const e of page) there.set(e.key, e.size);
+        for (const [key, outs] of entries) {
+          // An entry goes up only when every object it names is on the remote.
+          const hashes = Object.values(outs).map((o) => o.hash);
+          if (hashes.some((h) => skip.has(h) || !known.has(h))) continue;
+          const name = runCacheKey(sha256(key));
+          const body = Buffer.from(JSON.stringify({ k: key, o: outs }) + '\n');
+          if (there.get(name) === body.length) continue;
+          await s.backend.putBytes(name, body);
+          uploaded++;
+        }
+        runCache = { entries: entries.length, uploaded };
+      }
+      const { interrupted, ...objects } = res;
+      return { remote: { name: s.spec.name, url: s.spec.url }, revisions: named.revisions, objects, runCache, interrupted };
+    } finally {
+      known.close();
+    }
+  } finally {
+    s.backend.close();
+  }
+}

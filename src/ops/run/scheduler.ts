@@ -1,0 +1,430 @@
+import { mkdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { statIfExists } from '../../core/fs.js';
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { isReproError } from '../../core/errors.js';
+import { ObjectError, WalkError } from '../../cache/index.js';
+import { absPath } from '../../core/paths.js';
+import { Semaphore } from '../../core/semaphore.js';
+import { failureText, runStage, spawnerInUse, type StageRunResult } from '../../exec/index.js';
+import { redactText } from '../../env/index.js';
+import type { Pipeline, Stage } from '../../pipeline/index.js';
+import type { KeyComponents, LockFile, LockOut } from '../../lock/index.js';
+import type { RepoContext } from '../context.js';
+import type { Evaluator } from './evaluate.js';
+import { explainKeyChange, type Reason } from './reasons.js';
+import { readRunCache, writeRunCache } from './runcache.js';
+import type { RunOptions, StageResult } from './run.js';
+import { seedlessKey } from './seedless.js';
+import { RUN_TOKEN_VAR } from './takeover.js';
+
+/**
+ * Walks the selected stages in dependency order for `run()`: for each ready stage, decides
+ * up to date / restore from the run cache / execute, and records successes in the in-memory
+ * lock (`lockDirty`). `jobs` bounds concurrent commands; a couple more stages may be in flight.
+ */
+/** Insert `s` into `ready`, which is sorted by selection order. */
+function insertInOrder(ready: Stage[], s: Stage, order: Map<string, number>): void {
+  const at = order.get(s.name)!;
+  let i = ready.length;
+  while (i > 0 && order.get(ready[i - 1]!.name)! > at) i--;
+  ready.splice(i, 0, s);
+}
+
+/** The error of a stage whose deps are missing: the first one, with where repro.yaml declares it. */
+function missingDepsText(missing: Stage['deps']): string {
+  const m = missing[0]!;
+  return `dependency missing: '${m.path}' (${m.pos.file}:${m.pos.line})${missing.length > 1 ? ` and ${missing.length - 1} more` : ''}`;
+}
+
+/** One path is the other or inside it (an output that makes, or lies inside, a dep). */
+function pathsOverlap(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+}
+
+/** Store an output; null when the command did not produce it (one lstat, not an extra check). */
+async function saveIfPresent(ctx: RepoContext, abs: string): Promise<Awaited<ReturnType<RepoContext['cache']['save']>> | null> {
+  try {
+    return await ctx.cache.save(abs);
+  } catch (e) {
+    if (isReproError(e, 'E_NOT_FOUND')) return null;
+    throw e;
+  }
+}
+
+/** Leftovers are removed by the next run (runAll), so a failure here loses nothing. */
+function unlinkIfPresent(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // gone already, or left for the next run's clean-up
+  }
+}
+
+export class Scheduler {
+  interrupted = false;
+  lockDirty = false;
+  private readonly results = new Map<string, StageResult>();
+  private slots = new Semaphore(1);
+  private jobs = 1;
+  private queued = false;
+  private readonly madeDirs = new Set<string>();
+  /** A plain copy of the environment, made once: each read of `process.env` goes through getenv. */
+  private readonly baseEnv: Record<string, string>;
+  private readonly willChange = new Set<string>();
+  /** Where a queued stage's old outputs wait until its command starts (see runCommand). */
+  private readonly heldDir: string;
+  private heldCount = 0;
+
+  constructor(
+    private readonly ctx: RepoContext,
+    private readonly p: Pipeline,
+    private readonly lock: LockFile,
+    private readonly ev: Evaluator,
+    private readonly opts: RunOptions & { onWork?: () => void; runToken?: string },
+  ) {
+    this.baseEnv = { ...(opts.env ?? process.env) } as Record<string, string>;
+    // Marks every stage process as this run's, so a run taking over after a kill -9 can find
+    // and stop what is left of it (ops/run/takeover.ts).
+    if (opts.runToken) this.baseEnv[RUN_TOKEN_VAR] = opts.runToken;
+    this.heldDir = join(ctx.stateDir, 'held');
+  }
+
+  async runAll(selected: Stage[]): Promise<StageResult[]> {
+    const jobs = Math.max(1, this.opts.jobs ?? this.ctx.config.run.jobs);
+    this.jobs = jobs;
+    // `jobs` bounds the commands running at once. Through repro-spawner the helper enforces it:
+    // every ready stage is handed over at once and waits in its queue, so the next command
+    // starts the moment one ends, with no round trip through this process. Otherwise a
+    // semaphore here does, and a couple more stages are in flight so that hashing and storing
+    // one stage's outputs overlaps the next stage's command.
+    this.queued = spawnerInUse();
+    // Held outputs left by a run that was killed (-9) before its queued stages started: their
+    // stages will rerun or restore from the run cache, which has the objects. We hold the lock.
+    if (!this.opts.dry) rmSync(this.heldDir, { recursive: true, force: true });
+    this.slots = new Semaphore(this.queued ? Number.POSITIVE_INFINITY : jobs);
+    const inflight = this.queued ? Number.POSITIVE_INFINITY : jobs + 2;
+
+    // Event-driven, O(stages + edges): each stage counts its unfinished upstream stages; a
+    // finished stage decrements its dependents' counts. Ready stages start in selection order.
+    const order = new Map(selected.map((s, i) => [s.name, i]));
+    const remaining = new Map<string, number>();
+    const dependents = new Map<string, Stage[]>();
+    for (const s of selected) {
+      const ups = (this.p.upstream.get(s.name) ?? []).filter((u) => order.has(u));
+      remaining.set(s.name, ups.length);
+      for (const u of ups) {
+        let d = dependents.get(u);
+        if (!d) dependents.set(u, (d = []));
+        d.push(s);
+      }
+    }
+    const ready: Stage[] = selected.filter((s) => remaining.get(s.name) === 0);
+    const started = new Set<string>();
+    let running = 0;
+
+    await new Promise<void>((resolve, reject) => {
+      // An exception in a stage (not a failing command: that is a result) ends the run: nothing
+      // more starts, and it is rethrown once the stages already running have settled.
+      let error: { e: unknown } | undefined;
+      const pump = (): void => {
+        if (this.opts.signal?.aborted) this.interrupted = true;
+        while (ready.length && running < inflight && !this.interrupted && !error) {
+          const s = ready.shift()!;
+          started.add(s.name);
+          running++;
+          this.one(s)
+            .then((r) => {
+              this.results.set(s.name, r);
+              this.opts.onEvent?.({ type: 'stage-end', result: r });
+              for (const d of dependents.get(s.name) ?? []) {
+                const left = remaining.get(d.name)! - 1;
+                remaining.set(d.name, left);
+                if (left === 0) insertInOrder(ready, d, order);
+              }
+            })
+            .catch((e: unknown) => {
+              error ??= { e };
+            })
+            .finally(() => {
+              running--;
+              pump();
+            });
+        }
+        if (running > 0) return;
+        if (error) {
+          reject(error.e);
+          return;
+        }
+        if (ready.length === 0 && started.size < selected.length && !this.interrupted) {
+          reject(new Error('scheduler stalled: a dependency is not in the selection'));
+          return;
+        }
+        if (ready.length === 0 || this.interrupted) resolve();
+      };
+      pump();
+    });
+    for (const s of selected) {
+      if (started.has(s.name)) continue;
+      this.results.set(s.name, { name: s.name, status: 'not-run', reasons: [], seed: s.seed, error: 'interrupted' });
+    }
+    return selected.map((s) => this.results.get(s.name)!);
+  }
+
+  private async one(stage: Stage): Promise<StageResult> {
+    const base = { name: stage.name, seed: stage.seed };
+    const failedUp = (this.p.upstream.get(stage.name) ?? []).filter((u) => {
+      const st = this.results.get(u)?.status;
+      return st === 'failed' || st === 'not-run';
+    });
+    if (failedUp.length) {
+      return {
+        ...base,
+        status: 'not-run',
+        reasons: failedUp.map((u) => ({ kind: 'upstream' as const, stage: u })),
+        error: `upstream stage '${failedUp[0]}' did not succeed`,
+      };
+    }
+    const entry = this.lock.stages[stage.name];
+    if (stage.frozen && entry) return { ...base, status: 'frozen', reasons: [], key: entry.key };
+    const comps = await this.ev.components(stage);
+    const key = this.ev.key(comps);
+    const reasons = explainKeyChange(entry, comps);
+    // A dry run (status) lists output problems next to a changed key too: every reason.
+    if (entry && (reasons.length === 0 || this.opts.dry)) reasons.push(...(await this.ev.outputProblems(stage, entry)));
+    if (stage.alwaysChanged) reasons.push({ kind: 'always-changed' });
+    if (this.opts.force && reasons.length === 0) reasons.push({ kind: 'forced' });
+    const upChanging = (this.p.upstream.get(stage.name) ?? []).filter((u) => this.willChange.has(u));
+    if (this.opts.dry && upChanging.length) reasons.push(...upChanging.map((u) => ({ kind: 'upstream' as const, stage: u })));
+    if (!upChanging.length) {
+      // Name missing deps even for a stage that never ran (explainKeyChange stops at never-run).
+      for (const d of stage.deps) {
+        if (comps.deps[d.path] !== '' || reasons.some((r) => r.kind === 'dep' && r.path === d.path)) continue;
+        reasons.push({ kind: 'dep', path: d.path, from: entry?.deps[d.path] ?? null, to: '' });
+      }
+    }
+    if (reasons.length === 0) return { ...base, status: 'up-to-date', reasons, key, components: comps };
+    if (this.opts.dry) {
+      this.willChange.add(stage.name);
+      // What the real run would fail on below: a missing dep that no upstream stage due to run makes.
+      const producers = upChanging.flatMap((u) => this.p.byName.get(u)?.outs.map((o) => o.path) ?? []);
+      const doomed = stage.deps.filter((d) => comps.deps[d.path] === '' && !producers.some((o) => pathsOverlap(o, d.path)));
+      return {
+        ...base,
+        status: 'would-run',
+        reasons,
+        key,
+        components: comps,
+        ...(doomed.length ? { error: `would fail: ${missingDepsText(doomed)}` } : {}),
+      };
+    }
+    const missing = stage.deps.filter((d) => comps.deps[d.path] === '');
+    if (missing.length) {
+      // Upstream stages ran already, so nothing will produce it: fail before the command does.
+      return { ...base, status: 'failed', reasons, key, error: missingDepsText(missing) };
+    }
+    const cached = this.opts.force || stage.alwaysChanged ? null : await this.restorable(stage, key);
+    if (cached && 'bad' in cached) {
+      // A bad cached output is never restored: the stage runs again, and says why.
+      reasons.push(...cached.bad);
+    } else if (cached) {
+      this.opts.onWork?.();
+      this.opts.onEvent?.({ type: 'stage-start', stage: stage.name, reasons, restore: true });
+      // checkout verifies every object it places, so what the lock records is what is there.
+      const bad = await this.restoreOuts(stage, cached.outs);
+      if (!bad) {
+        this.commit(stage, comps, key, cached.outs);
+        return { ...base, status: 'restored', reasons, key, outs: cached.outs, components: comps };
+      }
+      reasons.push(bad);
+    }
+    return this.execute(stage, comps, key, reasons);
+  }
+
+  /**
+   * Outputs recorded for `key` in the run cache, when every one is in the object cache and good
+   * (verified: cheap after the first time); `bad` reasons when a recorded object is missing a
+   * member or is corrupt (moved aside by the cache), so the stage re-executes instead.
+   */
+  private async restorable(stage: Stage, key: string): Promise<{ outs: Record<string, LockOut> } | { bad: Reason[] } | null> {
+    if (stage.outs.length === 0 || stage.outs.some((o) => !o.cache)) return null;
+    const outs = await readRunCache(this.ctx.stateDir, key);
+    if (!outs) return null;
+    const bad: Reason[] = [];
+    for (const o of stage.outs) {
+      const rec = outs[o.path];
+      if (!rec) return null;
+      const r = await this.ctx.cache.check(rec.hash);
+      if (r.corrupt.length) bad.push({ kind: 'cache-corrupt', path: o.path, hash: rec.hash, object: r.corrupt[0]!.hash });
+      else if (!r.ok) return null; // not in the cache (any more): an ordinary run
+    }
+    return bad.length ? { bad } : { outs };
+  }
+
+  /** Put a run-cache hit's outputs in place; a reason when an object turned bad meanwhile. */
+  private async restoreOuts(stage: Stage, outs: Record<string, LockOut>): Promise<Reason | undefined> {
+    for (const o of stage.outs) {
+      const hash = outs[o.path]!.hash;
+      try {
+        await this.ctx.cache.checkout(hash, absPath(this.p.root, o.path));
+      } catch (e) {
+        if (!(e instanceof ObjectError)) throw e;
+        return { kind: 'cache-corrupt', path: o.path, hash, object: e.objects[0]!.hash };
+      }
+    }
+    return undefined;
+  }
+
+  private async execute(stage: Stage, comps: KeyComponents, key: string, reasons: Reason[]): Promise<StageResult> {
+    // Only the command holds a job slot: storing the outputs below overlaps the next command.
+    const release = await this.slots.acquire();
+    let res: StageRunResult;
+    try {
+      if (this.opts.signal?.aborted) {
+        this.interrupted = true;
+        return { name: stage.name, seed: stage.seed, status: 'not-run', reasons, key, error: 'interrupted' };
+      }
+      this.opts.onWork?.();
+      res = await this.runCommand(stage, reasons);
+    } finally {
+      release();
+    }
+    if (res.aborted && !res.started) {
+      // Dropped from repro-spawner's queue: nothing ran, and its outputs were put back.
+      this.interrupted = true;
+      return { name: stage.name, seed: stage.seed, status: 'not-run', reasons, key, error: 'interrupted' };
+    }
+    return this.finish(stage, comps, key, reasons, res);
+  }
+
+  /**
+   * Run the stage's command with its outputs cleared. Cleared means removed when the command is
+   * about to start; a stage waiting in repro-spawner's queue has its outputs moved into
+   * `.repro/held/` instead (a rename), deleted when its command starts and put back when it
+   * never does (Ctrl-C while it waits), so an interrupted run leaves those outputs as they were.
+   */
+  private async runCommand(stage: Stage, reasons: Reason[]): Promise<StageRunResult> {
+    const root = this.p.root;
+    const held: Array<{ abs: string; at: string; dir: boolean }> = [];
+    for (const o of stage.outs) {
+      const abs = absPath(root, o.path);
+      // Usually absent (first run) or one small file: decide without the thread pool.
+      const st = statIfExists(abs, { follow: false });
+      if (st && !(this.queued && this.hold(abs, st.isDirectory(), held))) {
+        if (st.isDirectory()) await rm(abs, { recursive: true, force: true });
+        else unlinkSync(abs);
+      }
+      // A courtesy: the command finds its outputs' parent directories in place. Once per run.
+      const parent = dirname(abs);
+      if (!o.path.includes('/') || this.madeDirs.has(parent)) continue;
+      mkdirSync(parent, { recursive: true });
+      this.madeDirs.add(parent);
+    }
+    const envExtra: Record<string, string> = { REPRO_STAGE: stage.name };
+    if (stage.seed !== null) {
+      envExtra.REPRO_SEED = String(stage.seed);
+      envExtra.PYTHONHASHSEED = String(stage.seed);
+    }
+    const dropping: Array<Promise<void>> = [];
+    const res = await runStage({
+      cmds: stage.cmd,
+      cwd: absPath(root, stage.wdir),
+      env: this.baseEnv, // the same object every time: the helper then sends only envExtra
+      envExtra,
+      logPath: join(this.ctx.stateDir, 'logs', `${stage.name}.log`),
+      prefix: stage.name,
+      sink: (line, stream) => this.opts.onEvent?.({ type: 'stage-output', stage: stage.name, line, stream }),
+      signal: this.opts.signal,
+      concurrency: this.queued ? this.jobs : undefined,
+      // 'running' is said when the command really starts, not when it joins the queue.
+      onStart: () => {
+        for (const h of held) {
+          if (h.dir) dropping.push(rm(h.at, { recursive: true, force: true }).catch(() => {}));
+          else unlinkIfPresent(h.at);
+        }
+        this.opts.onEvent?.({ type: 'stage-start', stage: stage.name, reasons, restore: false });
+      },
+    });
+    await Promise.all(dropping);
+    if (!res.started) {
+      for (const h of held) {
+        try {
+          renameSync(h.at, h.abs);
+        } catch {
+          // Something now occupies the path; the held copy goes (the cache has recorded outputs).
+          rmSync(h.at, { recursive: true, force: true });
+        }
+      }
+    }
+    return res;
+  }
+
+  /** Move an existing output aside until its command starts; false when it cannot be (removed instead). */
+  private hold(abs: string, dir: boolean, held: Array<{ abs: string; at: string; dir: boolean }>): boolean {
+    if (this.heldCount === 0) mkdirSync(this.heldDir, { recursive: true });
+    const at = join(this.heldDir, `${process.pid}-${this.heldCount++}`);
+    try {
+      renameSync(abs, at);
+    } catch {
+      return false; // EXDEV (the output sits on another file system), EACCES: remove it as before
+    }
+    held.push({ abs, at, dir });
+    return true;
+  }
+
+  private async finish(stage: Stage, comps: KeyComponents, key: string, reasons: Reason[], res: StageRunResult): Promise<StageResult> {
+    const root = this.p.root;
+    const base = { name: stage.name, seed: stage.seed, reasons, key, durationMs: res.durationMs, exitCode: res.exitCode };
+    if (res.aborted) {
+      this.interrupted = true;
+      return { ...base, status: 'failed', error: 'interrupted', stderrTail: res.stderrTail.map((l) => redactText(l)) };
+    }
+    if (res.exitCode !== 0) {
+      const why = failureText(res);
+      return {
+        ...base,
+        status: 'failed',
+        error: `command ${why}${res.failedCmd && stage.cmd.length > 1 ? `: ${res.failedCmd}` : ''}`,
+        stderrTail: res.stderrTail.map((l) => redactText(l)),
+      };
+    }
+    const outs: Record<string, LockOut> = {};
+    for (const o of stage.outs) {
+      const abs = absPath(root, o.path);
+      let info;
+      try {
+        info = o.cache ? await saveIfPresent(this.ctx, abs) : await this.ctx.cache.hashPath(abs);
+      } catch (e) {
+        // What the command produced cannot be stored (a symlink leading out of an output
+        // directory, a FIFO): the stage failed, said for the output at its repro.yaml line.
+        if (!(e instanceof WalkError)) throw e;
+        const why = e.restate({ role: 'output', label: o.path, pos: o.pos });
+        return { ...base, status: 'failed', error: why.message, stderrTail: res.stderrTail.map((l) => redactText(l)) };
+      }
+      if (!info) {
+        return {
+          ...base,
+          status: 'failed',
+          error: `declared output was not produced: '${o.path}'`,
+          stderrTail: res.stderrTail.map((l) => redactText(l)),
+        };
+      }
+      if (o.dirHint && !info.isDir) {
+        return { ...base, status: 'failed', error: `declared directory output is a file: '${o.path}'` };
+      }
+      outs[o.path] =
+        info.nfiles !== undefined ? { hash: info.hash, size: info.size, nfiles: info.nfiles } : { hash: info.hash, size: info.size };
+    }
+    if (stage.outs.every((o) => o.cache)) await writeRunCache(this.ctx.stateDir, key, outs);
+    this.commit(stage, comps, key, outs);
+    return { ...base, status: 'executed', outs, components: comps };
+  }
+
+  private commit(stage: Stage, comps: KeyComponents, key: string, outs: Record<string, LockOut>): void {
+    const prev = this.lock.stages[stage.name];
+    // seed_metrics describe a sweep of this configuration: kept across seeds, dropped when anything else changes.
+    const keep = prev?.seed_metrics && seedlessKey(prev) === seedlessKey(comps);
+    this.lock.stages[stage.name] = { ...comps, key, out_hashes: outs, ...(keep ? { seed_metrics: prev.seed_metrics } : {}) };
+    this.lockDirty = true;
+  }
+}

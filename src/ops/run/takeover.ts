@@ -1,0 +1,126 @@
+import { readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { absPath } from '../../core/paths.js';
+import { pidAlive, pidsWithEnv, procStat } from '../../core/proc.js';
+import type { Holder } from '../../core/repolock.js';
+import type { Pipeline } from '../../pipeline/index.js';
+import type { RepoContext } from '../context.js';
+import { cacheDirOf } from '../../config/config.js';
+import { terminateGroup } from '../../exec/groups.js';
+
+/**
+ * After taking over a stale repository lock (its holder was killed, e.g. with -9), clear what it
+ * left, before this command touches anything:
+ *
+ * - its stage processes: every stage command carries the holder's token in REPRO_RUN_TOKEN, and
+ *   whatever still runs with it (repro-spawner ends them within 3 s, but through node's own
+ *   spawn nothing does) would go on appending to outputs this run is about to produce; their
+ *   process groups are terminated (SIGTERM, SIGKILL after the grace period). Linux (/proc) only.
+ * - its temp files, for pids no longer alive (a live process's are never touched, whoever it is):
+ *   `.<name>.tmp-<pid>-<hex>` (core/atomic, cache/objects) beside outputs and params files, at the
+ *   repository root (repro.lock), in `.repro/` (memos, stat cache, run cache, the lock's own temp)
+ *   and `.repro/logs/`, in the cache's `tmp/` and object fan-out directories; `.repro/held/<pid>-<n>`
+ *   (outputs held for queued stages: the cache has them); and the record writer's
+ *   `tmp_obj_<pid>_<hex>` in `.git/objects/xx/` (Git's own temp files are named differently).
+ */
+
+/** The variable stage commands carry: the token of the repository lock their run holds. */
+export const RUN_TOKEN_VAR = 'REPRO_RUN_TOKEN';
+
+/** Stop the processes a dead holder's stages left running; returns how many there were. */
+export async function stopLeftovers(holder: Holder): Promise<number> {
+  if (!holder.token) return 0;
+  const pids = pidsWithEnv(RUN_TOKEN_VAR, holder.token).filter((p) => pidAlive(p));
+  const groups = new Set<number>();
+  for (const pid of pids) {
+    const st = procStat(pid);
+    if (st) groups.add(st.pgrp);
+  }
+  await Promise.all([...groups].map((g) => terminateGroup(g)));
+  return pids.length;
+}
+
+const TEMP = /^\..+\.tmp-(\d+)-[0-9a-f]+$/;
+const HELD = /^(\d+)-\d+$/;
+const GIT_TEMP = /^tmp_obj_(\d+)_[0-9a-f]+$/;
+const FANOUT = /^[0-9a-f]{2}$/;
+
+export interface SweepDirs {
+  root: string;
+  /** `<root>/.repro` */
+  stateDir: string;
+  /** the object cache (`.exprc` cache.dir), usually `<stateDir>/cache` */
+  cacheDir: string;
+  /** repo-relative outputs and params files: their directories get temp files too */
+  paths: string[];
+  /** the Git object directory, when there is one */
+  gitObjectsDir?: string;
+}
+
+/** Remove the kill leftovers listed above whose pid is dead. Returns how many went. */
+export function sweepTemps(d: SweepDirs): number {
+  const plain = new Set<string>([d.root, d.stateDir, join(d.stateDir, 'logs'), join(d.cacheDir, 'tmp')]);
+  for (const p of d.paths) plain.add(dirname(absPath(d.root, p.replace(/\/+$/, ''))));
+  let n = 0;
+  for (const dir of plain) n += sweepDir(dir, TEMP);
+  n += sweepDir(join(d.stateDir, 'held'), HELD);
+  for (const sub of subdirs(join(d.cacheDir, 'objects'))) n += sweepDir(sub, TEMP);
+  if (d.gitObjectsDir) for (const sub of subdirs(d.gitObjectsDir)) n += sweepDir(sub, GIT_TEMP);
+  return n;
+}
+
+/** Remove the entries of `dir` whose name matches `pattern` and whose pid (group 1) is dead. */
+function sweepDir(dir: string, pattern: RegExp): number {
+  let n = 0;
+  for (const name of list(dir)) {
+    const m = pattern.exec(name);
+    if (!m || pidAlive(Number(m[1]))) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+    n++;
+  }
+  return n;
+}
+
+/** The two-hex fan-out directories of an object store. */
+function subdirs(dir: string): string[] {
+  return list(dir)
+    .filter((name) => FANOUT.test(name))
+    .map((name) => join(dir, name));
+}
+
+function list(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return []; // absent (or not a directory): nothing to sweep
+  }
+}
+
+/** `<git common dir>/objects` of the repository at `root`, or undefined when there is none. */
+async function gitObjectsDir(root: string): Promise<string | undefined> {
+  try {
+    const { findRepo } = await import('../../record/index.js');
+    const repo = await findRepo(root);
+    return join(repo.commonDir ?? repo.gitdir, 'objects');
+  } catch {
+    return undefined; // not a Git repository repro can write to: it wrote no objects there
+  }
+}
+
+/**
+ * The stale lock's holder was killed: stop the stage processes it left and remove its temp
+ * files before anything here writes. `notify` is told what was done.
+ */
+export async function clearAfter(holder: Holder, ctx: RepoContext, pipeline: Pipeline, notify: (text: string) => void): Promise<void> {
+  const stopped = await stopLeftovers(holder);
+  if (stopped) notify(`stopped ${stopped} process(es) left running by pid ${holder.pid}`);
+  const paths = [...pipeline.stages.flatMap((s) => s.outs.map((o) => o.path)), ...pipeline.paramsData.keys()];
+  const swept = sweepTemps({
+    root: ctx.root,
+    stateDir: ctx.stateDir,
+    cacheDir: cacheDirOf(ctx.root, ctx.config),
+    paths,
+    gitObjectsDir: await gitObjectsDir(ctx.root),
+  });
+  if (swept) notify(`removed ${swept} temp file(s) left by pid ${holder.pid}`);
+}

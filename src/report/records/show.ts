@@ -1,0 +1,135 @@
+/**
+ * `repro show RUN` as text: the record's header, each stage (status, key, duration, seed,
+ * outputs), metrics, lock files, an environment summary, and how this machine differs from the
+ * recorded one. Pure; the record is restated structurally (report/ imports only core).
+ */
+import { fmtNumber, stripControl } from './log.js';
+import { short } from '../run/reasons.js';
+import { fmtMs } from '../run/run.js';
+
+interface OutLike {
+  hash: string;
+  size: number;
+  nfiles?: number;
+}
+
+interface StageLike {
+  status: string;
+  key: string | null;
+  seed: number | null;
+  exit_code: number | null;
+  duration_ms: number | null;
+  outs: Record<string, OutLike>;
+  error: string | null;
+  stderr_tail: string[];
+  components?: { env?: Record<string, string> } | null;
+}
+
+export interface RecordLike {
+  id: string;
+  message: string | null;
+  argv: string[];
+  started_at: string;
+  ended_at: string;
+  status: string;
+  source: { commit: string | null; branch: string | null; dirty: boolean };
+  seed: number | null;
+  sweep: { id: string; seeds: number[]; index: number } | null;
+  stages: Record<string, StageLike>;
+  metrics: Record<string, Record<string, number>>;
+  locks: Record<string, string>;
+  env: {
+    os?: { platform?: string; release?: string; arch?: string };
+    cpu?: { model?: string; count?: number };
+    memory_bytes?: number;
+    node?: string;
+    repro?: string;
+    runtimes?: Record<string, string>;
+    tools?: Record<string, { cmd: string; hash: string }>;
+    gpu?: { name: string; driver: string; memory?: string }[];
+    locale?: string;
+    timezone?: string;
+  };
+}
+
+export interface ShowLike {
+  id: string;
+  commit: string;
+  record: RecordLike;
+  env_diff: { field: string; a: string; b: string }[];
+}
+
+export function renderShow(res: ShowLike): string {
+  const r = res.record;
+  const L: string[] = [];
+  const src = r.source;
+  const where = [src.branch ?? 'detached HEAD', src.dirty ? 'uncommitted changes' : null].filter(Boolean).join(', ');
+  L.push(`run       ${res.id}`);
+  L.push(`commit    ${res.commit}`);
+  L.push(`source    ${src.commit ?? '(no commit yet)'} (${where})`);
+  L.push(`status    ${r.status}`);
+  L.push(`started   ${r.started_at} (took ${fmtMs(Date.parse(r.ended_at) - Date.parse(r.started_at))})`);
+  L.push(`command   repro ${r.argv.map(shellQuote).join(' ')}`.trimEnd());
+  if (r.message) L.push(`message   ${r.message.split('\n').join('\n          ')}`);
+  if (r.seed !== null) L.push(`seed      ${r.seed} (--seed, every stage)`);
+  if (r.sweep) L.push(`sweep     ${r.sweep.id}: seed ${r.sweep.index + 1} of ${r.sweep.seeds.join(', ')}`);
+
+  L.push('', 'stages');
+  for (const [name, s] of Object.entries(r.stages)) {
+    const parts = [
+      s.key ? `key ${s.key.slice(0, 8)}` : null,
+      s.duration_ms !== null ? fmtMs(s.duration_ms) : null,
+      s.seed !== null ? `seed ${s.seed}` : null,
+    ];
+    if (s.exit_code !== null && s.exit_code !== 0) parts.push(`exit ${s.exit_code}`);
+    L.push(`  ${name.padEnd(16)} ${s.status.padEnd(10)} ${parts.filter(Boolean).join('  ')}`.trimEnd());
+    for (const [p, o] of Object.entries(s.outs)) L.push(`      ${p}  ${short(o.hash)}  ${describeSize(o)}`);
+    if (s.error) L.push(`      error: ${s.error.split('\n').join('\n             ')}`);
+    for (const l of s.stderr_tail) L.push(...l.split('\n').map((x) => `      | ${x}`));
+    for (const [k, v] of Object.entries(s.components?.env ?? {})) L.push(`      env ${k}=${v}`);
+  }
+
+  const metricRows = Object.entries(r.metrics).flatMap(([file, m]) =>
+    Object.entries(m).map(([k, v]) => `  ${file}  ${k}  ${fmtNumber(v)}`),
+  );
+  if (metricRows.length) L.push('', 'metrics', ...metricRows);
+  const locks = Object.entries(r.locks);
+  if (locks.length) L.push('', 'lock files', ...locks.map(([p, h]) => `  ${p}  ${h ? short(h) : '(missing)'}`));
+
+  L.push('', 'environment', ...envSummary(r.env));
+  if (res.env_diff.length === 0) L.push('', 'this machine: same environment as recorded');
+  else {
+    L.push('', 'differences from this machine (recorded -> now)');
+    for (const d of res.env_diff) L.push(`  ${d.field}: ${oneLine(d.a)} -> ${oneLine(d.b)}`);
+  }
+  // Every line holds record-sourced text: strip the whole page once.
+  return stripControl(L.join('\n')) + '\n';
+}
+
+function envSummary(env: RecordLike['env']): string[] {
+  const out: string[] = [];
+  if (env.os) out.push(`  os        ${[env.os.platform, env.os.release, env.os.arch].filter(Boolean).join(' ')}`);
+  if (env.cpu) out.push(`  cpu       ${env.cpu.model ?? '?'} x ${env.cpu.count ?? '?'}`);
+  if (env.memory_bytes !== undefined) out.push(`  memory    ${(env.memory_bytes / 2 ** 30).toFixed(1)} GiB`);
+  out.push(`  node      ${env.node ?? '?'}   repro ${env.repro ?? '?'}`);
+  for (const [name, v] of Object.entries(env.runtimes ?? {})) out.push(`  ${name.padEnd(9)} ${v}`);
+  for (const [name, t] of Object.entries(env.tools ?? {})) out.push(`  tool      ${name} (${short(t.hash)})`);
+  for (const g of env.gpu ?? []) out.push(`  gpu       ${g.name}, driver ${g.driver}${g.memory ? `, ${g.memory}` : ''}`);
+  out.push(`  locale    ${env.locale ?? '?'}   timezone ${env.timezone ?? '?'}`);
+  return out;
+}
+
+function describeSize(o: OutLike): string {
+  const size =
+    o.size < 1024 ? `${o.size} B` : o.size < 2 ** 20 ? `${(o.size / 1024).toFixed(1)} KiB` : `${(o.size / 2 ** 20).toFixed(1)} MiB`;
+  return o.nfiles !== undefined ? `${o.nfiles} files, ${size}` : size;
+}
+
+function shellQuote(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+function oneLine(s: string): string {
+  const l = s.split('\n');
+  return l.length > 1 ? `${l[0]} (+${l.length - 1} lines)` : s;
+}

@@ -1,0 +1,40 @@
+/**
+ * Words for `repro checkout`. Pure: takes the data ops/checkout returns (restated structurally:
+ * report/ imports only core). One line per output that is not simply unchanged, then a count.
+ */
+interface CheckoutLike {
+  restored: string[];
+  unchanged: string[];
+  missing: { path: string; stage: string }[];
+  corrupt: { path: string; stage: string; objects: { hash: string; path: string; movedTo: string | null }[] }[];
+  modified: { path: string; stage: string; files: string[] }[];
+  notRun: { stage: string; outs: string[] }[];
+}
+
+export function renderCheckout(res: CheckoutLike): string {
+  const lines: string[] = [];
+  if (res.modified.length) {
+    for (const m of res.modified) {
+      for (const f of m.files) lines.push(`modified  ${f === '' ? m.path : `${m.path}/${f}`} (stage ${m.stage}): not in the cache`);
+    }
+    lines.push(`nothing restored: ${res.modified.length} output(s) have unsaved changes (--force discards them)`);
+    return lines.join('\n') + '\n';
+  }
+  for (const p of res.restored) lines.push(`restored  ${p}`);
+  for (const m of res.missing) lines.push(`missing   ${m.path} (stage ${m.stage})`);
+  for (const c of res.corrupt) {
+    for (const b of c.objects) {
+      lines.push(`corrupt   ${c.path} (stage ${c.stage}): object ${b.hash} ${b.movedTo ? `moved to ${b.movedTo}` : `at ${b.path}`}`);
+    }
+  }
+  for (const n of res.notRun) {
+    lines.push(
+      `not run   stage ${n.stage} has no entry in repro.lock, nothing to restore: ${n.outs.join(', ')} (run 'repro run ${n.stage}')`,
+    );
+  }
+  const counts = [`${res.restored.length} restored`, `${res.unchanged.length} unchanged`, `${res.missing.length} missing`];
+  if (res.corrupt.length) counts.push(`${res.corrupt.length} corrupt`);
+  if (res.notRun.length) counts.push(`${res.notRun.length} stage(s) never run`);
+  lines.push(counts.join(', '));
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,116 @@
+import { freshLine, guardLine, inputLine, outputDetail, rerunLines } from './summary.js';
+import type { VerifyResult } from './types.js';
+
+/**
+ * `repro verify --junit FILE`: JUnit XML as CI systems read it. One `<testsuite>` per check that
+ * ran; one `<testcase>` per stage (freshness, rerun), per recorded output (data), per rule
+ * (rules) and per guardrail. Failures are `<failure message="…">details</failure>`; warnings
+ * pass with the warning in `<system-out>`; skipped subjects are `<skipped/>`.
+ */
+
+interface Case {
+  name: string;
+  failure?: { message: string; detail: string[] };
+  skipped?: string;
+  out?: string;
+}
+
+export function renderVerifyJunit(res: VerifyResult): string {
+  const suites: [string, Case[]][] = [];
+  suites.push([
+    'freshness',
+    res.freshness.stages.map((s) =>
+      s.status === 'fresh'
+        ? { name: s.name }
+        : s.status === 'frozen'
+          ? { name: s.name, skipped: 'frozen: not checked' }
+          : { name: s.name, failure: { message: freshLine(s), detail: [`${s.file}${s.line ? `:${s.line}` : ''}`] } },
+    ),
+  ]);
+  suites.push([
+    'data',
+    res.data.outputs.map((o) => ({
+      name: `${o.stage}: ${o.path}`,
+      ...(o.status === 'missing' ? { out: `warning: ${o.hash} is not in the local cache` } : {}),
+      ...(o.status === 'corrupt' ? { failure: { message: `cached object is corrupt: ${o.hash}`, detail: [o.path] } } : {}),
+    })),
+  ]);
+  suites.push([
+    'rules',
+    res.rules.rules.map((r) => {
+      const name = r.stage ? `tolerance ${r.metric} (stage ${r.stage})` : `check ${r.metric}`;
+      if (r.status === 'fail')
+        return { name, failure: { message: r.problem ?? 'failed', detail: [`${r.file}${r.line ? `:${r.line}` : ''}`] } };
+      if (r.status === 'skip') return { name, skipped: r.problem ?? 'skipped' };
+      return { name };
+    }),
+  ]);
+  if ('stages' in res.rerun) {
+    suites.push([
+      'rerun',
+      res.rerun.stages.map((s) => {
+        if (s.status === 'reproduced' || s.status === 'within-tolerance')
+          return { name: s.name, ...(s.status === 'within-tolerance' ? { out: 'reproduced within tolerance' } : {}) };
+        const { head, detail } = rerunLines(s);
+        return {
+          name: s.name,
+          failure: {
+            message: head,
+            detail:
+              s.status === 'failed' || s.status === 'not-run'
+                ? detail
+                : [...s.input_changes.map(inputLine), ...s.outputs.flatMap(outputDetail)],
+          },
+        };
+      }),
+    ]);
+  }
+  if ('rows' in res.guardrails) {
+    suites.push([
+      'guardrails',
+      res.guardrails.rows.map((r) =>
+        r.status === 'fail'
+          ? { name: r.metric, failure: { message: guardLine(r), detail: [`rule: ${r.rule}`, `${r.file}${r.line ? `:${r.line}` : ''}`] } }
+          : { name: r.metric, ...(r.status === 'warn' ? { out: `warning: ${guardLine(r)}` } : {}) },
+      ),
+    ]);
+  }
+
+  const count = (cases: Case[], k: 'failure' | 'skipped'): number => cases.filter((c) => c[k] !== undefined).length;
+  const all = suites.flatMap(([, c]) => c);
+  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  out.push(`<testsuites name="repro verify" tests="${all.length}" failures="${count(all, 'failure')}" skipped="${count(all, 'skipped')}">`);
+  for (const [name, cases] of suites) {
+    out.push(
+      `  <testsuite name="${attr(name)}" tests="${cases.length}" failures="${count(cases, 'failure')}" skipped="${count(cases, 'skipped')}">`,
+    );
+    for (const c of cases) {
+      const open = `    <testcase classname="repro.verify.${attr(name)}" name="${attr(c.name)}"`;
+      if (!c.failure && c.skipped === undefined && c.out === undefined) {
+        out.push(`${open}/>`);
+        continue;
+      }
+      out.push(`${open}>`);
+      if (c.failure) out.push(`      <failure message="${attr(c.failure.message)}">${text(c.failure.detail.join('\n'))}</failure>`);
+      if (c.skipped !== undefined) out.push(`      <skipped message="${attr(c.skipped)}"/>`);
+      if (c.out !== undefined) out.push(`      <system-out>${text(c.out)}</system-out>`);
+      out.push('    </testcase>');
+    }
+    out.push('  </testsuite>');
+  }
+  out.push('</testsuites>');
+  return out.join('\n') + '\n';
+}
+
+/** XML 1.0 allows only these characters; others (ESC from a colour code, NUL) are dropped. */
+function clean(s: string): string {
+  return s.replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '');
+}
+
+function text(s: string): string {
+  return clean(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function attr(s: string): string {
+  return text(s).replace(/"/g, '&quot;').replace(/\n/g, '&#10;');
+}
