@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   show: async () => (await import('./cli/show.js')).registerShow,
   replay: async () => (await import('./cli/replay.js')).registerReplay,
   lineage: async () => (await import('./cli/lineage.js')).registerLineage,
+  exp: async () => (await import('./cli/exp.js')).registerExp,
   diff: async () => (await import('./cli/diff.js')).registerDiff,
   verify: async () => (await import('./cli/verify.js')).registerVerify,
   remote: async () => (await import('./cli/remote.js')).registerRemote,
