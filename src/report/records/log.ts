@@ -56,7 +56,8 @@ export function renderLog(res: LogLike): string {
     lines.push([r.id, commit, when, status.padEnd(7), seeds.padEnd(8), metrics].join('  ').trimEnd());
     if (r.message) lines.push(`    ${r.message.split('\n')[0]}`);
   }
-  if (res.total > res.runs.length) lines.push(`(${res.total - res.runs.length} older runs not shown)`);
+  const older = res.total - res.runs.length;
+  if (older > 0) lines.push(`(${older} older ${older === 1 ? 'run' : 'runs'} not shown)`);
   if (res.runs.some((r) => r.dirty)) lines.push('* started from a working tree with uncommitted changes');
   return stripControl(lines.join('\n')) + '\n';
 }
