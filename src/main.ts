@@ -22,6 +22,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   show: async () => (await import('./cli/show.js')).registerShow,
   replay: async () => (await import('./cli/replay.js')).registerReplay,
   lineage: async () => (await import('./cli/lineage.js')).registerLineage,
+  exp: async () => (await import('./cli/exp.js')).registerExp,
+  metrics: async () => (await import('./cli/metrics.js')).registerMetrics,
   diff: async () => (await import('./cli/diff.js')).registerDiff,
   verify: async () => (await import('./cli/verify.js')).registerVerify,
   remote: async () => (await import('./cli/remote.js')).registerRemote,

@@ -4,6 +4,8 @@ export interface Io {
   err(text: string): void;
   /** Progress is drawn only on a TTY. */
   isTTY: boolean;
+  /** stdout's width in columns when stdout is a terminal, else undefined (tables never wrap a row there). */
+  columns?: number;
 }
 
 /**
@@ -17,6 +19,7 @@ export function processIo(): Io {
     out: writer(process.stdout),
     err: writer(process.stderr),
     isTTY: Boolean(process.stderr.isTTY),
+    columns: process.stdout.isTTY ? process.stdout.columns || 80 : undefined,
   };
 }
 

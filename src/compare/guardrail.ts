@@ -138,7 +138,9 @@ function change(kind: 'drop' | 'rise', rule: string, limit: number, ctx: Ctx): V
   const sign = kind === 'rise' ? 1 : -1;
   const amount = sign * ctx.delta;
   const scale = Math.max(Math.abs(ctx.baseMean), Math.abs(ctx.headMean));
-  const moved = `${kind === 'drop' ? 'dropped' : 'rose'} by ${fmt(amount)}`;
+  // the words follow what the value did, not the rule's name: a drop rule on a value that rose says so
+  const fell = kind === 'drop' ? amount > 0 : amount < 0;
+  const moved = amount === 0 ? 'unchanged' : `${fell ? 'dropped' : 'rose'} by ${fmt(Math.abs(amount))}`;
   const allowed = `the allowed ${fmt(limit)}`;
   if (!ctx.ci) {
     const note = 'single run on a side: the difference carries no uncertainty';

@@ -6,6 +6,7 @@
 export { flattenMetrics, sampleLists } from './flatten.js';
 export { diffParams, flattenParams, type ParamChange, type ParamDiff } from './params.js';
 export { mean, percentiles, sampleSd, standardError } from './stats.js';
+export { sampleSummaries } from './summaries.js';
 export { tCdf, tQuantile } from './tdist.js';
 export { pairedT, welch, type TTestResult } from './ttest.js';
 export { holm, type HolmResult } from './holm.js';

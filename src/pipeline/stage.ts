@@ -1,5 +1,6 @@
 import { ReproError, type SourcePos } from '../core/errors.js';
 import { clip } from '../core/text.js';
+import { splitMetricRef } from '../core/metric-ref.js';
 import { toRepoPath } from '../core/paths.js';
 import type { PNode } from '../core/yaml.js';
 import type { Instance } from './expand.js';
@@ -148,11 +149,12 @@ function buildInstance(inst: Instance, bctx: BuildCtx): Stage {
 }
 
 /**
- * Split `"path:metric.key"` at the last colon and make the path repo-relative to `base`;
+ * Split `"path:metric.key"` at the last colon (the one before it for a sample summary,
+ * `"path:latency:p95"`: core/metric-ref.ts) and make the path repo-relative to `base`;
  * returns the normalised `"path:key"`.
  */
 export function metricRef(text: string, base: string, pos: SourcePos, what: string): { path: string; key: string; ref: string } {
-  const i = text.lastIndexOf(':');
+  const { i } = splitMetricRef(text);
   if (i <= 0 || i === text.length - 1) {
     throw new ReproError('E_CONFIG', `${what} '${clip(text)}' must be "path:metric.key"`, { pos, hint: 'like "metrics.json:accuracy"' });
   }

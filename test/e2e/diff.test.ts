@@ -120,7 +120,17 @@ describe('repro run --seeds', () => {
     const lock = parseLock(await read(R, 'repro.lock'));
     const sm = lock.stages.train!.seed_metrics!;
     expect(Object.keys(sm).sort()).toEqual(['1', '2', '3', '4', '5']);
-    expect(sm['1']).toEqual({ 'metrics.json:acc': 1.03, 'metrics.json:loss': -0.03 }); // no latency_ms: samples are not metrics
+    // the latency_ms list is not copied, its summaries are (10 + 1.5·i for i < 40: numpy's percentiles)
+    expect(sm['1']).toEqual({
+      'metrics.json:acc': 1.03,
+      'metrics.json:loss': -0.03,
+      'metrics.json:latency_ms:p50': expect.closeTo(39.25, 9),
+      'metrics.json:latency_ms:p95': expect.closeTo(65.575, 9),
+      'metrics.json:latency_ms:p99': expect.closeTo(67.915, 9),
+      'metrics.json:latency_ms:mean': expect.closeTo(39.25, 9),
+      'metrics.json:latency_ms:max': 68.5,
+      'metrics.json:latency_ms:n': 40,
+    });
     expect(sm['4']!['metrics.json:acc']).toBe(0.96);
     expect(lock.stages.prep!.seed_metrics).toBeUndefined();
   });
@@ -157,7 +167,7 @@ describe('repro diff between sweeps', () => {
     expect(acc.ci[0]).toBeGreaterThan(0.4);
     expect(acc.p_adjusted).toBeLessThan(0.05);
     expect(row(d, 'metrics.json:loss')).toMatchObject({ direction: 'lower', verdict: 'improved' });
-    expect(d.metrics).toMatchObject({ adjustment: 'holm', tested: 2, alpha: 0.05 });
+    expect(d.metrics).toMatchObject({ adjustment: 'holm', tested: 8, alpha: 0.05 }); // acc, loss and latency_ms's six summaries
     expect(d.params).toEqual([
       { key: 'params.yaml:effect', change: 'changed', a: 0.001, b: 0.5 },
       { key: 'params.yaml:salt', change: 'changed', a: 2, b: 4 },
@@ -209,7 +219,7 @@ describe('repro diff between sweeps', () => {
       /metrics\.json:acc\s+0\.501 ± 0\.013 \(n=5\)\s+1 ± 0\.013 \(n=5\)\s+\+0\.499\s+\+99\.6%\s+\[0\.\d+, 0\.\d+\]\s+improved/,
     );
     expect(text).toMatch(/metrics\.json:loss\s+0\.499 ± 0\.013 \(n=5\)\s+0 ± 0\.013 \(n=5\)\s+-0\.499\s+-100\.0%/);
-    expect(text).toContain('Holm-adjusted across 2 tested metrics');
+    expect(text).toContain('Holm-adjusted across 8 tested metrics');
 
     const md = (await repro(R, 'diff', 'HEAD~1', 'HEAD', '--md')).stdout;
     const lines = md.split('\n');
@@ -227,7 +237,7 @@ describe('repro diff between sweeps', () => {
       .filter((x) => x.startsWith('|'))
       .slice(0, 4))
       expect(cells(l)).toBe(cells(header));
-    expect(md).toContain('Holm-adjusted across 2 tested metrics');
+    expect(md).toContain('Holm-adjusted across 8 tested metrics');
     expect(md).toContain('#### Params');
   });
 
@@ -235,7 +245,15 @@ describe('repro diff between sweeps', () => {
     const d = await json(R, 'diff', 'HEAD~1', 'HEAD', '--targets', 'metrics.json');
     expect(d.params).toEqual([]);
     expect(d.outputs.map((o: any) => o.path)).toEqual(['metrics.json']);
-    expect(d.metrics.rows.map((r: any) => r.key)).toEqual(['metrics.json:acc', 'metrics.json:loss']);
+    expect(d.metrics.rows.map((r: any) => r.key)).toEqual([
+      'metrics.json:acc',
+      'metrics.json:latency_ms:max',
+      'metrics.json:latency_ms:mean',
+      'metrics.json:latency_ms:p50',
+      'metrics.json:latency_ms:p95',
+      'metrics.json:latency_ms:p99',
+      'metrics.json:loss',
+    ]); // latency_ms:n is the same on both sides
     const all = await json(R, 'diff', 'HEAD~1', 'HEAD', '--all');
     expect(all.stages.map((s: any) => [s.name, s.change])).toEqual([
       ['prep', 'unchanged'],

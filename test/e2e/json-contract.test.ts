@@ -1,4 +1,6 @@
 import { describe, it, expect } from 'vitest';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { testRepo, repro, tempRepos } from '../helpers/repo.js';
 
 // The --json shapes of run, status, checkout, init and dag, and the error shape: documented in
@@ -76,6 +78,39 @@ describe('--json contracts', () => {
     const dag = JSON.parse((await repro(d, 'dag', '--json')).stdout);
     expect(dag.stages.map((s: { name: string }) => s.name)).toEqual(['a']);
     expect(dag.edges).toEqual([]);
+  });
+
+  it('exp show', async () => {
+    const d = await testRepo(PIPE);
+    dirs.push(d);
+    await writeFile(
+      join(d, 'repro.yaml'),
+      'version: 1\nstages:\n  a:\n    cmd: "printf \'{\\"acc\\": 0.5}\' > m.json"\n    params: [n]\n    metrics: [m.json]\n',
+    );
+    const run = JSON.parse((await repro(d, 'run', '--json')).stdout);
+    const body = scrub(JSON.parse((await repro(d, 'exp', 'show', '--json')).stdout));
+    expect(body).toEqual({
+      scope: 'history',
+      total: 1,
+      sort_by: null,
+      columns: { params: ['n'], metrics: ['m.json:acc'] },
+      rows: [
+        {
+          id: run.run_id,
+          short_id: run.run_id.slice(-6),
+          run_ids: [run.run_id],
+          sweep: null,
+          commit: expect.stringMatching(/^[0-9a-f]{40}$/),
+          branch: 'main',
+          dirty: true,
+          started_at: '<time>',
+          status: 'ok',
+          seeds: [0],
+          params: { n: 1 },
+          metrics: { 'm.json:acc': { mean: 0.5, sem: null, n: 1, values: [0.5] } },
+        },
+      ],
+    });
   });
 
   it('errors: one JSON document with code, message and hint on stdout', async () => {

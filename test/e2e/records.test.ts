@@ -76,7 +76,7 @@ describe('repro log', () => {
     const lines = text.split('\n');
     expect(lines[0]).toMatch(
       new RegExp(
-        `^${second.id}  ${head.slice(0, 7)}\\*  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  ok +seed 9 +acc=0\\.75  loss=0\\.5  f1=0\\.25$`,
+        `^${second.id}  ${head.slice(0, 7)}\\*  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  ok +seed 9 +m\\.json: acc=0\\.75  loss=0\\.5  f1=0\\.25$`,
       ),
     );
     expect(text).toContain(`${first.id}  ${head.slice(0, 7)}   `);

@@ -95,8 +95,8 @@ describe.skipIf(!HAVE_CHROMIUM)('repro report in a browser', () => {
     );
     expect(await o.page.locator('[data-rendered="error"]').count()).toBe(0);
 
-    // history: metrics acc, loss (latency_ms is a sample list); one point per commit with the metric
-    expect(await o.page.locator('#history .chart').count()).toBe(2);
+    // history: metrics acc, loss and the six summaries of the latency_ms list; one point per commit with the metric
+    expect(await o.page.locator('#history .chart').count()).toBe(8);
     expect(await markCount(o.page, 'history-0', 'symbol')).toBe(3); // the first commit has no lock, no metrics
     expect(await markCount(o.page, 'history-0', 'area')).toBe(1);
     // comparison: latency_ms and the scores column, histograms on 20 shared bins per side

@@ -416,7 +416,7 @@ checks:
       await runAndCommit(d);
       const r = await verifyCli(d);
       expect(r.code, r.stdout + r.stderr).toBe(1);
-      expect(r.stdout).toMatch(/^guardrails +FAIL +1 checks of absolute bounds \(min\/max\): 1 failed; --base REF also judges drops$/m);
+      expect(r.stdout).toMatch(/^guardrails +FAIL +1 check of absolute bounds \(min\/max\): 1 failed; --base REF also judges drops$/m);
       expect(r.stdout).toContain('    fail: metrics.json:accuracy: min 0.5: mean 0.4 is below the min 0.5');
       expect(r.stdout).toMatch(/^verify FAILED: guardrails$/m);
       const { body } = await verifyJson(d);
@@ -442,7 +442,7 @@ checks:
       await runAndCommit(d);
       const r = await verifyCli(d, '--md', 'report.md');
       expect(r.code, r.stdout + r.stderr).toBe(0);
-      expect(r.stdout).toMatch(/^guardrails +PASS +1 checks of absolute bounds \(min\/max\), all passed; --base REF also judges drops$/m);
+      expect(r.stdout).toMatch(/^guardrails +PASS +1 check of absolute bounds \(min\/max\), all passed; --base REF also judges drops$/m);
       expect(r.stdout.trim().split('\n').at(-1)).toBe('verify passed');
       const md = await read(d, 'report.md');
       expect(md).toContain('#### Guardrails: absolute bounds (min/max; `--base REF` also judges drops)');
@@ -553,7 +553,7 @@ checks:
     expect(lines[0]).toBe('<!-- repro-verify -->');
     expect(lines[1]).toBe('### ❌ repro verify failed');
     expect(md).toContain('| check | result | summary |\n| --- | --- | --- |\n| freshness | ❌ fail |');
-    expect(md).toContain('| rerun | ✅ pass | 1 stages reproduced |');
+    expect(md).toContain('| rerun | ✅ pass | 1 stage reproduced |');
     expect(md).toMatch(/#### Guardrails against `main` \(`[0-9a-f]{7}`\)/);
     expect(md).toContain('| `m.json:acc` | 0.9 | 0.8 | -0.1 | max_drop 0.01 | ❌ fail | dropped by 0.1, more than the allowed 0.01');
     expect(md).toContain('| `prep` | ✅ reproduced | `prep.txt` identical |');

@@ -7,7 +7,16 @@ describe('parseMetricData', () => {
       '{"acc": 0.9, "per_class": [{"f1": 0.5}], "latency": [3, 1, 2], "model": "resnet", "ok": true, "none": null}',
       'm.json',
     );
-    expect(d.scalars).toEqual({ acc: 0.9, 'per_class.0.f1': 0.5 });
+    expect(d.scalars).toEqual({
+      acc: 0.9,
+      'per_class.0.f1': 0.5,
+      'latency:p50': 2,
+      'latency:p95': 2.9,
+      'latency:p99': 2.98,
+      'latency:mean': 2,
+      'latency:max': 3,
+      'latency:n': 3,
+    });
     expect(d.samples).toEqual({ latency: [3, 1, 2] });
     expect(d.nonNumeric).toEqual({ model: 'resnet', ok: 'true' });
   });

@@ -48,11 +48,11 @@ describe('renderLog', () => {
     });
     expect(text).toBe(
       [
-        'r3  aaaaaaa*  2026-11-27 22:45:13  ok       seed 42   acc=0.9123  loss=12',
+        'r3  aaaaaaa*  2026-11-27 22:45:13  ok       seed 42   m.json: acc=0.9123  loss=12',
         '    lr 0.05',
         'r2  (none)    2026-11-27 22:45:13  failed (train)  seeds 1,2',
         "r1  bbbbbbb   unreadable record: malformed run record (not JSON): 'r1'",
-        '(1 older runs not shown)',
+        '(1 older run not shown)',
         '* started from a working tree with uncommitted changes',
         '',
       ].join('\n'),

@@ -117,8 +117,8 @@ freshness   FAIL  2 of 3 stages not fresh: train, old
     train: dep changed: 'a<b>&"c".csv' (aaaaaaaa -> bbbbbbbb)
     old: in repo.lock but no longer in repro.yaml
 data        WARN  1 of 1 recorded outputs are not in the local cache; remotes are not configured: only the local cache was checked
-rules       PASS  1 rules name existing numeric metrics
-rerun       FAIL  1 of 1 stages did not reproduce: train (random sample of 1, seed 42)
+rules       PASS  1 rule names an existing numeric metric
+rerun       FAIL  1 of 1 stage did not reproduce: train (random sample of 1, seed 42)
     train: not reproduced: 'out.txt' differs, 'model.bin' differs
         out.txt: first differing line (line 2): 'built 2024-01-01T10:00:01 | ok' -> 'built 2024-01-01T10:00:07 | ok': only '2024-01-01T10:00:01' vs '2024-01-01T10:00:07' differs (looks like timestamp: a value that changes from run to run)
         --- expected/out.txt
@@ -128,7 +128,7 @@ rerun       FAIL  1 of 1 stages did not reproduce: train (random sample of 1, se
         -built 2024-01-01T10:00:01 | ok
         +built 2024-01-01T10:00:07 | ok
         model.bin: binary output differs from byte 17 (sizes 100 and 101 bytes)
-guardrails  FAIL  1 checks against origin/main (fedcba9): 1 failed
+guardrails  FAIL  1 check against origin/main (fedcba9): 1 failed
     fail: m.json:acc: max_drop 0.01: dropped by 0.035 (95% CI 0.0142 to 0.0558), significantly more than the allowed 0.01 (base 0.91 (n=3), head 0.875 (n=3), delta -0.035)
 verify FAILED: freshness, rerun, guardrails
 `.replace('repo.lock', 'repro.lock'),
@@ -210,7 +210,7 @@ describe('verify reports without --base (min/max bounds only)', () => {
 
   it('terminal: no "against", says what --base adds', () => {
     const text = renderVerifySummary(bounds());
-    expect(text).toContain('guardrails  FAIL  1 checks of absolute bounds (min/max): 1 failed; --base REF also judges drops\n');
+    expect(text).toContain('guardrails  FAIL  1 check of absolute bounds (min/max): 1 failed; --base REF also judges drops\n');
     expect(text).toContain('    fail: m.json:acc: min 0.5: mean 0.4 is below the min 0.5');
     expect(text).not.toContain('against');
     const skipped = { ...bounds(), guardrails: { status: 'skip' as const } };

@@ -3,6 +3,7 @@ import type { EnvFingerprint } from '../../env/index.js';
 import { emptyLock, type LockFile } from '../../lock/index.js';
 import type { Pipeline } from '../../pipeline/index.js';
 import { findRepo, resolveRevision, type RepoInfo } from '../../record/index.js';
+import { matchRunName } from '../records/resolve.js';
 import type { RepoContext } from '../context.js';
 import { loadRuns, runMatchesLock, type LoadedRun } from './run-records.js';
 import { combineMetrics, type MetricSource, type SideMetric } from './side-metrics.js';
@@ -94,7 +95,7 @@ export async function loadSide(ctx: RepoContext, rev: string | null, opts: { pro
   const all = await loadRuns(repo);
   if (rev === null)
     return readSide(ctx, { label: 'workspace', kind: 'workspace', commit: null, src: workspaceSource(ctx.root) }, all, opts);
-  const named = all.find((r) => r.ref.id === rev) ?? (await runByCommit(repo, rev, all));
+  const named = all.find((r) => r.ref.id === rev) ?? (await runByCommit(repo, rev, all)) ?? (await runByName(repo, rev, all));
   if (named) {
     const sweepId = named.record.sweep?.id;
     const siblings = sweepId ? all.filter((r) => r.record.sweep?.id === sweepId && (r === named || r.record.status === 'ok')) : [named];
@@ -223,6 +224,25 @@ async function runByCommit(repo: RepoInfo, rev: string, all: LoadedRun[]): Promi
     throw e;
   }
   return all.find((r) => r.ref.commit === commit);
+}
+
+/**
+ * A run named as `show` and `replay` accept one (`latest`, a unique prefix or suffix of a run id),
+ * when `rev` is no revision: a branch or commit keeps meaning the commit, with its matched runs.
+ */
+async function runByName(repo: RepoInfo, rev: string, all: LoadedRun[]): Promise<LoadedRun | undefined> {
+  const byName = matchRunName(
+    all.map((r) => r.ref),
+    rev,
+  );
+  if (byName.length !== 1) return undefined;
+  try {
+    await resolveRevision(repo, rev);
+    return undefined;
+  } catch (e) {
+    if (!isReproError(e, 'E_NOT_FOUND')) throw e;
+  }
+  return all.find((r) => r.ref === byName[0]);
 }
 
 /** The revision's commit; null for HEAD in a repository without commits (unborn HEAD). */

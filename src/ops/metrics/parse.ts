@@ -1,6 +1,6 @@
 import { ReproError, isReproError } from '../../core/errors.js';
 import { parseYaml } from '../../core/yaml.js';
-import { flattenMetrics, sampleLists } from '../../compare/index.js';
+import { flattenMetrics, sampleLists, sampleSummaries } from '../../compare/index.js';
 
 /**
  * Reading metrics and plots files for `repro diff` (text in, data out; the caller reads the file
@@ -8,7 +8,10 @@ import { flattenMetrics, sampleLists } from '../../compare/index.js';
  */
 
 export interface MetricData {
-  /** dotted key → number; lists made only of numbers are samples, not listed here */
+  /**
+   * dotted key → number; lists made only of numbers are samples, not listed here, but their
+   * summaries are (`key:p50`, `key:p95`, `key:p99`, `key:mean`, `key:max`, `key:n`)
+   */
   scalars: Record<string, number>;
   /** dotted key → a list of numbers (latencies, per-step losses) */
   samples: Record<string, number[]>;
@@ -48,6 +51,7 @@ export function parseMetricData(text: string, path: string): MetricData {
   for (const [k, v] of Object.entries(flattenMetrics(data))) {
     if (!prefixes.some((p) => k.startsWith(p))) scalars[k] = v;
   }
+  Object.assign(scalars, sampleSummaries(samples));
   const nonNumeric: Record<string, string> = {};
   leaves(data, '', (k, v) => {
     if (typeof v === 'string' || typeof v === 'boolean') nonNumeric[k] = String(v);

@@ -28,7 +28,7 @@ export interface LogEntry {
   message: string | null;
   /** Distinct stage seeds of the stages that ran, ascending. */
   seeds: number[];
-  /** The first three metric values of the record, `file:key` → value. */
+  /** The first three metric values the run wrote, `file:key` → value (see ownMetrics). */
   headline: { name: string; value: number }[];
   /** Names of failed stages. */
   failed_stages: string[];
@@ -68,6 +68,8 @@ function entryOf(r: RunRef, rec: RunRecord): LogEntry {
   const stages = Object.values(rec.stages);
   const seeds = new Set<number>();
   for (const s of stages) if (typeof s.seed === 'number' && s.status !== 'up-to-date' && s.status !== 'not-run') seeds.add(s.seed);
+  // the run's own seed (`--seed`, each run of a sweep): also when no seeded stage ran in it
+  if (typeof rec.seed === 'number') seeds.add(rec.seed);
   return {
     id: r.id,
     commit: r.commit,
@@ -78,7 +80,7 @@ function entryOf(r: RunRef, rec: RunRecord): LogEntry {
     status: rec.status,
     message: rec.message ?? null,
     seeds: [...seeds].sort((a, b) => a - b),
-    headline: headline(rec.metrics, 3),
+    headline: headline(ownMetrics(rec), 3),
     failed_stages: Object.entries(rec.stages)
       .filter(([, s]) => s.status === 'failed')
       .map(([n]) => n),
@@ -101,6 +103,21 @@ function unreadable(r: RunRef, code: string, message: string): LogEntry {
     failed_stages: [],
     error: { code, message },
   };
+}
+
+/**
+ * The metrics the run itself wrote. A run that did not end `ok` records whatever metrics files the
+ * workspace held when it stopped; a file whose stage did not execute or restore in this run holds
+ * an earlier run's values, so it is left out.
+ */
+function ownMetrics(rec: RunRecord): RunRecord['metrics'] {
+  if (rec.status === 'ok') return rec.metrics;
+  const written = new Set<string>();
+  for (const st of Object.values(rec.stages)) {
+    if (st.status !== 'executed' && st.status !== 'restored') continue;
+    for (const [path, kind] of Object.entries(st.components?.outs ?? {})) if (kind === 'metric') written.add(path);
+  }
+  return Object.fromEntries(Object.entries(rec.metrics ?? {}).filter(([path]) => written.has(path)));
 }
 
 /** The first `n` numeric metric values, files and keys in record order. */

@@ -2,8 +2,9 @@ import { isReproError, ReproError } from '../../core/errors.js';
 import { checkStoredPath } from '../../core/paths.js';
 import { checkEntryPaths } from '../../lock/index.js';
 import type { EnvFingerprint } from '../../env/index.js';
-import { firstParentHistory, listRuns, readRunFile, RUNS_PREFIX, type RepoInfo, type RunRef } from '../../record/index.js';
+import { firstParentHistory, readRunFile, RUNS_PREFIX, type RepoInfo, type RunRef } from '../../record/index.js';
 import { RECORD_PATH, type RunRecord } from './write.js';
+import { resolveRunName } from './resolve.js';
 
 /**
  * Reading run records back (docs/records.md): resolve a run argument, read and validate its
@@ -94,30 +95,9 @@ export async function readRecord(repo: RepoInfo, run: RunRef): Promise<RunRecord
   return parseRecord(Buffer.from(bytes).toString('utf8'), run.id);
 }
 
-/**
- * The run `arg` names: a run id, a unique prefix of one, `refs/repro/runs/<id>`, or a unique
- * prefix (≥ 4 hex digits) of a run commit. None or several: `E_NOT_FOUND` with a hint.
- */
+/** The run `arg` names: see resolveRunName (ops/records/resolve.ts), the one resolver of a RUN. */
 export async function resolveRun(repo: RepoInfo, arg: string, runs?: RunRef[]): Promise<RunRef> {
-  const all = runs ?? (await listRuns(repo));
-  const id = arg.startsWith(RUNS_PREFIX) ? arg.slice(RUNS_PREFIX.length) : arg;
-  const exact = all.find((r) => r.id === id);
-  if (exact) return exact;
-  let found = id === '' ? [] : all.filter((r) => r.id.startsWith(id));
-  if (found.length === 0 && /^[0-9a-f]{4,40}$/.test(id)) found = all.filter((r) => r.commit.startsWith(id));
-  if (found.length === 1) return found[0]!;
-  if (found.length > 1) {
-    const shown = found
-      .slice(0, 5)
-      .map((r) => r.id)
-      .join(', ');
-    throw new ReproError('E_NOT_FOUND', `ambiguous run: '${arg}'`, {
-      hint: `it matches ${found.length} runs (${shown}${found.length > 5 ? ', …' : ''}); give more characters`,
-    });
-  }
-  throw new ReproError('E_NOT_FOUND', `unknown run: '${arg}'`, {
-    hint: all.length === 0 ? 'no run has been recorded in this repository yet' : "'repro log --all' lists every run",
-  });
+  return resolveRunName(repo, arg, { runs });
 }
 
 /**

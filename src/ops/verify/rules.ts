@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { flattenMetrics } from '../../compare/index.js';
 import { isErrno, isReproError } from '../../core/errors.js';
 import { absPath } from '../../core/paths.js';
 import { parseYaml } from '../../core/yaml.js';
 import type { Pipeline } from '../../pipeline/index.js';
 import { closest } from '../../core/suggest.js';
+import { isSummaryKey, splitMetricRef } from '../../core/metric-ref.js';
+import { MetricsFileError, parseMetricData } from '../metrics/parse.js';
 import { worst, type RuleEntry, type RulesCheck } from '../../report/verify/types.js';
 
 /**
@@ -35,7 +36,7 @@ export async function checkRules(pipeline: Pipeline): Promise<RulesCheck> {
       );
       continue;
     }
-    rules.push({ ...base, ...judgeKey(f, path, key, `check '${metric}'`) });
+    rules.push({ ...base, ...judgeKey(f, path, key, `check '${metric}'`, false) });
   }
 
   for (const stage of pipeline.stages) {
@@ -47,13 +48,19 @@ export async function checkRules(pipeline: Pipeline): Promise<RulesCheck> {
         rules.push({ ...base, status: 'skip', problem: `metrics file '${path}' does not exist yet` });
         continue;
       }
-      rules.push({ ...base, ...judgeKey(f, path, key, `tolerance '${metric}' of stage '${stage.name}'`) });
+      rules.push({ ...base, ...judgeKey(f, path, key, `tolerance '${metric}' of stage '${stage.name}'`, true) });
     }
   }
   return { status: worst(rules.map((r) => (r.status === 'fail' ? 'fail' : 'pass'))), rules };
 }
 
-type FileState = { kind: 'absent' } | { kind: 'unreadable'; why: string } | { kind: 'ok'; data: unknown; flat: Record<string, number> };
+/**
+ * `flat`: the file's metrics as guardrails see them (parseMetricData's scalars, as diff reads them:
+ * numeric leaves and sample-list summaries, never list elements), so a rule passes here exactly
+ * when verify's guardrail finds its metric. `lists`: the keys of sample lists.
+ */
+type FileState =
+  { kind: 'absent' } | { kind: 'unreadable'; why: string } | { kind: 'ok'; data: unknown; flat: Record<string, number>; lists: string[] };
 
 async function readMetricsFile(root: string, path: string): Promise<FileState> {
   let text: string;
@@ -66,23 +73,36 @@ async function readMetricsFile(root: string, path: string): Promise<FileState> {
   }
   try {
     const data = parseYaml(text, path);
-    return { kind: 'ok', data, flat: flattenMetrics(data) };
+    const parsed = parseMetricData(text, path);
+    return { kind: 'ok', data, flat: parsed.scalars, lists: Object.keys(parsed.samples) };
   } catch (e) {
+    if (e instanceof MetricsFileError) return { kind: 'unreadable', why: e.problem };
     if (isReproError(e)) return { kind: 'unreadable', why: 'is not JSON or YAML' };
     throw e;
   }
 }
 
-/** A numeric leaf, or a section holding numeric leaves, passes; anything else names what it found. */
-function judgeKey(f: FileState, path: string, key: string, what: string): Pick<RuleEntry, 'status' | 'problem'> {
+/**
+ * A metric passes (for a tolerance, also a section holding metrics: it applies to each); a sample
+ * list names its summaries; anything else names what it found, with a did-you-mean among the
+ * file's metrics (a summary key is matched against summaries only, never a list element).
+ */
+function judgeKey(f: FileState, path: string, key: string, what: string, sections: boolean): Pick<RuleEntry, 'status' | 'problem'> {
   if (f.kind === 'unreadable') return { status: 'fail', problem: `${what}: metrics file '${path}' ${f.why}` };
   if (f.kind !== 'ok') return { status: 'skip', problem: null };
-  if (key in f.flat || Object.keys(f.flat).some((k) => k.startsWith(`${key}.`))) return { status: 'pass', problem: null };
+  if (key in f.flat || (sections && Object.keys(f.flat).some((k) => k.startsWith(`${key}.`)))) return { status: 'pass', problem: null };
+  if (f.lists.includes(key)) {
+    return {
+      status: 'fail',
+      problem: `${what} names a list of samples in '${path}', not one number: '${key}' (name a summary: '${key}:p95', ':p50', ':p99', ':mean', ':max' or ':n')`,
+    };
+  }
   const raw = lookup(f.data, key);
   if (raw.found) {
     return { status: 'fail', problem: `${what} names a non-numeric value in '${path}': ${JSON.stringify(raw.value)}` };
   }
-  const near = closest(key, Object.keys(f.flat));
+  const names = Object.keys(f.flat);
+  const near = closest(key, isSummaryKey(key) ? names.filter(isSummaryKey) : names);
   return {
     status: 'fail',
     problem: `${what} names a metric that does not exist in '${path}': '${key}'${near ? ` (did you mean '${near}'?)` : ''}`,
@@ -100,6 +120,6 @@ function lookup(data: unknown, key: string): { found: boolean; value?: unknown }
 }
 
 export function splitRef(ref: string): { path: string; key: string } {
-  const i = ref.lastIndexOf(':');
-  return { path: ref.slice(0, i), key: ref.slice(i + 1) };
+  const { path, key } = splitMetricRef(ref);
+  return { path, key };
 }

@@ -2,6 +2,8 @@
  * `repro log` as text. Pure: takes what ops/records/log.ts returns (restated structurally: report/
  * imports only core).
  */
+import { splitMetricRef } from '../../core/metric-ref.js';
+
 export interface LogEntryLike {
   id: string;
   source_commit: string | null;
@@ -49,14 +51,28 @@ export function renderLog(res: LogLike): string {
     }
     const when = r.started_at ? r.started_at.slice(0, 19).replace('T', ' ') : '';
     const seeds = r.seeds.length === 0 ? '' : r.seeds.length === 1 ? `seed ${r.seeds[0]}` : `seeds ${r.seeds.join(',')}`;
-    const metrics = r.headline.map((m) => `${m.name.slice(m.name.lastIndexOf(':') + 1)}=${fmtNumber(m.value)}`).join('  ');
+    const metrics = headlineText(r.headline);
     const status = r.failed_stages.length ? `${r.status} (${r.failed_stages.join(', ')})` : r.status;
     lines.push([r.id, commit, when, status.padEnd(7), seeds.padEnd(8), metrics].join('  ').trimEnd());
     if (r.message) lines.push(`    ${r.message.split('\n')[0]}`);
   }
-  if (res.total > res.runs.length) lines.push(`(${res.total - res.runs.length} older runs not shown)`);
+  const older = res.total - res.runs.length;
+  if (older > 0) lines.push(`(${older} older ${older === 1 ? 'run' : 'runs'} not shown)`);
   if (res.runs.some((r) => r.dirty)) lines.push('* started from a working tree with uncommitted changes');
   return stripControl(lines.join('\n')) + '\n';
+}
+
+/** `m.json: acc=0.9  loss=0.2  eval.json: f1=0.5`: each file named once, before its first metric. */
+function headlineText(headline: { name: string; value: number }[]): string {
+  let file: string | null = null;
+  return headline
+    .map((m) => {
+      const { path, key } = splitMetricRef(m.name);
+      const named = path !== file ? `${path}: ` : '';
+      file = path;
+      return `${named}${key}=${fmtNumber(m.value)}`;
+    })
+    .join('  ');
 }
 
 /** Up to 4 significant digits, without trailing zeros; integers as they are. */

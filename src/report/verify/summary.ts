@@ -17,13 +17,13 @@ export function checkLines(res: VerifyResult): CheckLine[] {
   const f = res.freshness.stages;
   const notFresh = f.filter((s) => s.status !== 'fresh' && s.status !== 'frozen');
   const freshness = notFresh.length
-    ? `${notFresh.length} of ${f.length} stages not fresh: ${notFresh.map((s) => s.name).join(', ')}`
-    : `${f.length} stages fresh${f.some((s) => s.status === 'frozen') ? ` (${f.filter((s) => s.status === 'frozen').length} frozen, not checked)` : ''}`;
+    ? `${notFresh.length} of ${count(f.length, 'stage')} not fresh: ${notFresh.map((s) => s.name).join(', ')}`
+    : `${count(f.length, 'stage')} fresh${f.some((s) => s.status === 'frozen') ? ` (${f.filter((s) => s.status === 'frozen').length} frozen, not checked)` : ''}`;
   const ruleFails = res.rules.rules.filter((r) => r.status === 'fail');
   const ruleSkips = res.rules.rules.filter((r) => r.status === 'skip').length;
   const rules = ruleFails.length
-    ? `${ruleFails.length} of ${res.rules.rules.length} rules name a missing or non-numeric metric`
-    : `${res.rules.rules.length - ruleSkips} rules name existing numeric metrics${ruleSkips ? `, ${ruleSkips} not checked (metrics file not there yet)` : ''}`;
+    ? `${ruleFails.length} of ${count(res.rules.rules.length, 'rule')} name a missing or non-numeric metric`
+    : `${count(res.rules.rules.length - ruleSkips, 'rule')} ${res.rules.rules.length - ruleSkips === 1 ? 'names an existing numeric metric' : 'name existing numeric metrics'}${ruleSkips ? `, ${ruleSkips} not checked (metrics file not there yet)` : ''}`;
   const lines: CheckLine[] = [
     { name: 'freshness', status: res.freshness.status, summary: freshness },
     { name: 'data', status: res.data.status, summary: res.data.note },
@@ -38,8 +38,8 @@ export function checkLines(res: VerifyResult): CheckLine[] {
       name: 'rerun',
       status: res.rerun.status,
       summary: bad.length
-        ? `${bad.length} of ${st.length} stages did not reproduce: ${bad.map((s) => s.name).join(', ')}${sample}`
-        : `${st.length} stages reproduced${tol ? ` (${tol} within tolerance)` : ''}${sample}`,
+        ? `${bad.length} of ${count(st.length, 'stage')} did not reproduce: ${bad.map((s) => s.name).join(', ')}${sample}`
+        : `${count(st.length, 'stage')} reproduced${tol ? ` (${tol} within tolerance)` : ''}${sample}`,
     });
   } else lines.push({ name: 'rerun', status: 'skip', summary: 'not requested (--rerun)' });
   if ('rows' in res.guardrails) {
@@ -50,12 +50,13 @@ export function checkLines(res: VerifyResult): CheckLine[] {
     let summary: string;
     if (g.base) {
       const against = `against ${g.base.ref} (${g.base.commit.slice(0, 7)})`;
-      summary = g.rows.length === 0 ? `no checks: declared in repro.yaml ${against}` : `${g.rows.length} checks ${against}${result}`;
+      summary =
+        g.rows.length === 0 ? `no checks: declared in repro.yaml ${against}` : `${count(g.rows.length, 'check')} ${against}${result}`;
     } else {
       summary =
         g.rows.length === 0
           ? 'no min/max checks: declared in repro.yaml'
-          : `${g.rows.length} checks of absolute bounds (min/max)${result}; --base REF also judges drops`;
+          : `${count(g.rows.length, 'check')} of absolute bounds (min/max)${result}; --base REF also judges drops`;
     }
     lines.push({ name: 'guardrails', status: g.status, summary });
   } else lines.push({ name: 'guardrails', status: 'skip', summary: 'no min/max checks: to judge drops and rises, give --base REF' });
@@ -215,4 +216,9 @@ export function verdictLine(res: VerifyResult, warnOnly: boolean): string {
   if (failed.length) return `verify FAILED: ${failed.join(', ')}${warnOnly ? ' (--warn-only: exit code 0)' : ''}`;
   if (warned.length) return `verify passed with warnings: ${warned.join(', ')}`;
   return 'verify passed';
+}
+
+/** `1 stage`, `2 stages`: a count with its noun in the right number. */
+function count(n: number, noun: string): string {
+  return `${n} ${n === 1 ? noun : `${noun}s`}`;
 }
