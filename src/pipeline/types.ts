@@ -1,4 +1,5 @@
 import type { SourcePos } from '../core/errors.js';
+import type { PlotOptions } from '../model/plot.js';
 
 /**
  * The validated pipeline model: what `repro.yaml` declares, with `${...}` resolved, matrix/foreach
@@ -29,18 +30,8 @@ export interface OutSpec {
   pos: SourcePos;
 }
 
-/** Drawing options of a `plots:` entry (docs/repro-yaml.md, docs/plots.md). */
-export interface PlotOptions {
-  /** one of PLOT_TEMPLATES (fields.ts) */
-  template?: string;
-  /** the column (field) on the x axis */
-  x?: string;
-  /** the column(s) on the y axis */
-  y?: string[];
-  title?: string;
-  x_label?: string;
-  y_label?: string;
-}
+/** Drawing options of a `plots:` entry: the contract lives in model/ (report/ draws it). */
+export type { PlotOptions };
 
 export interface DepSpec {
   path: string; // repo-relative, no trailing slash

@@ -221,12 +221,6 @@ process.once('exit', () => {
   for (const b of batches.values()) b.close();
 });
 
-/** Forget the reader of `root` (after a write that `cat-file` may have cached a negative answer for). */
-export function closeBatch(root: string): void {
-  batches.get(root)?.close();
-  batches.delete(root);
-}
-
 /**
  * The object `name` names (an id, or any revision expression Git accepts, e.g. `<commit>:<path>`,
  * `<rev>^{commit}`), with its content; null when there is none. An ambiguous abbreviation is

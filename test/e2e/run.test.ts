@@ -55,6 +55,26 @@ describe('repro run', () => {
     expect(await read(d, 'b.txt')).toBe('hello\none\n');
   });
 
+  it('a run-cache hit records only the declared outputs of its stage, whatever else the entry names', async () => {
+    const d = await repo(CHAIN);
+    await runJson(d);
+    await writeFile(join(d, 'params.yaml'), 'b:\n  suffix: two\n');
+    await runJson(d);
+    // An entry as a shared remote could serve it (repro fetch --run-cache): one path too many.
+    const journal = join(d, '.repro', 'runcache.jsonl');
+    const lines = (await read(d, '.repro/runcache.jsonl')).trim().split('\n');
+    const padded = lines.map((l) => {
+      const e = JSON.parse(l);
+      return JSON.stringify({ k: e.k, o: { ...e.o, 'src/planted.py': Object.values(e.o)[0] } });
+    });
+    await writeFile(journal, padded.join('\n') + '\n');
+    await writeFile(join(d, 'params.yaml'), 'b:\n  suffix: one\n');
+    const back = await runJson(d);
+    expect(back.by.b).toBe('restored');
+    expect(Object.keys(back.body.stages.find((s: { name: string }) => s.name === 'b').outs)).toEqual(['b.txt']);
+    expect(await read(d, 'repro.lock')).not.toContain('planted');
+  });
+
   it('the run cache survives a torn journal line (a run killed mid-append)', async () => {
     const d = await repo(CHAIN);
     await runJson(d);

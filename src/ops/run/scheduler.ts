@@ -251,14 +251,17 @@ export class Scheduler {
     const outs = await readRunCache(this.ctx.stateDir, key);
     if (!outs) return null;
     const bad: Reason[] = [];
+    // Only the declared outputs: an entry (one fetched from a remote, too) may name other paths.
+    const declared: Record<string, LockOut> = {};
     for (const o of stage.outs) {
       const rec = outs[o.path];
       if (!rec) return null;
+      declared[o.path] = rec;
       const r = await this.ctx.cache.check(rec.hash);
       if (r.corrupt.length) bad.push({ kind: 'cache-corrupt', path: o.path, hash: rec.hash, object: r.corrupt[0]!.hash });
       else if (!r.ok) return null; // not in the cache (any more): an ordinary run
     }
-    return bad.length ? { bad } : { outs };
+    return bad.length ? { bad } : { outs: declared };
   }
 
   /** Put a run-cache hit's outputs in place; a reason when an object turned bad meanwhile. */

@@ -1,5 +1,6 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { isReproError } from '../../core/errors.js';
 import { absPath } from '../../core/paths.js';
 import { pidAlive, pidsWithEnv, procStat } from '../../core/proc.js';
 import type { Holder } from '../../core/repolock.js';
@@ -102,8 +103,10 @@ async function gitObjectsDir(root: string): Promise<string | undefined> {
     const { findRepo } = await import('../../record/index.js');
     const repo = await findRepo(root);
     return join(repo.commonDir ?? repo.gitdir, 'objects');
-  } catch {
-    return undefined; // not a Git repository repro can write to: it wrote no objects there
+  } catch (e) {
+    // Not a Git repository repro can write to (or no git): it wrote no objects there.
+    if (isReproError(e, 'E_NOT_GIT') || isReproError(e, 'E_GIT')) return undefined;
+    throw e;
   }
 }
 

@@ -1,17 +1,8 @@
 /**
  * What `repro plots` draws: the data ops/plots/plots.ts returns and report/html/ renders. Plain data;
- * the renderers import nothing from ops/ or pipeline/.
+ * the renderers import nothing from ops/ or pipeline/ (the drawing options are model/'s PlotOptions).
  */
-
-/** Drawing options of one plots file (repro.yaml; the shape of pipeline's PlotOptions). */
-export interface ChartOptions {
-  template?: string;
-  x?: string;
-  y?: string[];
-  title?: string;
-  x_label?: string;
-  y_label?: string;
-}
+import type { PlotOptions } from '../../model/plot.js';
 
 /** A plots file as a table: numeric-looking cells are numbers, others text, empty cells null. */
 export interface PlotTable {
@@ -31,7 +22,7 @@ export interface PlotData {
   /** the stage declaring it (at the newest revision that does), null for a bare target */
   stage: string | null;
   /** drawing options from repro.yaml, the newest revision's declaration */
-  options: ChartOptions;
+  options: PlotOptions;
   tables: { rev: string; table: PlotTable | null; error: string | null }[];
 }
 

@@ -12,17 +12,6 @@ import type { PlotData, PlotTable } from './plot-types.js';
  */
 export type Spec = Record<string, unknown>;
 
-export const TEMPLATE_NAMES = [
-  'linear',
-  'simple',
-  'scatter',
-  'smooth',
-  'confusion',
-  'confusion_normalized',
-  'bar_horizontal',
-  'bar_horizontal_sorted',
-];
-
 /** The fields a plot is drawn from, after defaults. */
 export interface ResolvedPlot {
   template: string;
