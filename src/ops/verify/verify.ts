@@ -12,6 +12,7 @@ import { checkData } from './data.js';
 import { checkFreshness } from './fresh.js';
 import { checkRerun, type RerunEvent } from './rerun.js';
 import { checkRules } from './rules.js';
+import { observedWarnings, runVary } from './vary-save.js';
 
 export interface VerifyOptions {
   cwd: string;
@@ -23,6 +24,10 @@ export interface VerifyOptions {
   sampleSeed?: number;
   /** Judge `checks:` on this commit's metrics against this revision (without it: only their min/max). */
   base?: string;
+  /** `--vary [STAGE|VARIATIONS...]`: classify stages under variations (ops/verify/vary.ts); [] for all. */
+  vary?: string[];
+  /** `--save`: write the observed classes into repro.lock. */
+  save?: boolean;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   onEvent?: (e: RerunEvent) => void;
@@ -59,12 +64,14 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
         env: opts.env,
       })
     : ({ status: 'skip' } as const);
+  const vary = opts.vary !== undefined ? await runVary(ctx, repo, pipeline, lock, opts) : undefined;
+  const warnings = observedWarnings(pipeline, vary?.saved ? parseLock(await readText(join(ctx.root, LOCK_FILE))) : lock);
   const modified = modifiedOutputs(freshness);
   const guardrails =
     opts.base !== undefined && baseCommit !== null
       ? await checkBase(ctx, pipeline, { ref: opts.base, commit: baseCommit }, modified)
       : await checkBounds(ctx, pipeline, modified);
-  const status = worst([freshness.status, data.status, rules.status, rerun.status, guardrails.status]);
+  const status = worst([freshness.status, data.status, rules.status, rerun.status, guardrails.status, vary?.status ?? 'skip']);
   return {
     ok: status !== 'fail',
     commit: repo.head,
@@ -74,6 +81,8 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
     rules,
     rerun,
     guardrails,
+    ...(vary ? { vary } : {}),
+    ...(warnings.length ? { observed_warnings: warnings } : {}),
   };
 }
 

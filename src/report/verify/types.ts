@@ -1,4 +1,5 @@
 import type { ReasonLike } from '../run/reasons.js';
+import type { ObservedWarning, VaryCheck } from './vary-types.js';
 
 /**
  * What `repro verify` returns (ops/verify/verify.ts) and every verify report renders. These types are the
@@ -164,6 +165,10 @@ export interface VerifyResult {
   rules: RulesCheck;
   rerun: RerunCheck | { status: 'skip' };
   guardrails: GuardrailCheck | { status: 'skip' };
+  /** `--vary` only (docs/verify.md): each stage's class under variations. */
+  vary?: VaryCheck;
+  /** Present when not empty: stages deterministic in repro.yaml but observed otherwise in repro.lock (warnings). */
+  observed_warnings?: ObservedWarning[];
 }
 
 export const CHECK_NAMES = ['freshness', 'data', 'rules', 'rerun', 'guardrails'] as const;

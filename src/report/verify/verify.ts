@@ -1,5 +1,6 @@
 import { checkLines, freshLine, guardLine, rerunLines, verdictLine } from './summary.js';
 import type { VerifyResult } from './types.js';
+import { renderVaryLines } from './vary.js';
 
 /**
  * The terminal summary of `repro verify`: one line per check, then one per failing (or warning)
@@ -39,6 +40,8 @@ export function renderVerifySummary(res: VerifyResult, opts: { warnOnly?: boolea
         break;
     }
   }
+  if (res.vary) out.push(...renderVaryLines(res.vary));
+  for (const w of res.observed_warnings ?? []) out.push(`warning: ${w.message}`);
   out.push(verdictLine(res, opts.warnOnly ?? false));
   return out.join('\n') + '\n';
 }
