@@ -13,6 +13,7 @@ import { checkFreshness } from './fresh.js';
 import { checkRerun, type RerunEvent } from './rerun.js';
 import { checkRules } from './rules.js';
 import { observedWarnings, runVary } from './vary-save.js';
+import { applyEnvelopes } from './envelope.js';
 
 export interface VerifyOptions {
   cwd: string;
@@ -26,6 +27,8 @@ export interface VerifyOptions {
   base?: string;
   /** `--vary [STAGE|VARIATIONS...]`: classify stages under variations (ops/verify/vary.ts); [] for all. */
   vary?: string[];
+  /** `--seeds 1-5` with --rerun: judge `deterministic: false` stages' metrics against their envelope (ops/verify/envelope.ts). */
+  seeds?: number[];
   /** `--save`: write the observed classes into repro.lock. */
   save?: boolean;
   env?: NodeJS.ProcessEnv;
@@ -54,7 +57,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
   const freshness = await checkFreshness(ctx, pipeline, lock, { lockText, env: opts.env });
   const data = await checkData(ctx, pipeline, lock);
   const rules = await checkRules(pipeline);
-  const rerun = wantRerun
+  const rerun0 = wantRerun
     ? await checkRerun(ctx, repo, pipeline, lock, {
         stages: opts.rerun === true || opts.rerun === undefined ? [] : opts.rerun,
         sample: opts.sample,
@@ -64,6 +67,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
         env: opts.env,
       })
     : ({ status: 'skip' } as const);
+  const rerun = 'stages' in rerun0 ? await applyEnvelopes(ctx, repo, pipeline, lock, rerun0, opts) : rerun0;
   const vary = opts.vary !== undefined ? await runVary(ctx, repo, pipeline, lock, opts) : undefined;
   const warnings = observedWarnings(pipeline, vary?.saved ? parseLock(await readText(join(ctx.root, LOCK_FILE))) : lock);
   const modified = modifiedOutputs(freshness);
