@@ -38,7 +38,6 @@ export function prepareFor(
       out.env = e;
     }
     if (v.seedShift !== undefined && entry.seed !== null && entry.seed !== undefined) out.seed = entry.seed + v.seedShift;
-    if (v.epochShift !== undefined) out.sourceDateEpoch = (entry.source_date_epoch ?? Math.floor(Date.now() / 1000)) + v.epochShift;
     if (v.wrap) out.cmd = entry.cmd.map(v.wrap);
     void stage;
     return out;

@@ -24,9 +24,10 @@ import type { RerunEvent } from './rerun.js';
  * on its own inputs. Every copy is made at one path, so only the `path` variation changes where
  * a stage runs.
  *
- * `time` has no faketime: SOURCE_DATE_EPOCH is shifted, and the run starts at least 1.1 s after
- * the reference ended, so a clock read at second resolution (`date`) has moved; a stage that
- * prints only the minute or the day is not caught (docs/verify.md).
+ * `time` has no faketime: the run starts at least 1.1 s after the reference ended, so a clock read
+ * at second resolution (`date`) has moved, while SOURCE_DATE_EPOCH stays as recorded (a stage
+ * that honours it is the reproducible case). A stage that prints only the minute or the day is
+ * caught only when the reference re-run already differs from the record there (docs/verify.md).
  */
 export async function checkVary(
   ctx: RepoContext,
