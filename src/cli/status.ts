@@ -12,8 +12,11 @@ export function registerStatus(program: Command, env: CliEnv): void {
       const { cwd, json } = resolveCommon(cmd, env);
       const res = await status({ cwd, targets: stages });
       if (json) {
-        printJson(env.io, { clean: res.clean, stale: res.stale, up_to_date: res.upToDate, frozen: res.frozen });
+        printJson(env.io, { clean: res.clean, stale: res.stale, up_to_date: res.upToDate, frozen: res.frozen, observed: res.observed });
         return;
+      }
+      for (const [n, o] of Object.entries(res.observed)) {
+        env.io.out(`${n}: observed ${o.class} (verify --vary: ${o.varied.join(', ')}${o.at ? ` at ${o.at.slice(0, 7)}` : ''})\n`);
       }
       if (res.clean) {
         env.io.out('everything is up to date\n');

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../core/atomic.js';
 import { verify } from '../ops/verify/index.js';
+import { parseSeeds } from '../ops/run/index.js';
 import type { RerunEvent } from '../ops/verify/index.js';
 import { renderVerifySummary } from '../report/verify/index.js';
 import { renderVerifyAnnotations } from '../report/verify/index.js';
@@ -15,6 +16,12 @@ export function registerVerify(program: Command, env: CliEnv): void {
     .option('--rerun [stages...]', 're-run stages (default: all) in an isolated copy and compare outputs with repro.lock')
     .option('--sample <k>', 're-run K stages picked at random (seeded; the seed is printed)', parseIntOpt('--sample'))
     .option('--sample-seed <n>', 'seed for --sample, to repeat a pick', parseIntOpt('--sample-seed'))
+    .option(
+      '--seeds <list>',
+      'with --rerun: re-run deterministic: false stages with these seeds (1-5 or 1,2,3) and judge metrics against their envelope',
+    )
+    .option('--vary [args...]', 're-run stages (default: all) under variations and classify them; a list like seed,tz picks the variations')
+    .option('--save', "with --vary: write each stage's observed class into repro.lock")
     .option('--base <ref>', 'judge metrics against this revision by the checks: in repro.yaml')
     .option('--md <file>', 'write the report as a pull-request comment (Markdown)')
     .option('--junit <file>', 'write the report as JUnit XML')
@@ -29,6 +36,9 @@ export function registerVerify(program: Command, env: CliEnv): void {
         sample: o.sample,
         sampleSeed: o.sampleSeed,
         base: o.base,
+        vary: o.vary === undefined ? undefined : o.vary === true ? [] : (o.vary as string[]),
+        save: Boolean(o.save),
+        seeds: o.seeds === undefined ? undefined : parseSeeds(o.seeds as string),
         signal: env.signal,
         onEvent: (e) => printEvent(env, e, json),
       });

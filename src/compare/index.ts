@@ -26,6 +26,7 @@ export { compareMetrics, type MetricsComparison } from './metrics.js';
 export { histogram, jsDivergence, psi, psiBand, psiFromBins, PSI_EPSILON, type PsiOptions } from './distribution.js';
 export { judgeCheck, type CheckResult, type CheckRule, type CheckStatus, type JudgeOptions } from './guardrail.js';
 export { valuesWithinTolerance } from './tolerance.js';
+export { envelopeOf, inEnvelope, type Envelope } from './envelope.js';
 export { diffPackageVersions, lockFormat, parsePackageVersions, type LockFormat, type PackageChange } from './packages.js';
 export {
   compareManifests,

@@ -12,7 +12,7 @@ import { closest, didYouMean } from '../core/suggest.js';
  */
 export interface Config {
   cache: { dir: string; link: ('reflink' | 'hardlink' | 'symlink' | 'copy')[] };
-  run: { jobs: number; record: boolean };
+  run: { jobs: number; record: boolean; source_date_epoch: boolean };
   env: { tools: string[] };
   remote: { url: string | null; default: string | null };
 }
@@ -22,7 +22,7 @@ export const CONFIG_FILE = '.exprc';
 export function defaultConfig(): Config {
   return {
     cache: { dir: '.repro/cache', link: ['reflink', 'copy'] },
-    run: { jobs: 1, record: true },
+    run: { jobs: 1, record: true, source_date_epoch: true },
     env: { tools: [] },
     remote: { url: null, default: null },
   };
@@ -33,7 +33,7 @@ const LINKS = new Set(['reflink', 'hardlink', 'symlink', 'copy']);
 /** Every section and its keys, in `.exprc.example` order. */
 const KEYS: Record<string, readonly string[]> = {
   cache: ['dir', 'link'],
-  run: ['jobs', 'record'],
+  run: ['jobs', 'record', 'source_date_epoch'],
   env: ['tools'],
   remote: ['url', 'default'],
 };
@@ -108,6 +108,10 @@ function setKey(cfg: Config, key: string, n: PNode): void {
     case 'run.record':
       if (typeof v !== 'boolean') throw bad(key, 'true or false', n);
       cfg.run.record = v;
+      return;
+    case 'run.source_date_epoch':
+      if (typeof v !== 'boolean') throw bad(key, 'true or false', n);
+      cfg.run.source_date_epoch = v;
       return;
     case 'env.tools':
       if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw bad(key, 'a list of commands', n);

@@ -8,7 +8,7 @@ import { checkEntryPaths, checkLockPaths } from './paths.js';
 import type { LockFile, LockStage } from './types.js';
 
 export { checkEntryPaths, checkLockPaths } from './paths.js';
-export type { LockFile, LockStage, LockOut, KeyComponents, ContentHash } from './types.js';
+export type { LockFile, LockStage, LockOut, KeyComponents, ContentHash, Observed, ObservedClass } from './types.js';
 
 export const LOCK_FILE = 'repro.lock';
 const RESTORE_HINT = 'restore it from Git (git checkout -- repro.lock), or delete it and run again';
@@ -112,7 +112,21 @@ function entryProblem(e: unknown): string | undefined {
   if (e.seed !== undefined && e.seed !== null && typeof e.seed !== 'number') return "'seed' must be a number or null";
   if (e.seed_metrics !== undefined && !mapOf(e.seed_metrics, (m) => mapOf(m, (x) => typeof x === 'number')))
     return "'seed_metrics' is malformed";
+  if (e.source_date_epoch !== undefined && !Number.isInteger(e.source_date_epoch)) return "'source_date_epoch' must be an integer";
+  if (e.observed !== undefined && !observedOk(e.observed)) return "'observed' is malformed";
   return undefined;
+}
+
+const CLASSES = new Set(['deterministic', 'seed-dependent', 'environment-dependent', 'unstable']);
+
+function observedOk(o: unknown): boolean {
+  return (
+    isMap(o) &&
+    CLASSES.has(o.class as string) &&
+    Array.isArray(o.varied) &&
+    o.varied.every(isString) &&
+    (o.at === null || typeof o.at === 'string')
+  );
 }
 
 /** The line of `  <name>:` (plain or quoted) under `stages:` in lock text; null when not found. */

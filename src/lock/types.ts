@@ -20,6 +20,20 @@ export interface LockStage extends KeyComponents {
   out_hashes: Record<string, LockOut>;
   /** per-seed metric values of the last seed sweep: seed → "path:key" → value. */
   seed_metrics?: Record<string, Record<string, number>>;
+  /** The SOURCE_DATE_EPOCH the command ran with (ops/run/epoch.ts); absent: none. Not in the key. */
+  source_date_epoch?: number;
+  /** What `repro verify --vary --save` observed about the stage (docs/verify.md). Not in the key. */
+  observed?: Observed;
+}
+
+export type ObservedClass = 'deterministic' | 'seed-dependent' | 'environment-dependent' | 'unstable';
+
+export interface Observed {
+  class: ObservedClass;
+  /** The variations tried (seed, time, tz, ...), sorted. */
+  varied: string[];
+  /** The commit the observation was made on (null before the first commit): no timestamps in a lock. */
+  at: string | null;
 }
 
 export interface LockFile {

@@ -132,17 +132,21 @@ function buildInstance(inst: Instance, bctx: BuildCtx): Stage {
     tolerance: opt(
       'tolerance',
       (n) =>
-        parseTolerance(
-          n,
-          ctx,
-          outs.map((o) => o.path),
-        ),
+        n.kind === 'scalar' && n.value === 'auto'
+          ? {}
+          : parseTolerance(
+              n,
+              ctx,
+              outs.map((o) => o.path),
+            ),
       {},
     ),
     alwaysChanged: flag('always_changed', false),
     frozen: flag('frozen', false),
     pos,
   };
+  const tol = fields.get('tolerance');
+  if (tol?.kind === 'scalar' && tol.value === 'auto') stage.toleranceAuto = true;
   const desc = opt('desc', (n) => asString(n, `desc of stage '${name}'`).value, undefined);
   if (desc !== undefined) stage.desc = desc;
   return stage;

@@ -56,6 +56,8 @@ export interface Stage {
   deterministic: boolean;
   /** `"path:metric.key"` → allowed absolute difference on re-run. */
   tolerance: Record<string, number>;
+  /** `tolerance: auto`: metrics are judged against their envelope across seeds (docs/verify.md). */
+  toleranceAuto?: boolean;
   alwaysChanged: boolean;
   frozen: boolean;
   pos: SourcePos;

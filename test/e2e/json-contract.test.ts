@@ -63,9 +63,16 @@ describe('--json contracts', () => {
       stale: [{ name: 'a', reasons: [{ kind: 'never-run' }] }],
       up_to_date: [],
       frozen: [],
+      observed: {},
     });
     await repro(d, 'run', '--no-record');
-    expect(JSON.parse((await repro(d, 'status', '--json')).stdout)).toEqual({ clean: true, stale: [], up_to_date: ['a'], frozen: [] });
+    expect(JSON.parse((await repro(d, 'status', '--json')).stdout)).toEqual({
+      clean: true,
+      stale: [],
+      up_to_date: ['a'],
+      frozen: [],
+      observed: {},
+    });
     expect(JSON.parse((await repro(d, 'checkout', '--json')).stdout)).toEqual({
       interrupted: false,
       restored: [],

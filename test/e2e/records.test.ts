@@ -361,6 +361,8 @@ describe('the record format (docs/records.md)', () => {
       'outs',
       'error',
       'stderr_tail',
+      'source_date_epoch',
+      'observed',
     ]);
     // Machine-dependent parts of the fingerprint: which runtimes answered, whether a GPU exists.
     expect(typeof rec.env.runtimes).toBe('object');
@@ -376,6 +378,8 @@ describe('the record format (docs/records.md)', () => {
       outs: outHashes,
       error: null,
       stderr_tail: [],
+      source_date_epoch: 'number',
+      observed: null,
     });
     expect(shape({ ...rec, env })).toEqual({
       format: 'string',

@@ -23,7 +23,7 @@ describe('.exprc', () => {
     expect(parseConfig('')).toEqual(defaultConfig());
     expect(parseConfig('run:\n  jobs: 4\n  record: false\ncache:\n  link: hardlink, copy\nenv:\nremote: {url: /srv/cache}\n')).toEqual({
       ...defaultConfig(),
-      run: { jobs: 4, record: false },
+      run: { jobs: 4, record: false, source_date_epoch: true },
       cache: { dir: '.repro/cache', link: ['hardlink', 'copy'] },
       remote: { url: '/srv/cache', default: null },
     });

@@ -63,6 +63,19 @@ export interface IsolatedOptions {
   signal?: AbortSignal;
   /** Environment for the stage commands; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Called before each requested stage executes (`verify --vary`, ops/verify/vary-*.ts): may
+   * change the copy (put inputs back, re-create them in another order) and what the stage runs
+   * with. Returned fields replace the recorded ones.
+   */
+  prepare?: (a: { dir: string; stage: Stage; entry: LockFile['stages'][string]; cache: Cache }) => Promise<StageRunWith | void>;
+}
+
+export interface StageRunWith {
+  seed?: number | null;
+  sourceDateEpoch?: number | null;
+  cmd?: string[];
+  env?: NodeJS.ProcessEnv;
 }
 
 export type IsolatedEvent =
@@ -214,15 +227,18 @@ async function execute(
       continue;
     }
     o.onEvent?.({ type: 'stage-start', stage: stage.name, action: 'execute' });
+    const tweak = (entry && res.requested && (await o.prepare?.({ dir, stage, entry, cache }))) || {};
+    if (tweak.seed !== undefined) res.seed = tweak.seed;
     if (entry) res.input_changes = await prepareInputs({ cache, workspaceCache, dir, workspace: o.ctx.root, pipeline, entry });
     const kept = entry ? await keepExpected(cache, dir, stage, entry) : new Map<string, Buffer>();
     const ex = await executeStage({
       dir,
       stage,
-      cmd: entry?.cmd ?? stage.cmd,
+      cmd: tweak.cmd ?? entry?.cmd ?? stage.cmd,
       wdir: entry?.wdir ?? stage.wdir,
-      seed,
-      env: o.env ?? process.env,
+      seed: tweak.seed !== undefined ? tweak.seed : seed,
+      sourceDateEpoch: tweak.sourceDateEpoch !== undefined ? tweak.sourceDateEpoch : (entry?.source_date_epoch ?? null),
+      env: tweak.env ?? o.env ?? process.env,
       signal: o.signal,
       sink: (line, stream) => o.onEvent?.({ type: 'stage-output', stage: stage.name, line, stream }),
     });

@@ -116,6 +116,8 @@ export async function executeStage(args: {
   cmd: string[];
   wdir: string;
   seed: number | null;
+  /** SOURCE_DATE_EPOCH as the lock recorded it; null: the environment's, as it is. */
+  sourceDateEpoch?: number | null;
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   sink?: (line: string, stream: 'stdout' | 'stderr') => void;
@@ -131,6 +133,7 @@ export async function executeStage(args: {
   env.REPRO_STAGE = stage.name;
   delete env.REPRO_SEED;
   delete env.PYTHONHASHSEED;
+  if (args.sourceDateEpoch !== undefined && args.sourceDateEpoch !== null) env.SOURCE_DATE_EPOCH = String(args.sourceDateEpoch);
   if (args.seed !== null) {
     env.REPRO_SEED = String(args.seed);
     env.PYTHONHASHSEED = String(args.seed);

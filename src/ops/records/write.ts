@@ -1,7 +1,7 @@
 import { findSecretsEach, preloadSecretRules, redactDeep, redactTextsFully, type EnvFingerprint } from '../../env/index.js';
 import { fingerprintTools, machineFingerprint } from './environment.js';
 import { findRepo, newRunId, snapshotTreeAndDirty, writeRunCommit, type WithheldFile } from '../../record/index.js';
-import { serializeLock, type LockFile } from '../../lock/index.js';
+import { serializeLock, type LockFile, type LockStage } from '../../lock/index.js';
 import type { Pipeline } from '../../pipeline/index.js';
 import { mark } from '../../core/timing.js';
 import type { RepoContext } from '../context.js';
@@ -48,6 +48,10 @@ export interface RecordStage {
   outs: NonNullable<StageResult['outs']>;
   error: string | null;
   stderr_tail: string[];
+  /** The SOURCE_DATE_EPOCH its outputs were made with, as repro.lock records it (null: none). */
+  source_date_epoch?: number | null;
+  /** What `verify --vary --save` observed, as repro.lock records it (null: never observed). */
+  observed?: LockStage['observed'] | null;
 }
 
 /** Start loading what writing a record needs beyond this module (the secret rule set), in the background. */
@@ -97,6 +101,8 @@ export async function recordRun(
         outs: s.outs ?? {},
         error: s.error ?? null,
         stderr_tail: s.stderrTail ?? [],
+        source_date_epoch: lock.stages[s.name]?.source_date_epoch ?? null,
+        observed: lock.stages[s.name]?.observed ?? null,
       };
     }
     const anyEntry = Object.values(lock.stages)[0];

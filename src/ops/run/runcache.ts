@@ -19,6 +19,8 @@ const COMPACT_BYTES = 8 * 1024 * 1024;
 
 interface Journal {
   entries: Map<string, Record<string, LockOut>>;
+  /** key → the host that executed it (`h`), for entries this machine wrote; pulled ones have none. */
+  hosts: Map<string, string>;
   fd?: number;
   /** The file ends mid-line (a torn append): start the next append on a new line. */
   torn: boolean;
@@ -28,7 +30,7 @@ const journals = new Map<string, Journal>();
 function journal(stateDir: string): Journal {
   let j = journals.get(stateDir);
   if (j) return j;
-  j = { entries: new Map(), torn: false };
+  j = { entries: new Map(), hosts: new Map(), torn: false };
   const path = join(stateDir, FILE);
   if (existsSync(path)) {
     const text = readFileSync(path, 'utf8');
@@ -36,8 +38,12 @@ function journal(stateDir: string): Journal {
     for (const line of text.split('\n')) {
       if (!line) continue;
       try {
-        const e = JSON.parse(line) as { k?: unknown; o?: unknown };
-        if (typeof e.k === 'string' && e.o && typeof e.o === 'object') j.entries.set(e.k, e.o as Record<string, LockOut>);
+        const e = JSON.parse(line) as { k?: unknown; o?: unknown; h?: unknown };
+        if (typeof e.k === 'string' && e.o && typeof e.o === 'object') {
+          j.entries.set(e.k, e.o as Record<string, LockOut>);
+          if (typeof e.h === 'string') j.hosts.set(e.k, e.h);
+          else j.hosts.delete(e.k);
+        }
       } catch (e) {
         if (!(e instanceof SyntaxError)) throw e; // a torn line: skip it
       }
@@ -51,14 +57,22 @@ export async function readRunCache(stateDir: string, key: string): Promise<Recor
   return journal(stateDir).entries.get(key) ?? null;
 }
 
-export async function writeRunCache(stateDir: string, key: string, outs: Record<string, LockOut>): Promise<void> {
+/** The host that wrote `key`'s entry; null for an entry fetched from a remote (or written before hosts were kept). */
+export function runCacheHost(stateDir: string, key: string): string | null {
+  return journal(stateDir).hosts.get(key) ?? null;
+}
+
+/** `host`: the machine that executed the stage (omitted for entries fetched from a remote). */
+export async function writeRunCache(stateDir: string, key: string, outs: Record<string, LockOut>, host?: string): Promise<void> {
   const j = journal(stateDir);
   j.entries.set(key, outs);
+  if (host !== undefined) j.hosts.set(key, host);
+  else j.hosts.delete(key);
   if (j.fd === undefined) {
     mkdirSync(stateDir, { recursive: true });
     j.fd = openSync(join(stateDir, FILE), 'a');
   }
-  writeSync(j.fd, (j.torn ? '\n' : '') + JSON.stringify({ k: key, o: outs }) + '\n');
+  writeSync(j.fd, (j.torn ? '\n' : '') + JSON.stringify(host !== undefined ? { k: key, o: outs, h: host } : { k: key, o: outs }) + '\n');
   j.torn = false;
 }
 
@@ -73,7 +87,13 @@ export function compactRunCache(stateDir: string): void {
   journals.delete(stateDir);
   const path = join(stateDir, FILE);
   if (!existsSync(path) || statSync(path).size < COMPACT_BYTES) return;
-  const text = [...j.entries].map(([k, o]) => JSON.stringify({ k, o })).join('\n') + '\n';
+  const text =
+    [...j.entries]
+      .map(([k, o]) => {
+        const h = j.hosts.get(k);
+        return JSON.stringify(h !== undefined ? { k, o, h } : { k, o });
+      })
+      .join('\n') + '\n';
   writeFileAtomicSync(path, text, { fsync: false });
 }
 

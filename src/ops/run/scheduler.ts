@@ -13,10 +13,13 @@ import type { KeyComponents, LockFile, LockOut } from '../../lock/index.js';
 import type { RepoContext } from '../context.js';
 import type { Evaluator } from './evaluate.js';
 import { explainKeyChange, type Reason } from './reasons.js';
-import { readRunCache, writeRunCache } from './runcache.js';
+import { readRunCache, runCacheHost, writeRunCache } from './runcache.js';
+import { hostname } from 'node:os';
 import type { RunOptions, StageResult } from './run.js';
 import { seedlessKey } from './seedless.js';
 import { RUN_TOKEN_VAR } from './takeover.js';
+import { EPOCH_VAR, sourceDateEpoch } from './epoch.js';
+import { keepObserved, restoreAcross } from './observed.js';
 
 /**
  * Walks the selected stages in dependency order for `run()`: for each ready stage, decides
@@ -75,6 +78,8 @@ export class Scheduler {
   /** Where a queued stage's old outputs wait until its command starts (see runCommand). */
   private readonly heldDir: string;
   private heldCount = 0;
+  /** SOURCE_DATE_EPOCH for this run's commands: looked up when the first stage executes. */
+  private epoch?: Promise<number | null>;
 
   constructor(
     private readonly ctx: RepoContext,
@@ -250,6 +255,7 @@ export class Scheduler {
     if (stage.outs.length === 0 || stage.outs.some((o) => !o.cache)) return null;
     const outs = await readRunCache(this.ctx.stateDir, key);
     if (!outs) return null;
+    if (!restoreAcross(stage, this.lock.stages[stage.name], runCacheHost(this.ctx.stateDir, key), hostname())) return null;
     const bad: Reason[] = [];
     // Only the declared outputs: an entry (one fetched from a remote, too) may name other paths.
     const declared: Record<string, LockOut> = {};
@@ -324,6 +330,8 @@ export class Scheduler {
       this.madeDirs.add(parent);
     }
     const envExtra: Record<string, string> = { REPRO_STAGE: stage.name };
+    const epoch = await this.sourceDateEpoch();
+    if (epoch !== null) envExtra[EPOCH_VAR] = String(epoch);
     if (stage.seed !== null) {
       envExtra.REPRO_SEED = String(stage.seed);
       envExtra.PYTHONHASHSEED = String(stage.seed);
@@ -360,6 +368,10 @@ export class Scheduler {
       }
     }
     return res;
+  }
+
+  sourceDateEpoch(): Promise<number | null> {
+    return (this.epoch ??= sourceDateEpoch(this.ctx, this.opts.env ?? process.env));
   }
 
   /** Move an existing output aside until its command starts; false when it cannot be (removed instead). */
@@ -418,16 +430,28 @@ export class Scheduler {
       outs[o.path] =
         info.nfiles !== undefined ? { hash: info.hash, size: info.size, nfiles: info.nfiles } : { hash: info.hash, size: info.size };
     }
-    if (stage.outs.every((o) => o.cache)) await writeRunCache(this.ctx.stateDir, key, outs);
-    this.commit(stage, comps, key, outs);
+    if (stage.outs.every((o) => o.cache)) await writeRunCache(this.ctx.stateDir, key, outs, hostname());
+    this.commit(stage, comps, key, outs, (await this.sourceDateEpoch()) ?? undefined);
     return { ...base, status: 'executed', outs, components: comps };
   }
 
-  private commit(stage: Stage, comps: KeyComponents, key: string, outs: Record<string, LockOut>): void {
+  /** `epoch`: the SOURCE_DATE_EPOCH the outputs were made with; a restore keeps the recorded one. */
+  private commit(stage: Stage, comps: KeyComponents, key: string, outs: Record<string, LockOut>, epoch?: number): void {
     const prev = this.lock.stages[stage.name];
     // seed_metrics describe a sweep of this configuration: kept across seeds, dropped when anything else changes.
     const keep = prev?.seed_metrics && seedlessKey(prev) === seedlessKey(comps);
-    this.lock.stages[stage.name] = { ...comps, key, out_hashes: outs, ...(keep ? { seed_metrics: prev.seed_metrics } : {}) };
+    this.lock.stages[stage.name] = {
+      ...comps,
+      key,
+      out_hashes: outs,
+      ...(keep ? { seed_metrics: prev.seed_metrics } : {}),
+      ...(epoch !== undefined
+        ? { source_date_epoch: epoch }
+        : prev?.key === key && prev.source_date_epoch !== undefined
+          ? { source_date_epoch: prev.source_date_epoch }
+          : {}),
+      ...keepObserved(prev, comps),
+    };
     this.lockDirty = true;
   }
 }

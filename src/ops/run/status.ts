@@ -1,3 +1,5 @@
+import { readLock, type Observed } from '../../lock/index.js';
+import { findRepoRoot } from '../../core/repo.js';
 import { run, type StageResult } from './run.js';
 import type { Reason } from './reasons.js';
 
@@ -19,6 +21,8 @@ export interface StatusResult {
   stale: StaleStage[];
   upToDate: string[];
   frozen: string[];
+  /** What `verify --vary --save` observed (repro.lock), for stages observed other than deterministic. */
+  observed: Record<string, Observed>;
 }
 
 /**
@@ -34,5 +38,14 @@ export async function status(opts: StatusOptions): Promise<StatusResult> {
     stale,
     upToDate: pick('up-to-date').map((s) => s.name),
     frozen: pick('frozen').map((s) => s.name),
+    observed: await observedOf(opts.cwd, new Set(r.stages.map((s) => s.name))),
   };
+}
+
+async function observedOf(cwd: string, names: Set<string>): Promise<Record<string, Observed>> {
+  const lock = await readLock(await findRepoRoot(cwd));
+  const out: Record<string, Observed> = {};
+  for (const [n, e] of Object.entries(lock.stages))
+    if (names.has(n) && e.observed && e.observed.class !== 'deterministic') out[n] = e.observed;
+  return out;
 }

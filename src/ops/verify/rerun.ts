@@ -99,7 +99,7 @@ function stageError(s: { error: string | null; exit_code: number | null; stderr_
   return `command not found on this machine${what ? `: ${what.replace(/^\[[^\]]*\]\s*/, '')}` : ''} (${err}); install it, or re-run this stage where it exists`;
 }
 
-function toOutput(o: OutputResult): RerunOutput {
+export function toOutput(o: OutputResult): RerunOutput {
   const out: RerunOutput = {
     path: o.path,
     status: o.outcome,

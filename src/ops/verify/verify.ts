@@ -12,6 +12,8 @@ import { checkData } from './data.js';
 import { checkFreshness } from './fresh.js';
 import { checkRerun, type RerunEvent } from './rerun.js';
 import { checkRules } from './rules.js';
+import { observedWarnings, runVary } from './vary-save.js';
+import { applyEnvelopes } from './envelope.js';
 
 export interface VerifyOptions {
   cwd: string;
@@ -23,6 +25,12 @@ export interface VerifyOptions {
   sampleSeed?: number;
   /** Judge `checks:` on this commit's metrics against this revision (without it: only their min/max). */
   base?: string;
+  /** `--vary [STAGE|VARIATIONS...]`: classify stages under variations (ops/verify/vary.ts); [] for all. */
+  vary?: string[];
+  /** `--seeds 1-5` with --rerun: judge `deterministic: false` stages' metrics against their envelope (ops/verify/envelope.ts). */
+  seeds?: number[];
+  /** `--save`: write the observed classes into repro.lock. */
+  save?: boolean;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   onEvent?: (e: RerunEvent) => void;
@@ -49,7 +57,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
   const freshness = await checkFreshness(ctx, pipeline, lock, { lockText, env: opts.env });
   const data = await checkData(ctx, pipeline, lock);
   const rules = await checkRules(pipeline);
-  const rerun = wantRerun
+  const rerun0 = wantRerun
     ? await checkRerun(ctx, repo, pipeline, lock, {
         stages: opts.rerun === true || opts.rerun === undefined ? [] : opts.rerun,
         sample: opts.sample,
@@ -59,12 +67,15 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
         env: opts.env,
       })
     : ({ status: 'skip' } as const);
+  const rerun = 'stages' in rerun0 ? await applyEnvelopes(ctx, repo, pipeline, lock, rerun0, opts) : rerun0;
+  const vary = opts.vary !== undefined ? await runVary(ctx, repo, pipeline, lock, opts) : undefined;
+  const warnings = observedWarnings(pipeline, vary?.saved ? parseLock(await readText(join(ctx.root, LOCK_FILE))) : lock);
   const modified = modifiedOutputs(freshness);
   const guardrails =
     opts.base !== undefined && baseCommit !== null
       ? await checkBase(ctx, pipeline, { ref: opts.base, commit: baseCommit }, modified)
       : await checkBounds(ctx, pipeline, modified);
-  const status = worst([freshness.status, data.status, rules.status, rerun.status, guardrails.status]);
+  const status = worst([freshness.status, data.status, rules.status, rerun.status, guardrails.status, vary?.status ?? 'skip']);
   return {
     ok: status !== 'fail',
     commit: repo.head,
@@ -74,6 +85,8 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
     rules,
     rerun,
     guardrails,
+    ...(vary ? { vary } : {}),
+    ...(warnings.length ? { observed_warnings: warnings } : {}),
   };
 }
 

@@ -22,6 +22,8 @@ interface StageLike {
   outs: Record<string, OutLike>;
   error: string | null;
   stderr_tail: string[];
+  source_date_epoch?: number | null;
+  observed?: { class: string; varied: string[]; at: string | null } | null;
   components?: { env?: Record<string, string> } | null;
 }
 
@@ -82,6 +84,7 @@ export function renderShow(res: ShowLike): string {
       s.seed !== null ? `seed ${s.seed}` : null,
     ];
     if (s.exit_code !== null && s.exit_code !== 0) parts.push(`exit ${s.exit_code}`);
+    if (s.observed) parts.push(`observed ${s.observed.class}`);
     L.push(`  ${name.padEnd(16)} ${s.status.padEnd(10)} ${parts.filter(Boolean).join('  ')}`.trimEnd());
     for (const [p, o] of Object.entries(s.outs)) L.push(`      ${p}  ${short(o.hash)}  ${describeSize(o)}`);
     if (s.error) L.push(`      error: ${s.error.split('\n').join('\n             ')}`);

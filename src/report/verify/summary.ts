@@ -210,7 +210,8 @@ function clip(s: string, n = 80): string {
 
 /** "passed", "passed with warnings", "FAILED" and the checks that decided. */
 export function verdictLine(res: VerifyResult, warnOnly: boolean): string {
-  const lines = checkLines(res);
+  const lines: { name: string; status: VerifyStatus }[] = checkLines(res);
+  if (res.vary) lines.push({ name: 'vary', status: res.vary.status });
   const failed = lines.filter((l) => l.status === 'fail').map((l) => l.name);
   const warned = lines.filter((l) => l.status === 'warn').map((l) => l.name);
   if (failed.length) return `verify FAILED: ${failed.join(', ')}${warnOnly ? ' (--warn-only: exit code 0)' : ''}`;

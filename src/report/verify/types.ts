@@ -1,4 +1,5 @@
 import type { ReasonLike } from '../run/reasons.js';
+import type { ObservedWarning, VaryCheck } from './vary-types.js';
 
 /**
  * What `repro verify` returns (ops/verify/verify.ts) and every verify report renders. These types are the
@@ -114,6 +115,32 @@ export interface RerunStage extends Where {
    * null: missing); any makes the stage `not-reproduced`, whatever its outputs
    */
   input_changes: { path: string; expected: string; actual: string | null }[];
+  /** `--seeds` or `tolerance: auto` on a `deterministic: false` stage: each metric judged against its envelope across seeds. */
+  envelope?: EnvelopeInfo;
+}
+
+/** docs/verify.md: where the band came from, and each metric against it. */
+export interface EnvelopeInfo {
+  /** seeds: re-run here with `--seeds`; seed_metrics: the lock's last sweep; none: fewer than two seeds known. */
+  source: 'seeds' | 'seed_metrics' | 'none';
+  seeds: number[];
+  rows: EnvelopeRow[];
+  note: string | null;
+}
+
+export interface EnvelopeRow {
+  /** "path:key" */
+  key: string;
+  recorded: number | null;
+  rerun: number | null;
+  n: number;
+  mean: number;
+  lo: number;
+  hi: number;
+  min: number;
+  max: number;
+  /** both values (those known) inside [lo, hi] or [min, max] */
+  within: boolean;
 }
 
 export interface RerunCheck {
@@ -164,6 +191,10 @@ export interface VerifyResult {
   rules: RulesCheck;
   rerun: RerunCheck | { status: 'skip' };
   guardrails: GuardrailCheck | { status: 'skip' };
+  /** `--vary` only (docs/verify.md): each stage's class under variations. */
+  vary?: VaryCheck;
+  /** Present when not empty: stages deterministic in repro.yaml but observed otherwise in repro.lock (warnings). */
+  observed_warnings?: ObservedWarning[];
 }
 
 export const CHECK_NAMES = ['freshness', 'data', 'rules', 'rerun', 'guardrails'] as const;

@@ -1,5 +1,7 @@
 import { checkLines, freshLine, guardLine, rerunLines, verdictLine } from './summary.js';
 import type { VerifyResult } from './types.js';
+import { renderVaryLines } from './vary.js';
+import { envelopeLines } from './envelope.js';
 
 /**
  * The terminal summary of `repro verify`: one line per check, then one per failing (or warning)
@@ -21,6 +23,7 @@ export function renderVerifySummary(res: VerifyResult, opts: { warnOnly?: boolea
         break;
       case 'rerun':
         if ('stages' in res.rerun) {
+          for (const s of res.rerun.stages) for (const l of envelopeLines(s)) out.push(`    ${l}`);
           for (const s of res.rerun.stages) {
             if (s.status === 'reproduced' || s.status === 'within-tolerance') continue;
             const { head: h, detail } = rerunLines(s);
@@ -39,6 +42,8 @@ export function renderVerifySummary(res: VerifyResult, opts: { warnOnly?: boolea
         break;
     }
   }
+  if (res.vary) out.push(...renderVaryLines(res.vary));
+  for (const w of res.observed_warnings ?? []) out.push(`warning: ${w.message}`);
   out.push(verdictLine(res, opts.warnOnly ?? false));
   return out.join('\n') + '\n';
 }
