@@ -23,5 +23,5 @@ export { snapshotTree, snapshotTreeAndDirty, isDirty, type SnapshotOptions, type
 export { writeRunCommit, RUNS_PREFIX, type Identity, type WriteRunCommitOptions } from './commit.js';
 export { listRuns, type RunRef } from './runs.js';
 export { resolveRevision, firstParentHistory } from './revision.js';
-export { readCommit, type CommitInfo } from './read.js';
+export { readCommit, type CommitInfo } from './commit-info.js';
 export { listTreeFiles, readRunFile, materializeTree, rootTreeOf, type TreeFile } from './tree.js';
