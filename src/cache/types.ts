@@ -1,3 +1,4 @@
+import type { BadObject } from '../model/run.js';
 import type { ObjectState } from './trust.js';
 
 export type { ObjectState };
@@ -60,12 +61,7 @@ export interface CacheOptions {
   shared?: boolean;
 }
 
-/** An object found bad: where it was, and where it was moved (null when it was gone already). */
-export interface BadObject {
-  hash: string;
-  path: string;
-  movedTo: string | null;
-}
+export type { BadObject };
 
 /** What `check` found: objects absent, and objects found bad (moved aside unless told not to). */
 export interface CheckResult {

@@ -37,7 +37,7 @@ export {
   type ContentOptions,
   type DirDetail,
   type HashDetail,
-  type MetricRow,
+  type MetricToleranceRow,
   type MetricsDetail,
   type OutputDetail,
   type TextDetail,

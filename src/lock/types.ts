@@ -3,16 +3,10 @@
  * Serialised deterministically (see serializeLock in lock/index.ts): sorted keys, no timestamps.
  */
 
-import type { ContentHash, KeyComponents } from '../model/key.js';
+import type { ContentHash, KeyComponents, LockOut } from '../model/key.js';
 
-export type { ContentHash, KeyComponents };
+export type { ContentHash, KeyComponents, LockOut };
 
-export interface LockOut {
-  hash: ContentHash;
-  size: number;
-  /** Number of files, for a directory. */
-  nfiles?: number;
-}
 
 export interface LockStage extends KeyComponents {
   key: string;

@@ -25,3 +25,11 @@ export interface KeyComponents {
   /** declared outputs, `path` → kind, sorted. */
   outs: Record<string, string>;
 }
+
+/** A declared output as hashed: in repro.lock (`out_hashes`), in run records, in re-run results. */
+export interface LockOut {
+  hash: ContentHash;
+  size: number;
+  /** Number of files, for a directory. */
+  nfiles?: number;
+}

@@ -2,6 +2,7 @@ import { lstatSync, readdirSync } from 'node:fs';
 import { readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno } from '../core/errors.js';
+import type { WithheldFile } from '../model/record.js';
 import { hashObject } from './objects.js';
 import { peel } from './read.js';
 import type { RepoInfo } from './repoinfo.js';
@@ -16,12 +17,7 @@ import type { Leaf } from './treebuild.js';
 /** Names, for each file, the rule it matched (then it is withheld), or null. */
 export type Screen = (files: { path: string; content: Uint8Array }[]) => Promise<(string | null)[]>;
 
-export interface WithheldFile {
-  path: string;
-  /** The screening rule that matched; null for a file left out for its size. */
-  rule: string | null;
-  reason: string;
-}
+export type { WithheldFile };
 
 export interface SnapshotOutcome {
   /** Untracked files the snapshot holds (declared inputs), sorted. */

@@ -1,7 +1,7 @@
 import { isReproError } from '../../core/errors.js';
 import { toRepoPath } from '../../core/paths.js';
 import type { KeyComponents } from '../../lock/index.js';
-import type { DiffResult, DiffSideInfo } from '../../report/diff/model.js';
+import type { DiffResult, DiffSideInfo } from '../../model/diff.js';
 import { openContext, type RepoContext } from '../context.js';
 import { metricsSection, metricUnchanged, problemsByKey } from './metrics.js';
 import {

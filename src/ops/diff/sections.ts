@@ -13,7 +13,7 @@ import {
 import { isReproError } from '../../core/errors.js';
 import { diffFingerprints } from '../../env/index.js';
 import type { KeyComponents, LockFile } from '../../lock/index.js';
-import type { DistributionRow, EnvRow, LockFileRow, OutputRow, ParamRow, StageRow } from '../../report/diff/model.js';
+import type { DistributionRow, EnvRow, LockFileRow, OutputRow, ParamRow, StageRow } from '../../model/diff.js';
 import { explainKeyChange } from '../run/reasons.js';
 import type { Side } from './sides.js';
 

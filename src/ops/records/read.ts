@@ -3,16 +3,14 @@ import { checkStoredPath } from '../../core/paths.js';
 import { checkEntryPaths } from '../../lock/index.js';
 import type { EnvFingerprint } from '../../env/index.js';
 import { firstParentHistory, listRuns, readRunFile, RUNS_PREFIX, type RepoInfo, type RunRef } from '../../record/index.js';
-import { RECORD_PATH, type RunRecord } from './write.js';
+import type { RunRecord } from '../../model/record.js';
+import { RECORD_PATH, RECORD_VERSION } from './write.js';
 
 /**
  * Reading run records back (docs/records.md): resolve a run argument, read and validate its
  * record, and pick the runs that belong to the current branch's history. Shared by `log`,
  * `show`, `replay` and `lineage`.
  */
-
-/** The newest record format this build reads. */
-const RECORD_VERSION = 1;
 
 /**
  * Parse and check a record's JSON. Anything that is not a record this build understands is

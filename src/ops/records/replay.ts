@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import { ReproError } from '../../core/errors.js';
-import { diffFingerprints, type FingerprintChange } from '../../env/index.js';
+import { diffFingerprints } from '../../env/index.js';
 import { parseLock, LOCK_FILE } from '../../lock/index.js';
 import { findRepo, readRunFile } from '../../record/index.js';
 import { openContext } from '../context.js';
-import { rerunIsolated, type IsolatedEvent, type IsolatedResult } from '../isolated/engine.js';
+import type { ReplayResult } from '../../model/records.js';
+import { rerunIsolated, type IsolatedEvent } from '../isolated/engine.js';
 import { currentFingerprint, readRecord, resolveRun } from './read.js';
 
 export interface ReplayOptions {
@@ -19,11 +20,7 @@ export interface ReplayOptions {
   onEvent?: (e: IsolatedEvent) => void;
 }
 
-export interface ReplayResult extends IsolatedResult {
-  run: { id: string; commit: string; source_commit: string | null };
-  /** Recorded environment (`a`) against this machine (`b`): a reason results may differ. */
-  env_diff: FingerprintChange[];
-}
+export type { ReplayResult };
 
 /**
  * `repro replay RUN`: re-execute a recorded run from its own snapshot, in an isolated directory,

@@ -14,7 +14,7 @@ import type { RepoContext } from '../context.js';
 import type { Evaluator } from './evaluate.js';
 import { explainKeyChange, type Reason } from './reasons.js';
 import { readRunCache, writeRunCache } from './runcache.js';
-import type { RunOptions, StageResult } from './run.js';
+import type { RunOptions, StageResult } from '../../model/run.js';
 import { seedlessKey } from './seedless.js';
 import { RUN_TOKEN_VAR } from './takeover.js';
 

@@ -1,5 +1,5 @@
-import { run, type StageResult } from './run.js';
-import type { Reason } from './reasons.js';
+import type { StageResult, StaleStage, StatusResult } from '../../model/run.js';
+import { run } from './run.js';
 
 export interface StatusOptions {
   cwd: string;
@@ -7,19 +7,7 @@ export interface StatusOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** One stale stage and every reason, from what to what. */
-export interface StaleStage {
-  name: string;
-  reasons: Reason[];
-}
-
-export interface StatusResult {
-  /** True when every selected stage is up to date. */
-  clean: boolean;
-  stale: StaleStage[];
-  upToDate: string[];
-  frozen: string[];
-}
+export type { StaleStage, StatusResult };
 
 /**
  * `repro status`: what `repro run` would do and why, without running, locking or writing

@@ -5,7 +5,8 @@ import { absPath } from '../../core/paths.js';
 import { parseYaml } from '../../core/yaml.js';
 import type { Pipeline } from '../../pipeline/index.js';
 import { closest } from '../../core/suggest.js';
-import { worst, type RuleEntry, type RulesCheck } from '../../report/verify/types.js';
+import type { RuleEntry, RulesCheck } from '../../model/verify.js';
+import { worst } from './status.js';
 
 /**
  * Bad input in the rules verify applies, found before anything is judged: a `checks:` rule naming a

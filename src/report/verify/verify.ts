@@ -1,5 +1,5 @@
 import { checkLines, freshLine, guardLine, rerunLines, verdictLine } from './summary.js';
-import type { VerifyResult } from './types.js';
+import type { VerifyResult } from '../../model/verify.js';
 
 /**
  * The terminal summary of `repro verify`: one line per check, then one per failing (or warning)
