@@ -7,7 +7,6 @@ import type { ContentHash, KeyComponents, LockOut } from '../model/key.js';
 
 export type { ContentHash, KeyComponents, LockOut };
 
-
 export interface LockStage extends KeyComponents {
   key: string;
   /** output path → what it hashed to. */

@@ -2,6 +2,7 @@
  * The result of `repro diff`, which is also its `--json` document (docs/diff.md documents every
  * field; keep the two in step). Plain data: ops/diff/diff.ts builds it, report/diff/ render it.
  */
+import type { Reason } from './stage.js';
 
 export interface DiffSideInfo {
   label: string;
@@ -94,16 +95,11 @@ export interface LockFileRow {
   packages: PackageRow[];
 }
 
-export interface StageKeyReason {
-  kind: string;
-  [field: string]: unknown;
-}
-
 export interface StageRow {
   name: string;
   change: 'added' | 'removed' | 'changed' | 'unchanged';
   /** why the keys differ, component by component (see `repro status`) */
-  reasons: StageKeyReason[];
+  reasons: Reason[];
 }
 
 export interface DistributionRow {

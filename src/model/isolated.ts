@@ -114,4 +114,3 @@ export interface IsolatedResult {
   /** One per output recorded for each executed stage, in stage order. */
   outputs: OutputResult[];
 }
-

@@ -72,7 +72,6 @@ export type RunEvent =
   | { type: 'stage-end'; result: StageResult }
   | { type: 'notice'; text: string };
 
-
 /** `repro run --seeds`. */
 export interface SweepResult {
   id: string;

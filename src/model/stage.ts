@@ -23,4 +23,3 @@ export type Reason =
   | { kind: 'cache-corrupt'; path: string; hash: string; object: string };
 
 export type StageStatus = 'executed' | 'restored' | 'up-to-date' | 'frozen' | 'failed' | 'not-run' | 'would-run';
-

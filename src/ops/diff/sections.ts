@@ -81,7 +81,7 @@ export function stagesSection(a: LockFile, b: Record<string, KeyComponents>, inc
     if (!cur) return { name, change: 'removed', reasons: [] };
     if (!old) return { name, change: 'added', reasons: [] };
     const reasons = explainKeyChange(old, cur);
-    return { name, change: reasons.length ? 'changed' : 'unchanged', reasons: reasons as StageRow['reasons'] };
+    return { name, change: reasons.length ? 'changed' : 'unchanged', reasons };
   });
 }
 

@@ -8,7 +8,7 @@ import { findRepo, materializeTree } from '../../record/index.js';
 import { loadPipeline, type Pipeline, type Stage } from '../../pipeline/index.js';
 import { checkLockPaths, type LockFile } from '../../lock/index.js';
 import type { RepoContext } from '../context.js';
-import type { InputChange, IsolatedResult, IsolatedStage, OutputResult } from '../../model/isolated.js';
+import type { IsolatedResult, IsolatedStage, OutputResult } from '../../model/isolated.js';
 import { compareStageOutputs } from './compare.js';
 import { assertInside, executeStage, hashOrNull, keepExpected, prepareInputs } from './exec.js';
 

@@ -9,7 +9,7 @@ import { openContext } from '../context.js';
 import { readWorkspaceMetrics } from '../metrics/read.js';
 import { checkOverrideTargets, parseOverride, prepareOverrides } from './overrides.js';
 import type { SweepResult } from '../../model/run.js';
-import { run, type RunOptions, type RunResult } from './run.js';
+import { run, type RunOptions } from './run.js';
 
 /**
  * `repro run --seeds 1,2,3`: the pipeline once per seed, each run recorded on its own with the
