@@ -4,6 +4,9 @@
  */
 import type { Reason } from './stage.js';
 
+/** What one metric's comparison says (compare/metric.ts), by the direction that is better. */
+export type MetricVerdict = 'improved' | 'regressed' | 'no significant change' | 'changed' | 'unchanged';
+
 export interface DiffSideInfo {
   label: string;
   kind: 'workspace' | 'commit' | 'run';
@@ -48,7 +51,7 @@ export interface MetricRow {
   p: number | null;
   /** Holm-adjusted across every tested metric in this diff */
   p_adjusted: number | null;
-  verdict: 'improved' | 'regressed' | 'no significant change' | 'changed' | 'unchanged' | 'added' | 'removed' | 'error';
+  verdict: MetricVerdict | 'added' | 'removed' | 'error';
   warning: string | null;
   /** set on a marked row: a metrics file that does not parse, a value that is not a number */
   error: string | null;

@@ -1,4 +1,5 @@
 import type { SourcePos } from '../core/errors.js';
+import type { CheckLimits } from '../model/check.js';
 
 /**
  * The validated pipeline model: what `repro.yaml` declares, with `${...}` resolved, matrix/foreach
@@ -70,15 +71,8 @@ export interface Stage {
   pos: SourcePos;
 }
 
-export interface CheckRule {
-  min?: number;
-  max?: number;
-  max_drop?: number;
-  max_rise?: number;
-  max_drop_pct?: number;
-  max_rise_pct?: number;
-  /** Whether a higher value is better; default from the metric name (loss/error/latency → lower). */
-  direction?: 'higher' | 'lower';
+/** A `checks:` rule of repro.yaml: its limits, and where it is declared. */
+export interface CheckRule extends CheckLimits {
   pos: SourcePos;
 }
 
