@@ -5,6 +5,7 @@ import type { RecordExtras, RecordStage, RecordVersion, RunRecord, WithheldFile 
 import type { RunOptions, RunResult } from '../../model/run.js';
 import { serializeLock, type LockFile } from '../../lock/index.js';
 import type { Pipeline } from '../../pipeline/index.js';
+import { ReproError } from '../../core/errors.js';
 import { mark } from '../../core/timing.js';
 import type { RepoContext } from '../context.js';
 import { readWorkspaceMetrics } from '../metrics/read.js';
@@ -29,7 +30,8 @@ export function preloadRecorder(): void {
  * Write the run as a commit under refs/repro/runs/<id>: the tracked files as they are now, the
  * lock about to be written (`lock`, serialised here: run() writes the file after the record), and
  * the record. Failure to record does not fail the run: it is reported on the result
- * (`recordError`), since the outputs are in place and the lock is written next.
+ * (`recordError`), since the outputs are in place and the lock is written next. Only the failures
+ * of isRecordFailure are: a bug propagates.
  *
  * A metrics file that is not JSON or YAML (or holds no mapping) does not lose the record: the run
  * is recorded without that file's values, and each such file gives a warning, returned and set
@@ -125,9 +127,21 @@ export async function recordRun(
     if (warnings.length) result.recordWarnings = warnings;
     mark('record: written');
   } catch (e) {
-    result.recordError = (e as Error).message;
+    if (!isRecordFailure(e)) throw e;
+    result.recordError = e.message;
   }
   return { warnings };
+}
+
+/**
+ * The failures a record may meet on a sound build, reported on the result: repro's own errors (no
+ * Git repository, a Git operation refused, a ref moved) and the OS's (a full disk, a read-only
+ * `.git`). Anything else is a bug and propagates, so it is not passed off as a Git problem.
+ */
+function isRecordFailure(e: unknown): e is Error {
+  if (e instanceof ReproError) return true;
+  const errno = e as NodeJS.ErrnoException;
+  return e instanceof Error && typeof errno.code === 'string' && typeof errno.syscall === 'string';
 }
 
 /**
