@@ -6,7 +6,7 @@ import { absPath, assertNoSymlinkEscape } from '../core/paths.js';
 import { loadPipeline, selectStages } from '../pipeline/index.js';
 import { readLock } from '../lock/index.js';
 import { acquireRepoLock } from '../core/repolock.js';
-import { clearAfter } from './run/takeover.js';
+import { killDeadRunLeftovers } from './run/takeover.js';
 import { openContext, type RepoContext } from './context.js';
 
 export type { CheckoutResult };
@@ -37,7 +37,7 @@ export async function checkout(opts: CheckoutOptions): Promise<CheckoutResult> {
   const held = await acquireRepoLock(join(ctx.stateDir, 'lock'), { command: 'checkout', onStale: (h) => opts.onStale?.(h.pid) });
   try {
     if (held.tookOver) {
-      await clearAfter(held.tookOver, ctx, await loadPipeline(ctx.root), (text) => opts.onNotice?.(text));
+      await killDeadRunLeftovers(held.tookOver, ctx, await loadPipeline(ctx.root), (text) => opts.onNotice?.(text));
     }
     return await checkoutLocked(ctx, opts);
   } finally {

@@ -9,7 +9,7 @@ import { mapLimit } from '../core/pool.js';
 import { readCommit } from './read.js';
 import { commonDirOf, type RepoInfo } from './repoinfo.js';
 import { listTreeFiles } from './tree.js';
-import { TreeBuilder, type Leaf, type ObjectStore } from './treebuild.js';
+import { TreeBuilder, type Leaf, type WriteObject } from './treebuild.js';
 import { addBeyondSource, type Screen, type SnapshotOutcome } from './snapshot-extra.js';
 
 export interface SnapshotOptions {
@@ -109,9 +109,9 @@ export async function isDirty(repo: RepoInfo, opts: { ignore?: (path: string) =>
 
 export { type Screen, type SnapshotOutcome, type WithheldFile } from './snapshot-extra.js';
 
-const DRY: ObjectStore = async (type, content) => hashObject(type, content);
+const DRY: WriteObject = async (type, content) => hashObject(type, content);
 
-async function writingStore(repo: RepoInfo): Promise<ObjectStore> {
+async function writingStore(repo: RepoInfo): Promise<WriteObject> {
   const objects = join(await commonDirOf(repo), 'objects');
   return (type, content) => writeLooseObject(objects, type, content);
 }
@@ -131,7 +131,7 @@ async function headTree(repo: RepoInfo, ignore?: (path: string) => boolean): Pro
  */
 async function trackedLeaves(
   repo: RepoInfo,
-  store: ObjectStore,
+  store: WriteObject,
   skip?: (path: string) => boolean,
   contents?: Map<string, Uint8Array>,
 ): Promise<[string, Leaf][]> {
@@ -159,7 +159,7 @@ async function trackedLeaves(
 }
 
 /** The tree of `leaves` plus `extraFiles` (which replace tracked files of the same path). */
-async function treeOf(leaves: [string, Leaf][], extraFiles: Record<string, string | Uint8Array>, store: ObjectStore): Promise<string> {
+async function treeOf(leaves: [string, Leaf][], extraFiles: Record<string, string | Uint8Array>, store: WriteObject): Promise<string> {
   const extras = Object.entries(extraFiles).map(([path, content]) => [checkExtraPath(path), content] as const);
   const builder = new TreeBuilder();
   for (const [path, leaf] of leaves) builder.add(path, leaf);

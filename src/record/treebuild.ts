@@ -21,7 +21,7 @@ interface Dir {
   children: Map<string, Leaf | Dir>;
 }
 
-export type ObjectStore = (type: ObjectType, content: Uint8Array) => Promise<string>;
+export type WriteObject = (type: ObjectType, content: Uint8Array) => Promise<string>;
 
 const isDir = (n: Leaf | Dir): n is Dir => 'children' in n;
 
@@ -57,13 +57,13 @@ export class TreeBuilder {
   }
 
   /** Hash every tree bottom-up through `store`; returns the root tree's id. */
-  write(store: ObjectStore): Promise<string> {
+  write(store: WriteObject): Promise<string> {
     return writeDir(this.root, store).then((r) => r ?? store('tree', new Uint8Array(0)));
   }
 }
 
 /** The tree id of `dir`, or null when it holds no files at any depth (Git does not store empty trees). */
-async function writeDir(dir: Dir, store: ObjectStore): Promise<string | null> {
+async function writeDir(dir: Dir, store: WriteObject): Promise<string | null> {
   const named = await Promise.all(
     [...dir.children].map(async ([name, node]) => {
       if (!isDir(node)) return { name, mode: node.mode === '040000' ? '40000' : node.mode, oid: node.oid };

@@ -2,7 +2,7 @@ import { isReproError, ReproError } from '../../core/errors.js';
 import { checkStoredPath } from '../../core/paths.js';
 import { checkEntryPaths } from '../../lock/index.js';
 import type { EnvFingerprint } from '../../env/index.js';
-import { firstParentHistory, listRuns, readRunFile, RUNS_PREFIX, type RepoInfo, type RunRef } from '../../record/index.js';
+import { firstParentHistory, listRuns, readCommitFile, RUNS_PREFIX, type RepoInfo, type RunRef } from '../../record/index.js';
 import type { RunRecord } from '../../model/record.js';
 import { RECORD_PATH, RECORD_VERSION } from './write.js';
 
@@ -83,7 +83,7 @@ function checkRecordPaths(rec: RunRecord, source: string): void {
 
 /** The record of `run`; a commit without one, or a bad one, is `E_RECORD`. */
 export async function readRecord(repo: RepoInfo, run: RunRef): Promise<RunRecord> {
-  const bytes = await readRunFile(repo, run.commit, RECORD_PATH);
+  const bytes = await readCommitFile(repo, run.commit, RECORD_PATH);
   if (bytes === null) {
     throw new ReproError('E_RECORD', `run commit has no record at ${RECORD_PATH}: '${run.id}'`, {
       hint: `the ref ${RUNS_PREFIX}${run.id} was not written by repro`,

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { ReproError } from '../../core/errors.js';
 import { diffFingerprints } from '../../env/index.js';
 import { parseLock, LOCK_FILE } from '../../lock/index.js';
-import { findRepo, readRunFile } from '../../record/index.js';
+import { findRepo, readCommitFile } from '../../record/index.js';
 import { openContext } from '../context.js';
 import type { ReplayResult } from '../../model/records.js';
 import { rerunIsolated, type IsolatedEvent } from '../isolated/engine.js';
@@ -32,7 +32,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   const repo = await findRepo(ctx.root);
   const run = await resolveRun(repo, opts.run);
   const record = await readRecord(repo, run);
-  const lockBytes = await readRunFile(repo, run.commit, LOCK_FILE);
+  const lockBytes = await readCommitFile(repo, run.commit, LOCK_FILE);
   if (lockBytes === null) throw new ReproError('E_RECORD', `run has no ${LOCK_FILE} in its tree: '${run.id}'`);
   const lock = parseLock(Buffer.from(lockBytes).toString('utf8'), `${run.id}:${LOCK_FILE}`);
   let stages = opts.stages?.length ? opts.stages : undefined;

@@ -11,7 +11,7 @@ import { fingerprintTools, machineFingerprint } from '../records/environment.js'
 import { syncIgnoredOutputs } from './gitignore.js';
 import { checkOverrideTargets, parseOverride, prepareOverrides, refuseSecretParams, writeOverrides } from './overrides.js';
 import { Scheduler } from './scheduler.js';
-import { clearAfter } from './takeover.js';
+import { killDeadRunLeftovers } from './takeover.js';
 import { compactRunCache } from './runcache.js';
 
 export type { RunEvent, RunOptions, RunResult, StageResult, StageStatus };
@@ -49,7 +49,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
       });
       checkOverrideTargets(pipeline, overrides);
       if (!opts.dry) await refuseSecretParams(pipeline, ctx.stateDir);
-      if (lock?.tookOver) await clearAfter(lock.tookOver, ctx, pipeline, (text) => opts.onEvent?.({ type: 'notice', text }));
+      if (lock?.tookOver) await killDeadRunLeftovers(lock.tookOver, ctx, pipeline, (text) => opts.onEvent?.({ type: 'notice', text }));
       mark('run: pipeline loaded');
       lockFile = await readLock(ctx.root);
       selected = selectStages(pipeline, opts.targets ?? [], { downstream: opts.downstream });

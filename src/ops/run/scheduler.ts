@@ -133,7 +133,7 @@ export class Scheduler {
           const s = ready.shift()!;
           started.add(s.name);
           running++;
-          this.one(s)
+          this.bringStageUpToDate(s)
             .then((r) => {
               this.results.set(s.name, r);
               this.opts.onEvent?.({ type: 'stage-end', result: r });
@@ -171,7 +171,7 @@ export class Scheduler {
     return selected.map((s) => this.results.get(s.name)!);
   }
 
-  private async one(stage: Stage): Promise<StageResult> {
+  private async bringStageUpToDate(stage: Stage): Promise<StageResult> {
     const base = { name: stage.name, seed: stage.seed };
     const failedUp = (this.p.upstream.get(stage.name) ?? []).filter((u) => {
       const st = this.results.get(u)?.status;
@@ -233,7 +233,7 @@ export class Scheduler {
       // checkout verifies every object it places, so what the lock records is what is there.
       const bad = await this.restoreOuts(stage, cached.outs);
       if (!bad) {
-        this.commit(stage, comps, key, cached.outs);
+        this.setLockEntry(stage, comps, key, cached.outs);
         return { ...base, status: 'restored', reasons, key, outs: cached.outs, components: comps };
       }
       reasons.push(bad);
@@ -416,11 +416,11 @@ export class Scheduler {
         info.nfiles !== undefined ? { hash: info.hash, size: info.size, nfiles: info.nfiles } : { hash: info.hash, size: info.size };
     }
     if (stage.outs.every((o) => o.cache)) await writeRunCache(this.ctx.stateDir, key, outs);
-    this.commit(stage, comps, key, outs);
+    this.setLockEntry(stage, comps, key, outs);
     return { ...base, status: 'executed', outs, components: comps };
   }
 
-  private commit(stage: Stage, comps: KeyComponents, key: string, outs: Record<string, LockOut>): void {
+  private setLockEntry(stage: Stage, comps: KeyComponents, key: string, outs: Record<string, LockOut>): void {
     const prev = this.lock.stages[stage.name];
     // seed_metrics describe a sweep of this configuration: kept across seeds, dropped when anything else changes.
     const keep = prev?.seed_metrics && seedlessKey(prev) === seedlessKey(comps);
