@@ -1,7 +1,15 @@
 import { lstatSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findRepo, listTreeFiles, materializeTree, newRunId, readCommitFile, snapshotTree, writeRunCommit } from '../../src/record/index.js';
+import {
+  findRepo,
+  listTreeFiles,
+  materializeTree,
+  newRunId,
+  readCommitFile,
+  snapshotTree,
+  writeRunCommit,
+} from '../../src/record/index.js';
 import { git, makeRepo, tempDir, writeFiles } from './helpers.js';
 
 async function repoWithRun() {
