@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ReproError, EXIT } from './core/errors.js';
+import { ReproError, EXIT, type ErrorCode } from './core/errors.js';
 import type { CliEnv } from './cli/common.js';
 import { processIo, type Io } from './cli/io.js';
 import { VERSION } from './version.js';
@@ -142,8 +142,11 @@ function reportError(e: unknown, io: Io, json: boolean): number {
   }
   if (json)
     io.out(
-      JSON.stringify({ error: { code: 'E_INTERNAL', message: `internal error: ${err?.message ?? String(e)}`, hint: null } }, null, 2) +
-        '\n',
+      JSON.stringify(
+        { error: { code: 'E_INTERNAL' satisfies ErrorCode, message: `internal error: ${err?.message ?? String(e)}`, hint: null } },
+        null,
+        2,
+      ) + '\n',
     );
   io.err(`error: internal error: ${err?.message ?? String(e)}\n`);
   io.err(`hint: this is a bug in repro; run again with REPRO_DEBUG=1 and report the stack trace\n`);

@@ -42,7 +42,7 @@ export function makeYielder(sliceMs = 40): Tick {
   };
 }
 
-export interface ContentHash {
+export interface HashedContent {
   hash: string;
   size: number;
 }
@@ -55,7 +55,7 @@ export interface ContentHash {
 export async function hashFileContent(
   path: string,
   opts: { expectedSize?: number; chunkBytes?: number; tick?: Tick } = {},
-): Promise<ContentHash> {
+): Promise<HashedContent> {
   const chunk = opts.chunkBytes ?? CHUNK_BYTES;
   const fd = openSync(path, 'r');
   hashCounters.files++;
@@ -87,7 +87,7 @@ export async function hashFileContent(
  * undefined when it turned out larger. `data` views a shared buffer: use it before the next await
  * or hash call (this function is synchronous so that nothing can run in between).
  */
-export function hashSmallSync(path: string, expectedSize: number): (ContentHash & { data: Buffer }) | undefined {
+export function hashSmallSync(path: string, expectedSize: number): (HashedContent & { data: Buffer }) | undefined {
   const fd = openSync(path, 'r');
   hashCounters.files++;
   try {

@@ -20,7 +20,17 @@
  *   await cache.verifyObject(hash);             // one object, by its name: 'good' | 'missing' | 'corrupt'
  *   cache.quarantine(hash);                     // this object is bad: never serve it again
  */
-export type { BadObject, Cache, CacheOptions, CheckResult, LinkType, ManifestEntry, ObjectState, PathInfo, VerifyResult } from './types.js';
+export type {
+  BadObject,
+  Cache,
+  CacheOptions,
+  CheckResult,
+  LinkType,
+  ManifestEntry,
+  ObjectState,
+  PathInfo,
+  CacheVerifyResult,
+} from './types.js';
 export { ObjectError } from './trust.js';
 export { openCache } from './cache.js';
 export { WalkError, type WalkRole } from './walk.js';

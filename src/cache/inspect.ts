@@ -5,7 +5,7 @@ import { hashFileContent } from './hash.js';
 import { isDirHash, parseManifest } from './manifest.js';
 import { missingObject } from './objects.js';
 import type { ObjectState } from './trust.js';
-import type { CheckResult, ManifestEntry, VerifyResult } from './types.js';
+import type { CheckResult, ManifestEntry, CacheVerifyResult } from './types.js';
 
 /** Reading objects back: manifests, presence and trust, and a full re-hash. */
 
@@ -69,8 +69,8 @@ export async function has(ctx: Ctx, hash: string): Promise<boolean> {
  * Re-hash the object and, for `.dir`, each distinct member, ignoring earlier verifications;
  * with `remove`, corrupt ones are quarantined (moved into `bad/`, not deleted).
  */
-export async function verify(ctx: Ctx, hash: string, opts: { remove?: boolean } = {}): Promise<VerifyResult> {
-  const out: VerifyResult = { missing: [], corrupt: [] };
+export async function verify(ctx: Ctx, hash: string, opts: { remove?: boolean } = {}): Promise<CacheVerifyResult> {
+  const out: CacheVerifyResult = { missing: [], corrupt: [] };
   const bad = (h: string): void => {
     out.corrupt.push(h);
     if (opts.remove) ctx.store.trust.quarantine(h);

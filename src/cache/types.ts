@@ -1,3 +1,4 @@
+import type { BadObject } from '../model/run.js';
 import type { ObjectState } from './trust.js';
 
 export type { ObjectState };
@@ -60,12 +61,7 @@ export interface CacheOptions {
   shared?: boolean;
 }
 
-/** An object found bad: where it was, and where it was moved (null when it was gone already). */
-export interface BadObject {
-  hash: string;
-  path: string;
-  movedTo: string | null;
-}
+export type { BadObject };
 
 /** What `check` found: objects absent, and objects found bad (moved aside unless told not to). */
 export interface CheckResult {
@@ -74,7 +70,7 @@ export interface CheckResult {
   corrupt: BadObject[];
 }
 
-export interface VerifyResult {
+export interface CacheVerifyResult {
   /** Objects (the given hash or dir members) that are not in the cache. */
   missing: string[];
   /** Objects whose content no longer hashes to their name (removed when `remove` was set). */
@@ -119,7 +115,7 @@ export interface Cache {
    */
   quarantine(hash: string): string | null;
   /** Re-hash the object (and, for `.dir`, every member), ignoring earlier verifications. Slow: reads everything. */
-  verify(hash: string, opts?: { remove?: boolean }): Promise<VerifyResult>;
+  verify(hash: string, opts?: { remove?: boolean }): Promise<CacheVerifyResult>;
   /**
    * Materialise a file or directory at `absDest`, replacing what is there (files inside a directory
    * output that the manifest does not list are removed). Unchanged files are left alone. Every

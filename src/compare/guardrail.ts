@@ -15,21 +15,13 @@
  * carries no uncertainty.
  */
 import { ReproError } from '../core/errors.js';
-import { pairBySeed, type Direction } from './metric.js';
+import type { CheckLimits } from '../model/check.js';
+import { pairBySeed } from './metric.js';
+
+export type { CheckLimits };
 import { mean } from './stats.js';
 import { exceeds } from './tolerance.js';
 import { pairedT, welch } from './ttest.js';
-
-export interface CheckRule {
-  min?: number;
-  max?: number;
-  max_drop?: number;
-  max_rise?: number;
-  max_drop_pct?: number;
-  max_rise_pct?: number;
-  /** which way is better; default 'higher' (callers may pass defaultDirection(metricName)) */
-  direction?: Direction;
-}
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
@@ -47,7 +39,7 @@ export interface CheckResult {
   reason: string;
 }
 
-interface Verdict {
+interface RuleOutcome {
   status: CheckStatus;
   rule: string;
   reason: string;
@@ -62,7 +54,7 @@ export interface JudgeOptions {
   seeds?: { base: readonly (number | null)[]; head: readonly (number | null)[] };
 }
 
-export function judgeCheck(rule: CheckRule, base: readonly number[], head: readonly number[], opts: JudgeOptions = {}): CheckResult {
+export function judgeCheck(rule: CheckLimits, base: readonly number[], head: readonly number[], opts: JudgeOptions = {}): CheckResult {
   if (head.length === 0) throw new ReproError('E_USAGE', 'cannot judge a check: no head values');
   const alpha = opts.alpha ?? 0.05;
   const headMean = mean(head);
@@ -74,7 +66,7 @@ export function judgeCheck(rule: CheckRule, base: readonly number[], head: reado
   const ci = base.length >= 2 && head.length >= 2 ? (pairs ? pairedT(pairs[0], pairs[1], alpha) : welch(base, head, alpha)).ci : undefined;
   const ctx: Ctx = { headMean, baseMean, delta, ci, level: Math.round((1 - alpha) * 100) };
 
-  const verdicts: Verdict[] = [];
+  const verdicts: RuleOutcome[] = [];
   if (rule.min !== undefined) verdicts.push(bound('min', rule.min, headMean));
   if (rule.max !== undefined) verdicts.push(bound('max', rule.max, headMean));
   for (const kind of ['drop', 'rise'] as const) {
@@ -118,7 +110,7 @@ interface Ctx {
   level: number;
 }
 
-function bound(kind: 'min' | 'max', limit: number, headMean: number): Verdict {
+function bound(kind: 'min' | 'max', limit: number, headMean: number): RuleOutcome {
   const rule = `${kind} ${limit}`;
   const bad = kind === 'min' ? exceeds(limit, headMean, headMean) : exceeds(headMean, limit, headMean);
   const side = kind === 'min' ? 'below' : 'above';
@@ -131,7 +123,7 @@ function bound(kind: 'min' | 'max', limit: number, headMean: number): Verdict {
  * A drop/rise rule. `amount` is how far the raw value moved in the rule's sense: the decrease for
  * a drop, the increase for a rise; the CI of the difference is mapped to the same sense.
  */
-function change(kind: 'drop' | 'rise', rule: string, limit: number, ctx: Ctx): Verdict {
+function change(kind: 'drop' | 'rise', rule: string, limit: number, ctx: Ctx): RuleOutcome {
   if (ctx.delta === null || ctx.baseMean === null) {
     return { status: 'warn', rule, reason: 'no base value to compare with' };
   }

@@ -20,11 +20,11 @@ export {
   type MetricComparison,
   type MetricInput,
   type Summary,
-  type Verdict,
+  type MetricVerdict,
 } from './metric.js';
 export { compareMetrics, type MetricsComparison } from './metrics.js';
 export { histogram, jsDivergence, psi, psiBand, psiFromBins, PSI_EPSILON, type PsiOptions } from './distribution.js';
-export { judgeCheck, type CheckResult, type CheckRule, type CheckStatus, type JudgeOptions } from './guardrail.js';
+export { judgeCheck, type CheckResult, type CheckLimits, type CheckStatus, type JudgeOptions } from './guardrail.js';
 export { valuesWithinTolerance } from './tolerance.js';
 export { envelopeOf, inEnvelope, type Envelope } from './envelope.js';
 export { diffPackageVersions, lockFormat, parsePackageVersions, type LockFormat, type PackageChange } from './packages.js';
@@ -39,7 +39,7 @@ export {
   type ContentOptions,
   type DirDetail,
   type HashDetail,
-  type MetricRow,
+  type MetricToleranceRow,
   type MetricsDetail,
   type OutputDetail,
   type TextDetail,

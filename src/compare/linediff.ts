@@ -21,7 +21,7 @@ export interface UnifiedDiff {
   truncated: boolean;
 }
 
-export interface DiffOptions {
+export interface UnifiedDiffOptions {
   labels?: [string, string];
   /** Unchanged lines shown around each change (default 3). */
   context?: number;
@@ -33,7 +33,7 @@ export interface DiffOptions {
 
 const NO_NEWLINE = '\\ No newline at end of file';
 
-export function unifiedDiff(a: string, b: string, opts: DiffOptions = {}): UnifiedDiff {
+export function unifiedDiff(a: string, b: string, opts: UnifiedDiffOptions = {}): UnifiedDiff {
   if (a === b) return { lines: [], first_line: 0, removed: 0, added: 0, truncated: false };
   const ctx = opts.context ?? 3;
   const max = opts.maxLines ?? 40;

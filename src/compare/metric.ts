@@ -4,11 +4,12 @@
  * uncertainty". `compareMetrics` (metrics.ts) adds the correction for testing many metrics at once.
  */
 import { ReproError } from '../core/errors.js';
+import type { Direction } from '../model/check.js';
+import type { MetricVerdict } from '../model/diff.js';
 import { mean, sampleSd, standardError } from './stats.js';
 import { pairedT, welch, type TTestResult } from './ttest.js';
 
-export type Direction = 'higher' | 'lower';
-export type Verdict = 'improved' | 'regressed' | 'no significant change' | 'changed' | 'unchanged';
+export type { Direction, MetricVerdict };
 
 export interface Summary {
   n: number;
@@ -46,7 +47,7 @@ export interface MetricComparison {
   p?: number;
   /** set by compareMetrics: Holm-adjusted p across the metrics that had a test */
   p_adjusted?: number;
-  verdict: Verdict;
+  verdict: MetricVerdict;
   warning?: string;
 }
 

@@ -7,65 +7,20 @@
  *   compareMetricValues(expected, actual, tol)   → metric values side by side, each judged
  *   volatileTokens(line)                         → dates, times, versions, hosts, paths in a line
  */
+import type {
+  BinaryDetail,
+  DirDetail,
+  HashDetail,
+  MetricsDetail,
+  MetricToleranceRow,
+  OutputDetail,
+  TextDetail,
+  VolatileKind,
+} from '../model/isolated.js';
 import { unifiedDiff } from './linediff.js';
 import { valuesWithinTolerance } from './tolerance.js';
 
-/** Volatile-looking tokens: the usual reason a re-run output differs by one line. */
-export type VolatileKind = 'date' | 'time' | 'timestamp' | 'version' | 'hostname' | 'uuid' | 'path';
-
-export interface TextDetail {
-  kind: 'text';
-  /** Unified diff, `--- expected/<path>` / `+++ actual/<path>`, capped. */
-  diff: string[];
-  first_line: number;
-  removed: number;
-  added: number;
-  truncated: boolean;
-  /** Changed lines of `diff` (by index) holding a volatile-looking token. */
-  volatile: { line: number; kinds: VolatileKind[]; tokens: string[] }[];
-}
-
-export interface BinaryDetail {
-  kind: 'binary';
-  /** First differing byte; when one is a prefix of the other, the shorter one's size. */
-  offset: number;
-  expected_size: number;
-  actual_size: number;
-}
-
-export interface DirDetail {
-  kind: 'dir';
-  added: string[];
-  removed: string[];
-  changed: string[];
-  /** Per list, how many names were left out by the cap. */
-  more: { added: number; removed: number; changed: number };
-  /** What differs in the first changed file, when both contents were available. */
-  first: { path: string; detail: TextDetail | BinaryDetail } | null;
-}
-
-export interface MetricRow {
-  key: string;
-  expected: number | null;
-  actual: number | null;
-  tolerance: number;
-  within: boolean;
-}
-
-export interface MetricsDetail {
-  kind: 'metrics';
-  /** Every key on either side, in expected order then new keys. */
-  rows: MetricRow[];
-  all_within: boolean;
-}
-
-/** The expected content was not available (not in the cache, not in the tree): hashes only. */
-export interface HashDetail {
-  kind: 'hash';
-  reason: string;
-}
-
-export type OutputDetail = TextDetail | BinaryDetail | DirDetail | MetricsDetail | HashDetail;
+export type { BinaryDetail, DirDetail, HashDetail, MetricsDetail, MetricToleranceRow, OutputDetail, TextDetail, VolatileKind };
 
 export interface ContentOptions {
   path?: string;

@@ -28,7 +28,8 @@ export type ErrorCode =
   | 'E_UNSAVED' // the command would overwrite work that exists nowhere else (checkout of an edited output)
   | 'E_RECORD' // a run record is malformed or from a newer format
   | 'E_REMOTE' // a remote could not be reached or refused (exit 2: credentials, endpoint, bucket, permissions)
-  | 'E_INTERRUPTED'; // SIGINT/SIGTERM
+  | 'E_INTERRUPTED' // SIGINT/SIGTERM
+  | 'E_INTERNAL'; // a bug: main.ts reports an exception that is neither a ReproError nor an OS error with this code; never thrown
 
 const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   E_STAGE_FAILED: EXIT.FAILED,

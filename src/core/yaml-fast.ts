@@ -1,5 +1,5 @@
 import type { SourcePos } from './errors.js';
-import type { PEntry, PNode } from './yaml.js';
+import type { PEntry, PNode } from './yaml-tree.js';
 import {
   INDICATORS,
   NotSimple,

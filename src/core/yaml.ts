@@ -6,6 +6,7 @@ import { clip } from './text.js';
 import { guardDepth, MAX_DEPTH, tooDeep } from './yaml-depth.js';
 import { emitYaml } from './yaml-emit.js';
 import { parseSimpleYaml } from './yaml-fast.js';
+import type { PEntry, PMap, PNode, PScalar, PSeq } from './yaml-tree.js';
 
 /**
  * The one importer of the `yaml` library. Parsing with positions for error messages, plain
@@ -179,32 +180,7 @@ function firstLine(s: string): string {
   return s.split('\n')[0]!.replace(/\.$/, '');
 }
 
-/**
- * A YAML document as a small positioned tree, so callers can validate and report `file:line:col`
- * without touching the `yaml` library's node types. Aliases are resolved; map keys must be scalars
- * and are stringified, and are unique as strings. Scalars are limited to what JSON can hold.
- */
-export type PNode = PMap | PSeq | PScalar;
-export interface PMap {
-  kind: 'map';
-  entries: PEntry[];
-  pos: SourcePos;
-}
-export interface PSeq {
-  kind: 'seq';
-  items: PNode[];
-  pos: SourcePos;
-}
-export interface PScalar {
-  kind: 'scalar';
-  value: string | number | boolean | null;
-  pos: SourcePos;
-}
-export interface PEntry {
-  key: string;
-  keyPos: SourcePos;
-  value: PNode;
-}
+export type { PEntry, PMap, PNode, PScalar, PSeq };
 
 /*
  * `${...}` inside a flow collection (`outs: [models/${item.model}.bin]`, as SPEC.md writes it) is

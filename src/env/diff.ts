@@ -1,14 +1,9 @@
-import type { EnvFingerprint } from './fingerprint.js';
+import type { EnvFingerprint, FingerprintChange } from '../model/env.js';
 
 /** What a field shows on the side where it does not exist. */
 export const ABSENT = '(absent)';
 
-export interface FingerprintChange {
-  /** Dotted path: `os.release`, `runtimes.python3`, `gpu.0.driver`, `tools.pip freeze.output`. */
-  field: string;
-  a: string;
-  b: string;
-}
+export type { FingerprintChange };
 
 /**
  * The fields that differ between two fingerprints, sorted by field. Leaves compare as strings;

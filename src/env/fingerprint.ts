@@ -3,32 +3,11 @@ import { arch, cpus, platform, release, totalmem, version } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
 import { sha256 } from '../core/canonical.js';
 import { isErrno } from '../core/errors.js';
+import type { EnvFingerprint } from '../model/env.js';
 import { redactTextsFully } from './secret-rules.js';
 import { redactText } from './secrets.js';
 
-/**
- * The machine a run happened on, as plain data with sorted keys (hashable with canonicalJson,
- * diffable with diffFingerprints). Every string in it has been through `redactText`.
- * No hostname, user name or home directory is recorded.
- */
-export interface EnvFingerprint {
-  os: { platform: string; release: string; arch: string; version?: string };
-  cpu: { model: string; count: number };
-  memory_bytes: number;
-  /** process.version of the Node running repro. */
-  node: string;
-  repro: string;
-  /** Program name (first word of the probe command) → its version output. Failed probes are left out. */
-  runtimes: Record<string, string>;
-  /** Tool name → command, full output and sha256 of that output. Failed probes are left out. */
-  tools: Record<string, { cmd: string; output: string; hash: string }>;
-  /** Present only when nvidia-smi is on PATH and answered; in its device order. */
-  gpu?: { name: string; driver: string; memory?: string }[];
-  /** LC_ALL, else LANG, else 'C': what the stage commands' locale resolves to. */
-  locale: string;
-  /** TZ, else the system zone. */
-  timezone: string;
-}
+export type { EnvFingerprint };
 
 /** Runs a command line and returns its trimmed output, or null when it failed. `exec.probe` fits. */
 export type Probe = (cmdLine: string) => Promise<string | null>;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { onAbort } from './abort.js';
-import type { ShellChild, ShellExit, ShellRequest } from './spawner.js';
+import type { ShellChild, ShellExit, ShellRequest } from './shell.js';
 
 /**
  * The Node side of repro-spawner's protocol (native/spawner.c has it in its header): one helper
@@ -15,11 +15,16 @@ const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(
 const MAX_ENV = 4000;
 
 /**
- * The rejection of a job the helper never started because it went away or cannot take it
- * (code EHELPER): starting it another way is safe.
+ * The rejection of a job the helper never started because it went away or cannot take it:
+ * starting it another way is safe. It never leaves exec/: spawner.ts starts such a job through
+ * node instead.
  */
-function notTaken(why: string): Error {
-  return Object.assign(new Error(why), { code: 'EHELPER' });
+export class NotTakenError extends Error {
+  override readonly name = 'NotTakenError';
+}
+
+function notTaken(why: string): NotTakenError {
+  return new NotTakenError(why);
 }
 
 /** The rejection of a shell dropped from the queue before it started (code ECANCELED). */

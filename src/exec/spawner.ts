@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cancelled, Helper } from './helper.js';
+import { cancelled, Helper, NotTakenError } from './helper.js';
+import type { ShellChild, ShellExit, ShellRequest } from './shell.js';
 import { onAbort } from './abort.js';
 import { mark } from '../core/timing.js';
 
@@ -20,53 +21,7 @@ import { mark } from '../core/timing.js';
  * Both give the same pid semantics: pid = pgid of the shell's group.
  */
 
-export interface ShellExit {
-  /** null when the shell died of a signal. */
-  exitCode: number | null;
-  signal: string | null;
-  /** false: nothing of the shell's process group was left when it was reaped. Unknown: undefined. */
-  groupLeft?: boolean;
-  /** Set when the shell's exit cannot be known (repro-spawner died while it ran): why. */
-  lost?: string;
-}
-
-export interface ShellChild {
-  pid: number;
-  /** The shell was reaped. */
-  exited: Promise<ShellExit>;
-  /** Both output streams ended (or were dropped by `stopReading`). */
-  closed: Promise<void>;
-  /** Stop reading output: for a daemon that escaped the group and still holds the streams. */
-  stopReading(): void;
-  /** Whether `closed` has come (synchronously: no need to arm a drain timer then). */
-  isClosed(): boolean;
-}
-
-export interface ShellRequest {
-  cmd: string;
-  cwd: string;
-  env: Record<string, string>;
-  /** Set on top of `env`. Passing the same `env` object every time with the differences here is cheapest. */
-  envExtra?: Record<string, string>;
-  /** Output chunks as they arrive; `data` may be reused after the call returns. */
-  onData?: (stream: 'stdout' | 'stderr', data: Buffer) => void;
-  /** Stdout is not wanted: the node path discards it without a pipe. */
-  ignoreStdout?: boolean;
-  /**
-   * At most this many shells at once, across calls that pass it (the helper queues the rest and
-   * starts each the moment a slot frees; the node path keeps the same queue here, for when the
-   * helper dies mid-run); undefined: no limit, the caller bounds concurrency itself.
-   */
-  concurrency?: number;
-  /** While the shell is still queued, aborting drops it (rejects with code ECANCELED). */
-  signal?: AbortSignal;
-  /**
-   * Called synchronously the moment the shell is known to run, before any of its output is
-   * delivered and before the returned promise settles, so a caller can track its group at once
-   * (a `killAll()` right after the first output line must find it).
-   */
-  onStarted?: (pid: number) => void;
-}
+export type { ShellChild, ShellExit, ShellRequest };
 
 /** Path of the helper binary, from src/exec or dist/exec alike. */
 export const SPAWNER_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'native', 'repro-spawner');
@@ -84,7 +39,7 @@ export async function startShell(req: ShellRequest): Promise<ShellChild> {
       return await helper.start(req);
     } catch (e) {
       // Never started by the helper (it died, or cannot take this environment): start it here.
-      if ((e as NodeJS.ErrnoException).code !== 'EHELPER') throw e;
+      if (!(e instanceof NotTakenError)) throw e;
     }
   }
   return req.concurrency ? startWithNodeQueued(req, req.concurrency) : startWithNode(req);

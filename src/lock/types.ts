@@ -3,16 +3,9 @@
  * Serialised deterministically (see serializeLock in lock/index.ts): sorted keys, no timestamps.
  */
 
-import type { ContentHash, KeyComponents } from '../model/key.js';
+import type { ContentHash, KeyComponents, LockOut, Observed, ObservedClass } from '../model/key.js';
 
-export type { ContentHash, KeyComponents };
-
-export interface LockOut {
-  hash: ContentHash;
-  size: number;
-  /** Number of files, for a directory. */
-  nfiles?: number;
-}
+export type { ContentHash, KeyComponents, LockOut, Observed, ObservedClass };
 
 export interface LockStage extends KeyComponents {
   key: string;
@@ -24,16 +17,6 @@ export interface LockStage extends KeyComponents {
   source_date_epoch?: number;
   /** What `repro verify --vary --save` observed about the stage (docs/verify.md). Not in the key. */
   observed?: Observed;
-}
-
-export type ObservedClass = 'deterministic' | 'seed-dependent' | 'environment-dependent' | 'unstable';
-
-export interface Observed {
-  class: ObservedClass;
-  /** The variations tried (seed, time, tz, ...), sorted. */
-  varied: string[];
-  /** The commit the observation was made on (null before the first commit): no timestamps in a lock. */
-  at: string | null;
 }
 
 export interface LockFile {

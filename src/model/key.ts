@@ -25,3 +25,22 @@ export interface KeyComponents {
   /** declared outputs, `path` → kind, sorted. */
   outs: Record<string, string>;
 }
+
+/** A declared output as hashed: in repro.lock (`out_hashes`), in run records, in re-run results. */
+export interface LockOut {
+  hash: ContentHash;
+  size: number;
+  /** Number of files, for a directory. */
+  nfiles?: number;
+}
+
+/** What `repro verify --vary --save` observed about a stage (repro.lock, run records). */
+export type ObservedClass = 'deterministic' | 'seed-dependent' | 'environment-dependent' | 'unstable';
+
+export interface Observed {
+  class: ObservedClass;
+  /** The variations tried (seed, time, tz, ...), sorted. */
+  varied: string[];
+  /** The commit the observation was made on (null before the first commit): no timestamps in a lock. */
+  at: string | null;
+}

@@ -1,3 +1,8 @@
+/** Metrics as read from the workspace's metrics files, recorded in run records and compared. Types only. */
+
+/** Metric values by metrics file: path → dotted key → number. */
+export type MetricsByFile = Record<string, Record<string, number>>;
+
 /** `repro metrics show`'s result (docs/json.md), built by ops/metrics/show.ts, rendered by report/metrics/. Types only. */
 
 export interface MetricShown {

@@ -1,32 +1,15 @@
 import { join } from 'node:path';
-import { ObjectError, type BadObject } from '../cache/index.js';
+import { ObjectError } from '../cache/index.js';
+import type { CheckoutResult } from '../model/run.js';
 import { ReproError } from '../core/errors.js';
 import { absPath, assertNoSymlinkEscape } from '../core/paths.js';
 import { loadPipeline, selectStages } from '../pipeline/index.js';
 import { readLock } from '../lock/index.js';
 import { acquireRepoLock } from '../core/repolock.js';
-import { clearAfter } from './run/takeover.js';
+import { killDeadRunLeftovers } from './run/takeover.js';
 import { openContext, type RepoContext } from './context.js';
 
-export interface CheckoutResult {
-  /** Stopped by the signal before every output was handled (exit 130). */
-  interrupted: boolean;
-  /** Outputs written from the cache. */
-  restored: string[];
-  /** Outputs already as recorded. */
-  unchanged: string[];
-  /** Outputs whose object is not in the cache: a re-run is needed. */
-  missing: { path: string; stage: string; hash: string }[];
-  /** Outputs whose cached object (or a member of it) was bad: moved aside, a re-run is needed. */
-  corrupt: { path: string; stage: string; hash: string; objects: BadObject[] }[];
-  /**
-   * Outputs edited in the workspace whose content is nowhere in the cache (`files`: the files of
-   * a directory output, or `['']` for a file). Checkout then touched nothing, unless `force`.
-   */
-  modified: { path: string; stage: string; files: string[] }[];
-  /** Selected stages with outputs but no repro.lock entry (never ran): nothing to restore. */
-  notRun: { stage: string; outs: string[] }[];
-}
+export type { CheckoutResult };
 
 export interface CheckoutOptions {
   cwd: string;
@@ -54,7 +37,7 @@ export async function checkout(opts: CheckoutOptions): Promise<CheckoutResult> {
   const held = await acquireRepoLock(join(ctx.stateDir, 'lock'), { command: 'checkout', onStale: (h) => opts.onStale?.(h.pid) });
   try {
     if (held.tookOver) {
-      await clearAfter(held.tookOver, ctx, await loadPipeline(ctx.root), (text) => opts.onNotice?.(text));
+      await killDeadRunLeftovers(held.tookOver, ctx, await loadPipeline(ctx.root), (text) => opts.onNotice?.(text));
     }
     return await checkoutLocked(ctx, opts);
   } finally {

@@ -1,7 +1,7 @@
-import { loadPipeline, renderDag, selectStages, type Pipeline } from '../pipeline/index.js';
+import { loadPipeline, renderDag, selectStages, type DagFormat, type Pipeline } from '../pipeline/index.js';
 import { findRepoRoot } from '../core/repo.js';
 
-export type DagFormat = 'ascii' | 'mermaid' | 'dot' | 'json';
+export type { DagFormat };
 
 export interface DagOptions {
   cwd: string;

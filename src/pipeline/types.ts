@@ -1,5 +1,6 @@
 import type { SourcePos } from '../core/errors.js';
 import type { PlotOptions } from '../model/plot.js';
+import type { CheckLimits } from '../model/check.js';
 
 /**
  * The validated pipeline model: what `repro.yaml` declares, with `${...}` resolved, matrix/foreach
@@ -63,15 +64,8 @@ export interface Stage {
   pos: SourcePos;
 }
 
-export interface CheckRule {
-  min?: number;
-  max?: number;
-  max_drop?: number;
-  max_rise?: number;
-  max_drop_pct?: number;
-  max_rise_pct?: number;
-  /** Whether a higher value is better; default from the metric name (loss/error/latency → lower). */
-  direction?: 'higher' | 'lower';
+/** A `checks:` rule of repro.yaml: its limits, and where it is declared. */
+export interface CheckRule extends CheckLimits {
   pos: SourcePos;
 }
 

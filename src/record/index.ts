@@ -12,7 +12,7 @@
  *   const tree = await snapshotTree({ repo, extraFiles: { 'repro.lock': lock, '.repro-run/record.json': json } });
  *   const commit = await writeRunCommit({ repo, runId, tree, message, parents: repo.head ? [repo.head] : [] });
  *
- * Reading: `listRuns`, `readRunFile`, `listTreeFiles`, `materializeTree`; revisions through
+ * Reading: `listRuns`, `readCommitFile`, `listTreeFiles`, `materializeTree`; revisions through
  * `resolveRevision` and `firstParentHistory`. Git failures are ReproErrors: `E_NOT_GIT`,
  * `E_NOT_FOUND` (revision, object), `E_RECORD` (run ref clash), `E_LOCKED` (ref lock held), `E_GIT`
  * (Git refused, with its reason; also when `git` is not installed).
@@ -24,4 +24,4 @@ export { writeRunCommit, RUNS_PREFIX, type Identity, type WriteRunCommitOptions 
 export { listRuns, type RunRef } from './runs.js';
 export { resolveRevision, firstParentHistory } from './revision.js';
 export { readCommit, type CommitInfo } from './commit-info.js';
-export { listTreeFiles, readRunFile, materializeTree, rootTreeOf, type TreeFile } from './tree.js';
+export { listTreeFiles, readCommitFile, materializeTree, rootTreeOf, type TreeFile } from './tree.js';

@@ -1,4 +1,5 @@
 import { lstatSync } from 'node:fs';
+import type { WithheldFile } from '../model/record.js';
 import { readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -11,12 +12,7 @@ import { join } from 'node:path';
 /** Names, for each file, the rule it matched (then it is withheld), or null. */
 export type Screen = (files: { path: string; content: Uint8Array }[]) => Promise<(string | null)[]>;
 
-export interface WithheldFile {
-  path: string;
-  /** The screening rule that matched; null for a file left out for its size. */
-  rule: string | null;
-  reason: string;
-}
+export type { WithheldFile };
 
 export interface SnapshotOutcome {
   /** Untracked files the snapshot holds (declared inputs), sorted. */

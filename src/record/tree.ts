@@ -57,7 +57,7 @@ export async function listTreeFiles(repo: RepoInfo, commit: string): Promise<Tre
  * The content of `path` (repo-relative) in `commit`'s tree; null when there is no such file
  * (or it is a directory or a submodule). An unknown commit is `E_NOT_FOUND`.
  */
-export async function readRunFile(repo: RepoInfo, commit: string, path: string): Promise<Uint8Array | null> {
+export async function readCommitFile(repo: RepoInfo, commit: string, path: string): Promise<Uint8Array | null> {
   const parts = path
     .replace(/^\.\//, '')
     .split('/')

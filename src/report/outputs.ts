@@ -1,43 +1,10 @@
 /**
  * What an isolated re-run found per output (`OutputResult` from ops/isolated/engine.ts), as text. Used
- * by `repro replay` and `repro verify --rerun`. Pure; shapes restated structurally.
+ * by `repro replay` and `repro verify --rerun`. Pure; the shapes are model/isolated.ts's.
  */
+import type { OutputDetail, OutputResult } from '../model/isolated.js';
 import { fmtNumber } from './records/log.js';
 import { short } from './run/reasons.js';
-
-type TextLike = {
-  kind: 'text';
-  diff: string[];
-  truncated: boolean;
-  removed: number;
-  added: number;
-  volatile: { line: number; kinds: string[] }[];
-};
-type BinaryLike = { kind: 'binary'; offset: number; expected_size: number; actual_size: number };
-type DirLike = {
-  kind: 'dir';
-  added: string[];
-  removed: string[];
-  changed: string[];
-  more: { added: number; removed: number; changed: number };
-  first: { path: string; detail: TextLike | BinaryLike } | null;
-};
-type MetricsLike = {
-  kind: 'metrics';
-  rows: { key: string; expected: number | null; actual: number | null; tolerance: number; within: boolean }[];
-};
-type HashLike = { kind: 'hash'; reason: string };
-export type DetailLike = TextLike | BinaryLike | DirLike | MetricsLike | HashLike;
-
-export interface OutputLike {
-  stage: string;
-  path: string;
-  outcome: string;
-  expected: { hash: string };
-  actual: { hash: string } | null;
-  detail: DetailLike | null;
-  note: string | null;
-}
 
 const LABEL: Record<string, string> = {
   identical: 'identical',
@@ -47,7 +14,7 @@ const LABEL: Record<string, string> = {
 };
 
 /** One line per output, then the detail of each that is not identical, indented. */
-export function renderOutputs(outputs: OutputLike[]): string[] {
+export function renderOutputs(outputs: OutputResult[]): string[] {
   const lines: string[] = [];
   for (const o of outputs) {
     const hashes =
@@ -68,7 +35,7 @@ export function outcomeCounts(outputs: { outcome: string }[]): string {
   return `${outputs.length} output${outputs.length === 1 ? '' : 's'}: ${parts.map(([k, n]) => `${n} ${k}`).join(', ') || 'none compared'}`;
 }
 
-export function renderDetail(d: DetailLike): string[] {
+export function renderDetail(d: OutputDetail): string[] {
   switch (d.kind) {
     case 'text': {
       const flagged = new Map(d.volatile.map((v) => [v.line, v.kinds]));

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repro, git, tempRepos } from '../helpers/repo.js';
-import { findRepo, newRunId, readRunFile, snapshotTree, writeRunCommit } from '../../src/record/index.js';
+import { findRepo, newRunId, readCommitFile, snapshotTree, writeRunCommit } from '../../src/record/index.js';
 import { RECORD_PATH } from '../../src/ops/records/write.js';
 import { openContext } from '../../src/ops/context.js';
 import { rerunIsolated } from '../../src/ops/isolated/engine.js';
@@ -193,10 +193,10 @@ stages:
     // The same run, recorded as if on another machine.
     const r = await findRepo(d);
     const commit = git(d, 'rev-parse', `refs/repro/runs/${id}`).trim();
-    const rec = JSON.parse(Buffer.from((await readRunFile(r, commit, RECORD_PATH))!).toString());
+    const rec = JSON.parse(Buffer.from((await readCommitFile(r, commit, RECORD_PATH))!).toString());
     rec.env.node = 'v0.0.1';
     rec.env.cpu.count = 512;
-    const lock = Buffer.from((await readRunFile(r, commit, 'repro.lock'))!).toString();
+    const lock = Buffer.from((await readCommitFile(r, commit, 'repro.lock'))!).toString();
     const other = newRunId();
     rec.id = other;
     const tree = await snapshotTree({ repo: r, extraFiles: { 'repro.lock': lock, [RECORD_PATH]: JSON.stringify(rec, null, 2) } });

@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findRepo, readRunFile, snapshotTree } from '../../src/record/index.js';
+import { findRepo, readCommitFile, snapshotTree } from '../../src/record/index.js';
 import { git, repro, tempRepos } from '../helpers/repo.js';
 
 // Repositories the old in-process Git reader refused or got wrong, through the real commands:
@@ -127,8 +127,8 @@ describe('a clean filter (Git LFS style)', () => {
     const r = await findRepo(d);
     await writeFile(join(d, 'in.txt'), 'again\n');
     const tree = await snapshotTree({ repo: r, extraFiles: { 'extra.txt': 'lower case\n' } });
-    expect(Buffer.from((await readRunFile(r, tree, 'in.txt'))!).toString()).toBe('AGAIN\n');
-    expect(Buffer.from((await readRunFile(r, tree, 'extra.txt'))!).toString()).toBe('lower case\n');
+    expect(Buffer.from((await readCommitFile(r, tree, 'in.txt'))!).toString()).toBe('AGAIN\n');
+    expect(Buffer.from((await readCommitFile(r, tree, 'extra.txt'))!).toString()).toBe('lower case\n');
   });
 });
 

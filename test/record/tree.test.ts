@@ -1,7 +1,15 @@
 import { lstatSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findRepo, listTreeFiles, materializeTree, newRunId, readRunFile, snapshotTree, writeRunCommit } from '../../src/record/index.js';
+import {
+  findRepo,
+  listTreeFiles,
+  materializeTree,
+  newRunId,
+  readCommitFile,
+  snapshotTree,
+  writeRunCommit,
+} from '../../src/record/index.js';
 import { git, makeRepo, tempDir, writeFiles } from './helpers.js';
 
 async function repoWithRun() {
@@ -18,11 +26,11 @@ async function repoWithRun() {
   return { root, repo, commit };
 }
 
-describe('readRunFile', () => {
+describe('readCommitFile', () => {
   it('reads files from a run commit or any commit, null when absent', async () => {
     const { root, repo, commit } = await repoWithRun();
     const text = async (c: string, p: string) => {
-      const b = await readRunFile(repo, c, p);
+      const b = await readCommitFile(repo, c, p);
       return b === null ? null : Buffer.from(b).toString('utf8');
     };
     expect(await text(commit, '.repro-run/record.json')).toBe('{"v":1}');
@@ -32,7 +40,7 @@ describe('readRunFile', () => {
     expect(await text(commit, 'src')).toBeNull();
     expect(await text(commit, 'src/train.py/x')).toBeNull();
     expect(await text(commit, 'docs/link')).toBe('../README.md');
-    await expect(readRunFile(repo, '0'.repeat(40), 'a')).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+    await expect(readCommitFile(repo, '0'.repeat(40), 'a')).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
     git(root, 'tag', '-a', '-m', 't', 'v1', commit);
     git(root, 'gc', '-q', '--prune=now');
     expect(await text(git(root, 'rev-parse', 'v1'), 'repro.lock')).toBe('stages: {}\n'); // packed, via a tag

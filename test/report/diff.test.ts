@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { renderDiff } from '../../src/report/diff/diff.js';
 import { renderDiffMarkdown } from '../../src/report/diff/md.js';
 import { num, percent } from '../../src/report/diff/format.js';
-import type { DiffResult } from '../../src/report/diff/model.js';
+import type { DiffResult } from '../../src/model/diff.js';
 
 const summary = (values: number[], seeds: (number | null)[], se: number | null) => ({
   n: values.length,

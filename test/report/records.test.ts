@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { renderLog, fmtNumber } from '../../src/report/records/log.js';
 import { renderDetail, renderOutputs, outcomeCounts } from '../../src/report/outputs.js';
-import { renderLineage, type NodeLike } from '../../src/report/records/lineage.js';
+import { renderLineage } from '../../src/report/records/lineage.js';
+import type { LineageNode } from '../../src/model/records.js';
 import { renderReplay } from '../../src/report/records/replay.js';
 
 // Rendering of log / replay outputs / lineage from fixed data (pure functions, exact text).
@@ -10,6 +11,8 @@ const H = (c: string) => c.repeat(64);
 describe('renderLog', () => {
   it('one line per run, dirty mark, failed stages, message, unreadable records, the rest counted', () => {
     const base = {
+      commit: '0'.repeat(40),
+      ended_at: '2026-11-27T22:45:14.000Z',
       dirty: false,
       started_at: '2026-11-27T22:45:13.123Z',
       message: null,
@@ -42,7 +45,7 @@ describe('renderLog', () => {
           status: 'unreadable',
           started_at: null,
           seeds: [],
-          error: { message: "malformed run record (not JSON): 'r1'" },
+          error: { code: 'E_RECORD', message: "malformed run record (not JSON): 'r1'" },
         },
       ],
     });
@@ -69,33 +72,45 @@ describe('renderOutputs', () => {
     const lines = renderOutputs([
       {
         stage: 's',
+        kind: 'out',
         path: 'same.txt',
         outcome: 'identical',
-        expected: { hash: H('1') },
-        actual: { hash: H('1') },
+        expected: { hash: H('1'), size: 1 },
+        actual: { hash: H('1'), size: 1 },
         detail: null,
         note: null,
       },
       {
         stage: 's',
+        kind: 'out',
         path: 'out.txt',
         outcome: 'differs',
-        expected: { hash: H('2') },
-        actual: { hash: H('3') },
+        expected: { hash: H('2'), size: 1 },
+        actual: { hash: H('3'), size: 1 },
         note: null,
         detail: {
           kind: 'text',
           diff: ['--- expected/out.txt', '+++ actual/out.txt', '@@ -1,1 +1,1 @@', '-at 10:00:00', '+at 10:00:05'],
+          first_line: 1,
           truncated: false,
           removed: 1,
           added: 1,
           volatile: [
-            { line: 3, kinds: ['time'] },
-            { line: 4, kinds: ['time'] },
+            { line: 3, kinds: ['time'], tokens: ['10:00:00'] },
+            { line: 4, kinds: ['time'], tokens: ['10:00:05'] },
           ],
         },
       },
-      { stage: 's', path: 'gone', outcome: 'missing', expected: { hash: H('4') }, actual: null, detail: null, note: null },
+      {
+        stage: 's',
+        kind: 'out',
+        path: 'gone',
+        outcome: 'missing',
+        expected: { hash: H('4'), size: 1 },
+        actual: null,
+        detail: null,
+        note: null,
+      },
     ]);
     expect(lines).toEqual([
       '  identical         same.txt  (s)  11111111',
@@ -139,6 +154,7 @@ describe('renderOutputs', () => {
           { key: 'n', expected: 3, actual: 3, tolerance: 0, within: true },
           { key: 'new', expected: null, actual: 1, tolerance: 0, within: false },
         ],
+        all_within: false,
       }),
     ).toEqual([
       'FAIL acc: expected 0.9, got 0.95  (diff 0.05, tolerance 0.01)',
@@ -156,14 +172,25 @@ describe('renderOutputs', () => {
       interrupted: false,
       dir: '/tmp/x',
       kept: true,
-      run: { id: 'r1', source_commit: 'c'.repeat(40) },
+      run: { id: 'r1', commit: 'd'.repeat(40), source_commit: 'c'.repeat(40) },
       stages: [
-        { name: 'prep', action: 'restored', requested: false, seed: 1, duration_ms: null, error: null, stderr_tail: [], input_changes: [] },
+        {
+          name: 'prep',
+          action: 'restored',
+          requested: false,
+          seed: 1,
+          exit_code: null,
+          duration_ms: null,
+          error: null,
+          stderr_tail: [],
+          input_changes: [],
+        },
         {
           name: 'train',
           action: 'failed',
           requested: true,
           seed: 1,
+          exit_code: 2,
           duration_ms: 5,
           error: 'command exited with code 2',
           stderr_tail: ['boom'],
@@ -171,7 +198,7 @@ describe('renderOutputs', () => {
         },
       ],
       outputs: [],
-      env_diff: [{ field: 'node' }],
+      env_diff: [{ field: 'node', a: 'v20.0.0', b: 'v22.0.0' }],
     });
     expect(text).toBe(
       [
@@ -191,7 +218,7 @@ describe('renderOutputs', () => {
 });
 
 describe('renderLineage', () => {
-  const leaf = (path: string, hash: string): NodeLike => ({
+  const leaf = (path: string, hash: string): LineageNode => ({
     path,
     hash,
     stage: null,
@@ -216,7 +243,7 @@ describe('renderLineage', () => {
         key: H('c'),
         from: 'lock',
         matches: true,
-        run: { id: 'r2', status: 'executed', on_history: true },
+        run: { id: 'r2', commit: 'e'.repeat(40), started_at: 'x', status: 'executed', on_history: true },
         seen: false,
         inputs: [
           {
@@ -226,7 +253,7 @@ describe('renderLineage', () => {
             key: H('9'),
             from: 'lock',
             matches: true,
-            run: { id: 'r1', status: 'restored', on_history: false },
+            run: { id: 'r1', commit: 'f'.repeat(40), started_at: 'x', status: 'restored', on_history: false },
             seen: false,
             inputs: [leaf('raw.csv', H('e'))],
           },
@@ -234,8 +261,8 @@ describe('renderLineage', () => {
         ],
       },
       versions: [
-        { run: 'r2', started_at: 'x', stage: 'train', hash: H('a'), current: true },
-        { run: 'r1', started_at: 'x', stage: 'train', hash: H('b'), current: false },
+        { run: 'r2', source_commit: null, started_at: 'x', stage: 'train', status: 'executed', hash: H('a'), current: true },
+        { run: 'r1', source_commit: null, started_at: 'x', stage: 'train', status: 'executed', hash: H('b'), current: false },
       ],
       warnings: [],
     });

@@ -5,7 +5,7 @@ import { renderVerifyAnnotations } from '../../src/report/verify/annotations.js'
 import { renderVerifyJunit } from '../../src/report/verify/junit.js';
 import { renderVerifyMarkdown, VERIFY_MD_MARKER } from '../../src/report/verify/md.js';
 import { describeLineChange } from '../../src/report/verify/summary.js';
-import type { VerifyResult } from '../../src/report/verify/types.js';
+import type { VerifyResult } from '../../src/model/verify.js';
 
 /** A result with one failure of every kind, and text that needs escaping in every format. */
 function result(): VerifyResult {

@@ -1,7 +1,7 @@
 import { isReproError } from '../../core/errors.js';
 import { toRepoPath } from '../../core/paths.js';
 import type { KeyComponents } from '../../lock/index.js';
-import type { DiffResult, DiffSideInfo } from '../../report/diff/model.js';
+import type { DiffResult, DiffSideInfo } from '../../model/diff.js';
 import { openContext, type RepoContext } from '../context.js';
 import { metricsSection, metricUnchanged, problemsByKey } from './metrics.js';
 import {
@@ -34,7 +34,7 @@ export interface DiffOptions {
 /**
  * `repro diff [A [B]]`: params, metrics (with uncertainty over seeds), outputs, environment,
  * dependency lock files, stage keys and distributions of A (default HEAD) against B (default
- * the workspace). Returns data; report/diff/ renders it. Shape: report/diff/model.ts.
+ * the workspace). Returns data; report/diff/ renders it. Shape: model/diff.ts.
  */
 export async function diff(opts: DiffOptions): Promise<DiffResult> {
   const ctx = await openContext(opts.cwd, { readOnly: true });

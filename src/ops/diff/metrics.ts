@@ -1,5 +1,5 @@
 import { compareMetrics, defaultDirection, summarize, type Direction, type MetricInput } from '../../compare/index.js';
-import type { MetricRow, MetricsSection, MetricSummary } from '../../report/diff/model.js';
+import type { MetricRow, MetricsSection, MetricSummary } from '../../model/diff.js';
 import type { Side, SideMetric } from './sides.js';
 
 /**

@@ -13,7 +13,7 @@ import {
 import { isReproError } from '../../core/errors.js';
 import { diffFingerprints } from '../../env/index.js';
 import type { KeyComponents, LockFile } from '../../lock/index.js';
-import type { DistributionRow, EnvRow, LockFileRow, OutputRow, ParamRow, StageRow } from '../../report/diff/model.js';
+import type { DistributionRow, EnvRow, LockFileRow, OutputRow, ParamRow, StageRow } from '../../model/diff.js';
 import { explainKeyChange } from '../run/reasons.js';
 import type { Side } from './sides.js';
 
@@ -81,7 +81,7 @@ export function stagesSection(a: LockFile, b: Record<string, KeyComponents>, inc
     if (!cur) return { name, change: 'removed', reasons: [] };
     if (!old) return { name, change: 'added', reasons: [] };
     const reasons = explainKeyChange(old, cur);
-    return { name, change: reasons.length ? 'changed' : 'unchanged', reasons: reasons as StageRow['reasons'] };
+    return { name, change: reasons.length ? 'changed' : 'unchanged', reasons };
   });
 }
 

@@ -6,7 +6,7 @@ import { parseYaml } from '../../core/yaml.js';
 import { flattenParams } from '../../compare/index.js';
 import { LOCK_FILE, parseLock, type LockFile } from '../../lock/index.js';
 import { loadPipeline, parsePipeline, PIPELINE_FILE, type OutKind, type Pipeline } from '../../pipeline/index.js';
-import { readRunFile, type RepoInfo } from '../../record/index.js';
+import { readCommitFile, type RepoInfo } from '../../record/index.js';
 import { parseMetricData, parsePlotData, type MetricData } from '../metrics/parse.js';
 
 /**
@@ -34,7 +34,7 @@ export function workspaceSource(root: string): FileSource {
 }
 
 export function treeSource(repo: RepoInfo, commit: string): FileSource {
-  const bytes = (path: string): Promise<Uint8Array | null> => readRunFile(repo, commit, path);
+  const bytes = (path: string): Promise<Uint8Array | null> => readCommitFile(repo, commit, path);
   return { bytes, read: async (path) => decode(await bytes(path)) };
 }
 

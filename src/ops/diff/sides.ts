@@ -111,7 +111,7 @@ export async function loadSide(ctx: RepoContext, rev: string | null, opts: { pro
   return readSide(ctx, { label: rev, kind: 'commit', commit, src: treeSource(repo, commit) }, all, opts);
 }
 
-interface Where {
+interface SideSource {
   label: string;
   kind: Side['kind'];
   commit: string | null;
@@ -121,7 +121,7 @@ interface Where {
   env?: EnvFingerprint;
 }
 
-async function readSide(ctx: RepoContext, w: Where, all: LoadedRun[], opts: { probeEnv?: boolean }): Promise<Side> {
+async function readSide(ctx: RepoContext, w: SideSource, all: LoadedRun[], opts: { probeEnv?: boolean }): Promise<Side> {
   const problems: SideProblem[] = [];
   const pipeline = await sidePipeline(w.src, ctx.root, w.kind === 'workspace', problems);
   const lock = await sideLock(w.src, problems);

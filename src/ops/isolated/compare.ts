@@ -13,27 +13,11 @@ import {
 } from '../../compare/index.js';
 import type { LockOut, LockStage } from '../../lock/index.js';
 import type { Stage } from '../../pipeline/index.js';
+import type { OutputOutcome, OutputResult } from '../../model/isolated.js';
 import { hashOrNull } from './exec.js';
 import { parseMetricsText } from '../metrics/read.js';
 
-/** How one re-produced output compares with the lock (see `OutputResult` in isolated/engine.ts). */
-export type OutputOutcome = 'identical' | 'within-tolerance' | 'differs' | 'missing';
-
-export interface OutputResult {
-  stage: string;
-  /** Repo-relative path of the declared output. */
-  path: string;
-  kind: 'out' | 'metric' | 'plot';
-  outcome: OutputOutcome;
-  /** What the lock recorded. */
-  expected: LockOut;
-  /** What the re-run produced; null when it produced nothing. */
-  actual: LockOut | null;
-  /** For `differs` and `within-tolerance`: what differs. */
-  detail: OutputDetail | null;
-  /** Why an outcome is what it is when the detail alone does not say (deterministic: false). */
-  note: string | null;
-}
+export type { OutputOutcome, OutputResult };
 
 /** Above this size an expected file is not read back from the cache for a diff. */
 const READ_LIMIT = 64 * 1024 * 1024;

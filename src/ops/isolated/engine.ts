@@ -8,11 +8,11 @@ import { findRepo, materializeTree } from '../../record/index.js';
 import { loadPipeline, type Pipeline, type Stage } from '../../pipeline/index.js';
 import { checkLockPaths, type LockFile } from '../../lock/index.js';
 import type { RepoContext } from '../context.js';
-import { compareStageOutputs, type OutputResult } from './compare.js';
-import { assertInside, executeStage, hashOrNull, keepExpected, prepareInputs, type InputChange } from './exec.js';
+import type { IsolatedResult, IsolatedStage, OutputResult } from '../../model/isolated.js';
+import { compareStageOutputs } from './compare.js';
+import { assertInside, executeStage, hashOrNull, keepExpected, prepareInputs } from './exec.js';
 
-export type { OutputOutcome, OutputResult } from './compare.js';
-export type { InputChange } from './exec.js';
+export type { InputChange, IsolatedResult, IsolatedStage, OutputOutcome, OutputResult } from '../../model/isolated.js';
 
 /**
  * The isolated re-run engine behind `repro replay` and `repro verify --rerun`.
@@ -83,33 +83,6 @@ export type IsolatedEvent =
   | { type: 'stage-start'; stage: string; action: 'execute' | 'restore' }
   | { type: 'stage-output'; stage: string; line: string; stream: 'stdout' | 'stderr' }
   | { type: 'stage-end'; result: IsolatedStage };
-
-export interface IsolatedStage {
-  name: string;
-  /** executed here; restored from the tree or cache (not re-run); failed; not-run (upstream failed, or interrupted). */
-  action: 'executed' | 'restored' | 'failed' | 'not-run';
-  /** Asked for (false: an upstream stage re-run because its outputs were unavailable, or restored). */
-  requested: boolean;
-  seed: number | null;
-  exit_code: number | null;
-  duration_ms: number | null;
-  error: string | null;
-  stderr_tail: string[];
-  /** Deps whose content before the stage ran differed from what the lock recorded. */
-  input_changes: InputChange[];
-}
-
-export interface IsolatedResult {
-  ok: boolean;
-  interrupted: boolean;
-  /** Where it ran; deleted afterwards unless `kept`. */
-  dir: string;
-  kept: boolean;
-  /** Stages involved, upstream first. */
-  stages: IsolatedStage[];
-  /** One per output recorded for each executed stage, in stage order. */
-  outputs: OutputResult[];
-}
 
 export async function rerunIsolated(opts: IsolatedOptions): Promise<IsolatedResult> {
   checkLockPaths(opts.lock, 'the lock to compare with');

@@ -7,19 +7,14 @@ import { failureText, runStage } from '../../exec/index.js';
 import type { Cache, PathInfo } from '../../cache/index.js';
 import type { LockStage } from '../../lock/index.js';
 import type { Pipeline, Stage } from '../../pipeline/index.js';
+import type { InputChange } from '../../model/isolated.js';
 
 /**
  * The steps of `rerunIsolated` that touch one stage inside the isolated directory: make its
  * inputs ready, keep the expected content of outputs the tree holds, execute it.
  */
 
-export interface InputChange {
-  path: string;
-  /** The hash the lock recorded for the dep. */
-  expected: string;
-  /** What the isolated copy has before the stage runs; null when missing. */
-  actual: string | null;
-}
+export type { InputChange };
 
 /** Files above this size are not kept in memory for a content diff. */
 const KEEP_LIMIT = 64 * 1024 * 1024;

@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { isErrno } from '../../core/errors.js';
 import { absPath } from '../../core/paths.js';
 import type { Pipeline } from '../../pipeline/index.js';
+import type { MetricsByFile } from '../../model/metrics.js';
 import { MetricsFileError, parseMetricData } from './parse.js';
 
-/** metrics file path → dotted key → number. */
-export type MetricsByFile = Record<string, Record<string, number>>;
+export type { MetricsByFile };
 
 /** A metrics file left out because its text is not metrics: `problem` follows "metrics file 'PATH' …". */
 export interface UnreadableMetrics {

@@ -4,7 +4,7 @@ import { absPath, isWithin, toRepoPath } from '../../core/paths.js';
 import { readLock, type KeyComponents, type LockFile } from '../../lock/index.js';
 import { findRepo, listRuns, type RunRef } from '../../record/index.js';
 import { openContext } from '../context.js';
-import type { RunRecord } from './write.js';
+import type { LineageNode, LineageResult, LineageRun, LineageVersion, RunRecord } from '../../model/records.js';
 import { mapLimit } from '../../core/pool.js';
 import { readRecord, runsOnHistory } from './read.js';
 
@@ -14,60 +14,7 @@ export interface LineageOptions {
   path: string;
 }
 
-export interface LineageRun {
-  id: string;
-  commit: string;
-  started_at: string;
-  /** The stage's status in that run: `executed`, or `restored` when no run executed it. */
-  status: string;
-  /** The run started from a commit on HEAD's first-parent history. */
-  on_history: boolean;
-}
-
-export interface LineageNode {
-  path: string;
-  /** The content asked about: the workspace's for the root, the recorded dep hash for inputs. */
-  hash: string | null;
-  /** The stage that produces `path`; null for a source file that no stage writes. */
-  stage: string | null;
-  key: string | null;
-  /** Where the stage and its inputs were read: the workspace `repro.lock`, a run record, or nowhere (source). */
-  from: 'lock' | 'record' | null;
-  /** False when the stage's recorded output is another content than `hash` (e.g. edited by hand, or stale). */
-  matches: boolean;
-  /** The newest run in which `stage` produced exactly `hash`. */
-  run: LineageRun | null;
-  inputs: LineageNode[];
-  /** Shown earlier in the tree (a shared input): its inputs are not repeated. */
-  seen: boolean;
-}
-
-export interface LineageVersion {
-  run: string;
-  source_commit: string | null;
-  started_at: string;
-  stage: string;
-  status: string;
-  hash: string;
-  /** Same content as the workspace now. */
-  current: boolean;
-}
-
-export interface LineageResult {
-  /** The declared output (repo-relative). */
-  path: string;
-  /** The path asked about when it is a file inside the directory output `path`. */
-  within: string | null;
-  workspace_hash: string | null;
-  lock_hash: string | null;
-  /** The workspace content differs from what repro.lock records. */
-  modified: boolean;
-  lineage: LineageNode;
-  /** Runs on HEAD's first-parent history that produced this output, newest first. */
-  versions: LineageVersion[];
-  /** Records that could not be read and were skipped. */
-  warnings: string[];
-}
+export type { LineageNode, LineageResult, LineageRun, LineageVersion };
 
 interface Loaded {
   run: RunRef;

@@ -1,6 +1,6 @@
 import { isReproError } from '../../core/errors.js';
 import { findRepo, listRuns, type RunRef } from '../../record/index.js';
-import type { RunRecord } from './write.js';
+import type { LogEntry, LogResult, RunRecord } from '../../model/records.js';
 import { mapLimit } from '../../core/pool.js';
 import { readRecord, runsOnHistory } from './read.js';
 
@@ -12,36 +12,7 @@ export interface LogOptions {
   limit?: number;
 }
 
-/** One line of `repro log` (docs/records.md, `repro log --json`). */
-export interface LogEntry {
-  id: string;
-  /** The run commit under refs/repro/runs/. */
-  commit: string;
-  /** The commit the run started from (its first parent); null before the first commit. */
-  source_commit: string | null;
-  /** Null when the record could not be read (see `error`). */
-  dirty: boolean | null;
-  started_at: string | null;
-  ended_at: string | null;
-  /** `ok`, `failed`, `interrupted`; `unreadable` when the record could not be read. */
-  status: string;
-  message: string | null;
-  /** Distinct stage seeds of the stages that ran, ascending. */
-  seeds: number[];
-  /** The first three metric values the run wrote, `file:key` → value (see ownMetrics). */
-  headline: { name: string; value: number }[];
-  /** Names of failed stages. */
-  failed_stages: string[];
-  /** Set when the record is malformed or from a newer format: the run is listed, not fatal. */
-  error: { code: string; message: string } | null;
-}
-
-export interface LogResult {
-  scope: 'history' | 'all';
-  /** Runs in scope before `limit`. */
-  total: number;
-  runs: LogEntry[];
-}
+export type { LogEntry, LogResult };
 
 /**
  * `repro log`: runs newest first (run ids sort by time). Reads each run's commit once (to find

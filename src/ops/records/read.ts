@@ -2,8 +2,9 @@ import { isReproError, ReproError } from '../../core/errors.js';
 import { checkStoredPath } from '../../core/paths.js';
 import { checkEntryPaths } from '../../lock/index.js';
 import type { EnvFingerprint } from '../../env/index.js';
-import { firstParentHistory, readRunFile, RUNS_PREFIX, type RepoInfo, type RunRef } from '../../record/index.js';
-import { RECORD_PATH, type RunRecord } from './write.js';
+import { firstParentHistory, readCommitFile, RUNS_PREFIX, type RepoInfo, type RunRef } from '../../record/index.js';
+import type { RunRecord } from '../../model/record.js';
+import { RECORD_PATH, RECORD_VERSION } from './write.js';
 import { resolveRunName } from './resolve.js';
 
 /**
@@ -11,9 +12,6 @@ import { resolveRunName } from './resolve.js';
  * record, and pick the runs that belong to the current branch's history. Shared by `log`,
  * `show`, `replay` and `lineage`.
  */
-
-/** The newest record format this build reads. */
-const RECORD_VERSION = 1;
 
 /**
  * Parse and check a record's JSON. Anything that is not a record this build understands is
@@ -86,7 +84,7 @@ function checkRecordPaths(rec: RunRecord, source: string): void {
 
 /** The record of `run`; a commit without one, or a bad one, is `E_RECORD`. */
 export async function readRecord(repo: RepoInfo, run: RunRef): Promise<RunRecord> {
-  const bytes = await readRunFile(repo, run.commit, RECORD_PATH);
+  const bytes = await readCommitFile(repo, run.commit, RECORD_PATH);
   if (bytes === null) {
     throw new ReproError('E_RECORD', `run commit has no record at ${RECORD_PATH}: '${run.id}'`, {
       hint: `the ref ${RUNS_PREFIX}${run.id} was not written by repro`,

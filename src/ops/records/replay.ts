@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import { ReproError } from '../../core/errors.js';
-import { diffFingerprints, type FingerprintChange } from '../../env/index.js';
+import { diffFingerprints } from '../../env/index.js';
 import { parseLock, LOCK_FILE } from '../../lock/index.js';
-import { findRepo, readRunFile } from '../../record/index.js';
+import { findRepo, readCommitFile } from '../../record/index.js';
 import { openContext } from '../context.js';
-import { rerunIsolated, type IsolatedEvent, type IsolatedResult } from '../isolated/engine.js';
+import type { ReplayResult } from '../../model/records.js';
+import { rerunIsolated, type IsolatedEvent } from '../isolated/engine.js';
 import { currentFingerprint, readRecord, resolveRun } from './read.js';
 
 export interface ReplayOptions {
@@ -19,11 +20,7 @@ export interface ReplayOptions {
   onEvent?: (e: IsolatedEvent) => void;
 }
 
-export interface ReplayResult extends IsolatedResult {
-  run: { id: string; commit: string; source_commit: string | null };
-  /** Recorded environment (`a`) against this machine (`b`): a reason results may differ. */
-  env_diff: FingerprintChange[];
-}
+export type { ReplayResult };
 
 /**
  * `repro replay RUN`: re-execute a recorded run from its own snapshot, in an isolated directory,
@@ -35,7 +32,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   const repo = await findRepo(ctx.root);
   const run = await resolveRun(repo, opts.run);
   const record = await readRecord(repo, run);
-  const lockBytes = await readRunFile(repo, run.commit, LOCK_FILE);
+  const lockBytes = await readCommitFile(repo, run.commit, LOCK_FILE);
   if (lockBytes === null) throw new ReproError('E_RECORD', `run has no ${LOCK_FILE} in its tree: '${run.id}'`);
   const lock = parseLock(Buffer.from(lockBytes).toString('utf8'), `${run.id}:${LOCK_FILE}`);
   let stages = opts.stages?.length ? opts.stages : undefined;

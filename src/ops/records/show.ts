@@ -1,6 +1,6 @@
-import { diffFingerprints, type FingerprintChange } from '../../env/index.js';
+import { diffFingerprints } from '../../env/index.js';
 import { findRepo } from '../../record/index.js';
-import type { RunRecord } from './write.js';
+import type { ShowResult } from '../../model/records.js';
 import { currentFingerprint, readRecord, resolveRun } from './read.js';
 
 export interface ShowOptions {
@@ -11,13 +11,7 @@ export interface ShowOptions {
   compareEnv?: boolean;
 }
 
-export interface ShowResult {
-  id: string;
-  commit: string;
-  record: RunRecord;
-  /** Recorded environment (`a`) against this machine now (`b`); empty when not compared. */
-  env_diff: FingerprintChange[];
-}
+export type { ShowResult };
 
 /** `repro show RUN`: one record in full, and how this machine differs from the one it ran on. */
 export async function show(opts: ShowOptions): Promise<ShowResult> {

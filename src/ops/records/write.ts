@@ -1,73 +1,37 @@
-import { findSecretsEach, preloadSecretRules, redactDeep, redactTextsFully, type EnvFingerprint } from '../../env/index.js';
+import { findSecretsEach, preloadSecretRules, redactDeep, redactTextsFully } from '../../env/index.js';
 import { fingerprintTools, machineFingerprint } from './environment.js';
-import { findRepo, newRunId, snapshotTreeAndDirty, writeRunCommit, type WithheldFile } from '../../record/index.js';
-import { serializeLock, type LockFile, type LockStage } from '../../lock/index.js';
+import { findRepo, newRunId, snapshotTreeAndDirty, writeRunCommit } from '../../record/index.js';
+import type { RecordExtras, RecordStage, RecordVersion, RunRecord, WithheldFile } from '../../model/record.js';
+import type { RunOptions, RunResult } from '../../model/run.js';
+import { serializeLock, type LockFile } from '../../lock/index.js';
 import type { Pipeline } from '../../pipeline/index.js';
+import { ReproError } from '../../core/errors.js';
 import { mark } from '../../core/timing.js';
 import type { RepoContext } from '../context.js';
-import { readWorkspaceMetrics, type MetricsByFile } from '../metrics/read.js';
-import type { RunOptions, RunResult, StageResult } from '../run/run.js';
+import { readWorkspaceMetrics } from '../metrics/read.js';
 
 /** Where the record lives in a run commit's tree. */
 export const RECORD_PATH = '.repro-run/record.json';
-const RECORD_FORMAT = 'repro-run/1';
-
 /**
- * The run record (docs/records.md): everything needed to say what produced a result and to
- * replay it. Stored as canonical, pretty JSON at RECORD_PATH in the run commit.
+ * The record format this build writes, and the newest read.ts accepts: the one version constant
+ * (its type, RecordVersion in model/record.ts, ties RunRecord's `format` to it). Bump both together.
  */
-export interface RunRecord {
-  format: typeof RECORD_FORMAT;
-  id: string;
-  message: string | null;
-  argv: string[];
-  started_at: string;
-  ended_at: string;
-  status: 'ok' | 'failed' | 'interrupted';
-  source: { commit: string | null; branch: string | null; dirty: boolean };
-  /** `--seed` given on the command line, else null (each stage's own seed is per stage). */
-  seed: number | null;
-  sweep: { id: string; seeds: number[]; index: number } | null;
-  stages: Record<string, RecordStage>;
-  metrics: MetricsByFile;
-  locks: Record<string, string>;
-  env: EnvFingerprint;
-  /** Untracked declared inputs the run's tree holds (docs/records.md). */
-  untracked: string[];
-  /** Files the run's tree does not hold as they were: a credential found in them, or over the size cap. */
-  withheld: WithheldFile[];
-}
+export const RECORD_VERSION: RecordVersion = 1;
+const RECORD_FORMAT: RunRecord['format'] = `repro-run/${RECORD_VERSION}`;
 
-export interface RecordStage {
-  status: StageResult['status'];
-  key: string | null;
-  components: StageResult['components'] | null;
-  seed: number | null;
-  exit_code: number | null;
-  duration_ms: number | null;
-  outs: NonNullable<StageResult['outs']>;
-  error: string | null;
-  stderr_tail: string[];
-  /** The SOURCE_DATE_EPOCH its outputs were made with, as repro.lock records it (null: none). */
-  source_date_epoch?: number | null;
-  /** What `verify --vary --save` observed, as repro.lock records it (null: never observed). */
-  observed?: LockStage['observed'] | null;
-}
+export type { RecordExtras, RecordStage, RunRecord };
 
 /** Start loading what writing a record needs beyond this module (the secret rule set), in the background. */
 export function preloadRecorder(): void {
   preloadSecretRules();
 }
 
-export interface RecordExtras {
-  sweep?: RunRecord['sweep'];
-}
-
 /**
  * Write the run as a commit under refs/repro/runs/<id>: the tracked files as they are now, the
  * lock about to be written (`lock`, serialised here: run() writes the file after the record), and
  * the record. Failure to record does not fail the run: it is reported on the result
- * (`recordError`), since the outputs are in place and the lock is written next.
+ * (`recordError`), since the outputs are in place and the lock is written next. Only the failures
+ * of isRecordFailure are: a bug propagates.
  *
  * A metrics file that is not JSON or YAML (or holds no mapping) does not lose the record: the run
  * is recorded without that file's values, and each such file gives a warning, returned and set
@@ -165,9 +129,21 @@ export async function recordRun(
     if (warnings.length) result.recordWarnings = warnings;
     mark('record: written');
   } catch (e) {
-    result.recordError = (e as Error).message;
+    if (!isRecordFailure(e)) throw e;
+    result.recordError = e.message;
   }
   return { warnings };
+}
+
+/**
+ * The failures a record may meet on a sound build, reported on the result: repro's own errors (no
+ * Git repository, a Git operation refused, a ref moved) and the OS's (a full disk, a read-only
+ * `.git`). Anything else is a bug and propagates, so it is not passed off as a Git problem.
+ */
+function isRecordFailure(e: unknown): e is Error {
+  if (e instanceof ReproError) return true;
+  const errno = e as NodeJS.ErrnoException;
+  return e instanceof Error && typeof errno.code === 'string' && typeof errno.syscall === 'string';
 }
 
 /**

@@ -1,7 +1,7 @@
 import { isReproError } from '../../core/errors.js';
 import { LOCK_FILE, parseLock, readLock, type LockFile } from '../../lock/index.js';
 import { loadPipeline } from '../../pipeline/index.js';
-import { findRepo, readRunFile } from '../../record/index.js';
+import { findRepo, readCommitFile } from '../../record/index.js';
 import { listRevisionCommits, type RevisionSet } from '../../record/revset.js';
 import { isObjectHash } from '../../remote/index.js';
 import type { RepoContext } from '../context.js';
@@ -50,7 +50,7 @@ export async function namedObjects(ctx: RepoContext, opts: NamedObjectsOptions):
   if (opts.branches || opts.tags || opts.allCommits || opts.runs) {
     const repo = await findRepo(ctx.root);
     for (const commit of await listRevisionCommits(repo, opts)) {
-      const bytes = await readRunFile(repo, commit, LOCK_FILE);
+      const bytes = await readCommitFile(repo, commit, LOCK_FILE);
       if (!bytes) continue;
       try {
         take(parseLock(Buffer.from(bytes).toString('utf8'), `${commit.slice(0, 12)}:${LOCK_FILE}`));

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { isReproError } from '../../core/errors.js';
 import { findRepo, firstParentHistory, isDirty, resolveRevision, type RepoInfo } from '../../record/index.js';
 import type { ReportData } from '../../report/html/report-types.js';
-import type { VerifyResult } from '../../report/verify/types.js';
+import type { VerifyResult } from '../../model/verify.js';
 import { openContext } from '../context.js';
 import { diff } from '../diff/diff.js';
 import { plots } from '../plots/plots.js';

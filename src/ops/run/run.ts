@@ -2,83 +2,19 @@ import { join } from 'node:path';
 import { acquireRepoLock } from '../../core/repolock.js';
 import { mark } from '../../core/timing.js';
 import { prepareShells } from '../../exec/index.js';
-import type { EnvFingerprint } from '../../env/index.js';
 import { loadPipeline, selectStages, type Pipeline, type Stage } from '../../pipeline/index.js';
-import { readLock, writeLock, type KeyComponents, type LockFile, type LockOut } from '../../lock/index.js';
+import { readLock, writeLock, type LockFile } from '../../lock/index.js';
+import type { RunEvent, RunOptions, RunResult, StageResult, StageStatus } from '../../model/run.js';
 import { openContext } from '../context.js';
 import { makeEvaluator } from './evaluate.js';
 import { fingerprintTools, machineFingerprint } from '../records/environment.js';
 import { syncIgnoredOutputs } from './gitignore.js';
 import { checkOverrideTargets, parseOverride, prepareOverrides, refuseSecretParams, writeOverrides } from './overrides.js';
-import type { Reason } from './reasons.js';
-import type { RecordExtras } from '../records/write.js';
-import type { MetricsByFile } from '../metrics/read.js';
 import { Scheduler } from './scheduler.js';
-import { clearAfter } from './takeover.js';
+import { killDeadRunLeftovers } from './takeover.js';
 import { compactRunCache } from './runcache.js';
 
-export interface RunOptions {
-  cwd: string;
-  targets?: string[];
-  force?: boolean;
-  dry?: boolean;
-  downstream?: boolean;
-  /** `-S [file:]key=value`, written into the params file before the pipeline is read. */
-  overrides?: string[];
-  /** Overrides every stage seed (not stages with `seed: false`). */
-  seed?: number;
-  jobs?: number;
-  /** Write a run record in Git (default: `.exprc` run.record, true). */
-  record?: boolean;
-  message?: string;
-  signal?: AbortSignal;
-  onEvent?: (e: RunEvent) => void;
-  /** The command line, for the record. */
-  argv?: string[];
-  env?: NodeJS.ProcessEnv;
-  /** Passed to the run record (a seed sweep's id); with a sweep the run is recorded even when nothing ran. */
-  recordExtras?: RecordExtras;
-  /** The machine fingerprint for the record, when probing already started (see environment.ts). */
-  environment?: Promise<EnvFingerprint>;
-}
-
-export type StageStatus = 'executed' | 'restored' | 'up-to-date' | 'frozen' | 'failed' | 'not-run' | 'would-run';
-
-export interface StageResult {
-  name: string;
-  status: StageStatus;
-  reasons: Reason[];
-  key?: string;
-  seed: number | null;
-  exitCode?: number | null;
-  durationMs?: number;
-  outs?: Record<string, LockOut>;
-  stderrTail?: string[];
-  error?: string;
-  components?: KeyComponents;
-}
-
-export interface RunResult {
-  ok: boolean;
-  interrupted: boolean;
-  stages: StageResult[];
-  startedAt: string;
-  endedAt: string;
-  runId?: string;
-  recordCommit?: string;
-  /** The workspace metrics after the run, when the record read them (a sweep reuses them). */
-  metrics?: MetricsByFile;
-  /** Set when the run itself succeeded but writing its record failed. */
-  recordError?: string;
-  /** What the record left out, in words (e.g. a metrics file that is not JSON or YAML). */
-  recordWarnings?: string[];
-}
-
-export type RunEvent =
-  | { type: 'stage-start'; stage: string; reasons: Reason[]; restore: boolean }
-  | { type: 'stage-output'; stage: string; line: string; stream: 'stdout' | 'stderr' }
-  | { type: 'stage-end'; result: StageResult }
-  | { type: 'notice'; text: string };
+export type { RunEvent, RunOptions, RunResult, StageResult, StageStatus };
 
 /**
  * `repro run`: bring the selected stages up to date, in dependency order, `jobs` at a time.
@@ -113,7 +49,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
       });
       checkOverrideTargets(pipeline, overrides);
       if (!opts.dry) await refuseSecretParams(pipeline, ctx.stateDir);
-      if (lock?.tookOver) await clearAfter(lock.tookOver, ctx, pipeline, (text) => opts.onEvent?.({ type: 'notice', text }));
+      if (lock?.tookOver) await killDeadRunLeftovers(lock.tookOver, ctx, pipeline, (text) => opts.onEvent?.({ type: 'notice', text }));
       mark('run: pipeline loaded');
       lockFile = await readLock(ctx.root);
       selected = selectStages(pipeline, opts.targets ?? [], { downstream: opts.downstream });

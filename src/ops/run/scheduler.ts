@@ -15,7 +15,7 @@ import type { Evaluator } from './evaluate.js';
 import { explainKeyChange, type Reason } from './reasons.js';
 import { readRunCache, runCacheHost, writeRunCache } from './runcache.js';
 import { hostname } from 'node:os';
-import type { RunOptions, StageResult } from './run.js';
+import type { RunOptions, StageResult } from '../../model/run.js';
 import { seedlessKey } from './seedless.js';
 import { RUN_TOKEN_VAR } from './takeover.js';
 import { EPOCH_VAR, sourceDateEpoch } from './epoch.js';
@@ -138,7 +138,7 @@ export class Scheduler {
           const s = ready.shift()!;
           started.add(s.name);
           running++;
-          this.one(s)
+          this.bringStageUpToDate(s)
             .then((r) => {
               this.results.set(s.name, r);
               this.opts.onEvent?.({ type: 'stage-end', result: r });
@@ -176,7 +176,7 @@ export class Scheduler {
     return selected.map((s) => this.results.get(s.name)!);
   }
 
-  private async one(stage: Stage): Promise<StageResult> {
+  private async bringStageUpToDate(stage: Stage): Promise<StageResult> {
     const base = { name: stage.name, seed: stage.seed };
     const failedUp = (this.p.upstream.get(stage.name) ?? []).filter((u) => {
       const st = this.results.get(u)?.status;
@@ -238,7 +238,7 @@ export class Scheduler {
       // checkout verifies every object it places, so what the lock records is what is there.
       const bad = await this.restoreOuts(stage, cached.outs);
       if (!bad) {
-        this.commit(stage, comps, key, cached.outs);
+        this.setLockEntry(stage, comps, key, cached.outs);
         return { ...base, status: 'restored', reasons, key, outs: cached.outs, components: comps };
       }
       reasons.push(bad);
@@ -431,12 +431,12 @@ export class Scheduler {
         info.nfiles !== undefined ? { hash: info.hash, size: info.size, nfiles: info.nfiles } : { hash: info.hash, size: info.size };
     }
     if (stage.outs.every((o) => o.cache)) await writeRunCache(this.ctx.stateDir, key, outs, hostname());
-    this.commit(stage, comps, key, outs, (await this.sourceDateEpoch()) ?? undefined);
+    this.setLockEntry(stage, comps, key, outs, (await this.sourceDateEpoch()) ?? undefined);
     return { ...base, status: 'executed', outs, components: comps };
   }
 
   /** `epoch`: the SOURCE_DATE_EPOCH the outputs were made with; a restore keeps the recorded one. */
-  private commit(stage: Stage, comps: KeyComponents, key: string, outs: Record<string, LockOut>, epoch?: number): void {
+  private setLockEntry(stage: Stage, comps: KeyComponents, key: string, outs: Record<string, LockOut>, epoch?: number): void {
     const prev = this.lock.stages[stage.name];
     // seed_metrics describe a sweep of this configuration: kept across seeds, dropped when anything else changes.
     const keep = prev?.seed_metrics && seedlessKey(prev) === seedlessKey(comps);

@@ -1,7 +1,8 @@
-import { readLock, type Observed } from '../../lock/index.js';
+import { readLock } from '../../lock/index.js';
 import { findRepoRoot } from '../../core/repo.js';
-import { run, type StageResult } from './run.js';
-import type { Reason } from './reasons.js';
+import type { StageResult, StaleStage, StatusResult } from '../../model/run.js';
+import type { Observed } from '../../model/key.js';
+import { run } from './run.js';
 
 export interface StatusOptions {
   cwd: string;
@@ -9,21 +10,7 @@ export interface StatusOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** One stale stage and every reason, from what to what. */
-export interface StaleStage {
-  name: string;
-  reasons: Reason[];
-}
-
-export interface StatusResult {
-  /** True when every selected stage is up to date. */
-  clean: boolean;
-  stale: StaleStage[];
-  upToDate: string[];
-  frozen: string[];
-  /** What `verify --vary --save` observed (repro.lock), for stages observed other than deterministic. */
-  observed: Record<string, Observed>;
-}
+export type { StaleStage, StatusResult };
 
 /**
  * `repro status`: what `repro run` would do and why, without running, locking or writing

@@ -8,7 +8,8 @@ import { newRunId } from '../../record/index.js';
 import { openContext } from '../context.js';
 import { readWorkspaceMetrics } from '../metrics/read.js';
 import { checkOverrideTargets, parseOverride, prepareOverrides } from './overrides.js';
-import { run, type RunOptions, type RunResult } from './run.js';
+import type { SweepResult } from '../../model/run.js';
+import { run, type RunOptions } from './run.js';
 
 /**
  * `repro run --seeds 1,2,3`: the pipeline once per seed, each run recorded on its own with the
@@ -28,18 +29,7 @@ export interface SweepOptions extends Omit<RunOptions, 'seed' | 'recordExtras' |
   seeds: number[];
 }
 
-export interface SweepResult {
-  id: string;
-  seeds: number[];
-  /** one per seed that ran, in order */
-  runs: { seed: number; result: RunResult }[];
-  /** the last run with the first seed; null when the sweep stopped early */
-  restore: RunResult | null;
-  ok: boolean;
-  interrupted: boolean;
-  /** stage → seed → "path:key" → value, as written to repro.lock */
-  seedMetrics: Record<string, Record<string, Record<string, number>>>;
-}
+export type { SweepResult };
 
 const MAX_SEEDS = 1000;
 

@@ -114,7 +114,12 @@ async function gitObjectsDir(root: string): Promise<string | undefined> {
  * The stale lock's holder was killed: stop the stage processes it left and remove its temp
  * files before anything here writes. `notify` is told what was done.
  */
-export async function clearAfter(holder: Holder, ctx: RepoContext, pipeline: Pipeline, notify: (text: string) => void): Promise<void> {
+export async function killDeadRunLeftovers(
+  holder: Holder,
+  ctx: RepoContext,
+  pipeline: Pipeline,
+  notify: (text: string) => void,
+): Promise<void> {
   const stopped = await stopLeftovers(holder);
   if (stopped) notify(`stopped ${stopped} process(es) left running by pid ${holder.pid}`);
   const paths = [...pipeline.stages.flatMap((s) => s.outs.map((o) => o.path)), ...pipeline.paramsData.keys()];

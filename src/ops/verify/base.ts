@@ -1,5 +1,5 @@
 import type { CheckRule, Pipeline } from '../../pipeline/index.js';
-import type { GuardrailCheck } from '../../report/verify/types.js';
+import type { GuardrailCheck } from '../../model/verify.js';
 import type { RepoContext } from '../context.js';
 import { loadSide } from '../diff/sides.js';
 import { judgeGuardrails, type ModifiedMetrics } from './guard.js';

@@ -1,7 +1,7 @@
 import type { LockFile } from '../../lock/index.js';
 import type { Pipeline } from '../../pipeline/index.js';
 import type { RepoContext } from '../context.js';
-import type { DataCheck, DataOutput } from '../../report/verify/types.js';
+import type { DataCheck, DataOutput } from '../../model/verify.js';
 
 /**
  * Data availability: every output repro.lock records can be restored, from Git (`git: true`

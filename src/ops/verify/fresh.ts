@@ -4,7 +4,8 @@ import type { Pipeline, Stage } from '../../pipeline/index.js';
 import type { RepoContext } from '../context.js';
 import { makeEvaluator } from '../run/evaluate.js';
 import { explainKeyChange, type Reason } from '../run/reasons.js';
-import { worst, type FreshReason, type FreshStage, type FreshnessCheck } from '../../report/verify/types.js';
+import type { FreshReason, FreshStage, FreshnessCheck } from '../../model/verify.js';
+import { worst } from './status.js';
 
 /**
  * Freshness from Git alone: every stage's key recomputed from the checked-out files equals the

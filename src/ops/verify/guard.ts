@@ -1,7 +1,8 @@
 import { defaultDirection, directionalVerdict, judgeCheck, mean } from '../../compare/index.js';
 import type { CheckRule } from '../../pipeline/index.js';
 import { splitRef } from './rules.js';
-import { worst, type GuardRow, type GuardrailCheck, type SideStats } from '../../report/verify/types.js';
+import type { GuardRow, GuardrailCheck, SideStats } from '../../model/verify.js';
+import { worst } from './status.js';
 
 /** One side's metrics: "path:key" → one value per run (several with a seed sweep) and their seeds. */
 export type SideMetrics = Record<string, { values: number[]; seeds: (number | null)[] }>;

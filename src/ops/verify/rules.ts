@@ -6,7 +6,8 @@ import type { Pipeline } from '../../pipeline/index.js';
 import { closest } from '../../core/suggest.js';
 import { isSummaryKey, splitMetricRef } from '../../core/metric-ref.js';
 import { MetricsFileError, parseMetricData } from '../metrics/parse.js';
-import { worst, type RuleEntry, type RulesCheck } from '../../report/verify/types.js';
+import type { RuleEntry, RulesCheck } from '../../model/verify.js';
+import { worst } from './status.js';
 
 /**
  * Bad input in the rules verify applies, found before anything is judged: a `checks:` rule naming a

@@ -1,6 +1,6 @@
 import type { LockStage } from '../../lock/index.js';
-import type { RerunOutput } from '../../report/verify/types.js';
-import type { VaryDiff, VaryOutcome, VaryStage } from '../../report/verify/vary-types.js';
+import type { RerunOutput } from '../../model/verify.js';
+import type { VaryDiff, VaryOutcome, VaryStage } from '../../model/vary.js';
 import type { IsolatedResult } from '../isolated/engine.js';
 import { toOutput } from './rerun.js';
 import { HINTS, type Variation } from './vary-plan.js';

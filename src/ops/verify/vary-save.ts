@@ -3,7 +3,7 @@ import { acquireRepoLock } from '../../core/repolock.js';
 import { readLock, writeLock, type LockFile, type Observed } from '../../lock/index.js';
 import type { Pipeline } from '../../pipeline/index.js';
 import type { RepoInfo } from '../../record/index.js';
-import type { ObservedWarning, VaryCheck } from '../../report/verify/vary-types.js';
+import type { ObservedWarning, VaryCheck } from '../../model/vary.js';
 import type { RepoContext } from '../context.js';
 import type { RerunEvent } from './rerun.js';
 import { checkVary } from './vary.js';

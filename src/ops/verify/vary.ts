@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { LockFile } from '../../lock/index.js';
 import type { Pipeline } from '../../pipeline/index.js';
 import { snapshotTree, type RepoInfo } from '../../record/index.js';
-import type { VaryCheck, VaryOutcome, VaryStage } from '../../report/verify/vary-types.js';
+import type { VaryCheck, VaryOutcome, VaryStage } from '../../model/vary.js';
 import type { RepoContext } from '../context.js';
 import { rerunIsolated, type IsolatedResult } from '../isolated/engine.js';
 import { classify, firstDiff } from './vary-classify.js';

@@ -2,7 +2,7 @@
  * `repro diff` for the terminal: one block per section that has rows, the metrics as a table with
  * the uncertainty, warnings spelled out under it. Pure: DiffResult in, text out.
  */
-import type { DiffResult } from './model.js';
+import type { DiffResult } from '../../model/diff.js';
 import {
   bytes,
   ciCell,

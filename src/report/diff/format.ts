@@ -3,7 +3,7 @@
  * `precision` is digits after the decimal point (as `dvc metrics diff --precision`), trailing
  * zeros dropped; a non-zero value that would round to 0 is shown in exponent notation instead.
  */
-import type { DiffSideInfo, MetricRow, MetricSummary } from './model.js';
+import type { DiffSideInfo, MetricRow, MetricSummary } from '../../model/diff.js';
 
 export const DEFAULT_PRECISION = 4;
 

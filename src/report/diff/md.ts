@@ -2,7 +2,7 @@
  * `repro diff --md`: the comparison as GitHub-flavoured Markdown for a pull-request comment.
  * Metrics first (what reviewers look at), then the other sections as tables. Pure.
  */
-import type { DiffResult } from './model.js';
+import type { DiffResult } from '../../model/diff.js';
 import {
   bytes,
   ciCell,

@@ -1,6 +1,6 @@
-import type { DiffResult, MetricRow } from '../diff/model.js';
+import type { DiffResult, MetricRow } from '../../model/diff.js';
 import { checkLines, fmtNum, fmtSigned, fmtStat, verdictLine } from '../verify/summary.js';
-import type { VerifyResult } from '../verify/types.js';
+import type { VerifyResult } from '../../model/verify.js';
 import { dagSvg, STATE_GLYPH, STATE_LABEL, stateColour } from './dag-svg.js';
 import { esc, num, signed } from './escape.js';
 import type { PageChart } from './page.js';

@@ -1,5 +1,5 @@
-import type { DiffResult } from '../diff/model.js';
-import type { VerifyResult } from '../verify/types.js';
+import type { DiffResult } from '../../model/diff.js';
+import type { VerifyResult } from '../../model/verify.js';
 import type { PlotsResult } from './plot-types.js';
 
 /**

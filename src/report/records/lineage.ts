@@ -1,39 +1,11 @@
 /**
  * `repro lineage PATH` as text: the output, then its inputs as a tree (each with its hash and
- * producing stage and run), then the other versions along history. Pure; shapes restated.
+ * producing stage and run), then the other versions along history. Pure; the shapes are model/'s.
  */
+import type { LineageNode, LineageResult } from '../../model/records.js';
 import { short } from '../run/reasons.js';
 
-interface RunLike {
-  id: string;
-  status: string;
-  on_history: boolean;
-}
-
-export interface NodeLike {
-  path: string;
-  hash: string | null;
-  stage: string | null;
-  key: string | null;
-  from: string | null;
-  matches: boolean;
-  run: RunLike | null;
-  inputs: NodeLike[];
-  seen: boolean;
-}
-
-export interface LineageLike {
-  path: string;
-  within: string | null;
-  workspace_hash: string | null;
-  lock_hash: string | null;
-  modified: boolean;
-  lineage: NodeLike;
-  versions: { run: string; started_at: string; stage: string; hash: string; current: boolean }[];
-  warnings: string[];
-}
-
-export function renderLineage(res: LineageLike): string {
+export function renderLineage(res: LineageResult): string {
   const L: string[] = [];
   if (res.within) L.push(`${res.within} is inside the output ${res.path}`);
   if (res.workspace_hash === null) L.push(`${res.path} is not in the workspace; showing what repro.lock records`);
@@ -42,7 +14,7 @@ export function renderLineage(res: LineageLike): string {
       `warning: ${res.path} in the workspace differs from repro.lock (${short(res.lock_hash)} recorded, ${short(res.workspace_hash)} now)`,
     );
   L.push(describe(res.lineage));
-  const walk = (n: NodeLike, prefix: string): void => {
+  const walk = (n: LineageNode, prefix: string): void => {
     n.inputs.forEach((c, i) => {
       const last = i === n.inputs.length - 1;
       L.push(`${prefix}${last ? '└─ ' : '├─ '}${describe(c)}`);
@@ -59,7 +31,7 @@ export function renderLineage(res: LineageLike): string {
   return L.join('\n') + '\n';
 }
 
-function describe(n: NodeLike): string {
+function describe(n: LineageNode): string {
   const head = `${n.path}  ${n.hash ? short(n.hash) : '(missing)'}`;
   if (n.stage === null) return `${head}  source`;
   const key = n.key ? ` (key ${n.key.slice(0, 8)})` : '';

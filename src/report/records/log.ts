@@ -1,27 +1,6 @@
-/**
- * `repro log` as text. Pure: takes what ops/records/log.ts returns (restated structurally: report/
- * imports only core).
- */
+/** `repro log` as text. Pure: takes what ops/records/log.ts returns (model/records.ts). */
+import type { LogResult } from '../../model/records.js';
 import { splitMetricRef } from '../../core/metric-ref.js';
-
-export interface LogEntryLike {
-  id: string;
-  source_commit: string | null;
-  dirty: boolean | null;
-  started_at: string | null;
-  status: string;
-  message: string | null;
-  seeds: number[];
-  headline: { name: string; value: number }[];
-  failed_stages: string[];
-  error: { message: string } | null;
-}
-
-export interface LogLike {
-  scope: 'history' | 'all';
-  total: number;
-  runs: LogEntryLike[];
-}
 
 /**
  * C0 and C1 control characters but newline and tab, and the Unicode bidirectional overrides: a
@@ -36,7 +15,7 @@ export function stripControl(text: string): string {
 }
 
 /** One line per run, newest first: id, source commit (`*` when dirty), time (UTC), status, seeds, headline metrics. */
-export function renderLog(res: LogLike): string {
+export function renderLog(res: LogResult): string {
   if (res.runs.length === 0) {
     return res.scope === 'all' || res.total > 0
       ? 'no runs recorded\n'

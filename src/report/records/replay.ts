@@ -1,33 +1,13 @@
 /**
  * `repro replay` as text: where it ran, each stage, each output with what differs, the verdict.
- * Pure; shapes restated structurally.
+ * Pure; the shapes are model/'s.
  */
-import { outcomeCounts, renderOutputs, type OutputLike } from '../outputs.js';
+import type { IsolatedStage } from '../../model/isolated.js';
+import type { ReplayResult } from '../../model/records.js';
+import { outcomeCounts, renderOutputs } from '../outputs.js';
 import { fmtMs } from '../run/run.js';
 
-interface StageLike {
-  name: string;
-  action: string;
-  requested: boolean;
-  seed: number | null;
-  duration_ms: number | null;
-  error: string | null;
-  stderr_tail: string[];
-  input_changes: { path: string; expected: string; actual: string | null }[];
-}
-
-export interface ReplayLike {
-  ok: boolean;
-  interrupted: boolean;
-  dir: string;
-  kept: boolean;
-  run: { id: string; source_commit: string | null };
-  stages: StageLike[];
-  outputs: OutputLike[];
-  env_diff: { field: string }[];
-}
-
-export function renderReplay(res: ReplayLike): string {
+export function renderReplay(res: ReplayResult): string {
   const L: string[] = [];
   const from = res.run.source_commit ? ` (from ${res.run.source_commit.slice(0, 7)})` : '';
   L.push(`replay of run ${res.run.id}${from}${res.kept ? ` in ${res.dir} (kept)` : ''}`);
@@ -44,7 +24,7 @@ export function renderReplay(res: ReplayLike): string {
   return L.join('\n') + '\n';
 }
 
-function renderStages(stages: StageLike[]): string[] {
+function renderStages(stages: IsolatedStage[]): string[] {
   const L: string[] = [];
   for (const s of stages) {
     const why = s.requested ? '' : ' (upstream)';

@@ -1,67 +1,15 @@
 /**
  * `repro show RUN` as text: the record's header, each stage (status, key, duration, seed,
  * outputs), metrics, lock files, an environment summary, and how this machine differs from the
- * recorded one. Pure; the record is restated structurally (report/ imports only core).
+ * recorded one. Pure; the shapes are model/'s.
  */
+import type { LockOut } from '../../model/key.js';
+import type { RunRecord, ShowResult } from '../../model/records.js';
 import { fmtNumber, stripControl } from './log.js';
 import { short } from '../run/reasons.js';
 import { fmtMs } from '../run/run.js';
 
-interface OutLike {
-  hash: string;
-  size: number;
-  nfiles?: number;
-}
-
-interface StageLike {
-  status: string;
-  key: string | null;
-  seed: number | null;
-  exit_code: number | null;
-  duration_ms: number | null;
-  outs: Record<string, OutLike>;
-  error: string | null;
-  stderr_tail: string[];
-  source_date_epoch?: number | null;
-  observed?: { class: string; varied: string[]; at: string | null } | null;
-  components?: { env?: Record<string, string> } | null;
-}
-
-export interface RecordLike {
-  id: string;
-  message: string | null;
-  argv: string[];
-  started_at: string;
-  ended_at: string;
-  status: string;
-  source: { commit: string | null; branch: string | null; dirty: boolean };
-  seed: number | null;
-  sweep: { id: string; seeds: number[]; index: number } | null;
-  stages: Record<string, StageLike>;
-  metrics: Record<string, Record<string, number>>;
-  locks: Record<string, string>;
-  env: {
-    os?: { platform?: string; release?: string; arch?: string };
-    cpu?: { model?: string; count?: number };
-    memory_bytes?: number;
-    node?: string;
-    repro?: string;
-    runtimes?: Record<string, string>;
-    tools?: Record<string, { cmd: string; hash: string }>;
-    gpu?: { name: string; driver: string; memory?: string }[];
-    locale?: string;
-    timezone?: string;
-  };
-}
-
-export interface ShowLike {
-  id: string;
-  commit: string;
-  record: RecordLike;
-  env_diff: { field: string; a: string; b: string }[];
-}
-
-export function renderShow(res: ShowLike): string {
+export function renderShow(res: ShowResult): string {
   const r = res.record;
   const L: string[] = [];
   const src = r.source;
@@ -109,7 +57,7 @@ export function renderShow(res: ShowLike): string {
   return stripControl(L.join('\n')) + '\n';
 }
 
-function envSummary(env: RecordLike['env']): string[] {
+function envSummary(env: RunRecord['env']): string[] {
   const out: string[] = [];
   if (env.os) out.push(`  os        ${[env.os.platform, env.os.release, env.os.arch].filter(Boolean).join(' ')}`);
   if (env.cpu) out.push(`  cpu       ${env.cpu.model ?? '?'} x ${env.cpu.count ?? '?'}`);
@@ -122,7 +70,7 @@ function envSummary(env: RecordLike['env']): string[] {
   return out;
 }
 
-function describeSize(o: OutLike): string {
+function describeSize(o: LockOut): string {
   const size =
     o.size < 1024 ? `${o.size} B` : o.size < 2 ** 20 ? `${(o.size / 1024).toFixed(1)} KiB` : `${(o.size / 2 ** 20).toFixed(1)} MiB`;
   return o.nfiles !== undefined ? `${o.nfiles} files, ${size}` : size;

@@ -1,17 +1,10 @@
 /**
- * Words for `repro checkout`. Pure: takes the data ops/checkout returns (restated structurally:
- * report/ imports only core). One line per output that is not simply unchanged, then a count.
+ * Words for `repro checkout`. Pure: takes the data ops/checkout returns (model/run.ts). One line
+ * per output that is not simply unchanged, then a count.
  */
-interface CheckoutLike {
-  restored: string[];
-  unchanged: string[];
-  missing: { path: string; stage: string }[];
-  corrupt: { path: string; stage: string; objects: { hash: string; path: string; movedTo: string | null }[] }[];
-  modified: { path: string; stage: string; files: string[] }[];
-  notRun: { stage: string; outs: string[] }[];
-}
+import type { CheckoutResult } from '../../model/run.js';
 
-export function renderCheckout(res: CheckoutLike): string {
+export function renderCheckout(res: CheckoutResult): string {
   const lines: string[] = [];
   if (res.modified.length) {
     for (const m of res.modified) {

@@ -1,19 +1,5 @@
-/**
- * Words for staleness reasons. Pure: takes the data ops/ returns. The Reason type is restated
- * structurally here (report/ imports only core) and kept in step with ops/run/reasons.ts by the
- * type checker at the call sites.
- */
-export interface ReasonLike {
-  kind: string;
-  path?: string;
-  file?: string;
-  key?: string;
-  name?: string;
-  stage?: string;
-  object?: string;
-  from?: unknown;
-  to?: unknown;
-}
+/** Words for staleness reasons. Pure: takes the data ops/ returns (`Reason`, model/stage.ts). */
+import type { Reason } from '../../model/stage.js';
 
 export function short(v: unknown): string {
   if (v === null || v === undefined || v === '') return '(none)';
@@ -22,7 +8,7 @@ export function short(v: unknown): string {
   return JSON.stringify(v);
 }
 
-export function describeReason(r: ReasonLike): string {
+export function describeReason(r: Reason): string {
   switch (r.kind) {
     case 'never-run':
       return 'never run';
@@ -62,6 +48,7 @@ export function describeReason(r: ReasonLike): string {
     case 'cache-corrupt':
       return `cached output corrupt, rebuilding: '${r.path}' (object ${short(r.object)} moved aside)`;
     default:
-      return r.kind;
+      // a kind this build does not know (a newer repro's JSON): its name
+      return (r as { kind: string }).kind;
   }
 }

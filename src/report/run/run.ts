@@ -1,24 +1,8 @@
-import { describeReason, type ReasonLike } from './reasons.js';
-
-interface StageLike {
-  name: string;
-  status: string;
-  reasons: ReasonLike[];
-  exitCode?: number | null;
-  durationMs?: number;
-  error?: string;
-  stderrTail?: string[];
-}
+import type { RunResult } from '../../model/run.js';
+import { describeReason } from './reasons.js';
 
 /** The human summary after `repro run`: one line per stage that did something, then failures. */
-export function renderRunSummary(res: {
-  ok: boolean;
-  interrupted: boolean;
-  stages: StageLike[];
-  runId?: string;
-  recordError?: string;
-  recordWarnings?: string[];
-}): string {
+export function renderRunSummary(res: RunResult): string {
   const lines: string[] = [];
   const count = (st: string): number => res.stages.filter((s) => s.status === st).length;
   for (const s of res.stages) {

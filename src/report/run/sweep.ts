@@ -1,27 +1,7 @@
 /**
  * The human summary after `repro run --seeds`: one line per seed, then the sweep. Pure.
  */
-interface StageLike {
-  name: string;
-  status: string;
-  error?: string;
-}
-interface RunLike {
-  ok: boolean;
-  interrupted: boolean;
-  stages: StageLike[];
-  runId?: string;
-  recordError?: string;
-}
-export interface SweepLike {
-  id: string;
-  seeds: number[];
-  runs: { seed: number; result: RunLike }[];
-  restore: RunLike | null;
-  ok: boolean;
-  interrupted: boolean;
-  seedMetrics: Record<string, Record<string, Record<string, number>>>;
-}
+import type { SweepResult } from '../../model/run.js';
 
 const VERB: Record<string, string> = {
   executed: 'ran',
@@ -32,7 +12,7 @@ const VERB: Record<string, string> = {
   'not-run': 'not run',
 };
 
-export function renderSweepSummary(s: SweepLike): string {
+export function renderSweepSummary(s: SweepResult): string {
   const lines: string[] = [];
   for (const { seed, result } of s.runs) {
     const parts = result.stages.map((st) => `${VERB[st.status] ?? st.status} ${st.name}${st.error ? ` (${st.error})` : ''}`);

@@ -1,5 +1,5 @@
 import { freshLine, guardLine, rerunLines } from './summary.js';
-import type { VerifyResult } from './types.js';
+import type { VerifyResult } from '../../model/verify.js';
 
 /**
  * GitHub Actions workflow commands (`::error file=repro.yaml,line=12,title=…::message`), one per

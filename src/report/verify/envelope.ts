@@ -1,4 +1,4 @@
-import type { RerunStage } from './types.js';
+import type { RerunStage } from '../../model/verify.js';
 
 /**
  * One line per metric judged against its envelope (`verify --rerun --seeds`, `tolerance: auto`):

@@ -1,5 +1,5 @@
 import { freshLine, guardLine, inputLine, outputDetail, rerunLines } from './summary.js';
-import type { VerifyResult } from './types.js';
+import type { VerifyResult } from '../../model/verify.js';
 
 /**
  * `repro verify --junit FILE`: JUnit XML as CI systems read it. One `<testsuite>` per check that

@@ -1,5 +1,5 @@
 import { checkLines, fmtNum, fmtSigned, fmtStat, freshLine, inputLine, outputDetail, verdictLine } from './summary.js';
-import type { VerifyResult, VerifyStatus } from './types.js';
+import type { VerifyResult, VerifyStatus } from '../../model/verify.js';
 
 /**
  * `repro verify --md FILE`: a pull-request comment. It starts with VERIFY_MD_MARKER, a hidden HTML

@@ -1,5 +1,5 @@
 import { describeReason, short } from '../run/reasons.js';
-import type { FreshReason, FreshStage, GuardRow, RerunOutput, RerunStage, VerifyResult, VerifyStatus } from './types.js';
+import type { FreshReason, FreshStage, GuardRow, RerunOutput, RerunStage, VerifyResult, VerifyStatus } from '../../model/verify.js';
 
 /**
  * Words shared by every verify report (terminal, Markdown, JUnit, annotations): one line per

@@ -1,4 +1,4 @@
-import type { VaryCheck, VaryDiff, VaryStage } from './vary-types.js';
+import type { VaryCheck, VaryDiff, VaryStage } from '../../model/vary.js';
 
 /**
  * The `--vary` part of the terminal summary: a check line, one line per stage with its class,

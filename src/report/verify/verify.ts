@@ -1,5 +1,5 @@
 import { checkLines, freshLine, guardLine, rerunLines, verdictLine } from './summary.js';
-import type { VerifyResult } from './types.js';
+import type { VerifyResult } from '../../model/verify.js';
 import { renderVaryLines } from './vary.js';
 import { envelopeLines } from './envelope.js';
 

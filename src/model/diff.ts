@@ -2,6 +2,10 @@
  * The result of `repro diff`, which is also its `--json` document (docs/diff.md documents every
  * field; keep the two in step). Plain data: ops/diff/diff.ts builds it, report/diff/ render it.
  */
+import type { Reason } from './stage.js';
+
+/** What one metric's comparison says (compare/metric.ts), by the direction that is better. */
+export type MetricVerdict = 'improved' | 'regressed' | 'no significant change' | 'changed' | 'unchanged';
 
 export interface DiffSideInfo {
   label: string;
@@ -47,7 +51,7 @@ export interface MetricRow {
   p: number | null;
   /** Holm-adjusted across every tested metric in this diff */
   p_adjusted: number | null;
-  verdict: 'improved' | 'regressed' | 'no significant change' | 'changed' | 'unchanged' | 'added' | 'removed' | 'error';
+  verdict: MetricVerdict | 'added' | 'removed' | 'error';
   warning: string | null;
   /** set on a marked row: a metrics file that does not parse, a value that is not a number */
   error: string | null;
@@ -94,16 +98,11 @@ export interface LockFileRow {
   packages: PackageRow[];
 }
 
-export interface StageKeyReason {
-  kind: string;
-  [field: string]: unknown;
-}
-
 export interface StageRow {
   name: string;
   change: 'added' | 'removed' | 'changed' | 'unchanged';
   /** why the keys differ, component by component (see `repro status`) */
-  reasons: StageKeyReason[];
+  reasons: Reason[];
 }
 
 export interface DistributionRow {

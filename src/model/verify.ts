@@ -1,10 +1,10 @@
-import type { ReasonLike } from '../run/reasons.js';
-import type { ObservedWarning, VaryCheck } from './vary-types.js';
+import type { Reason } from './run.js';
+import type { ObservedWarning, VaryCheck } from './vary.js';
 
 /**
  * What `repro verify` returns (ops/verify/verify.ts) and every verify report renders. These types are the
  * documented `--json` shape (docs/verify.md) field for field, so the CLI prints the result as it
- * is. They live in report/ so the renderers need nothing from ops/. Each check has a status:
+ * is. They live in model/ so the renderers need nothing from ops/. Each check has a status:
  * `pass`, `warn` (reported, never fails the command), `fail`, or `skip` (not requested).
  */
 export type VerifyStatus = 'pass' | 'warn' | 'fail' | 'skip';
@@ -21,7 +21,7 @@ export interface Where {
  * Git-tracked output whose checked-out content is not what repro.lock records) also has
  * `lock_line`: the line of that output's entry under `out_hashes` in repro.lock, null if not found.
  */
-export type FreshReason = ReasonLike & { lock_line?: number | null };
+export type FreshReason = Reason & { lock_line?: number | null };
 
 export interface FreshStage extends Where {
   name: string;
@@ -197,11 +197,4 @@ export interface VerifyResult {
   observed_warnings?: ObservedWarning[];
 }
 
-export const CHECK_NAMES = ['freshness', 'data', 'rules', 'rerun', 'guardrails'] as const;
-export type CheckName = (typeof CHECK_NAMES)[number];
-
-/** The worst of some statuses: fail > warn > pass; skip only when there is nothing else. */
-export function worst(statuses: VerifyStatus[]): VerifyStatus {
-  for (const s of ['fail', 'warn', 'pass'] as const) if (statuses.includes(s)) return s;
-  return statuses.length ? 'skip' : 'pass';
-}
+export type CheckName = 'freshness' | 'data' | 'rules' | 'rerun' | 'guardrails';

@@ -1,4 +1,4 @@
-import type { VerifyStatus, Where } from './types.js';
+import type { VerifyStatus, Where } from './verify.js';
 
 /**
  * What `repro verify --vary` returns (ops/verify/vary.ts): the `vary` member of verify's

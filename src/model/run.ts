@@ -1,0 +1,132 @@
+/**
+ * What `repro run`, `run --seeds`, `status` and `checkout` return (ops/run/, ops/checkout.ts) and
+ * report/run/ renders. Types only.
+ */
+import type { EnvFingerprint } from './env.js';
+import type { KeyComponents, LockOut, Observed } from './key.js';
+import type { MetricsByFile } from './metrics.js';
+import type { RecordExtras } from './record.js';
+import type { Reason, StageStatus } from './stage.js';
+
+export type { Reason, StageStatus };
+
+/** What `repro run` is asked to do (cli/run.ts builds it; the scheduler and the record writer read it). */
+export interface RunOptions {
+  cwd: string;
+  targets?: string[];
+  force?: boolean;
+  dry?: boolean;
+  downstream?: boolean;
+  /** `-S [file:]key=value`, written into the params file before the pipeline is read. */
+  overrides?: string[];
+  /** Overrides every stage seed (not stages with `seed: false`). */
+  seed?: number;
+  jobs?: number;
+  /** Write a run record in Git (default: `.exprc` run.record, true). */
+  record?: boolean;
+  message?: string;
+  signal?: AbortSignal;
+  onEvent?: (e: RunEvent) => void;
+  /** The command line, for the record. */
+  argv?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Passed to the run record (a seed sweep's id); with a sweep the run is recorded even when nothing ran. */
+  recordExtras?: RecordExtras;
+  /** The machine fingerprint for the record, when probing already started (see environment.ts). */
+  environment?: Promise<EnvFingerprint>;
+}
+
+export interface StageResult {
+  name: string;
+  status: StageStatus;
+  reasons: Reason[];
+  key?: string;
+  seed: number | null;
+  exitCode?: number | null;
+  durationMs?: number;
+  outs?: Record<string, LockOut>;
+  stderrTail?: string[];
+  error?: string;
+  components?: KeyComponents;
+}
+
+export interface RunResult {
+  ok: boolean;
+  interrupted: boolean;
+  stages: StageResult[];
+  startedAt: string;
+  endedAt: string;
+  runId?: string;
+  recordCommit?: string;
+  /** The workspace metrics after the run, when the record read them (a sweep reuses them). */
+  metrics?: MetricsByFile;
+  /** Set when the run itself succeeded but writing its record failed. */
+  recordError?: string;
+  /** What the record left out, in words (e.g. a metrics file that is not JSON or YAML). */
+  recordWarnings?: string[];
+}
+
+export type RunEvent =
+  | { type: 'stage-start'; stage: string; reasons: Reason[]; restore: boolean }
+  | { type: 'stage-output'; stage: string; line: string; stream: 'stdout' | 'stderr' }
+  | { type: 'stage-end'; result: StageResult }
+  | { type: 'notice'; text: string };
+
+/** `repro run --seeds`. */
+export interface SweepResult {
+  id: string;
+  seeds: number[];
+  /** one per seed that ran, in order */
+  runs: { seed: number; result: RunResult }[];
+  /** the last run with the first seed; null when the sweep stopped early */
+  restore: RunResult | null;
+  ok: boolean;
+  interrupted: boolean;
+  /** stage → seed → "path:key" → value, as written to repro.lock */
+  seedMetrics: Record<string, Record<string, Record<string, number>>>;
+}
+
+/** One stale stage and every reason, from what to what. */
+export interface StaleStage {
+  name: string;
+  reasons: Reason[];
+}
+
+/** `repro status`. */
+export interface StatusResult {
+  /** True when every selected stage is up to date. */
+  clean: boolean;
+  stale: StaleStage[];
+  upToDate: string[];
+  frozen: string[];
+  /** What `verify --vary --save` observed (repro.lock), for stages observed other than deterministic. */
+  observed: Record<string, Observed>;
+}
+
+/** A cache object found bad: where it was, and where it was moved (null when it was gone already). */
+export interface BadObject {
+  hash: string;
+  path: string;
+  movedTo: string | null;
+}
+
+/** `repro checkout` (and the checkout step of `repro pull`). */
+export interface CheckoutResult {
+  /** Stopped by the signal before every output was handled (exit 130). */
+  interrupted: boolean;
+  /** Outputs written from the cache. */
+  restored: string[];
+  /** Outputs already as recorded. */
+  unchanged: string[];
+  /** Outputs whose object is not in the cache: a re-run is needed. */
+  missing: { path: string; stage: string; hash: string }[];
+  /** Outputs whose cached object (or a member of it) was bad: moved aside, a re-run is needed. */
+  corrupt: { path: string; stage: string; hash: string; objects: BadObject[] }[];
+  /**
+   * Outputs edited in the workspace whose content is nowhere in the cache (`files`: the files of
+   * a directory output, or `['']` for a file). Checkout then touched nothing, unless `force`.
+   */
+  modified: { path: string; stage: string; files: string[] }[];
+  /** Selected stages with outputs but no repro.lock entry (never ran): nothing to restore. */
+  notRun: { stage: string; outs: string[] }[];
+}
