@@ -43,8 +43,14 @@ export function untrackGroup(pgid: number): void {
   live.delete(pgid);
 }
 
-/** Sends `sig` to the whole group; false when the group no longer exists. */
+/**
+ * Sends `sig` to the whole group; false when the group no longer exists. Refuses (false) anything
+ * that is not a stage's own group: kill(-0) or kill(-1) would signal repro's own group or every
+ * process it may signal, and repro's own group holds repro itself and whatever started it (a test
+ * runner, a CI step), which no bad pid read from a helper reply or /proc may ever reach.
+ */
 export function signalGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
+  if (!Number.isInteger(pgid) || pgid <= 1 || pgid === ownGroup()) return false;
   try {
     process.kill(-pgid, sig);
     return true;
@@ -112,4 +118,12 @@ export function terminateGroup(pgid: number, graceMs = KILL_GRACE_MS): Promise<v
  */
 export async function killAll(graceMs = KILL_GRACE_MS): Promise<void> {
   await Promise.all([...live].map((pgid) => terminateGroup(pgid, graceMs)));
+}
+
+let own: number | null | undefined;
+
+/** This process's own process group (Linux: /proc/self/stat), or null where it cannot be read. */
+function ownGroup(): number | null {
+  if (own === undefined) own = procStat('self')?.pgrp ?? null;
+  return own;
 }
