@@ -2,8 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { existsSync } from 'node:fs';
 import { appendFile, writeFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { repro, read, writeFiles, git, tempRepos } from '../helpers/repo.js';
-import { CHAIN } from '../helpers/fixtures.js';
+import { repro, git, tempRepos } from '../helpers/repo.js';
+import { CHAIN, read, writeTree } from '../helpers/tree.js';
 
 const { dirs, repo } = tempRepos();
 
@@ -239,12 +239,12 @@ stages:
 
   it('takes over a stale repository lock and refuses a live one', async () => {
     const d = await repo(CHAIN);
-    await writeFiles(d, { '.repro/lock': JSON.stringify({ pid: 999999, host: (await import('node:os')).hostname(), started: '' }) });
+    writeTree(d, { '.repro/lock': JSON.stringify({ pid: 999999, host: (await import('node:os')).hostname(), started: '' }) });
     const r = await repro(d, 'run', '--no-record');
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('stale lock');
     expect(existsSync(join(d, '.repro/lock'))).toBe(false);
-    await writeFiles(d, { '.repro/lock': JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), started: '' }) });
+    writeTree(d, { '.repro/lock': JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), started: '' }) });
     const r2 = await repro(d, 'run', '--no-record');
     expect(r2.code).toBe(1);
     expect(r2.stderr).toContain('repository is locked');
