@@ -91,3 +91,12 @@ export function reproBin(dir: string, args: string[], opts: { env?: NodeJS.Proce
     child.on('close', (code, signal) => res({ code: code ?? (signal ? 128 : -1), stdout, stderr, pid: child.pid! }));
   });
 }
+
+/**
+ * Kept so that tests written in parallel with the move to tree.ts still build when merged;
+ * import `read` and `writeTree` from './tree.js' in new tests.
+ */
+export { read } from './tree.js';
+export async function writeFiles(dir: string, files: TreeSpec): Promise<void> {
+  writeTree(dir, files);
+}
