@@ -2,11 +2,12 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } f
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashCounters } from '../../src/cache/hash.js';
-import { age, listDirs, readTree, setup, sha, writeTree } from './fixture.js';
+import { cacheSetup } from '../helpers/cache.js';
+import { age, listDirs, readTree, sha, writeTree } from '../helpers/tree.js';
 
 describe('checkout', () => {
   it('checkout of a directory removes extra files and dirs, fixes changed ones, keeps the rest', async () => {
-    const { ws, cache } = setup();
+    const { ws, cache } = cacheSetup();
     const out = join(ws, 'out');
     writeTree(out, { 'keep.txt': 'k', 'sub/x.txt': 'x', 'sub/deeper/y': 'y', 'f-or-d': 'file' });
     const info = await cache.save(out);
@@ -25,7 +26,7 @@ describe('checkout', () => {
   });
 
   it('checkout replaces a file by a directory and a directory by a file', async () => {
-    const { ws, cache } = setup();
+    const { ws, cache } = cacheSetup();
     writeTree(ws, { 'd/x': 'x', f: 'file' });
     const dirInfo = await cache.save(join(ws, 'd'));
     const fileInfo = await cache.save(join(ws, 'f'));
@@ -36,7 +37,7 @@ describe('checkout', () => {
   });
 
   it('fails with E_CACHE on a missing object, and touches nothing for a dir with a missing member', async () => {
-    const { ws, cache } = setup();
+    const { ws, cache } = cacheSetup();
     const missing = sha('never stored');
     await expect(cache.checkout(missing, join(ws, 'x'))).rejects.toMatchObject({
       code: 'E_CACHE',
@@ -56,7 +57,7 @@ describe('checkout', () => {
   });
 
   it('leaves files that are in place alone: a second checkout rewrites nothing', async () => {
-    const { ws, cache } = setup();
+    const { ws, cache } = cacheSetup();
     writeTree(ws, { 'src/a': 'aaa', 'src/b/c': 'ccc', 'src/x': { content: 'x', exec: true } });
     const info = await cache.save(join(ws, 'src'));
     const out = join(ws, 'out');

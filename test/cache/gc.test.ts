@@ -1,14 +1,15 @@
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { setup, sha, writeTree } from './fixture.js';
+import { cacheSetup } from '../helpers/cache.js';
+import { sha, writeTree } from '../helpers/tree.js';
 
 /** A pid that is not running (pid_max is at most 2^22 on Linux). */
 const DEAD_PID = 4_194_305;
 
 describe('gc', () => {
   it('keeps what is reachable (a kept dir keeps its members) and removes the rest', async () => {
-    const { ws, cacheDir, cache } = setup();
+    const { ws, cacheDir, cache } = cacheSetup();
     writeTree(ws, { keep: 'kept file', drop: 'dropped!', 'dir/m1': 'member one', 'dir/m2': 'shared', 'old/o': 'old', 'old/s': 'shared' });
     const keep = await cache.save(join(ws, 'keep'));
     const drop = await cache.save(join(ws, 'drop'));
@@ -37,7 +38,7 @@ describe('gc', () => {
   });
 
   it('ignores keep entries that are not objects and manifests that are gone', async () => {
-    const { ws, cache } = setup();
+    const { ws, cache } = cacheSetup();
     writeTree(ws, { f: 'f' });
     const f = await cache.save(join(ws, 'f'));
     const res = await cache.gc(['', 'nonsense', sha('missing') + '.dir', f.hash]);
@@ -45,7 +46,7 @@ describe('gc', () => {
   });
 
   it('sweeps temp files of dead processes, keeps live ones and foreign names', async () => {
-    const { cacheDir, cache } = setup();
+    const { cacheDir, cache } = cacheSetup();
     const pre = join(cacheDir, 'objects', 'ab');
     mkdirSync(pre, { recursive: true });
     mkdirSync(join(cacheDir, 'tmp'), { recursive: true });

@@ -2,7 +2,8 @@ import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSyn
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCache } from '../../src/cache/index.js';
-import { readTree, setup, sha, tmp, writeTree } from './fixture.js';
+import { cacheSetup } from '../helpers/cache.js';
+import { readTree, sha, tempDir, writeTree } from '../helpers/tree.js';
 
 /** Write in place (same inode), as an editor that does not replace the file would. */
 function editInPlace(path: string, content: string): void {
@@ -12,7 +13,7 @@ function editInPlace(path: string, content: string): void {
 
 describe('link types', () => {
   it('hardlink: save re-links the workspace to the object (same inode, read-only)', async () => {
-    const { ws, cache } = setup({ linkTypes: ['hardlink', 'copy'] });
+    const { ws, cache } = cacheSetup({ linkTypes: ['hardlink', 'copy'] });
     writeTree(ws, { 'out/a': 'a', 'out/x.sh': { content: 'x', exec: true }, f: 'file' });
     const dir = await cache.save(join(ws, 'out'));
     const file = await cache.save(join(ws, 'f'));
@@ -34,7 +35,7 @@ describe('link types', () => {
   });
 
   it('copy: checkout gives an independent writable file; editing it leaves the cache intact', async () => {
-    const { ws, cache } = setup({ linkTypes: ['copy'] });
+    const { ws, cache } = cacheSetup({ linkTypes: ['copy'] });
     writeFileSync(join(ws, 'f'), 'original');
     const info = await cache.save(join(ws, 'f'));
     const out = join(ws, 'out');
@@ -48,7 +49,7 @@ describe('link types', () => {
   });
 
   it('default (reflink, copy) falls back to copy where the fs cannot clone', async () => {
-    const { ws, cache } = setup();
+    const { ws, cache } = cacheSetup();
     writeTree(ws, { 'd/a': 'aaa' });
     const info = await cache.save(join(ws, 'd'));
     const dest = join(ws, 'dest');
@@ -59,7 +60,7 @@ describe('link types', () => {
   });
 
   it('hardlink: a forced in-place edit corrupts the shared object, and verify notices', async () => {
-    const { ws, cache, cacheDir } = setup({ linkTypes: ['hardlink'] });
+    const { ws, cache, cacheDir } = cacheSetup({ linkTypes: ['hardlink'] });
     writeTree(ws, { 'out/a': 'aaaa', 'out/b': 'bbbb' });
     const info = await cache.save(join(ws, 'out'));
     editInPlace(join(ws, 'out/a'), 'AAAA'); // the documented trade-off of hardlinks
@@ -74,7 +75,7 @@ describe('link types', () => {
   });
 
   it('a corrupt object of the wrong size is replaced by the next save', async () => {
-    const { ws, cache } = setup();
+    const { ws, cache } = cacheSetup();
     writeFileSync(join(ws, 'f'), 'good content');
     const info = await cache.save(join(ws, 'f'));
     editInPlace(cache.objectPath(info.hash), 'bad');
@@ -85,7 +86,7 @@ describe('link types', () => {
   });
 
   it('symlink: the workspace points into the cache and still hashes as content', async () => {
-    const { ws, cache } = setup({ linkTypes: ['symlink'] });
+    const { ws, cache } = cacheSetup({ linkTypes: ['symlink'] });
     writeTree(ws, { 'out/a': 'a', 'out/s/b': 'b', f: 'file' });
     const dir = await cache.save(join(ws, 'out'));
     const file = await cache.save(join(ws, 'f'));
@@ -100,7 +101,7 @@ describe('link types', () => {
   });
 
   it('switching link types re-places files on the next checkout', async () => {
-    const root = tmp();
+    const root = tempDir();
     const dir = join(root, 'cache');
     const out = join(root, 'out');
     writeTree(out, { a: 'a' });
@@ -122,7 +123,7 @@ describe('link types', () => {
     } catch {
       return ctx.skip();
     }
-    const ws = tmp();
+    const ws = tempDir();
     if (statSync(other).dev === statSync(ws).dev) return ctx.skip();
     const cache = openCache({ dir: join(other, 'cache'), linkTypes: ['hardlink', 'copy'] });
     writeTree(ws, { 'out/a': 'a' });
@@ -135,6 +136,6 @@ describe('link types', () => {
   });
 
   it('rejects an unknown link type', () => {
-    expect(() => openCache({ dir: tmp(), linkTypes: ['teleport' as never] })).toThrow(/unknown link type/);
+    expect(() => openCache({ dir: tempDir(), linkTypes: ['teleport' as never] })).toThrow(/unknown link type/);
   });
 });

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/core/canonical.js';
 import { encodeManifest, manifestHash, parseManifest } from '../../src/cache/manifest.js';
 import type { ManifestEntry } from '../../src/cache/index.js';
-import { setup, sha, writeTree } from './fixture.js';
+import { cacheSetup } from '../helpers/cache.js';
+import { sha, writeTree } from '../helpers/tree.js';
 
 const E = (path: string, content: string, mode = 0o644): ManifestEntry => ({
   path,
@@ -15,7 +16,7 @@ const E = (path: string, content: string, mode = 0o644): ManifestEntry => ({
 
 describe('directory manifest format', () => {
   it('pins the digest of a known directory: a change here is a deliberate format change', async () => {
-    const { ws, cache } = setup();
+    const { ws, cache } = cacheSetup();
     writeTree(ws, {
       'a.txt': 'hello\n',
       'sub/run.sh': { content: '#!/bin/sh\necho hi\n', exec: true },
@@ -44,7 +45,7 @@ describe('directory manifest format', () => {
   });
 
   it('orders paths by code unit, as if the full paths were sorted', async () => {
-    const { ws, cache } = setup();
+    const { ws, cache } = cacheSetup();
     writeTree(ws, { 'a/x': '1', 'a-b': '2', 'a.txt': '3', 'a0/y': '4', B: '5', 'a/b/c': '6', é: '7' });
     const info = await cache.save(ws);
     const paths = (await cache.readManifest(info.hash)).map((e) => e.path);
@@ -80,7 +81,7 @@ describe('directory manifest format', () => {
   });
 
   it('reports a corrupt stored manifest as E_CACHE', async () => {
-    const { ws, cache } = setup();
+    const { ws, cache } = cacheSetup();
     writeTree(ws, { f: 'x' });
     const info = await cache.save(ws);
     const path = cache.objectPath(info.hash);

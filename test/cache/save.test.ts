@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHUNK_BYTES } from '../../src/cache/index.js';
 import { hashCounters } from '../../src/cache/hash.js';
-import { ageTree, readTree, setup, sha, writeTree } from './fixture.js';
+import { cacheSetup } from '../helpers/cache.js';
+import { ageTree, readTree, sha, writeTree } from '../helpers/tree.js';
 
 describe('save and hash', () => {
   it('round-trips a file: the object is named by its sha256 and is read-only', async () => {
-    const { ws, cache } = setup();
+    const { ws, cache } = cacheSetup();
     const f = join(ws, 'model.bin');
     writeFileSync(f, 'weights');
     const info = await cache.save(f);
@@ -26,7 +27,7 @@ describe('save and hash', () => {
   });
 
   it('round-trips large files across the read-size boundary', async () => {
-    const { ws, cache } = setup();
+    const { ws, cache } = cacheSetup();
     const sizes = [CHUNK_BYTES - 1, CHUNK_BYTES, CHUNK_BYTES + 1, 3 * CHUNK_BYTES + 17];
     for (const size of sizes) {
       const data = randomBytes(size);
@@ -42,7 +43,7 @@ describe('save and hash', () => {
   });
 
   it('hashPath stores nothing and returns null for a missing path', async () => {
-    const { ws, cacheDir, cache } = setup();
+    const { ws, cacheDir, cache } = cacheSetup();
     writeTree(ws, { 'd/a': 'a' });
     expect(await cache.hashPath(join(ws, 'd'))).toMatchObject({ isDir: true, nfiles: 1, size: 1 });
     expect(await cache.hashPath(join(ws, 'nope'))).toBeNull();
@@ -51,7 +52,7 @@ describe('save and hash', () => {
   });
 
   it('round-trips a directory: nested dirs, empty files, the exec bit', async () => {
-    const { ws, cache } = setup();
+    const { ws, cache } = cacheSetup();
     const src = join(ws, 'src');
     writeTree(src, {
       'top.txt': 'top',
@@ -74,7 +75,7 @@ describe('save and hash', () => {
   });
 
   it('saving twice is idempotent and the second save reads nothing', async () => {
-    const { ws, cache } = setup();
+    const { ws, cache } = cacheSetup();
     writeTree(ws, { a: 'a', 'd/b': 'b', 'd/c': { content: 'c', exec: true } });
     ageTree(ws);
     const first = await cache.save(ws);
@@ -89,7 +90,7 @@ describe('save and hash', () => {
   });
 
   it('stores an in-output symlink to a file inside it as content; refuses other links', async () => {
-    const { ws, cache } = setup();
+    const { ws, cache } = cacheSetup();
     const out = join(ws, 'out');
     writeTree(out, { 'real.txt': 'real', 'sub/x': 'x' });
     symlinkSync('real.txt', join(out, 'alias.txt'));
@@ -111,7 +112,7 @@ describe('save and hash', () => {
   });
 
   it('save of a missing path is E_NOT_FOUND; leaves no temp files behind', async () => {
-    const { ws, cacheDir, cache } = setup();
+    const { ws, cacheDir, cache } = cacheSetup();
     await expect(cache.save(join(ws, 'nope'))).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
     writeFileSync(join(ws, 'big'), randomBytes(CHUNK_BYTES * 2));
     await cache.save(join(ws, 'big'));
@@ -119,7 +120,7 @@ describe('save and hash', () => {
   });
 
   it('concurrent saves and hashes in one cache do not mix up content', async () => {
-    const { ws, cache } = setup();
+    const { ws, cache } = cacheSetup();
     const trees = ['a', 'b', 'c', 'd'].map((name, k) => {
       const spec: Record<string, Buffer> = {};
       for (let i = 0; i < 40; i++) spec[`f${i}`] = randomBytes(i % 7 === 0 ? CHUNK_BYTES + 1000 * k : 100 + i + k);
@@ -137,7 +138,7 @@ describe('save and hash', () => {
   });
 
   it('hashFile refuses what is not a regular file', async () => {
-    const { ws, cache } = setup();
+    const { ws, cache } = cacheSetup();
     await expect(cache.hashFile(join(ws, 'nope'))).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
     await expect(cache.hashFile(ws)).rejects.toMatchObject({ code: 'E_CACHE' });
   });

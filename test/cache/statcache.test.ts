@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { openCache } from '../../src/cache/index.js';
 import { hashCounters } from '../../src/cache/hash.js';
 import { StatCache, isRacy } from '../../src/cache/statcache.js';
-import { age, ageTree, setup, sha, tmp, writeTree } from './fixture.js';
+import { cacheSetup } from '../helpers/cache.js';
+import { age, ageTree, sha, tempDir, writeTree } from '../helpers/tree.js';
 
 /** Files read for hashing while `fn` runs. */
 async function reads(fn: () => Promise<unknown>): Promise<number> {
@@ -15,7 +16,7 @@ async function reads(fn: () => Promise<unknown>): Promise<number> {
 
 describe('stat cache', () => {
   it('reuses a hash without reading the file while its stat is unchanged', async () => {
-    const { ws, cache } = setup();
+    const { ws, cache } = cacheSetup();
     const f = join(ws, 'f.txt');
     writeFileSync(f, 'content');
     age(f);
@@ -25,7 +26,7 @@ describe('stat cache', () => {
   });
 
   it('re-hashes content modified with a new mtime, even at the same size', async () => {
-    const { ws, cache } = setup();
+    const { ws, cache } = cacheSetup();
     const f = join(ws, 'f.txt');
     writeFileSync(f, 'aaaa');
     age(f, 7200);
@@ -36,7 +37,7 @@ describe('stat cache', () => {
   });
 
   it('does not trust a racily clean file: one written just before it was hashed', async () => {
-    const { ws, cache } = setup();
+    const { ws, cache } = cacheSetup();
     const f = join(ws, 'fresh.txt');
     writeFileSync(f, 'new');
     expect(await reads(() => cache.hashFile(f))).toBe(1);
@@ -57,7 +58,7 @@ describe('stat cache', () => {
   });
 
   it('persists on flush and is used by the next process; unchanged caches are not rewritten', async () => {
-    const { root, ws, cache } = setup();
+    const { root, ws, cache } = cacheSetup();
     writeTree(ws, { 'd/a': 'a', 'd/b': 'b', c: 'c' });
     ageTree(ws);
     const first = await cache.hashPath(ws);
@@ -74,7 +75,7 @@ describe('stat cache', () => {
 
   it('ignores a corrupt or foreign stat-cache file', async () => {
     for (const junk of ['{not json', '[]', '{"v":99,"d":{}}', '{"v":1,"d":{"/x":"a/b/c"}}', '']) {
-      const root = tmp();
+      const root = tempDir();
       const file = join(root, 'stat.json');
       writeFileSync(file, junk);
       const f = join(root, 'f');
@@ -85,13 +86,13 @@ describe('stat cache', () => {
       await cache.flush();
       expect(JSON.parse(readFileSync(file, 'utf8')).v).toBe(1);
     }
-    const dirAsFile = tmp();
+    const dirAsFile = tempDir();
     mkdirSync(join(dirAsFile, 'stat.json'));
     expect(() => StatCache.load(join(dirAsFile, 'stat.json'))).not.toThrow();
   });
 
   it('a wrong entry costs a re-hash, never a wrong answer', async () => {
-    const { root, ws, cache } = setup();
+    const { root, ws, cache } = cacheSetup();
     const f = join(ws, 'f');
     writeFileSync(f, 'truth');
     age(f);
@@ -107,7 +108,7 @@ describe('stat cache', () => {
   });
 
   it('forgets files and directories that disappeared from a walked output', async () => {
-    const { root, ws, cache } = setup();
+    const { root, ws, cache } = cacheSetup();
     writeTree(ws, { 'gone/a': 'a', keep: 'k', drop: 'd' });
     ageTree(ws);
     await cache.hashPath(ws);

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { ObjectError, openCache, type Cache } from '../../src/cache/index.js';
 import { hashCounters } from '../../src/cache/hash.js';
 import { isReproError } from '../../src/core/errors.js';
-import { age, readTree, setup, sha, tmp, writeTree } from './fixture.js';
+import { cacheSetup } from '../helpers/cache.js';
+import { age, readTree, sha, tempDir, writeTree } from '../helpers/tree.js';
 
 // Corrupt objects are never served: checkout verifies, a save replaces, bad ones go to bad/.
 // Each "later command" opens the cache afresh, as a new process would.
@@ -36,7 +37,7 @@ function badFiles(cacheDir: string): string[] {
 describe('corrupt objects', () => {
   for (const how of CORRUPTIONS) {
     it(`checkout of a file refuses a ${how} object, moves it aside, and leaves the destination alone`, async () => {
-      const s = setup();
+      const s = cacheSetup();
       writeFileSync(join(s.ws, 'f'), 'the real content\n');
       const info = await s.cache.save(join(s.ws, 'f'));
       corrupt(s.cache.objectPath(info.hash), how);
@@ -61,7 +62,7 @@ describe('corrupt objects', () => {
     });
 
     it(`a save replaces a ${how} object it would otherwise have kept`, async () => {
-      const s = setup();
+      const s = cacheSetup();
       writeFileSync(join(s.ws, 'f'), 'twelve bytes');
       age(join(s.ws, 'f')); // the stat cache will say "known content": only the object is in doubt
       const info = await s.cache.save(join(s.ws, 'f'));
@@ -76,7 +77,7 @@ describe('corrupt objects', () => {
   }
 
   it('a directory with a bad member: nothing is touched, every bad member is reported and moved aside', async () => {
-    const s = setup();
+    const s = cacheSetup();
     const out = join(s.ws, 'out');
     writeTree(out, { a: 'aaaa', b: 'bbbb', c: 'cccc' });
     const info = await s.cache.save(out);
@@ -94,7 +95,7 @@ describe('corrupt objects', () => {
   });
 
   it('a same-size garbage manifest is reported corrupt (not missing), and the next save rewrites it', async () => {
-    const s = setup();
+    const s = cacheSetup();
     const out = join(s.ws, 'out');
     writeTree(out, { a: 'aaaa', 'sub/b': 'bbbb' });
     const info = await s.cache.save(out);
@@ -114,7 +115,7 @@ describe('corrupt objects', () => {
   });
 
   it('a hostile manifest that hashes to its name but is not one is refused', async () => {
-    const s = setup();
+    const s = cacheSetup();
     const text = '[{"hash":"' + sha('x') + '","mode":420,"path":"../escape","size":1}]';
     const hash = sha(text) + '.dir';
     const p = s.cache.objectPath(hash);
@@ -129,7 +130,7 @@ describe('corrupt objects', () => {
 
 describe('verified objects', () => {
   it('an object is hashed on first use only; a changed object is hashed again and caught', async () => {
-    const s = setup();
+    const s = cacheSetup();
     writeTree(s.ws, { 'out/a': 'aaaa', 'out/b': 'bbbb' });
     const info = await s.cache.save(join(s.ws, 'out'));
     // Objects older than the racy margin, so a verification may be remembered on disk.
@@ -150,7 +151,7 @@ describe('verified objects', () => {
   });
 
   it('verifyObject and quarantine: the pieces a remote reuses', async () => {
-    const s = setup();
+    const s = cacheSetup();
     writeFileSync(join(s.ws, 'f'), 'content');
     const { hash } = await s.cache.save(join(s.ws, 'f'));
     expect(await s.cache.verifyObject(hash)).toBe('good');
@@ -166,7 +167,7 @@ describe('verified objects', () => {
 
 describe('unsaved', () => {
   it('names the files whose content the cache does not hold', async () => {
-    const s = setup();
+    const s = cacheSetup();
     writeTree(s.ws, { 'out/a': 'aaaa', 'out/b': 'bbbb', f: 'file' });
     await s.cache.save(join(s.ws, 'out'));
     await s.cache.save(join(s.ws, 'f'));
@@ -180,7 +181,7 @@ describe('unsaved', () => {
 
 describe('workspace root and shared stores', () => {
   it('refuses to save a single-file symlink leading out of the workspace; follows one inside it', async () => {
-    const root = tmp();
+    const root = tempDir();
     const ws = join(root, 'ws');
     mkdirSync(ws);
     writeFileSync(join(root, 'outside.txt'), 'secret');
@@ -195,7 +196,7 @@ describe('workspace root and shared stores', () => {
   });
 
   it('a shared store makes its directories group-writable and setgid, whatever the umask', async () => {
-    const root = tmp();
+    const root = tempDir();
     const dir = join(root, 'shared', 'cache');
     const cache = openCache({ dir, shared: true });
     writeFileSync(join(root, 'f'), 'x');

@@ -4,24 +4,21 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCache } from '../../src/cache/index.js';
 import { WalkError, walkDir, type WalkOptions } from '../../src/cache/walk.js';
-import { tmp, writeTree } from './fixture.js';
+import { tempDir, writeTree } from '../helpers/tree.js';
+import { reproError } from '../helpers/errors.js';
 
 const noTick = (): undefined => undefined;
 
 /** Walk `root` and return the error it throws. */
 async function refusal(root: string, opts: Partial<WalkOptions> = {}): Promise<WalkError> {
-  try {
-    await walkDir(root, { allowedTargets: [], tick: noTick, onFile: () => undefined, ...opts });
-  } catch (e) {
-    expect(e).toBeInstanceOf(WalkError);
-    return e as WalkError;
-  }
-  throw new Error('the walk refused nothing');
+  const e = await reproError(walkDir(root, { allowedTargets: [], tick: noTick, onFile: () => undefined, ...opts }));
+  expect(e).toBeInstanceOf(WalkError);
+  return e as WalkError;
 }
 
 describe('walkDir refusals', () => {
   it('a symlink leading outside names the file under the walked directory, as an output by default', async () => {
-    const ws = tmp();
+    const ws = tempDir();
     writeTree(join(ws, 'dd'), { 'sub/ok.txt': 'ok' });
     symlinkSync('/etc/passwd', join(ws, 'dd/sub/p'));
     const e = await refusal(join(ws, 'dd'));
@@ -31,7 +28,7 @@ describe('walkDir refusals', () => {
   });
 
   it('says dependency and uses the label the caller gives; restate rewords with a position', async () => {
-    const ws = tmp();
+    const ws = tempDir();
     writeTree(join(ws, 'dd'), { 'a.txt': 'a' });
     symlinkSync('/etc/passwd', join(ws, 'dd/p'));
     const e = await refusal(join(ws, 'dd'), { role: 'dependency', label: 'dd' });
@@ -43,7 +40,7 @@ describe('walkDir refusals', () => {
   });
 
   it('dangling links, links to directories and special files, worded for the role', async () => {
-    const ws = tmp();
+    const ws = tempDir();
     const dd = join(ws, 'dd');
     mkdirSync(join(dd, 'sub'), { recursive: true });
     symlinkSync('nowhere', join(dd, 'dangling'));
@@ -69,7 +66,7 @@ describe('walkDir refusals', () => {
   });
 
   it('the cache hashes and stores through the same walk: its refusals are WalkErrors', async () => {
-    const ws = tmp();
+    const ws = tempDir();
     const cache = openCache({ dir: join(ws, '.cache') });
     writeTree(join(ws, 'out'), { 'a.txt': 'a' });
     writeFileSync(join(ws, 'outside.txt'), 'o');

@@ -1,18 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { isReproError } from '../../src/core/errors.js';
 import { decodeText } from '../../src/core/text.js';
 import { parseYaml, parseYamlData, parseYamlTree, setYamlKey } from '../../src/core/yaml.js';
 import { parseSimpleYaml } from '../../src/core/yaml-fast.js';
+import { reproError } from '../helpers/errors.js';
 
 /** code, "line:col", message and hint of the ReproError `fn` throws. */
 function err(fn: () => unknown) {
-  try {
-    fn();
-  } catch (e) {
-    if (!isReproError(e)) throw e;
-    return { code: e.code, at: e.pos && `${e.pos.line}:${e.pos.col}`, message: e.message, hint: e.hint };
-  }
-  throw new Error('expected a ReproError');
+  const e = reproError(fn);
+  return { code: e.code, at: e.pos && `${e.pos.line}:${e.pos.col}`, message: e.message, hint: e.hint };
 }
 
 describe('decodeText', () => {

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, reproBin, tempRepos } from '../helpers/repo.js';
-import { CHAIN } from '../helpers/fixtures.js';
+import { CHAIN } from '../helpers/tree.js';
 
 // bin/repro.js loads dist/bundle/repro.cjs with a V8 code cache per command (see its header).
 const { repo } = tempRepos();

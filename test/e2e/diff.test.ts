@@ -2,7 +2,8 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { testRepo, repro, read, git, writeFiles, tempRepos } from '../helpers/repo.js';
+import { testRepo, repro, git, tempRepos } from '../helpers/repo.js';
+import { read, writeTree } from '../helpers/tree.js';
 import { parseLock } from '../../src/lock/index.js';
 
 /**
@@ -388,7 +389,7 @@ describe('repro diff: single runs and bad input', () => {
       'repro.yaml': 'version: 1\nstages:\n  h:\n    cmd: "true"\n    plots: [hist.json]\n',
     });
     dirs.push(d0);
-    await writeFiles(d0, { 'hist.json': hist(25, 75) });
+    writeTree(d0, { 'hist.json': hist(25, 75) });
     const d = await json(d0, 'diff');
     expect(d.distributions).toHaveLength(1);
     const h = d.distributions[0];
@@ -420,14 +421,14 @@ describe('repro diff: single runs and bad input', () => {
       'repro.yaml': SMALL['repro.yaml'].replace('    cmd', '    frozen: true\n    cmd'),
     });
     dirs.push(d0);
-    await writeFiles(d0, { 'm.json': '{"score": [unclosed\n' });
+    writeTree(d0, { 'm.json': '{"score": [unclosed\n' });
     const d = await json(d0, 'diff');
     expect(d.notes).toContain('HEAD: no repro.lock: outputs and stage keys are not compared');
     expect(d.stages).toBeNull();
     const bad = row(d, 'm.json');
     expect(bad.verdict).toBe('error');
     expect(bad.error).toContain("workspace: metrics file is not JSON or YAML: 'm.json'");
-    await writeFiles(d0, { 'm.json': '{"score": "low", "other": 2}\n' });
+    writeTree(d0, { 'm.json': '{"score": "low", "other": 2}\n' });
     const d2 = await json(d0, 'diff');
     expect(row(d2, 'm.json:score')).toMatchObject({ verdict: 'changed', error: 'not a number', text: { a: 'high', b: 'low' } });
     expect(row(d2, 'm.json:other')).toMatchObject({ verdict: 'changed', delta: 1 });

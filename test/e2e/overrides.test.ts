@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { read, repro, tempRepos } from '../helpers/repo.js';
+import { repro, tempRepos } from '../helpers/repo.js';
+import { read } from '../helpers/tree.js';
 
 // `repro run -S`: checked before anything is written, put back when the run cannot start.
 const { repo } = tempRepos();

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launch, markCount, openFile, screenshot, scrollsSideways, HAVE_CHROMIUM, type Opened } from '../report/html/browser.js';
-import { repro, tempRepos, writeFiles } from '../helpers/repo.js';
+import { repro, tempRepos } from '../helpers/repo.js';
+import { writeTree } from '../helpers/tree.js';
 import { plotFiles } from './plots-fixture.js';
 
 /**
@@ -16,7 +17,7 @@ describe.skipIf(!HAVE_CHROMIUM)('repro plots in a browser', () => {
   beforeAll(async () => {
     browser = await launch();
     dir = await repo(plotFiles(1));
-    await writeFiles(dir, plotFiles(2));
+    writeTree(dir, plotFiles(2));
   });
   afterAll(async () => browser?.close());
 

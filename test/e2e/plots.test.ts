@@ -1,14 +1,15 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { git, read, repro, reproBin, tempRepos, writeFiles } from '../helpers/repo.js';
+import { git, repro, reproBin, tempRepos } from '../helpers/repo.js';
+import { read, writeTree } from '../helpers/tree.js';
 import { plotFiles } from './plots-fixture.js';
 
 const { repo } = tempRepos();
 
 async function fixture(): Promise<string> {
   const dir = await repo(plotFiles(1));
-  await writeFiles(dir, plotFiles(2));
+  writeTree(dir, plotFiles(2));
   return dir;
 }
 
@@ -80,8 +81,8 @@ describe('repro plots show', () => {
 
   it('draws a target no stage declares, notes a file that does not parse and keeps the others', async () => {
     const dir = await fixture();
-    await writeFiles(dir, { 'extra.csv': 'x,y\n1,2\n2,4\n', 'plots/acc.tsv': '' });
-    await writeFiles(dir, { 'plots/bare.json': '{not json' });
+    writeTree(dir, { 'extra.csv': 'x,y\n1,2\n2,4\n', 'plots/acc.tsv': '' });
+    writeTree(dir, { 'plots/bare.json': '{not json' });
     const r = await repro(dir, 'plots', 'show', '--json', 'extra.csv', 'plots/');
     expect(r.code).toBe(0);
     const res = JSON.parse(r.stdout) as PlotsJson;

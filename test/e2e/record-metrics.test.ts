@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { repro, read, tempRepos } from '../helpers/repo.js';
+import { repro, tempRepos } from '../helpers/repo.js';
+import { read } from '../helpers/tree.js';
 
 // A stage that writes an unreadable metrics file: the run is still recorded, without that file.
 const { repo } = tempRepos();

@@ -3,7 +3,8 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { git, read, repro, tempRepos } from '../helpers/repo.js';
+import { git, repro, tempRepos } from '../helpers/repo.js';
+import { read } from '../helpers/tree.js';
 import { cloneOf as cloneIn, PIPE, producer as produce } from '../remote/fixtures.js';
 
 /** push / fetch / pull / gc through a directory remote, between two real clones. */

@@ -2,7 +2,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BIN, git, read, repro, reproBin, tempRepos, writeFiles } from '../helpers/repo.js';
+import { BIN, git, repro, reproBin, tempRepos } from '../helpers/repo.js';
+import { read, writeTree } from '../helpers/tree.js';
 import { freshBucket, s3Env, s3Gateway, S3_ENDPOINT, S3_KEYS } from '../helpers/s3-gateway.js';
 import { cloneOf as cloneIn, PIPE, producer as produce } from '../remote/fixtures.js';
 
@@ -133,7 +134,7 @@ describe.skipIf(!up)('S3 remote (Ceph RGW)', () => {
     // Push with the local credentials only (no env), and run with the secret in the environment too.
     const p = await reproBin(a, ['push'], { env: { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' } });
     expect(p.code, p.stderr).toBe(0);
-    await writeFiles(a, { 'in.txt': 'again\n' });
+    writeTree(a, { 'in.txt': 'again\n' });
     const run = await reproBin(a, ['run', '--json'], { env: { AWS_SECRET_ACCESS_KEY: secret } });
     expect(run.code, run.stderr).toBe(0);
     expect((await reproBin(a, ['push', '--run-cache'], { env: { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' } })).code).toBe(0);

@@ -1,4 +1,5 @@
-import { git, repro, testRepo, writeFiles } from '../helpers/repo.js';
+import { git, repro, testRepo } from '../helpers/repo.js';
+import { writeTree } from '../helpers/tree.js';
 
 /**
  * A project with history for `repro report`: main has the pipeline and a 3-seed baseline
@@ -59,6 +60,6 @@ export async function reportRepo(): Promise<string> {
   await run(dir, '--seeds', '1-3', '-S', 'effect=0.3');
   git(dir, 'add', '-A');
   git(dir, 'commit', '-qm', 'effect 0.3');
-  await writeFiles(dir, { 'params.yaml': 'effect: 0.3\nlr: 0.2\n' });
+  writeTree(dir, { 'params.yaml': 'effect: 0.3\nlr: 0.2\n' });
   return dir;
 }

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAVE_CHROMIUM, launch, markCount, openFile, screenshot, scrollsSideways } from '../report/html/browser.js';
-import { git, read, removeRepo, repro } from '../helpers/repo.js';
+import { git, removeRepo, repro } from '../helpers/repo.js';
+import { read } from '../helpers/tree.js';
 import { reportRepo } from './report-fixture.js';
 
 /**

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { git, read, repro, tempRepos, type CliResult } from '../helpers/repo.js';
+import { git, repro, tempRepos, type CliResult } from '../helpers/repo.js';
+import { read } from '../helpers/tree.js';
 
 /**
  * `repro verify` on a commit whose Git-tracked outputs (metrics, plots) were edited by hand after

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { parseLock, serializeLock } from '../../src/lock/index.js';
 import { run } from '../../src/ops/run/run.js';
 import { verify } from '../../src/ops/verify/verify.js';
-import { git, read, repro, writeFiles, type CliResult, tempRepos } from '../helpers/repo.js';
-import { CHAIN as BASE_CHAIN } from '../helpers/fixtures.js';
+import { git, repro, type CliResult, tempRepos } from '../helpers/repo.js';
+import { CHAIN as BASE_CHAIN, read, writeTree } from '../helpers/tree.js';
 
 const { dirs, repo } = tempRepos();
 
@@ -286,7 +286,7 @@ stages:
   it('a stage whose command is missing on this machine fails, naming the stage', async () => {
     const tools = await mkdtemp(join(tmpdir(), 'repro-tools-'));
     dirs.push(tools);
-    await writeFiles(tools, { 'mytool-xyz.sh': '#!/bin/sh\necho made > out.txt\n' });
+    writeTree(tools, { 'mytool-xyz.sh': '#!/bin/sh\necho made > out.txt\n' });
     const d = await repo({
       '.gitignore': '/.repro\n',
       'repro.yaml': 'version: 1\nstages:\n  make:\n    cmd: mytool-xyz.sh\n    outs: [out.txt]\n',

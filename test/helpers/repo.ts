@@ -1,38 +1,26 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, mkdir, writeFile, rm, readFile, chmod } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach } from 'vitest';
 import { main } from '../../src/main.js';
+import { writeTree, type TreeSpec } from './tree.js';
 
-/** Test fixtures: real Git repositories in temp dirs, built inline (changesets' testdir style). */
+/**
+ * Real Git repositories in temp dirs, and the CLI run against them in-process (`repro`) or as the
+ * built binary (`reproBin`). Git here and in every child process runs with the isolated config
+ * test/setup.ts puts in process.env (no ~/.gitconfig, no /etc/gitconfig).
+ */
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'repro.js');
 
-const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'repro test',
-  GIT_AUTHOR_EMAIL: 'test@repro.invalid',
-  GIT_COMMITTER_NAME: 'repro test',
-  GIT_COMMITTER_EMAIL: 'test@repro.invalid',
-};
-
-/** Write `files` (path → content; content ending in a mode marker is not supported: use chmod). */
-export async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
-  for (const [p, content] of Object.entries(files)) {
-    const abs = join(dir, p);
-    await mkdir(dirname(abs), { recursive: true });
-    await writeFile(abs, content);
-    if (p.endsWith('.sh')) await chmod(abs, 0o755);
-  }
-}
-
-/** A temp dir with `git init`, `files` written and (unless commit: false) committed. */
-export async function testRepo(files: Record<string, string> = {}, opts: { commit?: boolean } = {}): Promise<string> {
+/** A temp dir with `git init` (branch main), `files` written (see writeTree) and, unless commit: false, committed. */
+export async function testRepo(files: TreeSpec = {}, opts: { commit?: boolean } = {}): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'repro-test-'));
   git(dir, 'init', '-q', '-b', 'main');
-  await writeFiles(dir, files);
+  writeTree(dir, files);
   if (opts.commit !== false && Object.keys(files).length) {
     git(dir, 'add', '-A');
     git(dir, 'commit', '-qm', 'fixture');
@@ -53,7 +41,7 @@ export async function removeRepo(dir: string): Promise<void> {
  */
 export function tempRepos(opts: { after?: 'each' | 'all' } = {}): {
   dirs: string[];
-  repo(files?: Record<string, string>, o?: { commit?: boolean }): Promise<string>;
+  repo(files?: TreeSpec, o?: { commit?: boolean }): Promise<string>;
 } {
   const dirs: string[] = [];
   (opts.after === 'all' ? afterAll : afterEach)(async () => {
@@ -69,8 +57,9 @@ export function tempRepos(opts: { after?: 'each' | 'all' } = {}): {
   };
 }
 
+/** `git args...` in `dir`; its stdout. Throws (with git's stderr) on a non-zero exit. */
 export function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV }, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  return execFileSync('git', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 }
 
 export interface CliResult {
@@ -90,10 +79,10 @@ export async function repro(dir: string, ...args: string[]): Promise<CliResult> 
   return { code, stdout, stderr };
 }
 
-/** Run the built CLI (dist/) as a real child process. `npm test` builds first. */
+/** Run the built CLI (dist/) as a real child process, with process.env plus `env`. `npm test` builds first. */
 export function reproBin(dir: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult & { pid: number }> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, ...GIT_ENV, ...opts.env } });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, ...opts.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -103,6 +92,11 @@ export function reproBin(dir: string, args: string[], opts: { env?: NodeJS.Proce
   });
 }
 
-export async function read(dir: string, p: string): Promise<string> {
-  return readFile(join(dir, p), 'utf8');
+/**
+ * Kept so that tests written in parallel with the move to tree.ts still build when merged;
+ * import `read` and `writeTree` from './tree.js' in new tests.
+ */
+export { read } from './tree.js';
+export async function writeFiles(dir: string, files: TreeSpec): Promise<void> {
+  writeTree(dir, files);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isReproError } from '../../src/core/errors.js';
 import { parseLock, serializeLock, type LockFile } from '../../src/lock/index.js';
+import { reproError } from '../helpers/errors.js';
 
 const GOOD: LockFile = {
   schema: 1,
@@ -22,13 +22,8 @@ const GOOD: LockFile = {
 
 /** The error parseLock throws for `text`. */
 function failure(text: string): { message: string; line?: number; hint?: string } {
-  try {
-    parseLock(text);
-  } catch (e) {
-    if (!isReproError(e)) throw e;
-    return { message: e.message.replace(/^repro\.lock:\d+:\d+: /, ''), line: e.pos?.line, hint: e.hint };
-  }
-  throw new Error('parseLock accepted it');
+  const e = reproError(() => parseLock(text));
+  return { message: e.message.replace(/^repro\.lock:\d+:\d+: /, ''), line: e.pos?.line, hint: e.hint };
 }
 
 describe('parseLock', () => {

@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isReproError } from '../../src/core/errors.js';
 import { sha256 } from '../../src/core/canonical.js';
 import { checkLockPaths, parseLock, readLock, serializeLock, type LockFile, type LockStage } from '../../src/lock/index.js';
+import { reproError } from '../helpers/errors.js';
 
 // Every path in a lock is untrusted input (a pull request's lock, a pushed run's): the reader
 // refuses what is not canonical and inside the repository, at the stage's line.
@@ -26,13 +26,8 @@ const entry = (over: Partial<LockStage> = {}): LockStage => ({
 const lockWith = (over: Partial<LockStage>): string => serializeLock({ schema: 1, stages: { train: entry(over) } });
 
 function error(f: () => unknown): { code: string; message: string; line?: number } {
-  try {
-    f();
-  } catch (e) {
-    if (!isReproError(e)) throw e;
-    return { code: e.code, message: e.message, line: e.pos?.line };
-  }
-  throw new Error('accepted');
+  const e = reproError(f);
+  return { code: e.code, message: e.message, line: e.pos?.line };
 }
 
 const BAD = ['../x', '/abs/x', 'a/../../x', './a', 'a//b', 'a/', 'a\\..\\x', '.git/config', '.repro/cache/x', '..'];

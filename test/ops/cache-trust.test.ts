@@ -3,7 +3,8 @@ import { chmodSync, existsSync, readdirSync, readFileSync, truncateSync, writeFi
 import { rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { git, read, repro, tempRepos } from '../helpers/repo.js';
+import { git, repro, tempRepos } from '../helpers/repo.js';
+import { read } from '../helpers/tree.js';
 
 // A result repro calls good is good: corrupt cache objects are never served to the workspace,
 // to a downstream stage, or passed by verify's data check. Each case runs against the real CLI

@@ -5,7 +5,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isReproError } from '../../src/core/errors.js';
 import { checkout, checkoutError } from '../../src/ops/checkout.js';
-import { read, repro, tempRepos } from '../helpers/repo.js';
+import { repro, tempRepos } from '../helpers/repo.js';
+import { read } from '../helpers/tree.js';
 
 // `repro checkout` as an operation: it holds the repository lock and stops on its signal.
 const { repo } = tempRepos();

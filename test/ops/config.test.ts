@@ -3,19 +3,14 @@ import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isReproError } from '../../src/core/errors.js';
 import { defaultConfig, parseConfig, readConfig } from '../../src/config/config.js';
 import { repro, tempRepos } from '../helpers/repo.js';
+import { reproError } from '../helpers/errors.js';
 
 /** The ReproError of parsing `text` as .exprc: code, "file:line:col", message, hint. */
 function configError(text: string) {
-  try {
-    parseConfig(text);
-  } catch (e) {
-    if (!isReproError(e)) throw e;
-    return { code: e.code, at: e.pos && `${e.pos.file}:${e.pos.line}:${e.pos.col}`, message: e.message, hint: e.hint };
-  }
-  throw new Error(`expected an error for ${JSON.stringify(text)}`);
+  const e = reproError(() => parseConfig(text));
+  return { code: e.code, at: e.pos && `${e.pos.file}:${e.pos.line}:${e.pos.col}`, message: e.message, hint: e.hint };
 }
 
 describe('.exprc', () => {

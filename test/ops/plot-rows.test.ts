@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isReproError } from '../../src/core/errors.js';
 import { parsePlotTable } from '../../src/ops/plots/rows.js';
+import { expectCode } from '../helpers/errors.js';
 
 describe('parsePlotTable', () => {
   it('reads CSV with quotes, TSV, and keeps text cells as text', () => {
@@ -34,13 +34,7 @@ describe('parsePlotTable', () => {
       ['{nope', 'p.json'],
       ['42', 'p.yaml'],
     ]) {
-      try {
-        parsePlotTable(text!, path!);
-        expect.fail('no error');
-      } catch (e) {
-        expect(isReproError(e, 'E_CONFIG')).toBe(true);
-        expect((e as Error).message).toContain(path);
-      }
+      expect(expectCode(() => parsePlotTable(text!, path!), 'E_CONFIG').message).toContain(path);
     }
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/ops/run/run.js';
-import { read, tempRepos } from '../helpers/repo.js';
+import { tempRepos } from '../helpers/repo.js';
+import { read } from '../helpers/tree.js';
 
 const { repo } = tempRepos();
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parsePipeline } from '../../src/pipeline/index.js';
 import { ParseMemo } from '../../src/pipeline/memo.js';
-import { errorOf, names, parse } from './helpers.js';
+import { expectCode, reproError } from '../helpers/errors.js';
+import { names, parse } from '../helpers/pipeline.js';
 
 /** `stages:` from `name: [deps] -> [outs]` lines, each stage on consecutive lines. */
 function pipeline(spec: [string, string[], string[]][]): string {
@@ -62,7 +63,7 @@ describe('stage graph', () => {
   });
 
   it('reports a cycle with its path and the closing dep', () => {
-    const e = errorOf(() =>
+    const e = reproError(() =>
       parse(
         pipeline([
           ['a', ['c.out'], ['a.out']],
@@ -74,11 +75,11 @@ describe('stage graph', () => {
     );
     expect(e.code).toBe('E_CYCLE');
     expect(e.message).toContain('a -> b -> c -> a');
-    expect(e.pos).toEqual({ line: 4, col: 12 }); // a's dep on c.out
+    expect(e.pos).toMatchObject({ line: 4, col: 12 }); // a's dep on c.out
   });
 
   it('rejects two stages writing one output', () => {
-    const e = errorOf(() =>
+    const e = reproError(() =>
       parse(
         pipeline([
           ['a', [], ['x.bin']],
@@ -88,11 +89,11 @@ describe('stage graph', () => {
     );
     expect(e.code).toBe('E_DUPLICATE_OUT');
     expect(e.message).toMatch(/'a'.*'b'/);
-    expect(e.pos).toEqual({ line: 9, col: 15 });
+    expect(e.pos).toMatchObject({ line: 9, col: 15 });
   });
 
   it('rejects nested outputs, across stages and within one', () => {
-    const across = errorOf(() =>
+    const across = reproError(() =>
       parse(
         pipeline([
           ['a', [], ['data/sub/f']],
@@ -102,21 +103,20 @@ describe('stage graph', () => {
     );
     expect(across.code).toBe('E_DUPLICATE_OUT');
     expect(across.message).toMatch(/'a'.*'b'/);
-    expect(across.pos).toEqual({ line: 5, col: 12 });
-    const within = errorOf(() => parse(pipeline([['a', [], ['out', 'out/f']]])));
+    expect(across.pos).toMatchObject({ line: 5, col: 12 });
+    const within = reproError(() => parse(pipeline([['a', [], ['out', 'out/f']]])));
     expect(within).toMatchObject({ code: 'E_DUPLICATE_OUT', pos: { line: 5, col: 17 } });
-    const matrix = errorOf(() => parse('stages:\n  t:\n    matrix: {m: [a, b]}\n    cmd: x\n    outs: [same.bin]\n'));
+    const matrix = reproError(() => parse('stages:\n  t:\n    matrix: {m: [a, b]}\n    cmd: x\n    outs: [same.bin]\n'));
     expect(matrix).toMatchObject({ code: 'E_DUPLICATE_OUT', pos: { line: 5, col: 12 } });
   });
 
   it('rejects a stage depending on its own output', () => {
-    expect(errorOf(() => parse(pipeline([['a', ['x'], ['x']]])))).toMatchObject({ code: 'E_SELF_DEP', pos: { line: 4, col: 12 } });
-    expect(errorOf(() => parse(pipeline([['a', ['out/f'], ['out']]])))).toMatchObject({ code: 'E_SELF_DEP', pos: { line: 4, col: 12 } });
-    expect(errorOf(() => parse(pipeline([['a', ['in', 'data'], ['data/x']]])))).toMatchObject({
-      code: 'E_SELF_DEP',
+    expect(expectCode(() => parse(pipeline([['a', ['x'], ['x']]])), 'E_SELF_DEP')).toMatchObject({ pos: { line: 4, col: 12 } });
+    expect(expectCode(() => parse(pipeline([['a', ['out/f'], ['out']]])), 'E_SELF_DEP')).toMatchObject({ pos: { line: 4, col: 12 } });
+    expect(expectCode(() => parse(pipeline([['a', ['in', 'data'], ['data/x']]])), 'E_SELF_DEP')).toMatchObject({
       pos: { line: 4, col: 16 },
     });
-    expect(errorOf(() => parse(pipeline([['a', ['.'], ['x']]])))).toMatchObject({ code: 'E_SELF_DEP' });
+    expectCode(() => parse(pipeline([['a', ['.'], ['x']]])), 'E_SELF_DEP');
   });
 
   it('builds the 200-stage fan-out/fan-in graph of the bench', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { errorOf, names, parse } from './helpers.js';
+import { expectCode, reproError } from '../helpers/errors.js';
+import { names, parse } from '../helpers/pipeline.js';
 
 describe('matrix', () => {
   it('expands the cartesian product in axis order, first axis outermost', () => {
@@ -27,24 +28,19 @@ stages:
   });
 
   it('rejects empty axes, bad names and duplicates', () => {
-    expect(errorOf(() => parse('stages:\n  t:\n    matrix: {m: []}\n    cmd: x\n'))).toMatchObject({
-      code: 'E_CONFIG',
+    expect(expectCode(() => parse('stages:\n  t:\n    matrix: {m: []}\n    cmd: x\n'), 'E_CONFIG')).toMatchObject({
       pos: { line: 3, col: 17 },
     });
-    expect(errorOf(() => parse('stages:\n  t:\n    matrix: {}\n    cmd: x\n'))).toMatchObject({
-      code: 'E_CONFIG',
+    expect(expectCode(() => parse('stages:\n  t:\n    matrix: {}\n    cmd: x\n'), 'E_CONFIG')).toMatchObject({
       pos: { line: 3, col: 13 },
     });
-    expect(errorOf(() => parse('stages:\n  t:\n    matrix: {m: [a/b]}\n    cmd: x\n'))).toMatchObject({
-      code: 'E_CONFIG',
+    expect(expectCode(() => parse('stages:\n  t:\n    matrix: {m: [a/b]}\n    cmd: x\n'), 'E_CONFIG')).toMatchObject({
       pos: { line: 3, col: 17 },
     });
-    expect(errorOf(() => parse('stages:\n  t:\n    matrix: {m: [a, a]}\n    cmd: x\n'))).toMatchObject({
-      code: 'E_CONFIG',
+    expect(expectCode(() => parse('stages:\n  t:\n    matrix: {m: [a, a]}\n    cmd: x\n'), 'E_CONFIG')).toMatchObject({
       pos: { line: 3, col: 13 },
     });
-    expect(errorOf(() => parse('stages:\n  t:\n    matrix: {m: [a]}\n    foreach: [a]\n    cmd: x\n'))).toMatchObject({
-      code: 'E_CONFIG',
+    expect(expectCode(() => parse('stages:\n  t:\n    matrix: {m: [a]}\n    foreach: [a]\n    cmd: x\n'), 'E_CONFIG')).toMatchObject({
       pos: { line: 3, col: 13 },
     });
   });
@@ -88,17 +84,14 @@ stages:
   });
 
   it('rejects foreach without do, do without foreach, and non-collections', () => {
-    expect(errorOf(() => parse('stages:\n  t:\n    foreach: [a]\n'))).toMatchObject({ code: 'E_CONFIG', pos: { line: 3, col: 14 } });
-    expect(errorOf(() => parse('stages:\n  t:\n    cmd: x\n    do: {cmd: y}\n'))).toMatchObject({
-      code: 'E_CONFIG',
+    expect(expectCode(() => parse('stages:\n  t:\n    foreach: [a]\n'), 'E_CONFIG')).toMatchObject({ pos: { line: 3, col: 14 } });
+    expect(expectCode(() => parse('stages:\n  t:\n    cmd: x\n    do: {cmd: y}\n'), 'E_CONFIG')).toMatchObject({
       pos: { line: 4, col: 5 },
     });
-    expect(errorOf(() => parse('stages:\n  t:\n    foreach: 3\n    do: {cmd: y}\n'))).toMatchObject({
-      code: 'E_CONFIG',
+    expect(expectCode(() => parse('stages:\n  t:\n    foreach: 3\n    do: {cmd: y}\n'), 'E_CONFIG')).toMatchObject({
       pos: { line: 3, col: 14 },
     });
-    expect(errorOf(() => parse('stages:\n  t:\n    foreach: [a, a]\n    do: {cmd: y}\n'))).toMatchObject({
-      code: 'E_CONFIG',
+    expect(expectCode(() => parse('stages:\n  t:\n    foreach: [a, a]\n    do: {cmd: y}\n'), 'E_CONFIG')).toMatchObject({
       pos: { line: 3, col: 14 },
     });
   });
@@ -131,18 +124,19 @@ stages:
   });
 
   it('rejects an unknown name, and item/key/seed, in the data', () => {
-    expect(errorOf(() => parse('stages:\n  b:\n    foreach: [{src: "${nope}/a"}]\n    do: {cmd: x}\n'))).toMatchObject({
-      code: 'E_INTERPOLATION',
+    expect(
+      expectCode(() => parse('stages:\n  b:\n    foreach: [{src: "${nope}/a"}]\n    do: {cmd: x}\n'), 'E_INTERPOLATION'),
+    ).toMatchObject({
       pos: { line: 3, col: 21 },
     });
-    const e = errorOf(() => parse('stages:\n  b:\n    foreach: [{src: "${item}/a"}]\n    do: {cmd: x}\n'));
+    const e = reproError(() => parse('stages:\n  b:\n    foreach: [{src: "${item}/a"}]\n    do: {cmd: x}\n'));
     expect(e).toMatchObject({ code: 'E_INTERPOLATION', message: expect.stringContaining("foreach of stage 'b' uses '${item}'") });
   });
 });
 
 describe('errors in a generated stage', () => {
   it('name the stage, not only the shared line', () => {
-    const e = errorOf(() => parse('stages:\n  build:\n    foreach: [{a: 1}, {b: 2}]\n    do: {cmd: "run ${item.a}"}\n'));
+    const e = reproError(() => parse('stages:\n  build:\n    foreach: [{a: 1}, {b: 2}]\n    do: {cmd: "run ${item.a}"}\n'));
     expect(e).toMatchObject({ code: 'E_INTERPOLATION', pos: { line: 4, col: 15 } });
     expect(e.message).toContain("in stage 'build@1': 'item.a' not found");
     expect(e.hint).toBe("did you mean 'item.b'?");

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePipeline } from '../../src/pipeline/index.js';
-import { errorOf, parse } from './helpers.js';
+import { expectCode, reproError } from '../helpers/errors.js';
+import { parse } from '../helpers/pipeline.js';
 
 const stage = (yaml: string, params: Record<string, unknown> = {}) => parse(yaml, params).stages[0]!;
 
@@ -49,15 +50,14 @@ stages:
       { 'cfg.yaml': { b: 2 }, 'more.yaml': { c: 3, d: 4 } },
     );
     expect(s.cmd).toEqual(['echo 1 2 3']);
-    expect(errorOf(() => parse('vars: [nope.yaml]\n'))).toMatchObject({ code: 'E_NOT_FOUND', pos: { line: 1, col: 8 } });
-    expect(errorOf(() => parse('vars: [more.yaml:zz]\n', { 'more.yaml': { c: 3 } }))).toMatchObject({
-      code: 'E_CONFIG',
+    expect(expectCode(() => parse('vars: [nope.yaml]\n'), 'E_NOT_FOUND')).toMatchObject({ pos: { line: 1, col: 8 } });
+    expect(expectCode(() => parse('vars: [more.yaml:zz]\n', { 'more.yaml': { c: 3 } }), 'E_CONFIG')).toMatchObject({
       pos: { line: 1, col: 8 },
     });
   });
 
   it('refuses a var defined twice instead of taking the last value', () => {
-    const twice = (yaml: string, params: Record<string, unknown> = {}) => errorOf(() => parse(`${yaml}stages: {}\n`, params));
+    const twice = (yaml: string, params: Record<string, unknown> = {}) => reproError(() => parse(`${yaml}stages: {}\n`, params));
     expect(twice('vars:\n  - { a: 1, b: 1 }\n  - cfg.yaml\n', { 'cfg.yaml': { b: 2 } })).toMatchObject({
       code: 'E_CONFIG',
       pos: { line: 3, col: 5 },
@@ -78,7 +78,7 @@ stages:
 
   it('joins lists with spaces in cmd only', () => {
     expect(stage('vars: {files: [a, b]}\nstages:\n  a:\n    cmd: cat ${files}\n').cmd).toEqual(['cat a b']);
-    expect(errorOf(() => parse('vars: {files: [a, b]}\nstages:\n  a:\n    cmd: x\n    deps: ["${files}"]\n')).code).toBe('E_INTERPOLATION');
+    expectCode(() => parse('vars: {files: [a, b]}\nstages:\n  a:\n    cmd: x\n    deps: ["${files}"]\n'), 'E_INTERPOLATION');
   });
 
   it('interpolates params keys, params files, wdir, locks and check keys', () => {
@@ -116,32 +116,32 @@ checks:
 
 describe('${...} errors (E_INTERPOLATION at the node)', () => {
   it('names an unknown variable and suggests the nearest', () => {
-    const e = errorOf(() => parse('vars: {data_dir: d}\nstages:\n  a:\n    cmd: x\n    deps: [${data_dri}/a]\n'));
+    const e = reproError(() => parse('vars: {data_dir: d}\nstages:\n  a:\n    cmd: x\n    deps: [${data_dri}/a]\n'));
     expect(e).toMatchObject({ code: 'E_INTERPOLATION', pos: { line: 5, col: 12 }, hint: "did you mean 'data_dir'?" });
     expect(e.message).toContain("'data_dri'");
   });
 
   it('lists known names when nothing is close', () => {
-    const e = errorOf(() => parse('vars: {alpha: 1}\nstages:\n  a:\n    cmd: echo ${zzz}\n'));
+    const e = reproError(() => parse('vars: {alpha: 1}\nstages:\n  a:\n    cmd: echo ${zzz}\n'));
     expect(e).toMatchObject({ code: 'E_INTERPOLATION', pos: { line: 4, col: 10 } });
     expect(e.hint).toMatch(/known: .*alpha/);
   });
 
   it('reports a missing member with the keys that exist', () => {
-    const e = errorOf(() => parse('stages:\n  a:\n    cmd: echo ${train.lrr}\n', { 'params.yaml': { train: { lr: 1 } } }));
+    const e = reproError(() => parse('stages:\n  a:\n    cmd: echo ${train.lrr}\n', { 'params.yaml': { train: { lr: 1 } } }));
     expect(e).toMatchObject({ code: 'E_INTERPOLATION', pos: { line: 3, col: 10 }, hint: "did you mean 'train.lr'?" });
   });
 
   it('rejects unclosed, empty and malformed expressions', () => {
     for (const expr of ['${a', '${}', '${a b}', '${a..b}']) {
-      const e = errorOf(() => parse(`vars: {a: 1}\nstages:\n  a:\n    cmd: "echo ${expr}"\n`));
-      expect([expr, e.code, e.pos]).toEqual([expr, 'E_INTERPOLATION', { line: 4, col: 10 }]);
+      const e = reproError(() => parse(`vars: {a: 1}\nstages:\n  a:\n    cmd: "echo ${expr}"\n`));
+      expect([expr, e.code, e.pos]).toMatchObject([expr, 'E_INTERPOLATION', { line: 4, col: 10 }]);
     }
   });
 
   it('rejects maps inside strings and ${seed} with seed: false', () => {
-    expect(errorOf(() => parse('vars: {m: {a: 1}}\nstages:\n  a:\n    cmd: echo ${m}\n')).code).toBe('E_INTERPOLATION');
-    const e = errorOf(() => parse('stages:\n  a:\n    seed: false\n    cmd: echo ${seed}\n'));
+    expectCode(() => parse('vars: {m: {a: 1}}\nstages:\n  a:\n    cmd: echo ${m}\n'), 'E_INTERPOLATION');
+    const e = reproError(() => parse('stages:\n  a:\n    seed: false\n    cmd: echo ${seed}\n'));
     expect(e).toMatchObject({ code: 'E_INTERPOLATION', pos: { line: 4, col: 10 } });
   });
 });

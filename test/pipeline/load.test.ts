@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPipeline, paramsReader, readParamsFile } from '../../src/pipeline/index.js';
 import { MEMO_FILE } from '../../src/pipeline/memo.js';
-import { names, rejectionOf, tmpRepo } from './helpers.js';
+import { reproError } from '../helpers/errors.js';
+import { names } from '../helpers/pipeline.js';
+import { tempTree } from '../helpers/tree.js';
 
 const SIMPLE = `stages:
   prep:
@@ -21,7 +23,7 @@ const SIMPLE = `stages:
 
 describe('loadPipeline', () => {
   it('reads repro.yaml and the params it needs', async () => {
-    const root = await tmpRepo({ 'repro.yaml': SIMPLE, 'params.yaml': 'prep:\n  split: 0.2\n', 'cfg/train.json': '{"lr": 0.1}' });
+    const root = tempTree({ 'repro.yaml': SIMPLE, 'params.yaml': 'prep:\n  split: 0.2\n', 'cfg/train.json': '{"lr": 0.1}' });
     const p = await loadPipeline(root);
     expect(p.root).toBe(root);
     expect(names(p)).toEqual(['prep', 'train']);
@@ -35,19 +37,19 @@ describe('loadPipeline', () => {
   });
 
   it('is E_NOT_FOUND with an init hint when repro.yaml is missing', async () => {
-    const e = await rejectionOf(loadPipeline(await tmpRepo()));
+    const e = await reproError(loadPipeline(tempTree()));
     expect(e.code).toBe('E_NOT_FOUND');
     expect(e.hint).toContain('repro init');
   });
 
   it('reads another pipeline file, with positions naming it', async () => {
-    const root = await tmpRepo({ 'pipelines/x.yaml': 'stages:\n  a:\n    cmd: x\n    dpes: []\n' });
-    const e = await rejectionOf(loadPipeline(root, { file: 'pipelines/x.yaml' }));
+    const root = tempTree({ 'pipelines/x.yaml': 'stages:\n  a:\n    cmd: x\n    dpes: []\n' });
+    const e = await reproError(loadPipeline(root, { file: 'pipelines/x.yaml' }));
     expect(e).toMatchObject({ code: 'E_UNKNOWN_KEY', pos: { file: 'pipelines/x.yaml', line: 4, col: 5 } });
   });
 
   it('applies param overrides in memory and a seed override', async () => {
-    const root = await tmpRepo({
+    const root = tempTree({
       'repro.yaml':
         'seed: 1\nstages:\n  a:\n    cmd: run ${lr} ${seed} ${other}\n  b:\n    cmd: x\n    seed: false\n  c:\n    cmd: x\n    seed: 3\n',
       'params.yaml': 'lr: 0.1\n',
@@ -59,7 +61,7 @@ describe('loadPipeline', () => {
   });
 
   it('memoises YAML parses in .repro/ only when it exists, and sees edits', async () => {
-    const root = await tmpRepo({ 'repro.yaml': SIMPLE, 'params.yaml': 'prep: {split: 0.2}\n' });
+    const root = tempTree({ 'repro.yaml': SIMPLE, 'params.yaml': 'prep: {split: 0.2}\n' });
     await loadPipeline(root);
     await expect(readFile(join(root, '.repro', MEMO_FILE))).rejects.toMatchObject({ code: 'ENOENT' });
     await mkdir(join(root, '.repro'));
@@ -77,14 +79,14 @@ describe('loadPipeline', () => {
   });
 
   it('ignores a corrupt memo', async () => {
-    const root = await tmpRepo({ 'repro.yaml': SIMPLE, 'params.yaml': 'prep: {split: 0.2}\n', [`.repro/${MEMO_FILE}`]: '{not json' });
+    const root = tempTree({ 'repro.yaml': SIMPLE, 'params.yaml': 'prep: {split: 0.2}\n', [`.repro/${MEMO_FILE}`]: '{not json' });
     expect(names(await loadPipeline(root))).toEqual(['prep', 'train']);
   });
 });
 
 describe('paths that leave the repository (E_PATH_ESCAPE at the node)', () => {
   const load = async (yaml: string, files: Record<string, string> = {}) =>
-    rejectionOf(loadPipeline(await tmpRepo({ 'repro.yaml': yaml, ...files })));
+    reproError(loadPipeline(tempTree({ 'repro.yaml': yaml, ...files })));
 
   it('rejects absolute paths and .. escapes', async () => {
     expect(await load('stages:\n  a:\n    cmd: x\n    deps: [/etc/passwd]\n')).toMatchObject({
@@ -105,8 +107,8 @@ describe('paths that leave the repository (E_PATH_ESCAPE at the node)', () => {
   });
 
   it('rejects symlinks leading out, for deps, outs, params, locks and wdir', async () => {
-    const outside = await tmpRepo({ 'secret.txt': 's', 'p.yaml': 'a: 1\n' });
-    const root = await tmpRepo({ 'inside/ok.txt': 'ok' });
+    const outside = tempTree({ 'secret.txt': 's', 'p.yaml': 'a: 1\n' });
+    const root = tempTree({ 'inside/ok.txt': 'ok' });
     await symlink(outside, join(root, 'ext'));
     await symlink(join(outside, 'p.yaml'), join(root, 'p.yaml'));
     await symlink(join(root, 'inside'), join(root, 'in-link')); // a symlink that stays inside is fine
@@ -120,7 +122,7 @@ describe('paths that leave the repository (E_PATH_ESCAPE at the node)', () => {
     ];
     for (const [yaml, line, col] of cases) {
       await writeFile(join(root, 'repro.yaml'), yaml);
-      const e = await rejectionOf(loadPipeline(root));
+      const e = await reproError(loadPipeline(root));
       expect([yaml, e.code, e.pos?.line, e.pos?.col]).toEqual([yaml, 'E_PATH_ESCAPE', line, col]);
     }
     await writeFile(join(root, 'repro.yaml'), 'stages:\n  a:\n    cmd: x\n    deps: [in-link/ok.txt]\n');
@@ -128,33 +130,33 @@ describe('paths that leave the repository (E_PATH_ESCAPE at the node)', () => {
   });
 
   it('rejects a dangling symlink that points outside', async () => {
-    const root = await tmpRepo();
+    const root = tempTree();
     await symlink(join(tmpdir(), 'repro-does-not-exist', 'x'), join(root, 'dangling'));
     await writeFile(join(root, 'repro.yaml'), 'stages:\n  a:\n    cmd: x\n    outs: [dangling]\n');
-    expect(await rejectionOf(loadPipeline(root))).toMatchObject({ code: 'E_PATH_ESCAPE', pos: { line: 4, col: 12 } });
+    expect(await reproError(loadPipeline(root))).toMatchObject({ code: 'E_PATH_ESCAPE', pos: { line: 4, col: 12 } });
   });
 
   it('rejects a default params.yaml that links outside', async () => {
-    const outside = await tmpRepo({ 'p.yaml': 'lr: 1\n' });
-    const root = await tmpRepo({ 'repro.yaml': 'stages:\n  a:\n    cmd: run ${lr}\n' });
+    const outside = tempTree({ 'p.yaml': 'lr: 1\n' });
+    const root = tempTree({ 'repro.yaml': 'stages:\n  a:\n    cmd: run ${lr}\n' });
     await symlink(join(outside, 'p.yaml'), join(root, 'params.yaml'));
-    expect((await rejectionOf(loadPipeline(root))).code).toBe('E_PATH_ESCAPE');
+    expect((await reproError(loadPipeline(root))).code).toBe('E_PATH_ESCAPE');
   });
 });
 
 describe('params files on disk', () => {
   it('readParamsFile parses YAML and JSON, undefined when missing', async () => {
-    const root = await tmpRepo({ 'a.yaml': 'x: {y: [1, 2]}\n', 'b.json': '{"k": true}', 'empty.yaml': '' });
+    const root = tempTree({ 'a.yaml': 'x: {y: [1, 2]}\n', 'b.json': '{"k": true}', 'empty.yaml': '' });
     expect(await readParamsFile(root, 'a.yaml')).toEqual({ x: { y: [1, 2] } });
     expect(await readParamsFile(root, 'b.json')).toEqual({ k: true });
     expect(await readParamsFile(root, 'empty.yaml')).toEqual({});
     expect(await readParamsFile(root, 'nope.yaml')).toBeUndefined();
     await writeFile(join(root, 'bad.yaml'), 'a: [\n');
-    expect((await rejectionOf(readParamsFile(root, 'bad.yaml'))).code).toBe('E_YAML');
+    expect((await reproError(readParamsFile(root, 'bad.yaml'))).code).toBe('E_YAML');
   });
 
   it('paramsReader caches per reader and applies file-qualified overrides', async () => {
-    const root = await tmpRepo({ 'params.yaml': 'a: 1\n', 'o.yaml': 'b: {c: 2}\n' });
+    const root = tempTree({ 'params.yaml': 'a: 1\n', 'o.yaml': 'b: {c: 2}\n' });
     const read = paramsReader(root, { overrides: { a: 5, 'o.yaml:b.c': 3 } });
     expect(read('params.yaml')).toEqual({ a: 5 });
     expect(read('o.yaml')).toEqual({ b: { c: 3 } });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { getParam, resolveParamValues, setParam } from '../../src/pipeline/index.js';
-import { errorOf, parse } from './helpers.js';
+import { reproError } from '../helpers/errors.js';
+import { parse } from '../helpers/pipeline.js';
 
 describe('getParam', () => {
   const obj = { train: { lr: 0.1, layers: [{ size: 8 }, { size: 16 }], nothing: null }, 'a.b': 1, a: { c: 2 } };
@@ -64,13 +65,13 @@ describe('resolveParamValues', () => {
   });
 
   it('names the stage, file and key of a missing param, with a hint', () => {
-    const e = errorOf(() => resolveParamValues(stage, (f) => (f === 'params.yaml' ? { train: { lrr: 1 }, prep: {} } : files[f])));
+    const e = reproError(() => resolveParamValues(stage, (f) => (f === 'params.yaml' ? { train: { lrr: 1 }, prep: {} } : files[f])));
     expect(e).toMatchObject({ code: 'E_CONFIG', pos: { line: 5, col: 9 }, hint: "did you mean 'train.lrr'?" });
     expect(e.message).toMatch(/'train\.lr'.*'train'.*'params\.yaml'/);
   });
 
   it('reports a missing params file at the declaring node', () => {
-    const e = errorOf(() => resolveParamValues(stage, (f) => (f === 'other.yaml' ? undefined : files[f])));
+    const e = reproError(() => resolveParamValues(stage, (f) => (f === 'other.yaml' ? undefined : files[f])));
     expect(e).toMatchObject({ code: 'E_NOT_FOUND', pos: { line: 7, col: 22 } });
   });
 });

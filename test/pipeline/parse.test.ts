@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { errorOf, names, parse } from './helpers.js';
+import { expectCode, reproError } from '../helpers/errors.js';
+import { names, parse } from '../helpers/pipeline.js';
 
 const SPEC_EXAMPLE = `version: 1
 vars: { data_dir: data }
@@ -182,7 +183,7 @@ checks:
 
 describe('parsePipeline: wrong types and values (E_CONFIG at the node)', () => {
   const at = (yaml: string) => {
-    const e = errorOf(() => parse(yaml));
+    const e = reproError(() => parse(yaml));
     return [e.code, e.pos?.line, e.pos?.col];
   };
 
@@ -190,8 +191,8 @@ describe('parsePipeline: wrong types and values (E_CONFIG at the node)', () => {
     expect(at('')).toEqual(['E_CONFIG', 1, 1]);
     expect(at('- a\n- b\n')).toEqual(['E_CONFIG', 1, 1]);
     expect(at('version: 2\n')).toEqual(['E_CONFIG', 1, 10]);
-    expect(errorOf(() => parse('stages:\n  a: [\n')).code).toBe('E_YAML');
-    expect(errorOf(() => parse('stages:\n  a:\n    cmd: x\n  a:\n    cmd: y\n')).code).toBe('E_YAML');
+    expectCode(() => parse('stages:\n  a: [\n'), 'E_YAML');
+    expectCode(() => parse('stages:\n  a:\n    cmd: x\n  a:\n    cmd: y\n'), 'E_YAML');
   });
 
   it('rejects wrong field types', () => {
@@ -246,7 +247,7 @@ describe('parsePipeline: YAML features', () => {
   });
 
   it('rejects an alias that contains itself', () => {
-    expect(['E_CONFIG', 'E_YAML']).toContain(errorOf(() => parse('vars: &v {a: *v}\n')).code);
+    expect(expectCode(() => parse('vars: &v {a: *v}\n'), 'E_CONFIG').message).toContain("alias '*v' refers to itself");
   });
 
   it('accepts unquoted ${...} in flow lists and maps', () => {

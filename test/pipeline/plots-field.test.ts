@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { errorOf, parse } from './helpers.js';
+import { expectCode, reproError } from '../helpers/errors.js';
+import { parse } from '../helpers/pipeline.js';
 
 const stage = (plots: string) => `stages:\n  train:\n    matrix: { m: [a] }\n    cmd: echo\n    plots: ${plots}\n`;
 
@@ -20,14 +21,14 @@ describe('plots: drawing options', () => {
   });
 
   it('rejects an unknown template with its position and the closest name', () => {
-    const e = errorOf(() => parse(stage(`[{path: p.csv, template: confusoin}]`)));
+    const e = reproError(() => parse(stage(`[{path: p.csv, template: confusoin}]`)));
     expect(e.code).toBe('E_CONFIG');
     expect(e.pos?.line).toBe(5);
     expect(e.hint).toContain("'confusion'");
   });
 
   it('rejects plot options on outs and unknown plot keys', () => {
-    expect(errorOf(() => parse(`stages:\n  s:\n    cmd: echo\n    outs: [{path: o.csv, x: step}]\n`)).code).toBe('E_UNKNOWN_KEY');
-    expect(errorOf(() => parse(stage(`[{p.csv: {colour: red}}]`))).code).toBe('E_UNKNOWN_KEY');
+    expectCode(() => parse(`stages:\n  s:\n    cmd: echo\n    outs: [{path: o.csv, x: step}]\n`), 'E_UNKNOWN_KEY');
+    expectCode(() => parse(stage(`[{p.csv: {colour: red}}]`)), 'E_UNKNOWN_KEY');
   });
 });

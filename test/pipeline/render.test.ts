@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dagJson, renderDag } from '../../src/pipeline/index.js';
-import { parse } from './helpers.js';
+import { parse } from '../helpers/pipeline.js';
 
 const p = parse(`stages:
   prepare:

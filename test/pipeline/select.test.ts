@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { selectStages } from '../../src/pipeline/index.js';
-import { errorOf, names, parse } from './helpers.js';
+import { expectCode, reproError } from '../helpers/errors.js';
+import { names, parse } from '../helpers/pipeline.js';
 
 const p = parse(`stages:
   prepare:
@@ -44,9 +45,9 @@ describe('selectStages', () => {
   });
 
   it('rejects an unknown target with a suggestion', () => {
-    expect(errorOf(() => selectStages(p, ['trian']))).toMatchObject({ code: 'E_NOT_FOUND', hint: "did you mean 'train'?" });
-    expect(errorOf(() => selectStages(p, ['train@smal']))).toMatchObject({ code: 'E_NOT_FOUND', hint: "did you mean 'train@small'?" });
-    expect(errorOf(() => selectStages(p, ['zzzzzz'])).hint).toContain('repro dag');
-    expect(errorOf(() => selectStages(p, ['../x'])).code).toBe('E_NOT_FOUND');
+    expect(expectCode(() => selectStages(p, ['trian']), 'E_NOT_FOUND')).toMatchObject({ hint: "did you mean 'train'?" });
+    expect(expectCode(() => selectStages(p, ['train@smal']), 'E_NOT_FOUND')).toMatchObject({ hint: "did you mean 'train@small'?" });
+    expect(reproError(() => selectStages(p, ['zzzzzz'])).hint).toContain('repro dag');
+    expectCode(() => selectStages(p, ['../x']), 'E_NOT_FOUND');
   });
 });

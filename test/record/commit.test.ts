@@ -144,9 +144,7 @@ describe('writeRunCommit', () => {
     expect(git(root, 'rev-parse', 'refs/repro/runs/held')).toBe(commit);
 
     writeFileSync(join(root, '.git/refs/repro/runs/stuck.lock'), '');
-    const t0 = Date.now();
     await expect(writeRunCommit({ repo, runId: 'stuck', tree, message: 'm', parents: [] })).rejects.toMatchObject({ code: 'E_LOCKED' });
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(1900);
     expect(() => git(root, 'rev-parse', '--verify', '-q', 'refs/repro/runs/stuck')).toThrow();
   });
 
