@@ -51,7 +51,7 @@ describe('run records through the Git remote', () => {
     const f = await repro(b, 'fetch', '--runs-only', '--json');
     expect(f.code, f.stderr).toBe(0);
     expect(JSON.parse(f.stdout).runs).toMatchObject({ remote: 1, added: 1, unchanged: 0, conflicts: [], rejected: [] });
-    expect(refs(b, 'refs/repro/')).toEqual([`refs/repro/runs/${id}`]); // the staging refs are gone
+    expect(refs(b, 'refs/repro/')).toEqual([`refs/repro/runs/${id}`]);
     expect((await repro(b, 'log', '--all')).stdout).toContain(id);
     const f2 = JSON.parse((await repro(b, 'fetch', '--runs-only', '--json')).stdout);
     expect(f2.runs).toMatchObject({ added: 0, unchanged: 1 });
@@ -59,6 +59,7 @@ describe('run records through the Git remote', () => {
 
   it('a fetch never overwrites a local record with another under the same name: both kept, reported; push refuses it', async () => {
     const { a, bare, id } = await setup();
+    expect((await repro(a, 'run', '--force')).code).toBe(0); // a second run, which b does not clash with
     expect((await repro(a, 'push', '--json')).code).toBe(0);
     git(a, 'push', '-q', 'origin', 'main');
     const b = await cloneIn(dirs, bare);
@@ -70,10 +71,12 @@ describe('run records through the Git remote', () => {
     const f = await repro(b, 'fetch', '--runs-only');
     expect(f.code, f.stderr).toBe(0);
     expect(f.stderr).toContain(`run '${id}'`);
+    expect(f.stdout).toContain('run records: 1 new');
     const json = JSON.parse((await repro(b, 'fetch', '--runs-only', '--json')).stdout);
     const keptAs = `${id}.from-origin-${theirs.slice(0, 8)}`;
     expect(json.runs.conflicts).toEqual([{ id, local: mine, incoming: theirs, keptAs }]);
-    expect(json.runs.added).toBe(0);
+    expect(json.runs).toMatchObject({ remote: 2, added: 0, unchanged: 1 });
+    expect(refs(b, 'refs/repro/').length).toBe(3);
     expect(git(b, 'rev-parse', `refs/repro/runs/${id}`).trim()).toBe(mine);
     expect(git(b, 'rev-parse', `refs/repro/runs/${keptAs}`).trim()).toBe(theirs);
 
