@@ -89,6 +89,8 @@ async function main() {
 
   const mdPath = resolve(cwd, md);
   if (existsSync(mdPath)) {
+    const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: slug, GITHUB_RUN_ID: id } = process.env;
+    if (server && slug && id) appendFileSync(mdPath, `\nHTML report and JUnit: [this run's artifacts](${server}/${slug}/actions/runs/${id})\n`);
     const body = readFileSync(mdPath, 'utf8');
     if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, body + '\n');
     const issue = prNumber();
