@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseYaml } from '../../src/core/yaml.js';
 import { VERIFY_MD_MARKER } from '../../src/report/verify/md.js';
 import { ROOT } from '../helpers/repo.js';
@@ -50,7 +51,7 @@ describe('action/action.yml', () => {
     };
     expect(def.runs).toEqual({ using: 'node20', main: 'main.mjs' });
     for (const k of ['base', 'rerun', 'sample', 'remote', 'md', 'junit', 'comment']) expect(def.inputs).toHaveProperty(k);
-    const { MARKER } = await import('../../action/comment.mjs');
+    const { MARKER } = (await import(pathToFileURL(join(ROOT, 'action', 'comment.mjs')).href)) as { MARKER: string };
     expect(MARKER).toBe(VERIFY_MD_MARKER);
   });
 });
