@@ -230,6 +230,8 @@ describe('slow: a Python repository verified in CI through the template and the 
     expect(existsSync(join(ws, 'model.txt'))).toBe(true); // pulled
     const md1 = readFileSync(join(ws, 'report.md'), 'utf8');
     expect(md1.startsWith(VERIFY_MD_MARKER)).toBe(true);
+    expect(md1).toContain('✅ repro verify passed');
+    expect(md1).toMatch(/\| `train` \| ✅ reproduced \|/);
     expect(md1).toContain('https://github.example/org/proj/actions/runs/4242');
     expect(readFileSync(summary, 'utf8')).toContain(md1);
     expect(readFileSync(join(ws, 'repro-junit.xml'), 'utf8')).toContain('<testsuite');
@@ -248,8 +250,8 @@ describe('slow: a Python repository verified in CI through the template and the 
     const bad = await runTemplate('none');
     expect(bad.code, bad.out).toBe(1);
     const md2 = readFileSync(join(ws, 'report.md'), 'utf8');
-    expect(md2).toContain('train');
-    expect(md2).toContain('model.txt');
+    expect(md2).toContain('❌ repro verify failed');
+    expect(md2).toContain('train: model.txt differs');
     const posts = api.calls.filter((c) => c.method !== 'GET');
     expect(posts.map((c) => c.method)).toEqual(['POST', 'PATCH']);
     expect(posts[1]!.path).toBe('/repos/org/proj/issues/comments/100'); // the same comment, updated
