@@ -23,7 +23,6 @@ const MAY_IMPORT = {
 const LIBRARY_HOME = {
   commander: ['src/main.ts', 'src/cli/'],
   yaml: ['src/core/yaml.ts', 'src/core/yaml-emit.ts'],
-  'isomorphic-git': ['src/record/isogit.ts'],
   diff: ['src/compare/linediff.ts'],
   '@aws-sdk/client-s3': ['src/remote/s3.ts'],
 };

@@ -19,11 +19,11 @@ await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  // commander is bundled; the yaml library and isomorphic-git stay in node_modules, required
+  // commander is bundled; the yaml library and the AWS SDK stay in node_modules, required
   // lazily by the commands that need them. Modules the CLI loads lazily (one per command, see
   // COMMANDS in main.ts) stay lazily evaluated inside the one file.
   // @aws-sdk/client-s3 likewise: required by remote/s3.ts only when an S3 remote is opened.
-  external: ['yaml', 'isomorphic-git', '@aws-sdk/client-s3'],
+  external: ['yaml', '@aws-sdk/client-s3'],
   // import.meta.url (templates/, dist/native/, createRequire) means this file's URL; its
   // directory is as deep as dist/<module>/, so the relative paths built from it still hold.
   define: { 'import.meta.url': '__reproModuleUrl' },

@@ -2,30 +2,33 @@
 // `npm run demo`: the whole loop on the built-in example, in a throw-away Git repository.
 // Each step prints the command and what repro said. Exits non-zero when any step misbehaves.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = resolve(here, '..', 'bin', 'repro.js');
-const dir = mkdtempSync(join(tmpdir(), 'repro-demo-'));
+const top = mkdtempSync(join(tmpdir(), 'repro-demo-'));
+const dir = join(top, 'project');
+const mate = join(top, 'teammate'); // a second clone, as a teammate or a CI runner has
+mkdirSync(dir);
 const keep = process.argv.includes('--keep');
 const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: 'pipe' }).toString();
 let step = 0;
 
-function repro(args, { expect = [0] } = {}) {
+function repro(args, { expect = [0], cwd = dir } = {}) {
   step += 1;
-  process.stdout.write(`\n\x1b[1m$ repro ${args.join(' ')}\x1b[0m\n`);
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, stdio: 'inherit' });
+  process.stdout.write(`\n\x1b[1m${cwd === mate ? 'teammate' : ''}$ repro ${args.join(' ')}\x1b[0m\n`);
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, stdio: 'inherit' });
   if (!expect.includes(r.status)) {
     console.error(`demo: step ${step} 'repro ${args.join(' ')}' exited ${r.status}, expected ${expect.join(' or ')}`);
     process.exit(1);
   }
 }
-function sh(cmd) {
-  process.stdout.write(`\n\x1b[1m$ ${cmd}\x1b[0m\n`);
-  execFileSync('sh', ['-c', cmd], { cwd: dir, stdio: 'inherit' });
+function sh(cmd, cwd = dir) {
+  process.stdout.write(`\n\x1b[1m${cwd === mate ? 'teammate' : ''}$ ${cmd}\x1b[0m\n`);
+  execFileSync('sh', ['-c', cmd], { cwd, stdio: 'inherit' });
 }
 
 try {
@@ -51,8 +54,18 @@ try {
   repro(['log', '--limit', '5']);
   repro(['dag']);
   if (!existsSync(join(dir, 'models', 'model.json'))) throw new Error('checkout did not restore models/model.json');
+  // Sharing with a team: Git carries the pipeline, the lock and the metrics; a cache remote (here
+  // a directory; s3://bucket/prefix works the same) carries the data.
+  repro(['remote', 'add', '-d', 'team', join(top, 'team-cache')]);
+  sh('git add -A && git commit -qm "team cache remote" && echo committed');
+  repro(['push']);
+  sh(`git clone -q ${dir} ${mate} && echo cloned`, top);
+  repro(['pull'], { cwd: mate }); // the data the lock names, from the remote: nothing re-runs
+  repro(['status'], { cwd: mate });
+  repro(['verify'], { cwd: mate });
+  if (!existsSync(join(mate, 'models', 'model.json'))) throw new Error('pull did not restore models/model.json in the clone');
   console.log('\ndemo: all steps behaved as expected');
 } finally {
-  if (keep) console.log(`kept ${dir}`);
-  else rmSync(dir, { recursive: true, force: true });
+  if (keep) console.log(`kept ${top}`);
+  else rmSync(top, { recursive: true, force: true });
 }

@@ -1,7 +1,9 @@
 /**
- * Run records as Git objects and refs. The only module that reads or writes Git (and the only
- * importer of isomorphic-git, loaded lazily, only to read packed objects). Records are opaque
- * to it: it stores files in trees and commits under `refs/repro/runs/<run-id>`.
+ * Run records as Git objects and refs. The only module that reads or writes Git, all of it
+ * through the system `git` (`git.ts` starts every process: plumbing commands, and one
+ * long-lived `cat-file --batch-command` per repository for reads), so any repository Git
+ * accepts works: SHA-256, reftable, split or sparse index, `[include]`, clean filters (LFS).
+ * Records are opaque to it: it stores files in trees and commits under `refs/repro/runs/<run-id>`.
  *
  * Writing a record:
  *
@@ -12,7 +14,8 @@
  *
  * Reading: `listRuns`, `readRunFile`, `listTreeFiles`, `materializeTree`; revisions through
  * `resolveRevision` and `firstParentHistory`. Git failures are ReproErrors: `E_NOT_GIT`,
- * `E_NOT_FOUND` (revision, object), `E_RECORD` (run ref clash), `E_LOCKED` (ref lock held), `E_GIT`.
+ * `E_NOT_FOUND` (revision, object), `E_RECORD` (run ref clash), `E_LOCKED` (ref lock held), `E_GIT`
+ * (Git refused, with its reason; also when `git` is not installed).
  */
 export { findRepo, type RepoInfo } from './repo.js';
 export { newRunId, isValidRunId } from './runid.js';

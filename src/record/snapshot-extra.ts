@@ -1,11 +1,6 @@
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isErrno } from '../core/errors.js';
-import { hashObject } from './objects.js';
-import { peel } from './read.js';
-import type { RepoInfo } from './repoinfo.js';
-import type { Leaf } from './treebuild.js';
 
 /**
  * What a run snapshot adds beyond its source commit, and the screening of it (see
@@ -33,47 +28,34 @@ export interface SnapshotOutcome {
 export const MAX_UNTRACKED_FILE = 50 * 2 ** 20;
 /** At most this much untracked content per snapshot; files past it are left out. */
 export const MAX_UNTRACKED_TOTAL = 200 * 2 ** 20;
-const NEVER = ['.git', '.repro'];
+/** Never part of a snapshot as untracked inputs. */
+export const NEVER = ['.git', '.repro'];
 /** Size-capped files listed one by one; past this many, one more entry counts the rest. */
 const MAX_LISTED = 100;
 
-interface Candidate {
+/** A file the snapshot would hold beyond its source commit. */
+export interface Candidate {
   path: string;
   tracked: boolean;
+  /** Its work-tree content (a symlink's target), or the staged blob's. */
   content: Uint8Array;
-  leaf: Leaf;
+  /** 100644, 100755 or 120000. */
+  mode: string;
+  /** True when the content is the work tree's (still to be hashed and written, through Git's clean filters). */
+  fromWorktree: boolean;
 }
 
 /**
- * The final leaves (withheld files replaced or dropped, untracked inputs added), the blobs to
- * write (changed and untracked contents that were kept), and what was included and withheld.
+ * The untracked files at `paths` (from `git ls-files --others`), read, minus those over the
+ * size caps (which are returned as withheld, rule null, and never read).
  */
-export async function addBeyondSource(o: {
-  repo: RepoInfo;
-  leaves: [string, Leaf][];
-  head: Map<string, Leaf>;
-  contents: Map<string, Uint8Array>;
-  include: string[];
-  exclude: (path: string) => boolean;
-  /** Paths the extra files replace: neither screened nor included. */
-  replaced: Set<string>;
-  screen?: Screen;
-}): Promise<{ leaves: [string, Leaf][]; write: [string, Uint8Array][]; outcome: SnapshotOutcome }> {
-  const tracked = new Set(o.leaves.map(([p]) => p));
-  const candidates: Candidate[] = [];
-  for (const [path, leaf] of o.leaves) {
-    if (leaf.mode === '160000' || leaf.mode === '040000' || o.replaced.has(path)) continue;
-    const before = o.head.get(path);
-    if (before && before.oid === leaf.oid && before.mode === leaf.mode) continue;
-    candidates.push({ path, tracked: true, leaf, content: o.contents.get(path) ?? (await storedContent(o.repo, path, leaf)) });
-  }
-
+export async function readUntracked(root: string, paths: string[]): Promise<{ files: Candidate[]; withheld: WithheldFile[] }> {
   const withheld: WithheldFile[] = [];
+  const files: Candidate[] = [];
   let total = 0;
   let oversize = 0;
-  const untracked: Candidate[] = [];
-  for (const path of untrackedFiles(o.repo.root, o.include, (p) => tracked.has(p) || o.replaced.has(p) || o.exclude(p))) {
-    const abs = join(o.repo.root, path);
+  for (const path of paths) {
+    const abs = join(root, path);
     const st = lstatSync(abs, { throwIfNoEntry: false });
     if (!st || (!st.isFile() && !st.isSymbolicLink())) continue;
     if (st.size > MAX_UNTRACKED_FILE || total + st.size > MAX_UNTRACKED_TOTAL) {
@@ -83,67 +65,42 @@ export async function addBeyondSource(o: {
       continue;
     }
     total += st.size;
-    const mode = st.isSymbolicLink() ? '120000' : st.mode & 0o100 ? '100755' : '100644';
-    const content = st.isSymbolicLink() ? await readlink(abs, { encoding: 'buffer' }) : await readFile(abs);
-    untracked.push({ path, tracked: false, content, leaf: { mode, oid: hashObject('blob', content) } });
+    const link = st.isSymbolicLink();
+    const content = link ? await readlink(abs, { encoding: 'buffer' }) : await readFile(abs);
+    files.push({ path, tracked: false, content, mode: link ? '120000' : st.mode & 0o100 ? '100755' : '100644', fromWorktree: true });
   }
   if (oversize > MAX_LISTED) {
     const last = withheld[withheld.length - 1]!;
     last.reason += `; ${oversize - MAX_LISTED} more untracked inputs over the cap are not listed`;
   }
-  candidates.push(...untracked);
+  return { files, withheld };
+}
 
-  const rules = o.screen && candidates.length ? await o.screen(candidates.map((c) => ({ path: c.path, content: c.content }))) : [];
-  const out = new Map(o.leaves);
-  const write: [string, Uint8Array][] = [];
+/**
+ * Pass every candidate through `screen`; those it names a rule for are withheld (a tracked
+ * one keeps its content at the source commit when `hasBefore` says the commit has it, else it
+ * is left out; an untracked one is left out). Returns the kept candidates and the withheld list.
+ */
+export async function screenCandidates(
+  candidates: Candidate[],
+  screen: Screen | undefined,
+  hasBefore: (path: string) => boolean,
+): Promise<{ kept: Candidate[]; withheld: WithheldFile[] }> {
+  const rules = screen && candidates.length ? await screen(candidates.map((c) => ({ path: c.path, content: c.content }))) : [];
+  const kept: Candidate[] = [];
+  const withheld: WithheldFile[] = [];
   candidates.forEach((c, i) => {
     const rule = rules[i] ?? null;
-    if (rule !== null) {
-      const before = c.tracked ? o.head.get(c.path) : undefined;
-      if (before) out.set(c.path, before);
-      else out.delete(c.path);
-      const kept = before ? 'its content at the source commit is recorded instead' : 'left out of the snapshot';
-      withheld.push({ path: c.path, rule, reason: `looks like it holds a credential (rule ${rule}); ${kept}` });
+    if (rule === null) {
+      kept.push(c);
       return;
     }
-    if (!c.tracked) out.set(c.path, c.leaf);
-    if (!c.tracked || o.contents.has(c.path)) write.push([c.path, c.content]);
+    const keptWhat = c.tracked && hasBefore(c.path) ? 'its content at the source commit is recorded instead' : 'left out of the snapshot';
+    withheld.push({ path: c.path, rule, reason: `looks like it holds a credential (rule ${rule}); ${keptWhat}` });
   });
-  withheld.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const kept = untracked.filter((c) => out.get(c.path) === c.leaf).map((c) => c.path);
-  return { leaves: [...out], write, outcome: { untracked: kept.sort(), withheld } };
+  return { kept, withheld };
 }
 
-/** A tracked file's content whose stat proved it equal to the index: the work tree has it, else the object store. */
-async function storedContent(repo: RepoInfo, path: string, leaf: Leaf): Promise<Uint8Array> {
-  try {
-    return leaf.mode === '120000' ? await readlink(join(repo.root, path), { encoding: 'buffer' }) : await readFile(join(repo.root, path));
-  } catch (e) {
-    if (!isErrno(e, 'ENOENT') && !isErrno(e, 'ENOTDIR') && !isErrno(e, 'EISDIR')) throw e;
-  }
-  return (await peel(repo, leaf.oid)).content; // sparse checkout, assume-unchanged
-}
-
-/** Files (and symlinks) at or under each of `paths` that `skip` does not claim, sorted, each once. */
-function untrackedFiles(root: string, paths: string[], skip: (path: string) => boolean): string[] {
-  const found = new Set<string>();
-  const walk = (rel: string): void => {
-    if (NEVER.some((n) => rel === n || rel.startsWith(n + '/')) || skip(rel)) return;
-    const st = lstatSync(join(root, rel), { throwIfNoEntry: false });
-    if (!st) return;
-    if (!st.isDirectory()) {
-      found.add(rel);
-      return;
-    }
-    let names: string[];
-    try {
-      names = readdirSync(join(root, rel));
-    } catch (e) {
-      if (isErrno(e, 'EACCES')) return;
-      throw e;
-    }
-    for (const n of names) walk(`${rel}/${n}`);
-  };
-  for (const p of paths) if (p !== '' && p !== '.') walk(p);
-  return [...found].sort();
+export function byPath<T extends { path: string }>(a: T, b: T): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }

@@ -1,16 +1,12 @@
-import { lstatSync, type BigIntStats } from 'node:fs';
-import { readFile, readlink } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReproError, isErrno } from '../core/errors.js';
-import { configBool, readRepoConfig } from './config.js';
-import { readGitIndex, type GitIndex, type IndexEntry } from './gitindex.js';
-import { hashObject, writeLooseObject } from './objects.js';
-import { mapLimit } from '../core/pool.js';
-import { readCommit } from './read.js';
-import { commonDirOf, type RepoInfo } from './repoinfo.js';
-import { listTreeFiles } from './tree.js';
-import { TreeBuilder, type Leaf, type ObjectStore } from './treebuild.js';
-import { addBeyondSource, type Screen, type SnapshotOutcome } from './snapshot-extra.js';
+import { mark } from '../core/timing.js';
+import { catObject, git, gitText } from './git.js';
+import type { RepoInfo } from './repoinfo.js';
+import { NEVER, byPath, readUntracked, screenCandidates, type Candidate, type Screen, type SnapshotOutcome } from './snapshot-extra.js';
+import { readStatus, type StatusEntry } from './status.js';
 
 export interface SnapshotOptions {
   repo: RepoInfo;
@@ -18,28 +14,26 @@ export interface SnapshotOptions {
   extraFiles: Record<string, string | Uint8Array>;
 }
 
-const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
-
 /**
  * Write the tree `git commit -a` would record, plus `extraFiles`, and return its id: every path
  * in the index with its current work-tree content (deleted files left out, untracked files not
- * added), exec bits and symlinks kept. Touches no ref, no index, no work-tree file.
+ * added), exec bits and symlinks kept, clean filters (Git LFS) and end-of-line conversion applied
+ * as `git add` applies them. Touches no ref, no index, no work-tree file.
  *
- * Fast because it trusts the index the way `git status` does: a file whose lstat (mtime, ctime,
- * size, inode) equals its index entry keeps the index's blob id; only the others are read,
- * hashed and written. Entries modified at or after the index was written ("racily clean") are
- * always re-read. Entries Git itself does not look at keep their index blob: submodules
- * (their recorded commit), sparse-checkout and assume-unchanged files.
- * Not applied to changed files: clean/smudge filters (e.g. Git LFS) and end-of-line conversion.
+ * How: `git status` (which trusts the index's stat data, as Git always does) names the paths that
+ * differ from HEAD; a private index (`GIT_INDEX_FILE` in a temp directory) starts as
+ * `git read-tree HEAD`, takes the staged entries and the work-tree files' blobs
+ * (`git hash-object -w --stdin-paths`, through the filters), then `git write-tree`. Entries Git
+ * itself does not look at keep their index entry: sparse-checkout and assume-unchanged files,
+ * and submodules (their staged commit, not the one checked out in them).
  */
 export async function snapshotTree(opts: SnapshotOptions): Promise<string> {
-  const store = await writingStore(opts.repo);
-  return treeOf(await trackedLeaves(opts.repo, store), opts.extraFiles, store);
+  return (await build({ repo: opts.repo, extraFiles: () => opts.extraFiles })).tree;
 }
 
 /**
- * What recording a run needs, in one pass over the index and the work tree: `isDirty(repo,
- * { ignore })`, then the snapshot's tree (see `snapshotTree`) with two additions for runs:
+ * What recording a run needs, in one pass: `isDirty(repo, { ignore })`, then the snapshot's tree
+ * (see `snapshotTree`) with two additions for runs:
  *
  * - `include`: the run's declared inputs (files or directories). Those Git does not track are
  *   added too (`untracked` in the result), minus `exclude`d paths (stage outputs), `.git`,
@@ -62,184 +56,235 @@ export async function snapshotTreeAndDirty(opts: {
   exclude?: (path: string) => boolean;
   screen?: Screen;
 }): Promise<{ tree: string; dirty: boolean } & SnapshotOutcome> {
-  const { repo } = opts;
-  const store = await writingStore(repo);
-  const contents = new Map<string, Uint8Array>();
-  const [leaves, headFiles] = await Promise.all([
-    trackedLeaves(repo, DRY, undefined, contents),
-    repo.head ? listTreeFiles(repo, repo.head) : [],
-  ]);
-  const head = new Map(headFiles.map((f) => [f.path, { mode: f.mode, oid: f.oid }]));
-  const headBuilder = new TreeBuilder();
-  for (const f of headFiles) if (!opts.ignore(f.path)) headBuilder.add(f.path, { mode: f.mode, oid: f.oid });
-  const [mine, headTreeId] = await Promise.all([
-    treeOf(
-      leaves.filter(([path]) => !opts.ignore(path)),
-      {},
-      DRY,
-    ),
-    headBuilder.write(DRY),
-  ]);
-  const dirty = mine !== headTreeId;
-
-  const extra = await addBeyondSource({
-    repo,
-    leaves,
-    head,
-    contents,
-    include: opts.include ?? [],
-    exclude: opts.exclude ?? (() => false),
-    replaced: new Set(opts.replaced ?? []),
-    screen: opts.screen,
-  });
-  for (const [, content] of extra.write) await store('blob', content);
-  return { tree: await treeOf(extra.leaves, opts.extraFiles(dirty, extra.outcome), store), dirty, ...extra.outcome };
+  return build(opts);
 }
 
 /**
  * True when a tracked file differs from HEAD, in the index or in the work tree (untracked files
- * do not count). Computes the snapshot's tree id without writing anything and compares it with
- * HEAD's tree; before the first commit, any tracked file makes the repository dirty.
+ * do not count), leaving out the `ignore`d paths. Before the first commit, any tracked file
+ * makes the repository dirty. Writes nothing.
  */
 export async function isDirty(repo: RepoInfo, opts: { ignore?: (path: string) => boolean } = {}): Promise<boolean> {
-  const ignore = opts.ignore;
-  const [leaves, head] = await Promise.all([trackedLeaves(repo, DRY, ignore), headTree(repo, ignore)]);
-  return (await treeOf(leaves, {}, DRY)) !== head;
+  const ignore = opts.ignore ?? (() => false);
+  const entries = (await readStatus(repo)).filter((e) => !ignore(e.path));
+  const both = entries.filter((e) => !e.sub && e.worktree === 'changed' && e.staged);
+  const hashes = both.length
+    ? await hashPaths(
+        repo,
+        both.map((e) => e.path),
+        false,
+      )
+    : [];
+  const after = new Map(both.map((e, i) => [e.path, hashes[i]!]));
+  return entries.some((e) => differsFromHead(e, after.get(e.path)));
 }
 
 export { type Screen, type SnapshotOutcome, type WithheldFile } from './snapshot-extra.js';
 
-const DRY: ObjectStore = async (type, content) => hashObject(type, content);
-
-async function writingStore(repo: RepoInfo): Promise<ObjectStore> {
-  const objects = join(await commonDirOf(repo), 'objects');
-  return (type, content) => writeLooseObject(objects, type, content);
-}
-
-/** HEAD's tree id, as it would be without the ignored paths (computed, not written). */
-async function headTree(repo: RepoInfo, ignore?: (path: string) => boolean): Promise<string> {
-  if (repo.head === null) return EMPTY_TREE;
-  if (!ignore) return (await readCommit(repo, repo.head)).tree;
-  const builder = new TreeBuilder();
-  for (const f of await listTreeFiles(repo, repo.head)) if (!ignore(f.path)) builder.add(f.path, { mode: f.mode, oid: f.oid });
-  return builder.write(DRY);
+interface Leaf {
+  mode: string;
+  oid: string;
 }
 
 /**
- * Every tracked path (minus `skip`) with its current content's leaf; changed files go to `store`
- * (and their content into `contents`, when given).
+ * Whether the snapshot's version of `e` differs from HEAD's. `hashed` is the work-tree blob id
+ * when it was computed; a work-tree change over an unchanged index always differs.
  */
-async function trackedLeaves(
-  repo: RepoInfo,
-  store: ObjectStore,
-  skip?: (path: string) => boolean,
-  contents?: Map<string, Uint8Array>,
-): Promise<[string, Leaf][]> {
-  const [index, config] = await Promise.all([readGitIndex(repo.gitdir), readRepoConfig(await commonDirOf(repo))]);
-  const fileMode = configBool(config.get('core.filemode'), true);
-  const out: [string, Leaf][] = [];
-  const changed: { at: number; abs: string; mode: string }[] = [];
-  for (const e of trackedEntries(index)) {
-    if (skip?.(e.path)) continue;
-    const abs = join(repo.root, e.path);
-    const leaf = statLeaf(abs, e, index, fileMode);
-    if (leaf === null) continue;
-    if ('read' in leaf) {
-      changed.push({ at: out.length, abs, mode: leaf.mode });
-      out.push([e.path, { mode: leaf.mode, oid: '' }]); // the oid is filled in below
-    } else out.push([e.path, leaf]);
-  }
-  const hashed = await mapLimit(changed, 16, async (c) => {
-    const content = await readCurrent(c.abs, c.mode);
-    contents?.set(out[c.at]![0], content);
-    return { mode: c.mode, oid: await store('blob', content) };
-  });
-  changed.forEach((c, i) => (out[c.at]![1] = hashed[i]!));
-  return out;
+function differsFromHead(e: StatusEntry, hashed: string | undefined): boolean {
+  const fin = finalIndexLeaf(e);
+  if (e.sub || e.worktree === 'same') return !same(fin, e.head);
+  if (e.worktree === 'deleted') return e.head.mode !== '000000';
+  if (!e.staged) return true; // the work tree differs from an index equal to HEAD
+  return hashed === undefined || hashed !== e.head.oid || e.worktreeMode !== e.head.mode;
 }
 
-/** The tree of `leaves` plus `extraFiles` (which replace tracked files of the same path). */
-async function treeOf(leaves: [string, Leaf][], extraFiles: Record<string, string | Uint8Array>, store: ObjectStore): Promise<string> {
-  const extras = Object.entries(extraFiles).map(([path, content]) => [checkExtraPath(path), content] as const);
-  const builder = new TreeBuilder();
-  for (const [path, leaf] of leaves) builder.add(path, leaf);
-  const extraLeaves = await Promise.all(
-    extras.map(async ([, content]) => ({
-      mode: '100644',
-      oid: await store('blob', typeof content === 'string' ? Buffer.from(content) : content),
-    })),
-  );
-  extras.forEach(([path], i) => builder.add(path, extraLeaves[i]!));
-  return builder.write(store);
+/** The leaf the snapshot takes from the index for `e` (null: none). */
+function finalIndexLeaf(e: StatusEntry): Leaf | null {
+  return e.index.mode === '000000' ? null : e.index;
 }
 
-/**
- * One entry per path. During a merge conflict a path has stages 1–3 instead of 0; its work-tree
- * file is what the user resolved it to, so it is kept once (preferring "ours") and marked for
- * re-reading.
- */
-function trackedEntries(index: GitIndex): IndexEntry[] {
-  const out: IndexEntry[] = [];
-  for (const e of index.entries) {
-    const last = out[out.length - 1];
-    if (last && last.path === e.path) {
-      if (e.stage === 2) out[out.length - 1] = e;
-      continue;
-    }
-    out.push(e);
-  }
-  return out;
+function same(a: Leaf | null, b: Leaf): boolean {
+  return a === null ? b.mode === '000000' : a.mode === b.mode && a.oid === b.oid;
 }
 
-/**
- * A tracked path as the work tree has it now: the index's leaf when the stat data proves it
- * unchanged, `{ mode, read: true }` when its content must be hashed, null when the file is gone.
- * Synchronous on purpose: `lstatSync` is ~4x faster than the thread-pool `lstat` for thousands
- * of small calls, and a snapshot has nothing else to do meanwhile (Git's own status does the same).
- */
-function statLeaf(abs: string, e: IndexEntry, index: GitIndex, fileMode: boolean): Leaf | { mode: string; read: true } | null {
-  if (e.mode === '160000' || e.mode === '040000' || e.skipWorktree || e.assumeValid) return { mode: e.mode, oid: e.oid };
-  let st: BigIntStats | undefined;
+async function build(opts: {
+  repo: RepoInfo;
+  extraFiles: (dirty: boolean, outcome: SnapshotOutcome) => Record<string, string | Uint8Array>;
+  ignore?: (path: string) => boolean;
+  replaced?: string[];
+  include?: string[];
+  exclude?: (path: string) => boolean;
+  screen?: Screen;
+}): Promise<{ tree: string; dirty: boolean } & SnapshotOutcome> {
+  const { repo } = opts;
+  mark('record: snapshot start');
+  const ignore = opts.ignore ?? (() => false);
+  const replaced = new Set(opts.replaced ?? []);
+  const exclude = opts.exclude ?? (() => false);
+  const tmp = await mkdtemp(join(tmpdir(), 'repro-snapshot-'));
+  // A private index in a temp directory: never split (no shared index is written into the git
+  // dir) and never sparse (write-tree then sees every path).
+  const env = { GIT_INDEX_FILE: join(tmp, 'index') };
+  const idx = (args: string[], input?: string): Promise<Buffer> =>
+    git(repo.root, ['-c', 'core.splitIndex=false', '-c', 'index.sparse=false', ...args], { env, input });
   try {
-    st = lstatSync(abs, { bigint: true, throwIfNoEntry: false });
-  } catch (err) {
-    if (isErrno(err, 'ENOTDIR')) return null; // a parent directory became a file
-    throw err;
+    const include = (opts.include ?? []).filter((p) => p !== '' && p !== '.');
+    const [status, , others] = await Promise.all([
+      readStatus(repo),
+      idx(repo.head ? ['read-tree', repo.head] : ['read-tree', '--empty']),
+      include.length ? untrackedUnder(repo, include) : [],
+    ]);
+
+    // What the snapshot holds beyond HEAD: staged blobs and work-tree files, then untracked inputs.
+    const candidates: Candidate[] = [];
+    const entryOf = new Map(status.map((e) => [e.path, e]));
+    for (const e of status) {
+      if (e.sub || replaced.has(e.path)) continue;
+      if (e.worktree === 'changed') {
+        const content = await readWorktree(repo.root, e.path, e.worktreeMode);
+        if (content) candidates.push({ path: e.path, tracked: true, content, mode: e.worktreeMode, fromWorktree: true });
+      } else if (e.worktree === 'same' && e.index.mode !== '000000' && e.index.mode !== '160000' && !same(e.index, e.head)) {
+        const blob = await catObject(repo.root, e.index.oid);
+        if (blob) candidates.push({ path: e.path, tracked: true, content: blob.content, mode: e.index.mode, fromWorktree: false });
+      }
+    }
+    const skip = (p: string): boolean =>
+      entryOf.has(p) || replaced.has(p) || exclude(p) || NEVER.some((n) => p === n || p.startsWith(n + '/'));
+    const untracked = await readUntracked(
+      repo.root,
+      others.filter((p) => !skip(p)),
+    );
+    candidates.push(...untracked.files);
+
+    const screened = await screenCandidates(
+      candidates,
+      opts.screen && timed(opts.screen),
+      (p) => (entryOf.get(p)?.head.mode ?? '000000') !== '000000',
+    );
+    const withheldPaths = new Set(screened.withheld.map((w) => w.path));
+
+    // Blob ids of the kept work-tree files (written), and of withheld edited-and-staged files (not written, for `dirty`).
+    const toWrite = screened.kept.filter((c) => c.fromWorktree);
+    const regular = toWrite.filter((c) => c.mode !== '120000');
+    const links = toWrite.filter((c) => c.mode === '120000');
+    const needOnly = status.filter((e) => withheldPaths.has(e.path) && e.worktree === 'changed' && e.staged && !ignore(e.path));
+    const [regularIds, linkIds, onlyIds] = await Promise.all([
+      hashPaths(
+        repo,
+        regular.map((c) => c.path),
+        true,
+      ),
+      hashContents(
+        repo,
+        tmp,
+        links.map((c) => c.content),
+      ),
+      hashPaths(
+        repo,
+        needOnly.map((e) => e.path),
+        false,
+      ),
+    ]);
+    const hashed = new Map<string, string>();
+    regular.forEach((c, i) => hashed.set(c.path, regularIds[i]!));
+    links.forEach((c, i) => hashed.set(c.path, linkIds[i]!));
+    needOnly.forEach((e, i) => hashed.set(e.path, onlyIds[i]!));
+
+    // From the work tree as it is, withheld files included (as `isDirty` sees it).
+    const dirty = status.some((e) => !ignore(e.path) && differsFromHead(e, hashed.get(e.path)));
+    const untrackedKept = screened.kept.filter((c) => !c.tracked).map((c) => c.path);
+    const outcome: SnapshotOutcome = {
+      untracked: untrackedKept.sort(),
+      withheld: [...screened.withheld, ...untracked.withheld].sort(byPath),
+    };
+
+    // The private index: HEAD, then each changed path's snapshot leaf, then the extra files.
+    const zero = '0'.repeat(repo.head?.length ?? (repo.objectFormat === 'sha256' ? 64 : 40));
+    const removals: string[] = [];
+    const adds: string[] = [];
+    const put = (path: string, leaf: Leaf | null): void => {
+      if (leaf === null) removals.push(`0 ${zero}\t${path}\0`);
+      else adds.push(`${leaf.mode} ${leaf.oid}\t${path}\0`);
+    };
+    for (const e of status) {
+      if (replaced.has(e.path)) continue;
+      if (withheldPaths.has(e.path)) put(e.path, e.head.mode === '000000' ? null : e.head);
+      else if (e.sub || e.worktree === 'same') put(e.path, finalIndexLeaf(e));
+      else if (e.worktree === 'deleted') put(e.path, null);
+      else {
+        const oid = hashed.get(e.path);
+        put(e.path, oid === undefined ? null : { mode: e.worktreeMode, oid }); // undefined: vanished while read
+      }
+    }
+    for (const c of screened.kept) if (!c.tracked) put(c.path, { mode: c.mode, oid: hashed.get(c.path)! });
+    const extras = Object.entries(opts.extraFiles(dirty, outcome)).map(([path, content]) => [checkExtraPath(path), content] as const);
+    const extraIds = await hashContents(
+      repo,
+      tmp,
+      extras.map(([, c]) => (typeof c === 'string' ? Buffer.from(c) : c)),
+    );
+    extras.forEach(([path], i) => put(path, { mode: '100644', oid: extraIds[i]! }));
+    if (removals.length || adds.length)
+      await idx(['update-index', '-z', '--add', '--replace', '--index-info'], removals.join('') + adds.join(''));
+    const tree = await gitTextIdx(repo, env);
+    return { tree, dirty, ...outcome };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
   }
-  if (!st) return null;
-  let mode: string;
-  if (st.isSymbolicLink()) mode = '120000';
-  else if (!st.isFile())
-    return null; // replaced by a directory (or a socket): Git records a deletion
-  else if (!fileMode) mode = e.mode === '100755' ? '100755' : '100644';
-  else mode = st.mode & 0o100n ? '100755' : '100644';
-  if (e.stage === 0 && !e.intentToAdd && mode === e.mode && statMatches(e, st) && !racy(e, index)) {
-    return { mode, oid: e.oid };
+}
+
+function gitTextIdx(repo: RepoInfo, env: Record<string, string>): Promise<string> {
+  return gitText(repo.root, ['-c', 'core.splitIndex=false', 'write-tree'], { env });
+}
+
+function timed(screen: Screen): Screen {
+  return async (files) => {
+    mark('record: screening');
+    const r = await screen(files);
+    mark('record: screened');
+    return r;
+  };
+}
+
+/** Untracked files (ignored ones too) at or under `paths`: `git ls-files --others`, paths taken literally. */
+async function untrackedUnder(repo: RepoInfo, paths: string[]): Promise<string[]> {
+  const out = await git(repo.root, ['--literal-pathspecs', 'ls-files', '-z', '--others', '--', ...paths]);
+  return [
+    ...new Set(
+      out
+        .toString('utf8')
+        .split('\0')
+        .filter((p) => p !== '' && !p.endsWith('/')),
+    ),
+  ].sort();
+}
+
+/** A work-tree file's content (a symlink's target), null when it vanished. */
+async function readWorktree(root: string, path: string, mode: string): Promise<Buffer | null> {
+  try {
+    return mode === '120000' ? await readlink(join(root, path), { encoding: 'buffer' }) : await readFile(join(root, path));
+  } catch (e) {
+    if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR') || isErrno(e, 'EISDIR')) return null;
+    throw e;
   }
-  return { mode, read: true };
 }
 
-function readCurrent(abs: string, mode: string): Promise<Uint8Array> {
-  return mode === '120000' ? readlink(abs, { encoding: 'buffer' }) : readFile(abs);
+/** Blob ids of work-tree files, through their clean filters as `git add` would; written when `write`. */
+async function hashPaths(repo: RepoInfo, paths: string[], write: boolean): Promise<string[]> {
+  if (paths.length === 0) return [];
+  if (paths.some((p) => /[\n\r]/.test(p)))
+    throw new ReproError('E_GIT', `cannot snapshot a path with a line break: '${paths.find((p) => /[\n\r]/.test(p))}'`);
+  const out = await gitText(repo.root, ['hash-object', ...(write ? ['-w'] : []), '--stdin-paths'], { input: paths.join('\n') + '\n' });
+  return out.split('\n');
 }
 
-const NS = 1_000_000_000n;
-const U32 = 0xffffffffn;
-
-function statMatches(e: IndexEntry, st: BigIntStats): boolean {
-  return (
-    Number((st.mtimeNs / NS) & U32) === e.mtimeSec &&
-    Number(st.mtimeNs % NS) === e.mtimeNsec &&
-    Number((st.ctimeNs / NS) & U32) === e.ctimeSec &&
-    Number(st.ctimeNs % NS) === e.ctimeNsec &&
-    Number(st.size & U32) === e.size &&
-    Number(st.ino & U32) === e.ino
-  );
-}
-
-/** Modified in the same instant the index was written: the stat data cannot prove it clean. */
-function racy(e: IndexEntry, index: GitIndex): boolean {
-  return BigInt(e.mtimeSec) * NS + BigInt(e.mtimeNsec) >= index.mtimeNs;
+/** Blob ids of raw contents (no filters: repro's own files, symlink targets), written. */
+async function hashContents(repo: RepoInfo, tmp: string, contents: Uint8Array[]): Promise<string[]> {
+  if (contents.length === 0) return [];
+  const files = contents.map((_, i) => join(tmp, `blob-${i}`));
+  await Promise.all(contents.map((c, i) => writeFile(files[i]!, c)));
+  const out = await gitText(repo.root, ['hash-object', '-w', '--no-filters', '--stdin-paths'], { input: files.join('\n') + '\n' });
+  return out.split('\n');
 }
 
 /** A repo-relative POSIX path that stays inside the tree and out of `.git`. */

@@ -1,9 +1,8 @@
 import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ReproError } from '../core/errors.js';
-import { readObject } from './isogit.js';
 import { mapLimit } from '../core/pool.js';
-import { parseCommit, peel, readTree, type TreeEntry } from './read.js';
+import { catInfo, catObject, git } from './git.js';
 import type { RepoInfo } from './repoinfo.js';
 
 export interface TreeFile {
@@ -19,23 +18,38 @@ export interface TreeFile {
  * Anything else is `E_NOT_FOUND`.
  */
 export async function rootTreeOf(repo: RepoInfo, oid: string): Promise<string> {
-  const target = await peel(repo, oid);
-  if (target.type === 'tree') return target.oid;
-  if (target.type === 'commit') return parseCommit(target.oid, target.content).tree;
-  throw new ReproError('E_NOT_FOUND', `not a commit or tree: '${oid}'`);
+  const t = await catInfo(repo.root, `${oid}^{tree}`);
+  if (!t) throw new ReproError('E_NOT_FOUND', `not a commit or tree: '${oid}'`);
+  return t.oid;
 }
 
-/** Every file of a commit's (or a tree's) tree, recursively, in Git's tree order. */
+/**
+ * Every file of a commit's (or a tree's) tree, recursively, in Git's tree order (`git ls-tree -r`).
+ * A tree is untrusted input (a pushed run ref can hold any objects): a path with an empty, `.`,
+ * `..` or `.git` component or a backslash, and a path listed twice (or both as a file and as a
+ * directory), are `E_GIT`, as `git fsck` reports them, so no reader can be led to write one path
+ * twice or outside the tree.
+ */
 export async function listTreeFiles(repo: RepoInfo, commit: string): Promise<TreeFile[]> {
+  const tree = await rootTreeOf(repo, commit);
   const out: TreeFile[] = [];
-  const walk = async (treeOid: string, prefix: string): Promise<void> => {
-    for (const e of await readTree(repo, treeOid)) {
-      const path = prefix + safeName(e, treeOid);
-      if (e.mode === '040000') await walk(e.oid, `${path}/`);
-      else out.push({ path, oid: e.oid, mode: e.mode });
+  const seen = new Set<string>();
+  const raw = (await git(repo.root, ['ls-tree', '-r', '-z', '--full-tree', tree])).toString('utf8');
+  for (const line of raw.split('\0')) {
+    if (line === '') continue;
+    const tab = line.indexOf('\t');
+    const [mode, , oid] = line.slice(0, tab).split(' ');
+    const path = line.slice(tab + 1);
+    checkTreePath(path, tree);
+    if (seen.has(path)) throw new ReproError('E_GIT', `duplicate entry in git tree ${tree}: '${path}'`);
+    seen.add(path);
+    out.push({ path, oid: oid!, mode: mode!.padStart(6, '0') });
+  }
+  for (const f of out) {
+    for (let i = f.path.indexOf('/'); i > 0; i = f.path.indexOf('/', i + 1)) {
+      if (seen.has(f.path.slice(0, i))) throw new ReproError('E_GIT', `duplicate entry in git tree ${tree}: '${f.path.slice(0, i)}'`);
     }
-  };
-  await walk(await rootTreeOf(repo, commit), '');
+  }
   return out;
 }
 
@@ -48,19 +62,12 @@ export async function readRunFile(repo: RepoInfo, commit: string, path: string):
     .replace(/^\.\//, '')
     .split('/')
     .filter((p) => p !== '');
-  if (parts.length === 0) return null;
-  let treeOid = await rootTreeOf(repo, commit);
-  for (let i = 0; i < parts.length; i++) {
-    const entry = (await readTree(repo, treeOid)).find((e) => e.name === parts[i]);
-    if (!entry) return null;
-    if (i === parts.length - 1) {
-      if (entry.mode === '040000' || entry.mode === '160000') return null;
-      return (await readObject(repo, entry.oid)).content;
-    }
-    if (entry.mode !== '040000') return null;
-    treeOid = entry.oid;
-  }
-  return null;
+  const [tree, obj] = await Promise.all([
+    rootTreeOf(repo, commit),
+    parts.length ? catObject(repo.root, `${commit}^{tree}:${parts.join('/')}`) : null,
+  ]);
+  void tree; // resolved for its E_NOT_FOUND
+  return obj?.type === 'blob' ? obj.content : null;
 }
 
 /**
@@ -82,26 +89,15 @@ export async function materializeTree(repo: RepoInfo, commit: string, destDir: s
   await mapLimit(files, 16, async (f) => {
     const abs = join(destDir, f.path);
     if (f.mode === '160000') return mkdir(abs, { recursive: true });
-    const { content } = await readObject(repo, f.oid);
-    if (f.mode === '120000') return symlink(Buffer.from(content).toString('utf8'), abs);
-    await writeFile(abs, content, { mode: f.mode === '100755' ? 0o755 : 0o644, flag: 'wx' });
+    const obj = await catObject(repo.root, f.oid);
+    if (!obj) throw new ReproError('E_NOT_FOUND', `git object not found: '${f.oid}'`);
+    if (f.mode === '120000') return symlink(obj.content.toString('utf8'), abs);
+    await writeFile(abs, obj.content, { mode: f.mode === '100755' ? 0o755 : 0o644, flag: 'wx' });
   });
 }
 
-/**
- * A tree entry name that cannot leave the directory it is written into. Git itself never
- * writes such names; a tree that has one was crafted, and is refused rather than followed.
- */
-function safeName(e: TreeEntry, treeOid: string): string {
-  if (
-    e.name === '' ||
-    e.name === '.' ||
-    e.name === '..' ||
-    e.name.includes('/') ||
-    e.name.includes('\\') ||
-    e.name.toLowerCase() === '.git'
-  ) {
-    throw new ReproError('E_GIT', `unsafe path in git tree ${treeOid}: '${e.name}'`);
-  }
-  return e.name;
+/** Refuses a tree path that could leave the directory it is written into. Git never writes one; a tree that has one was crafted. */
+function checkTreePath(path: string, tree: string): void {
+  const bad = path.includes('\\') || path.split('/').some((c) => c === '' || c === '.' || c === '..' || c.toLowerCase() === '.git');
+  if (bad) throw new ReproError('E_GIT', `unsafe path in git tree ${tree}: '${path}'`);
 }

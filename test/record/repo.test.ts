@@ -78,10 +78,4 @@ describe('findRepo', () => {
     git(origin, 'clone', '-q', '--depth', '1', `file://${origin}`, clone);
     expect(await findRepo(clone)).toMatchObject({ shallow: true, branch: 'main', head: git(origin, 'rev-parse', 'HEAD') });
   });
-
-  it('refuses a SHA-256 repository', async () => {
-    const root = tempDir();
-    git(root, 'init', '-q', '--object-format=sha256');
-    await expect(findRepo(root)).rejects.toMatchObject({ code: 'E_GIT' });
-  });
 });
