@@ -33,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   gc: async () => (await import('./cli/gc.js')).registerGc,
   plots: async () => (await import('./cli/plots.js')).registerPlots,
   report: async () => (await import('./cli/report.js')).registerReport,
+  'install-hooks': async () => (await import('./cli/install-hooks.js')).registerInstallHooks,
 };
 
 /** The subcommand named in argv: the first word that is not an option (or -C's value). */

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { ReproError } from '../core/errors.js';
 import { checkoutError } from '../ops/checkout.js';
 import { fetch, type FetchReport } from '../ops/remote/index.js';
-import { pull } from '../ops/remote/index.js';
+import { fetchRunsOnly, pull, type RunsFetchReport } from '../ops/remote/index.js';
+import type { Io } from './io.js';
 import { common, resolveCommon, type CliEnv } from './common.js';
 import { printJson } from './io.js';
 import { renderCheckout } from '../report/run/index.js';
@@ -12,9 +13,16 @@ import { transferFlags, transferOpts, type TransferCliOpts } from './transfer-fl
 /** `repro fetch` and `repro pull` (= fetch + checkout). */
 export function registerFetch(program: Command, env: CliEnv): void {
   transferFlags(common(program.command('fetch')))
-    .description('download the cache objects repro.lock names from a remote into the local cache')
+    .option('--runs-only', 'fetch only the run records (refs/repro/runs/*) from the Git remote')
+    .description('download the cache objects repro.lock names from a remote into the local cache, and the run records from the Git remote')
     .action(async (stages: string[], o: TransferCliOpts, cmd: Command) => {
       const { cwd, json } = resolveCommon(cmd, env);
+      if (o.runsOnly) {
+        const r = await fetchRunsOnly({ cwd, gitRemote: o.gitRemote, signal: env.signal });
+        if (json) printJson(env.io, r);
+        else printRunsFetch(env.io, r.runs);
+        return;
+      }
       const bar = progressLine(env.io, 'fetch');
       let res;
       try {
@@ -70,6 +78,21 @@ function summary(env: CliEnv, res: FetchReport): void {
     env.io.out(
       `run cache: ${res.runCache.added} new entries of ${res.runCache.entries}${res.runCache.rejected.length ? `, ${res.runCache.rejected.length} malformed ignored` : ''}\n`,
     );
+  if (res.runs) printRunsFetch(env.io, res.runs);
+}
+
+function printRunsFetch(io: Io, r: RunsFetchReport): void {
+  if (r.skipped) {
+    io.out(`run records: not fetched (${r.skipped})\n`);
+    return;
+  }
+  io.out(`run records: ${r.added} new from Git remote '${r.gitRemote}', ${r.unchanged} already here\n`);
+  for (const c of r.conflicts)
+    io.err(
+      `warning: run '${c.id}' on '${r.gitRemote}' is another record than the local one; kept both: the incoming one as '${c.keptAs}'\n`,
+    );
+  if (r.rejected.length)
+    io.err(`warning: ${r.rejected.length} remote ref(s) are not run ids and were left out (first: '${r.rejected[0]}')\n`);
 }
 
 /** Exit 130 when interrupted; 1 when objects are corrupt on or missing from the remote. */

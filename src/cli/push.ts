@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { push } from '../ops/remote/index.js';
+import { push, pushRunsOnly, type RunsPushReport } from '../ops/remote/index.js';
+import type { Io } from './io.js';
 import { common, resolveCommon, type CliEnv } from './common.js';
 import { printJson } from './io.js';
 import { progressLine } from './progress.js';
@@ -7,9 +8,18 @@ import { transferFlags, transferOpts, type TransferCliOpts } from './transfer-fl
 
 export function registerPush(program: Command, env: CliEnv): void {
   transferFlags(common(program.command('push')))
-    .description('upload the cache objects repro.lock names (and with --run-cache the run cache) to a remote')
+    .option('--runs-only', 'push only the run records (refs/repro/runs/*) to the Git remote')
+    .description(
+      'upload the cache objects repro.lock names (and with --run-cache the run cache) to a remote, and the run records to the Git remote',
+    )
     .action(async (stages: string[], o: TransferCliOpts, cmd: Command) => {
       const { cwd, json } = resolveCommon(cmd, env);
+      if (o.runsOnly) {
+        const r = await pushRunsOnly({ cwd, gitRemote: o.gitRemote, signal: env.signal });
+        if (json) printJson(env.io, r);
+        else printRunsPush(env.io, r.runs);
+        return;
+      }
       const bar = progressLine(env.io, 'push');
       let res;
       try {
@@ -30,10 +40,21 @@ export function registerPush(program: Command, env: CliEnv): void {
           );
         if (ob.heldBack.length)
           env.io.err(`warning: ${ob.heldBack.length} director(ies) not pushed: a file they name is missing locally\n`);
+        if (res.runs) printRunsPush(env.io, res.runs);
       }
       if (res.interrupted) {
         if (!json) env.io.err('interrupted: run push again to finish (what was uploaded is kept)\n');
         env.exit(130);
       }
     });
+}
+
+export function printRunsPush(io: Io, r: RunsPushReport): void {
+  if (r.skipped) {
+    io.out(`run records: not pushed (${r.skipped})\n`);
+    return;
+  }
+  io.out(`run records: ${r.pushed} pushed to Git remote '${r.gitRemote}', ${r.upToDate} already there\n`);
+  for (const x of r.rejected.slice(0, 5)) io.err(`warning: run '${x.id}' not pushed: ${x.reason}\n`);
+  if (r.rejected.length > 5) io.err(`warning: ${r.rejected.length - 5} more run(s) not pushed\n`);
 }

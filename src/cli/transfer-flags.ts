@@ -10,7 +10,9 @@ export function transferFlags(cmd: Command): Command {
     .option('-a, --all-branches', 'also the outputs recorded at every branch tip')
     .option('-T, --all-tags', 'also the outputs recorded at every tag')
     .option('-A, --all-commits', 'also the outputs recorded at every commit')
-    .option('--run-cache', 'also the run cache (stage key → outputs), so another clone restores instead of re-running');
+    .option('--run-cache', 'also the run cache (stage key → outputs), so another clone restores instead of re-running')
+    .option('--git-remote <name>', 'the Git remote the run records (refs/repro/runs/*) go through (default: origin)')
+    .option('--no-runs', 'leave the run records alone');
 }
 
 export interface TransferCliOpts {
@@ -20,6 +22,9 @@ export interface TransferCliOpts {
   allTags?: boolean;
   allCommits?: boolean;
   runCache?: boolean;
+  gitRemote?: string;
+  runs?: boolean;
+  runsOnly?: boolean;
 }
 
 export function transferOpts(stages: string[], o: TransferCliOpts) {
@@ -31,5 +36,7 @@ export function transferOpts(stages: string[], o: TransferCliOpts) {
     tags: o.allTags,
     allCommits: o.allCommits,
     runCache: o.runCache,
+    gitRemote: o.gitRemote,
+    runs: o.runs,
   };
 }

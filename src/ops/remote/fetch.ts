@@ -19,11 +19,16 @@ import { openContext } from '../context.js';
 import { namedObjects, type NamedObjectsOptions } from './named-objects.js';
 import { openSession, type TransferFlags } from './session.js';
 import { readRunCache, writeRunCache, compactRunCache } from '../run/runcache.js';
+import { fetchRuns, type RunsFetchReport } from './refs.js';
 
 export interface FetchOptions extends TransferFlags, NamedObjectsOptions {
   cwd: string;
   /** Also fetch the remote's run-cache entries and the objects they name. */
   runCache?: boolean;
+  /** Also fetch `refs/repro/runs/*` from the Git remote (default true; `--no-runs`). */
+  runs?: boolean;
+  /** The Git remote for the run records (default `origin`). */
+  gitRemote?: string;
 }
 
 export interface FetchReport {
@@ -31,6 +36,8 @@ export interface FetchReport {
   revisions: number;
   objects: Omit<FetchResult, 'interrupted'>;
   runCache: { entries: number; added: number; rejected: string[] } | null;
+  /** The run records fetched from the Git remote; null with `--no-runs`. */
+  runs: RunsFetchReport | null;
   interrupted: boolean;
 }
 
@@ -73,7 +80,9 @@ export async function fetch(opts: FetchOptions): Promise<FetchReport> {
         runCache = { entries: total, added, rejected };
       }
       const { interrupted, ...objects } = res;
-      return { remote: { name: s.spec.name, url: s.spec.url }, revisions: named.revisions, objects, runCache, interrupted };
+      const runs =
+        opts.runs === false || interrupted ? null : await fetchRuns(ctx.root, { gitRemote: opts.gitRemote, signal: opts.signal });
+      return { remote: { name: s.spec.name, url: s.spec.url }, revisions: named.revisions, objects, runCache, runs, interrupted };
     } finally {
       s.backend.close();
     }

@@ -6,3 +6,4 @@ export { fetch, type FetchReport } from './fetch.js';
 export { pull } from './pull.js';
 export { push } from './push.js';
 export { type Progress } from './session.js';
+export { fetchRunsOnly, pushRunsOnly, type RunsFetchReport, type RunsPushReport } from './refs.js';

@@ -4,11 +4,16 @@ import { openContext } from '../context.js';
 import { namedObjects, type NamedObjectsOptions } from './named-objects.js';
 import { openSession, type TransferFlags } from './session.js';
 import { runCacheEntries } from '../run/runcache.js';
+import { pushRuns, type RunsPushReport } from './refs.js';
 
 export interface PushOptions extends TransferFlags, NamedObjectsOptions {
   cwd: string;
   /** Also push run-cache entries (and the objects they name). */
   runCache?: boolean;
+  /** Also push `refs/repro/runs/*` to the Git remote (default true; `--no-runs`). */
+  runs?: boolean;
+  /** The Git remote for the run records (default `origin`). */
+  gitRemote?: string;
 }
 
 export interface PushReport {
@@ -16,6 +21,8 @@ export interface PushReport {
   revisions: number;
   objects: Omit<PushResult, 'interrupted'>;
   runCache: { entries: number; uploaded: number } | null;
+  /** The run records pushed to the Git remote (after the objects); null with `--no-runs`. */
+  runs: RunsPushReport | null;
   interrupted: boolean;
 }
 
@@ -57,7 +64,8 @@ export async function push(opts: PushOptions): Promise<PushReport> {
         runCache = { entries: entries.length, uploaded };
       }
       const { interrupted, ...objects } = res;
-      return { remote: { name: s.spec.name, url: s.spec.url }, revisions: named.revisions, objects, runCache, interrupted };
+      const runs = opts.runs === false || interrupted ? null : await pushRuns(ctx.root, { gitRemote: opts.gitRemote, signal: opts.signal });
+      return { remote: { name: s.spec.name, url: s.spec.url }, revisions: named.revisions, objects, runCache, runs, interrupted };
     } finally {
       known.close();
     }
