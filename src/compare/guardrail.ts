@@ -142,7 +142,10 @@ function change(kind: 'drop' | 'rise', rule: string, limit: number, ctx: Ctx): R
   }
   const lo = Math.min(sign * ctx.ci[0], sign * ctx.ci[1]);
   const hi = Math.max(sign * ctx.ci[0], sign * ctx.ci[1]);
-  const interval = `${ctx.level}% CI ${fmt(lo)} to ${fmt(hi)}`;
+  // The interval is stated in the sense of the words ("rose by 0.3 (95% CI 0.2 to 0.4)"), while
+  // the judgement below uses it in the rule's sense.
+  const w = fell ? -1 : 1;
+  const interval = `${ctx.level}% CI ${fmt(Math.min(w * ctx.ci[0], w * ctx.ci[1]))} to ${fmt(Math.max(w * ctx.ci[0], w * ctx.ci[1]))}`;
   if (exceeds(lo, limit, scale)) {
     return { status: 'fail', rule, reason: `${moved} (${interval}), significantly more than ${allowed}` };
   }

@@ -11,4 +11,15 @@ describe('guardrail reasons', () => {
     expect(judgeCheck({ max_drop: 0.01 }, [0.9], [0.85]).reason).toMatch(/^dropped by 0\.05, more than the allowed 0\.01/);
     expect(judgeCheck({ max_drop: 0.01 }, [0.9], [0.9]).reason).toMatch(/^unchanged, within/);
   });
+
+  it('state the interval in the sense of the words: a drop rule on a metric that rose gives the rise and its CI', () => {
+    // base 0.91, 0.915, 0.905 → head 0.93, 0.935, 0.925: it rose by 0.02, and the CI of that rise is positive
+    const r = judgeCheck({ max_drop: 0.01 }, [0.91, 0.915, 0.905], [0.93, 0.935, 0.925]);
+    expect(r.status).toBe('pass');
+    const m = /^rose by 0\.02 \(95% CI (-?[\d.]+) to (-?[\d.]+)\)/.exec(r.reason);
+    expect(m, r.reason).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(0);
+    expect(Number(m![1])).toBeLessThan(0.02);
+    expect(Number(m![2])).toBeGreaterThan(0.02);
+  });
 });
