@@ -21,6 +21,8 @@ interface Journal {
   entries: Map<string, Record<string, LockOut>>;
   /** key → the host that executed it (`h`), for entries this machine wrote; pulled ones have none. */
   hosts: Map<string, string>;
+  /** key → the SOURCE_DATE_EPOCH its outputs were made with (`e`), so a restore records the same. */
+  epochs: Map<string, number>;
   fd?: number;
   /** The file ends mid-line (a torn append): start the next append on a new line. */
   torn: boolean;
@@ -30,7 +32,7 @@ const journals = new Map<string, Journal>();
 function journal(stateDir: string): Journal {
   let j = journals.get(stateDir);
   if (j) return j;
-  j = { entries: new Map(), hosts: new Map(), torn: false };
+  j = { entries: new Map(), hosts: new Map(), epochs: new Map(), torn: false };
   const path = join(stateDir, FILE);
   if (existsSync(path)) {
     const text = readFileSync(path, 'utf8');
@@ -38,11 +40,13 @@ function journal(stateDir: string): Journal {
     for (const line of text.split('\n')) {
       if (!line) continue;
       try {
-        const e = JSON.parse(line) as { k?: unknown; o?: unknown; h?: unknown };
+        const e = JSON.parse(line) as { k?: unknown; o?: unknown; h?: unknown; e?: unknown };
         if (typeof e.k === 'string' && e.o && typeof e.o === 'object') {
           j.entries.set(e.k, e.o as Record<string, LockOut>);
           if (typeof e.h === 'string') j.hosts.set(e.k, e.h);
           else j.hosts.delete(e.k);
+          if (Number.isSafeInteger(e.e)) j.epochs.set(e.k, e.e as number);
+          else j.epochs.delete(e.k);
         }
       } catch (e) {
         if (!(e instanceof SyntaxError)) throw e; // a torn line: skip it
@@ -62,17 +66,34 @@ export function runCacheHost(stateDir: string, key: string): string | null {
   return journal(stateDir).hosts.get(key) ?? null;
 }
 
-/** `host`: the machine that executed the stage (omitted for entries fetched from a remote). */
-export async function writeRunCache(stateDir: string, key: string, outs: Record<string, LockOut>, host?: string): Promise<void> {
+/** The SOURCE_DATE_EPOCH `key`'s outputs were made with, when the entry says. */
+export function runCacheEpoch(stateDir: string, key: string): number | undefined {
+  return journal(stateDir).epochs.get(key);
+}
+
+/**
+ * `host`: the machine that executed the stage (omitted for entries fetched from a remote);
+ * `epoch`: the SOURCE_DATE_EPOCH it ran with, so that a later restore writes the lock entry an
+ * uninterrupted run would have written.
+ */
+export async function writeRunCache(
+  stateDir: string,
+  key: string,
+  outs: Record<string, LockOut>,
+  host?: string,
+  epoch?: number,
+): Promise<void> {
   const j = journal(stateDir);
   j.entries.set(key, outs);
   if (host !== undefined) j.hosts.set(key, host);
   else j.hosts.delete(key);
+  if (epoch !== undefined) j.epochs.set(key, epoch);
+  else j.epochs.delete(key);
   if (j.fd === undefined) {
     mkdirSync(stateDir, { recursive: true });
     j.fd = openSync(join(stateDir, FILE), 'a');
   }
-  writeSync(j.fd, (j.torn ? '\n' : '') + JSON.stringify(host !== undefined ? { k: key, o: outs, h: host } : { k: key, o: outs }) + '\n');
+  writeSync(j.fd, (j.torn ? '\n' : '') + JSON.stringify(entryLine(key, outs, host, epoch)) + '\n');
   j.torn = false;
 }
 
@@ -87,17 +108,15 @@ export function compactRunCache(stateDir: string): void {
   journals.delete(stateDir);
   const path = join(stateDir, FILE);
   if (!existsSync(path) || statSync(path).size < COMPACT_BYTES) return;
-  const text =
-    [...j.entries]
-      .map(([k, o]) => {
-        const h = j.hosts.get(k);
-        return JSON.stringify(h !== undefined ? { k, o, h } : { k, o });
-      })
-      .join('\n') + '\n';
+  const text = [...j.entries].map(([k, o]) => JSON.stringify(entryLine(k, o, j.hosts.get(k), j.epochs.get(k)))).join('\n') + '\n';
   writeFileAtomicSync(path, text, { fsync: false });
 }
 
 /** Every entry of the journal (key → outputs), for `repro push --run-cache`. */
 export function runCacheEntries(stateDir: string): ReadonlyMap<string, Record<string, LockOut>> {
   return journal(stateDir).entries;
+}
+
+function entryLine(k: string, o: Record<string, LockOut>, h?: string, e?: number): object {
+  return { k, o, ...(h !== undefined ? { h } : {}), ...(e !== undefined ? { e } : {}) };
 }

@@ -13,7 +13,7 @@ import type { KeyComponents, LockFile, LockOut } from '../../lock/index.js';
 import type { RepoContext } from '../context.js';
 import type { Evaluator } from './evaluate.js';
 import { explainKeyChange, type Reason } from './reasons.js';
-import { readRunCache, runCacheHost, writeRunCache } from './runcache.js';
+import { readRunCache, runCacheEpoch, runCacheHost, writeRunCache } from './runcache.js';
 import { hostname } from 'node:os';
 import type { RunOptions, StageResult } from '../../model/run.js';
 import { seedlessKey } from './seedless.js';
@@ -238,7 +238,7 @@ export class Scheduler {
       // checkout verifies every object it places, so what the lock records is what is there.
       const bad = await this.restoreOuts(stage, cached.outs);
       if (!bad) {
-        this.setLockEntry(stage, comps, key, cached.outs);
+        this.setLockEntry(stage, comps, key, cached.outs, runCacheEpoch(this.ctx.stateDir, key));
         return { ...base, status: 'restored', reasons, key, outs: cached.outs, components: comps };
       }
       reasons.push(bad);
@@ -430,8 +430,9 @@ export class Scheduler {
       outs[o.path] =
         info.nfiles !== undefined ? { hash: info.hash, size: info.size, nfiles: info.nfiles } : { hash: info.hash, size: info.size };
     }
-    if (stage.outs.every((o) => o.cache)) await writeRunCache(this.ctx.stateDir, key, outs, hostname());
-    this.setLockEntry(stage, comps, key, outs, (await this.sourceDateEpoch()) ?? undefined);
+    const epoch = (await this.sourceDateEpoch()) ?? undefined;
+    if (stage.outs.every((o) => o.cache)) await writeRunCache(this.ctx.stateDir, key, outs, hostname(), epoch);
+    this.setLockEntry(stage, comps, key, outs, epoch);
     return { ...base, status: 'executed', outs, components: comps };
   }
 
