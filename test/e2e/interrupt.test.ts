@@ -5,6 +5,11 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BIN, testRepo, tempRepos } from '../helpers/repo.js';
 
+/** The shell's `echo $! > f` creates the file before it writes the pid: wait for the whole line. */
+function pidWritten(file: string): boolean {
+  return existsSync(file) && /^\d+\n$/.test(readFileSync(file, 'utf8'));
+}
+
 // Ctrl-C through the real binary: children terminated, exit 130, nothing half-written.
 const { dirs } = tempRepos();
 
@@ -55,7 +60,7 @@ stages:
     dirs.push(d);
     const child = spawn(process.execPath, [BIN, 'run', '--no-record'], { cwd: d, stdio: 'ignore' });
     const exit = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
-    await waitFor(() => existsSync(join(d, 'bg.pid')), 15_000);
+    await waitFor(() => pidWritten(join(d, 'bg.pid')), 15_000);
     const bg = Number((await readFile(join(d, 'bg.pid'), 'utf8')).trim());
     expect(alive(bg)).toBe(true);
     child.kill('SIGINT');
@@ -129,7 +134,7 @@ stages:
     const env = { ...process.env, REPRO_SPAWNER: '' };
     const child = spawn(process.execPath, [BIN, 'run', '--no-record'], { cwd: d, stdio: 'ignore', env });
     const exit = new Promise<void>((res) => child.on('close', () => res()));
-    await waitFor(() => existsSync(join(d, 'bg.pid')) && existsSync(join(d, 'sh.pid')), 15_000);
+    await waitFor(() => pidWritten(join(d, 'bg.pid')) && pidWritten(join(d, 'sh.pid')), 15_000);
     const pids = await Promise.all(['bg.pid', 'sh.pid'].map(async (f) => Number((await readFile(join(d, f), 'utf8')).trim())));
     for (const pid of pids) expect(alive(pid)).toBe(true);
     child.kill('SIGKILL');
@@ -161,7 +166,7 @@ stages:
     const env = { ...process.env, REPRO_SPAWNER: 'node' };
     const child = spawn(process.execPath, [BIN, 'run', '--no-record'], { cwd: d, stdio: 'ignore', env });
     const exit = new Promise<void>((res) => child.on('close', () => res()));
-    await waitFor(() => existsSync(join(d, 'bg.pid')), 15_000);
+    await waitFor(() => pidWritten(join(d, 'bg.pid')), 15_000);
     const bg = Number((await readFile(join(d, 'bg.pid'), 'utf8')).trim());
     child.kill('SIGKILL');
     await exit;
