@@ -105,6 +105,11 @@ export function openDirBackend(root: string, label: string): Backend {
     async putBytes(key, data) {
       await writeAtomic(key, (tmp) => writeFile(tmp, data, { flag: 'wx' }), 0o444);
     },
+    async probe() {
+      const st = await lstat(root).catch((e) => (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR') ? undefined : fail('read', e)));
+      if (!st?.isDirectory())
+        throw remoteError(label, `the directory does not exist: '${root}'`, "check the path (is the share mounted?) and the remote's url");
+    },
     async delete(keys) {
       for (const k of keys) await rm(abs(k), { force: true }).catch((e) => fail('delete', e));
     },

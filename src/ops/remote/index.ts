@@ -6,3 +6,6 @@ export { fetch, type FetchReport } from './fetch.js';
 export { pull } from './pull.js';
 export { push } from './push.js';
 export { type Progress } from './session.js';
+export { availability, defaultRemote, type Availability } from './available.js';
+export { prefetch } from './prefetch.js';
+export { remoteRunCache, type RemoteRunCache } from './remote-runcache.js';
