@@ -17,7 +17,10 @@ import { performance } from 'node:perf_hooks';
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..');
 const bin = join(repoRoot, 'bin', 'repro.js');
-const shared = resolve(repoRoot, '..', 'shared', 'bench');
+// ../shared from the main checkout; a worktree under /work/wt/ finds it at /work/shared.
+const shared =
+  [resolve(repoRoot, '..', 'shared', 'bench'), '/work/shared/bench'].find((d) => existsSync(d)) ??
+  resolve(repoRoot, '..', 'shared', 'bench');
 const ROOT = process.env.BENCH_ROOT ?? '/tmp/repro-bench';
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const parts = process.argv.slice(2).length ? process.argv.slice(2) : ['noop', 'full', 'hash', 'dir', 'record'];

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { isReproError } from '../core/errors.js';
 import { remoteError } from './errors.js';
@@ -62,6 +62,9 @@ export interface TransferOptions {
 
 /** `objects/ab/`: the fan-out prefix of a key. */
 const OBJECTS_FANOUT_LEN = OBJECTS_PREFIX.length + 3;
+
+/** Objects up to this size are downloaded into memory and written in one go. */
+const SMALL_OBJECT = 1 << 20;
 
 /** Listing the whole remote pays off over HEAD-per-object past this many unknown objects. */
 export const LIST_THRESHOLD = 500;
@@ -311,17 +314,29 @@ async function downloadOne(
   const h = createHash('sha256');
   let size = 0;
   try {
-    await pipeline(
-      obj.body,
-      async function* (src: AsyncIterable<Buffer>) {
-        for await (const chunk of src) {
-          h.update(chunk);
-          size += chunk.length;
-          yield chunk;
-        }
-      },
-      createWriteStream(tmp, { flags: 'wx' }),
-    );
+    if (obj.size !== undefined && obj.size <= SMALL_OBJECT) {
+      // Small: gather, hash, one write (a stream per small file costs more than its bytes).
+      const parts: Buffer[] = [];
+      for await (const chunk of obj.body as AsyncIterable<Buffer>) {
+        h.update(chunk);
+        size += chunk.length;
+        parts.push(chunk);
+        if (size > SMALL_OBJECT) break; // longer than announced: the hash check below fails it
+      }
+      if (size > SMALL_OBJECT) obj.body.destroy();
+      await writeFile(tmp, parts.length === 1 ? parts[0]! : Buffer.concat(parts), { flag: 'wx' });
+    } else
+      await pipeline(
+        obj.body,
+        async function* (src: AsyncIterable<Buffer>) {
+          for await (const chunk of src) {
+            h.update(chunk);
+            size += chunk.length;
+            yield chunk;
+          }
+        },
+        createWriteStream(tmp, { flags: 'wx' }),
+      );
   } catch (e) {
     await rm(tmp, { force: true });
     if (isReproError(e)) throw e;
