@@ -4,7 +4,8 @@
 // ratios, not the absolute times. Workloads come from ../shared/bench/make-workload.sh.
 //
 //   npm run bench                 all parts (builds a 2 GiB file unless BENCH_BIG_BYTES is set)
-//   npm run bench -- noop full    only some parts: noop full hash dir record
+//   npm run bench -- noop full    only some parts: noop full hash dir record remote (remote: not in the default set;
+//                                 it starts a Ceph gateway; see scripts/bench-remote.mjs)
 //
 // Env: BENCH_ROOT (default /tmp/repro-bench), BENCH_RUNS (default 7), BENCH_BIG_BYTES.
 import { spawnSync, execFileSync } from 'node:child_process';
@@ -16,7 +17,10 @@ import { performance } from 'node:perf_hooks';
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..');
 const bin = join(repoRoot, 'bin', 'repro.js');
-const shared = resolve(repoRoot, '..', 'shared', 'bench');
+// ../shared from the main checkout; a worktree under /work/wt/ finds it at /work/shared.
+const shared =
+  [resolve(repoRoot, '..', 'shared', 'bench'), '/work/shared/bench'].find((d) => existsSync(d)) ??
+  resolve(repoRoot, '..', 'shared', 'bench');
 const ROOT = process.env.BENCH_ROOT ?? '/tmp/repro-bench';
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const parts = process.argv.slice(2).length ? process.argv.slice(2) : ['noop', 'full', 'hash', 'dir', 'record'];
@@ -269,6 +273,12 @@ if (parts.includes('record')) {
     ts.sort((a, b) => a - b); console.log(ts[7]);`;
   const inproc = Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim());
   report('recording one run, Git write in-process', inproc, 'git add+commit', m.git, '<= 50 ms');
+}
+
+if (parts.includes('remote')) {
+  // Cache remotes (S3 through a local Ceph gateway, and a directory) against rclone and cp -r.
+  const { benchRemote } = await import('./bench-remote.mjs');
+  await benchRemote({ ROOT, RUNS, bin, shared, benchEnv, time, race, report, workload });
 }
 
 writeFileSync(join(ROOT, 'results.json'), JSON.stringify(results, null, 2));

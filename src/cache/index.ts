@@ -35,5 +35,5 @@ export { ObjectError } from './trust.js';
 export { openCache } from './cache.js';
 export { WalkError, type WalkRole } from './walk.js';
 export { benchHashFile, CHUNK_BYTES } from './hash.js';
-export { encodeManifest, manifestHash, isDirHash } from './manifest.js';
+export { encodeManifest, manifestHash, isDirHash, parseManifest } from './manifest.js';
 export { objectIo, type ObjectIo } from './transfer-io.js';

@@ -18,6 +18,8 @@ export function registerRun(program: Command, env: CliEnv): void {
     .option('-j, --jobs <n>', 'stages to run in parallel', parseIntOpt('--jobs', { min: 1, max: 1024 }))
     .option('-m, --message <msg>', 'a message stored on the run record')
     .option('--no-record', 'do not write a run record in Git')
+    .option('--pull', "before executing a stale stage, restore it from the remote's run cache when its key is there")
+    .option('-r, --remote <name>', 'the remote for --pull (default: the default remote)')
     .action(async (stages: string[], o, cmd: Command) => {
       const { cwd, json } = resolveCommon(cmd, env);
       // Under --json stdout holds only the document; notices (a stale lock taken over) still reach stderr.
@@ -37,6 +39,7 @@ export function registerRun(program: Command, env: CliEnv): void {
         jobs: o.jobs,
         record: o.record === false ? false : undefined,
         message: o.message,
+        pull: o.pull ? (o.remote ?? true) : undefined,
         signal: env.signal,
         onEvent,
         argv: env.argv,
@@ -85,6 +88,7 @@ export function runJson(res: RunResult): unknown {
       outs: s.outs ?? {},
       error: s.error ?? null,
       stderr_tail: s.stderrTail ?? [],
+      restored_from: s.status === 'restored' ? (s.fromRemote ? `remote ${s.fromRemote}` : 'run-cache') : null,
     })),
   };
 }

@@ -141,7 +141,6 @@ function change(kind: 'drop' | 'rise', rule: string, limit: number, ctx: Ctx): R
       : { status: 'pass', rule, reason: `${moved}, within ${allowed} (${note})` };
   }
   const lo = Math.min(sign * ctx.ci[0], sign * ctx.ci[1]);
-  const hi = Math.max(sign * ctx.ci[0], sign * ctx.ci[1]);
   // The interval is stated in the sense of the words ("rose by 0.3 (95% CI 0.2 to 0.4)"), while
   // the judgement below uses it in the rule's sense.
   const w = fell ? -1 : 1;

@@ -32,6 +32,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Passed to the run record (a seed sweep's id); with a sweep the run is recorded even when nothing ran. */
   recordExtras?: RecordExtras;
+  /** `--pull [-r NAME]`: a stale stage's key is looked up in the remote run cache (true: the default remote) before it executes. */
+  pull?: boolean | string;
   /** The machine fingerprint for the record, when probing already started (see environment.ts). */
   environment?: Promise<EnvFingerprint>;
 }
@@ -48,6 +50,8 @@ export interface StageResult {
   stderrTail?: string[];
   error?: string;
   components?: KeyComponents;
+  /** Restored from this remote's run cache (`run --pull`). */
+  fromRemote?: string;
 }
 
 export interface RunResult {

@@ -44,13 +44,19 @@ export interface DataOutput {
   stage: string;
   path: string;
   hash: string;
-  /** in-cache: in the local cache (verified). missing: not there. corrupt: there but bad. in-git: tracked by Git, needs no cache. not-cached: `cache: false`. */
-  status: 'in-cache' | 'missing' | 'corrupt' | 'in-git' | 'not-cached';
+  /**
+   * in-cache: in the local cache (verified). on-remote: not (all) in the local cache, but on the
+   * default remote. missing: in neither (or not in the local cache, with no remote configured).
+   * corrupt: there but bad. in-git: tracked by Git, needs no cache. not-cached: `cache: false`.
+   */
+  status: 'in-cache' | 'on-remote' | 'missing' | 'corrupt' | 'in-git' | 'not-cached';
+  /** For a missing directory: the first object (a file it names, or its manifest) found nowhere. */
+  missingObject?: string;
 }
 
 export interface DataCheck {
   status: VerifyStatus;
-  /** `.exprc` remote.url, or null when no remote is configured */
+  /** The default remote checked, `'NAME' (URL)`, or null when none is configured */
   remote: string | null;
   outputs: DataOutput[];
   note: string;

@@ -127,7 +127,9 @@ export function checkoutError(res: CheckoutResult): ReproError | undefined {
     return new ReproError(
       'E_CACHE',
       `cached object of '${c.path}' is corrupt: '${b.hash}'${b.movedTo ? ` (moved to '${b.movedTo}')` : ''}${res.corrupt.length > 1 ? ` and ${res.corrupt.length - 1} more output(s)` : ''}`,
-      { hint: `run 'repro run ${[...new Set(res.corrupt.map((x) => x.stage))].join(' ')}' to rebuild` },
+      {
+        hint: `run 'repro pull' to fetch a good copy from the remote, or 'repro run ${[...new Set(res.corrupt.map((x) => x.stage))].join(' ')}' to rebuild`,
+      },
     );
   }
   if (res.missing.length) {

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { chmod, copyFile, lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { isErrno } from '../core/errors.js';
@@ -13,6 +14,7 @@ import type { Backend, RemoteEntry, RemoteObject } from './types.js';
  * reader, or a push killed midway, never leaves a partial object under its real name.
  */
 const TOKEN = randomBytes(4).toString('hex');
+const SMALL = 1 << 20;
 let counter = 0;
 
 export function openDirBackend(root: string, label: string): Backend {
@@ -97,13 +99,24 @@ export function openDirBackend(root: string, label: string): Backend {
         return fail('read', e);
       }
       if (!st.isFile()) return undefined;
-      return { body: createReadStream(p, { highWaterMark: 1 << 20 }), size: st.size, exec: (st.mode & 0o100) !== 0 };
+      const exec = (st.mode & 0o100) !== 0;
+      // A small object in one read (no stream machinery: most objects of a data directory are small).
+      if (st.size <= SMALL) {
+        const data = await readFile(p).catch((e) => (isErrno(e, 'ENOENT') ? undefined : fail('read', e)));
+        return data && { body: Readable.from([data]), size: data.length, exec };
+      }
+      return { body: createReadStream(p, { highWaterMark: 1 << 20 }), size: st.size, exec };
     },
     async put(key, src, { exec }) {
       await writeAtomic(key, (tmp) => copyFile(src, tmp), exec ? 0o555 : 0o444);
     },
     async putBytes(key, data) {
       await writeAtomic(key, (tmp) => writeFile(tmp, data, { flag: 'wx' }), 0o444);
+    },
+    async probe() {
+      const st = await lstat(root).catch((e) => (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR') ? undefined : fail('read', e)));
+      if (!st?.isDirectory())
+        throw remoteError(label, `the directory does not exist: '${root}'`, "check the path (is the share mounted?) and the remote's url");
     },
     async delete(keys) {
       for (const k of keys) await rm(abs(k), { force: true }).catch((e) => fail('delete', e));

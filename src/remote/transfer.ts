@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { isReproError } from '../core/errors.js';
 import { remoteError } from './errors.js';
-import { objectFanout, objectKey, parseObjectKey } from './keys.js';
+import { objectFanout, objectKey, OBJECTS_PREFIX, parseObjectKey } from './keys.js';
 import type { KnownSet } from './known.js';
 import { runPool } from './pool.js';
 import type { Backend } from './types.js';
@@ -35,6 +35,11 @@ export interface LocalObjects {
   stat(hash: string): LocalObject | undefined;
   /** The files a manifest in the local cache names (throws E_CACHE when it is corrupt). */
   members(dirHash: string): Promise<{ hash: string; size: number; exec: boolean }[]>;
+  /**
+   * Whether the local object is good (hashed unless verified before at its current stat). An
+   * object found corrupt is moved aside here, so it counts as absent and is fetched again.
+   */
+  verify(hash: string): Promise<'good' | 'missing' | 'corrupt'>;
   /** A fresh temp path on the cache's file system. */
   tempPath(): string;
   /** Move a verified temp file into the cache as `hash`; `tRef`: a time from before it was written. */
@@ -54,6 +59,12 @@ export interface TransferOptions {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
 }
+
+/** `objects/ab/`: the fan-out prefix of a key. */
+const OBJECTS_FANOUT_LEN = OBJECTS_PREFIX.length + 3;
+
+/** Objects up to this size are downloaded into memory and written in one go. */
+const SMALL_OBJECT = 1 << 20;
 
 /** Listing the whole remote pays off over HEAD-per-object past this many unknown objects. */
 export const LIST_THRESHOLD = 500;
@@ -164,11 +175,21 @@ export async function pushObjects(
   return res;
 }
 
-/** Every cache object on the remote (hash → size), listing the 256 fan-out prefixes concurrently. */
-export async function listObjects(backend: Backend, jobs: number, signal?: AbortSignal): Promise<Map<string, number>> {
+/**
+ * Every cache object on the remote (hash → size), listing the 256 fan-out prefixes concurrently;
+ * with `hashes`, only the prefixes those hashes fall under (a check of a few objects lists a few
+ * prefixes instead of asking about each object).
+ */
+export async function listObjects(
+  backend: Backend,
+  jobs: number,
+  signal?: AbortSignal,
+  hashes?: Iterable<string>,
+): Promise<Map<string, number>> {
   const out = new Map<string, number>();
+  const prefixes = hashes ? [...new Set([...hashes].map((h) => objectKey(h).slice(0, OBJECTS_FANOUT_LEN)))].sort() : objectFanout();
   await runPool(
-    objectFanout(),
+    prefixes,
     Math.min(jobs, 32),
     async (prefix) => {
       for await (const page of backend.list(prefix)) {
@@ -204,6 +225,7 @@ export async function fetchObjects(
 ): Promise<FetchResult> {
   const res: FetchResult = { total: 0, downloaded: 0, present: 0, bytes: 0, missing: [], corrupt: [], interrupted: false };
   const top = [...new Set(wanted)];
+  if (top.length) await backend.probe?.();
   const dirs = top.filter((h) => h.endsWith('.dir'));
   const need = new Map<string, { size?: number; exec?: boolean }>();
   for (const h of top) if (!h.endsWith('.dir')) need.set(h, {});
@@ -211,8 +233,9 @@ export async function fetchObjects(
   const tick = (): void =>
     opts.onProgress?.({ phase: 'downloading', done: ++done, total: need.size + dirs.length, bytes: res.bytes, totalBytes: 0 });
 
-  // Manifests first: the files to fetch are known only once they are here.
-  const getDirs = dirs.filter((h) => !local.stat(h));
+  // Manifests first: the files to fetch are known only once they are here. A local object that
+  // fails verification was moved aside by `local.verify` and counts as absent.
+  const getDirs = await absent(local, dirs, opts);
   if (
     !(await runPool(
       getDirs,
@@ -235,11 +258,13 @@ export async function fetchObjects(
   }
   res.total = dirs.length + need.size;
   const get: [string, { size?: number; exec?: boolean }][] = [];
+  const there: string[] = [];
   for (const [h, meta] of need) {
     const have = local.stat(h);
-    if (have && (meta.size === undefined || have.size === meta.size) && (!meta.exec || have.exec)) continue;
-    get.push([h, meta]);
+    if (have && (meta.size === undefined || have.size === meta.size) && (!meta.exec || have.exec)) there.push(h);
+    else get.push([h, meta]);
   }
+  for (const h of await absent(local, there, opts)) get.push([h, need.get(h)!]);
   res.present = res.total - get.length - getDirs.length;
   if (
     !(await runPool(
@@ -254,6 +279,20 @@ export async function fetchObjects(
   )
     res.interrupted = true;
   return res;
+}
+
+/** Of `hashes` (each present locally or not), those that are absent or fail verification. */
+async function absent(local: LocalObjects, hashes: string[], opts: TransferOptions): Promise<string[]> {
+  const out: string[] = [];
+  await runPool(
+    hashes,
+    Math.min(opts.jobs, 8),
+    async (h) => {
+      if (!local.stat(h) || (await local.verify(h)) !== 'good') out.push(h);
+    },
+    opts.signal,
+  );
+  return out;
 }
 
 /** Download one object into the cache's temp dir, hash it on the way, and install it only when it matches. */
@@ -275,17 +314,29 @@ async function downloadOne(
   const h = createHash('sha256');
   let size = 0;
   try {
-    await pipeline(
-      obj.body,
-      async function* (src: AsyncIterable<Buffer>) {
-        for await (const chunk of src) {
-          h.update(chunk);
-          size += chunk.length;
-          yield chunk;
-        }
-      },
-      createWriteStream(tmp, { flags: 'wx' }),
-    );
+    if (obj.size !== undefined && obj.size <= SMALL_OBJECT) {
+      // Small: gather, hash, one write (a stream per small file costs more than its bytes).
+      const parts: Buffer[] = [];
+      for await (const chunk of obj.body as AsyncIterable<Buffer>) {
+        h.update(chunk);
+        size += chunk.length;
+        parts.push(chunk);
+        if (size > SMALL_OBJECT) break; // longer than announced: the hash check below fails it
+      }
+      if (size > SMALL_OBJECT) obj.body.destroy();
+      await writeFile(tmp, parts.length === 1 ? parts[0]! : Buffer.concat(parts), { flag: 'wx' });
+    } else
+      await pipeline(
+        obj.body,
+        async function* (src: AsyncIterable<Buffer>) {
+          for await (const chunk of src) {
+            h.update(chunk);
+            size += chunk.length;
+            yield chunk;
+          }
+        },
+        createWriteStream(tmp, { flags: 'wx' }),
+      );
   } catch (e) {
     await rm(tmp, { force: true });
     if (isReproError(e)) throw e;

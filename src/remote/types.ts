@@ -23,6 +23,11 @@ export interface Backend {
   putBytes(key: string, data: Uint8Array): Promise<void>;
   /** Remove keys; absent ones are not an error. */
   delete(keys: string[]): Promise<void>;
+  /**
+   * Throws `E_REMOTE` when the remote cannot be read at all (a directory remote whose path does
+   * not exist), so a fetch says so instead of reporting every object as absent.
+   */
+  probe?(): Promise<void>;
   /** Release connections. */
   close(): void;
 }

@@ -50,6 +50,7 @@ describe('--json contracts', () => {
           outs: { 'a.txt': { hash: '<hash>', size: 2 } },
           error: null,
           stderr_tail: [],
+          restored_from: null,
         },
       ],
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseLock, serializeLock } from '../../src/lock/index.js';
@@ -101,10 +101,14 @@ describe('repro verify: freshness and data', () => {
     expect(text.stdout).toMatch(/^data +WARN +2 of 2 recorded outputs are not in the local cache; remotes are not configured/m);
     expect(text.stdout).toContain('verify passed with warnings: data');
 
-    await writeFile(join(c, '.exprc'), 'remote:\n  url: s3://bucket/cache\n');
+    // With a remote configured (an old-style remote.url) it is checked too: not there either fails.
+    await mkdir(join(parent, 'store'));
+    await writeFile(join(c, '.exprc'), `remote:\n  url: ${join(parent, 'store')}\n`);
     const withRemote = await verifyJson(c);
-    expect(withRemote.body.data.remote).toBe('s3://bucket/cache');
-    expect(withRemote.body.data.note).toContain("remote 's3://bucket/cache' is configured but not checked yet");
+    expect(withRemote.code).toBe(1);
+    expect(withRemote.body.data.status).toBe('fail');
+    expect(withRemote.body.data.remote).toBe(`'default' (${join(parent, 'store')})`);
+    expect(withRemote.body.data.note).toContain("in neither the local cache nor remote 'default'");
   });
 
   it("a fresh clone passes when a dep lies inside another stage's output directory", async () => {

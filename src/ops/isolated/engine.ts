@@ -8,6 +8,7 @@ import { findRepo, materializeTree } from '../../record/index.js';
 import { loadPipeline, type Pipeline, type Stage } from '../../pipeline/index.js';
 import { checkLockPaths, type LockFile } from '../../lock/index.js';
 import type { RepoContext } from '../context.js';
+import { prefetch } from '../remote/index.js';
 import type { IsolatedResult, IsolatedStage, OutputResult } from '../../model/isolated.js';
 import { compareStageOutputs } from './compare.js';
 import { assertInside, executeStage, hashOrNull, keepExpected, prepareInputs } from './exec.js';
@@ -97,6 +98,7 @@ export async function rerunIsolated(opts: IsolatedOptions): Promise<IsolatedResu
     // stat cache, so nothing of the isolated dir is remembered in the workspace's state.
     const cache = openCache({ dir: resolve(opts.ctx.root, opts.ctx.config.cache.dir), linkTypes: ['reflink', 'copy'] });
     const requested = selectRequested(pipeline, opts.lock, opts.stages);
+    await prefetch(opts.ctx, neededObjects(pipeline, opts.lock, requested), opts.signal); // from the default remote, if any
     const plan = await planUpstream(cache, dir, pipeline, opts.lock, requested);
     return await execute({ ...opts, dir, pipeline, cache, requested, plan });
   } finally {
@@ -115,6 +117,23 @@ function selectRequested(pipeline: Pipeline, lock: LockFile, stages?: string[]):
     if (!lock.stages[n]) throw new ReproError('E_NOT_FOUND', `stage has no entry in the lock, nothing to compare with: '${n}'`);
   }
   return new Set(names);
+}
+
+/** What a re-run may need from the cache: the recorded inputs of `requested` and of every stage upstream, and those stages' outputs. */
+function neededObjects(p: Pipeline, lock: LockFile, requested: Set<string>): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const queue = [...requested];
+  while (queue.length) {
+    const n = queue.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    const entry = lock.stages[n];
+    out.push(...Object.values(entry?.deps ?? {}));
+    if (!requested.has(n)) out.push(...Object.values(entry?.out_hashes ?? {}).map((o) => o.hash));
+    queue.push(...(p.upstream.get(n) ?? []));
+  }
+  return out;
 }
 
 /** Upstream stages to restore (outputs available) or to re-run too; name → decision. */

@@ -85,6 +85,7 @@ export async function fetch(opts: FetchOptions): Promise<FetchReport> {
       return { remote: { name: s.spec.name, url: s.spec.url }, revisions: named.revisions, objects, runCache, runs, interrupted };
     } finally {
       s.backend.close();
+      await ctx.cache.flush(); // the local objects verified on the way
     }
   } finally {
     await held.release();
@@ -125,7 +126,7 @@ async function remoteRunCache(
   return { entries, rejected };
 }
 
-function parseEntry(text: string, name: string): { key: string; outs: Record<string, LockOut> } {
+export function parseEntry(text: string, name: string): { key: string; outs: Record<string, LockOut> } {
   const v = JSON.parse(text) as { k?: unknown; o?: unknown };
   if (typeof v.k !== 'string' || parseRunCacheKey(name) !== sha256(v.k) || typeof v.o !== 'object' || v.o === null) {
     throw new ReproError('E_REMOTE', `malformed run-cache entry: '${name}'`);

@@ -7,3 +7,6 @@ export { pull } from './pull.js';
 export { push } from './push.js';
 export { type Progress } from './session.js';
 export { fetchRunsOnly, pushRunsOnly, type RunsFetchReport, type RunsPushReport } from './refs.js';
+export { availability, defaultRemote, type Availability } from './available.js';
+export { prefetch } from './prefetch.js';
+export { remoteRunCache, type RemoteRunCache } from './remote-runcache.js';

@@ -32,6 +32,11 @@ export async function openSession(ctx: RepoContext, flags: TransferFlags): Promi
   const local: LocalObjects = {
     stat: (h) => io.stat(h),
     members: async (h) => io.members(h),
+    verify: async (h) => {
+      const state = await ctx.cache.verifyObject(h);
+      if (state === 'corrupt') ctx.cache.quarantine(h);
+      return state;
+    },
     tempPath: () => io.tempPath(),
     install: (tmp, h, size, exec, tRef) => io.install(tmp, h, size, exec, tRef),
   };

@@ -95,6 +95,8 @@ export class Scheduler {
     this.heldDir = join(ctx.stateDir, 'held');
   }
 
+  private remoteRc: import('../remote/index.js').RemoteRunCache | undefined;
+
   async runAll(selected: Stage[]): Promise<StageResult[]> {
     const jobs = Math.max(1, this.opts.jobs ?? this.ctx.config.run.jobs);
     this.jobs = jobs;
@@ -168,7 +170,7 @@ export class Scheduler {
         if (ready.length === 0 || this.interrupted) resolve();
       };
       pump();
-    });
+    }).finally(() => this.remoteRc?.close());
     for (const s of selected) {
       if (started.has(s.name)) continue;
       this.results.set(s.name, { name: s.name, status: 'not-run', reasons: [], seed: s.seed, error: 'interrupted' });
@@ -228,7 +230,10 @@ export class Scheduler {
       // Upstream stages ran already, so nothing will produce it: fail before the command does.
       return { ...base, status: 'failed', reasons, key, error: missingDepsText(missing) };
     }
-    const cached = this.opts.force || stage.alwaysChanged ? null : await this.restorable(stage, key);
+    let cached = this.opts.force || stage.alwaysChanged ? null : await this.restorable(stage, key);
+    const fromRemote =
+      !cached && this.opts.pull && !this.opts.force && !stage.alwaysChanged ? await this.pullRunCache(stage, key) : undefined;
+    if (fromRemote) cached = await this.restorable(stage, key);
     if (cached && 'bad' in cached) {
       // A bad cached output is never restored: the stage runs again, and says why.
       reasons.push(...cached.bad);
@@ -239,7 +244,7 @@ export class Scheduler {
       const bad = await this.restoreOuts(stage, cached.outs);
       if (!bad) {
         this.setLockEntry(stage, comps, key, cached.outs, runCacheEpoch(this.ctx.stateDir, key));
-        return { ...base, status: 'restored', reasons, key, outs: cached.outs, components: comps };
+        return { ...base, status: 'restored', reasons, key, outs: cached.outs, components: comps, ...(fromRemote ? { fromRemote } : {}) };
       }
       reasons.push(bad);
     }
@@ -268,6 +273,20 @@ export class Scheduler {
       else if (!r.ok) return null; // not in the cache (any more): an ordinary run
     }
     return bad.length ? { bad } : { outs: declared };
+  }
+
+  /**
+   * `run --pull`: look `key` up in the remote run cache (ops/remote/remote-runcache.ts; loaded
+   * and opened on the first stale stage only); on a hit its objects are fetched and the entry is
+   * in the local run cache. The remote's name, or undefined on a miss.
+   */
+  private async pullRunCache(stage: Stage, key: string): Promise<string | undefined> {
+    if (stage.outs.length === 0 || stage.outs.some((o) => !o.cache)) return undefined;
+    if (!this.remoteRc) {
+      const { remoteRunCache } = await import('../remote/index.js');
+      this.remoteRc = remoteRunCache(this.ctx, typeof this.opts.pull === 'string' ? this.opts.pull : undefined);
+    }
+    return (await this.remoteRc.lookup(key, this.opts.signal)) ? this.remoteRc.name : undefined;
   }
 
   /** Put a run-cache hit's outputs in place; a reason when an object turned bad meanwhile. */

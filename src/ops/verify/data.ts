@@ -1,17 +1,22 @@
 import type { LockFile } from '../../lock/index.js';
 import type { Pipeline } from '../../pipeline/index.js';
 import type { RepoContext } from '../context.js';
+import { availability, defaultRemote } from '../remote/index.js';
 import type { DataCheck, DataOutput } from '../../model/verify.js';
 
 /**
  * Data availability: every output repro.lock records can be restored, from Git (`git: true`
- * outputs, metrics and plots) or from the cache. Only the local cache exists so far: with no
- * remote configured a missing object is a warning (the data lives only where it was produced),
- * and with a remote configured it is a warning too, since the remote cannot be checked yet.
- * Neither fails the command, so a fresh CI clone without data passes. An object that is in the
- * cache but bad (its content does not hash to its name: the cache verifies it, cheaply after the
- * first time) fails the check: that output cannot be restored as recorded. Verify only reports:
- * the next `repro checkout` or `repro run` moves it aside and rebuilds it.
+ * outputs, metrics and plots), the local cache, or the default remote.
+ *
+ * - An object that is in the cache but bad (its content does not hash to its name: the cache
+ *   verifies it, cheaply after the first time) fails the check. Verify only reports: the next
+ *   `repro pull`, `checkout` or `run` moves it aside and replaces it.
+ * - With a default remote configured, an output missing locally is looked up there (the remote
+ *   is listed by the fan-out prefixes the objects fall under, never asked once per object; a
+ *   directory's manifest and every file it names count): `on-remote`, or `missing`, which then
+ *   fails, naming stage, path and hash. A remote that cannot be reached is an `E_REMOTE` error.
+ * - Without a remote, a missing object is a warning (the data lives only where it was produced),
+ *   so a fresh CI clone without data passes.
  */
 export async function checkData(ctx: RepoContext, pipeline: Pipeline, lock: LockFile): Promise<DataCheck> {
   const outputs: DataOutput[] = [];
@@ -31,17 +36,40 @@ export async function checkData(ctx: RepoContext, pipeline: Pipeline, lock: Lock
       outputs.push({ stage: name, path, hash, status });
     }
   }
-  const remote = ctx.config.remote.url;
-  const missing = outputs.filter((o) => o.status === 'missing').length;
-  const corrupt = outputs.filter((o) => o.status === 'corrupt');
-  const where = remote
-    ? `remote '${remote}' is configured but not checked yet: only the local cache was`
-    : 'remotes are not configured: only the local cache was checked';
-  let note = missing
-    ? `${missing} of ${outputs.length} recorded outputs are not in the local cache; ${where}`
-    : `${outputs.length} recorded outputs available; ${where}`;
-  if (corrupt.length) {
-    note = `${corrupt.length} recorded output(s) corrupt in the local cache: ${corrupt.map((o) => `'${o.path}'`).join(', ')} ('repro run' rebuilds them); ${note}`;
+  const spec = await defaultRemote(ctx.root);
+  const absent = outputs.filter((o) => o.status === 'missing');
+  if (spec && absent.length) {
+    const sizes = new Map<string, number>();
+    for (const o of absent) sizes.set(o.hash, lock.stages[o.stage]!.out_hashes[o.path]!.size);
+    const { where } = await availability(ctx, spec, [...new Set(absent.map((o) => o.hash))], sizes);
+    for (const o of absent) {
+      const w = where.get(o.hash)!;
+      if (w.from !== 'nowhere') o.status = 'on-remote';
+      else if (w.object !== o.hash) o.missingObject = w.object;
+    }
   }
-  return { status: corrupt.length ? 'fail' : missing ? 'warn' : 'pass', remote, outputs, note };
+  const remote = spec ? `'${spec.name}' (${spec.url})` : null;
+  const missing = outputs.filter((o) => o.status === 'missing');
+  const corrupt = outputs.filter((o) => o.status === 'corrupt');
+  const onRemote = outputs.filter((o) => o.status === 'on-remote').length;
+  let note: string;
+  if (!spec) {
+    const where = 'remotes are not configured: only the local cache was checked';
+    note = missing.length
+      ? `${missing.length} of ${outputs.length} recorded outputs are not in the local cache; ${where}`
+      : `${outputs.length} recorded outputs available; ${where}`;
+  } else if (missing.length) {
+    const m = missing[0]!;
+    note =
+      `${missing.length} of ${outputs.length} recorded outputs are in neither the local cache nor remote ${remote}: ` +
+      `'${m.path}' (stage ${m.stage}, ${m.missingObject ?? m.hash})${missing.length > 1 ? ` and ${missing.length - 1} more` : ''}` +
+      ` ('repro push' them from the clone that has them)`;
+  } else {
+    note = `${outputs.length} recorded outputs available (${onRemote} only on remote ${remote})`;
+  }
+  if (corrupt.length) {
+    note = `${corrupt.length} recorded output(s) corrupt in the local cache: ${corrupt.map((o) => `'${o.path}'`).join(', ')} ('repro pull' or 'repro run' replaces them); ${note}`;
+  }
+  const status = corrupt.length || (spec && missing.length) ? 'fail' : missing.length ? 'warn' : 'pass';
+  return { status, remote, outputs, note };
 }

@@ -11,7 +11,11 @@ export function renderRunSummary(res: RunResult): string {
         lines.push(`ran       ${s.name}${s.durationMs !== undefined ? ` (${fmtMs(s.durationMs)})` : ''}`);
         break;
       case 'restored':
-        lines.push(`restored  ${s.name} (from the run cache: this key ran before)`);
+        lines.push(
+          s.fromRemote
+            ? `restored  ${s.name} (from remote ${s.fromRemote}: this key ran on another machine)`
+            : `restored  ${s.name} (from the run cache: this key ran before)`,
+        );
         break;
       case 'would-run':
         lines.push(`would run ${s.name}: ${s.reasons.map(describeReason).join('; ')}`);

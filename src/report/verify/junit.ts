@@ -31,7 +31,12 @@ export function renderVerifyJunit(res: VerifyResult): string {
     'data',
     res.data.outputs.map((o) => ({
       name: `${o.stage}: ${o.path}`,
-      ...(o.status === 'missing' ? { out: `warning: ${o.hash} is not in the local cache` } : {}),
+      ...(o.status === 'missing' && !res.data.remote ? { out: `warning: ${o.hash} is not in the local cache` } : {}),
+      ...(o.status === 'missing' && res.data.remote
+        ? {
+            failure: { message: `not in the local cache nor on remote ${res.data.remote}: ${o.missingObject ?? o.hash}`, detail: [o.path] },
+          }
+        : {}),
       ...(o.status === 'corrupt' ? { failure: { message: `cached object is corrupt: ${o.hash}`, detail: [o.path] } } : {}),
     })),
   ]);

@@ -39,6 +39,10 @@ export function renderVerifySummary(res: VerifyResult, opts: { warnOnly?: boolea
       case 'data':
         for (const o of res.data.outputs)
           if (o.status === 'corrupt') out.push(`    corrupt in the cache: '${o.path}' (stage ${o.stage}, ${o.hash})`);
+          else if (o.status === 'missing' && res.data.remote)
+            out.push(
+              `    missing: '${o.path}' (stage ${o.stage}, ${o.missingObject ?? o.hash}) is in neither the local cache nor remote ${res.data.remote}`,
+            );
         break;
     }
   }

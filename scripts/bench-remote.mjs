@@ -1,0 +1,293 @@
+// `npm run bench -- remote`: repro push / fetch / pull against a real S3 server on this machine
+// (Ceph RGW from ../shared/bench/ceph-rgw-up.sh; a gateway already up on 127.0.0.1:7480 is used
+// as it is) and against a directory remote, interleaved with `rclone copy` (same concurrency) and
+// `cp -r`. Called by bench.mjs with its helpers; see docs/bench.md ("Remotes").
+//
+// Env: BENCH_REMOTE_SETS (default "dir10k"; add dir100k for the slow set), BENCH_REMOTE_PARTS
+// (default "s3,big,noop,dir": transfers of the sets through S3, the 2 GiB file, the no-op and
+// one-change pushes of dir100k, the directory remote), BENCH_JOBS (default 16: repro -j and
+// rclone --transfers/--checkers).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ENDPOINT = 'http://127.0.0.1:7480';
+const KEYS = { access: 'BENCHACCESSKEY', secret: 'BENCHSECRETKEY' };
+
+export async function benchRemote(h) {
+  const { ROOT, RUNS, bin, shared, benchEnv, time, race, report, workload } = h;
+  const jobs = Number(process.env.BENCH_JOBS ?? 16);
+  const sets = (process.env.BENCH_REMOTE_SETS ?? 'dir10k').split(',').filter(Boolean);
+  const want = new Set((process.env.BENCH_REMOTE_PARTS ?? 's3,big,noop,dir').split(','));
+  const env = {
+    ...benchEnv,
+    AWS_ACCESS_KEY_ID: KEYS.access,
+    AWS_SECRET_ACCESS_KEY: KEYS.secret,
+    AWS_REGION: 'us-east-1',
+    RCLONE_CONFIG_BENCH_TYPE: 's3',
+    RCLONE_CONFIG_BENCH_PROVIDER: 'Ceph',
+    RCLONE_CONFIG_BENCH_ENDPOINT: ENDPOINT,
+    RCLONE_CONFIG_BENCH_ACCESS_KEY_ID: KEYS.access,
+    RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY: KEYS.secret,
+    RCLONE_CONFIG_BENCH_REGION: 'us-east-1',
+  };
+  // A CA bundle for AWS (set on the machines here) is for TLS; the gateway is plain HTTP on
+  // localhost, and rclone refuses to start with it set for a custom endpoint.
+  delete env.AWS_CA_BUNDLE;
+  const run = (cmd, args, opts = {}) => time(cmd, args, { env, ...opts });
+  const quiet = (cmd, args, opts = {}) => execFileSync(cmd, args, { env, stdio: 'ignore', ...opts });
+  const reproIn = (cwd, ...args) => run(process.execPath, [bin, ...args], { cwd });
+  const rclone = (...args) => run('rclone', ['--transfers', String(jobs), '--checkers', String(jobs), ...args]);
+
+  if (spawnSync('sh', ['-c', 'command -v rclone']).status !== 0)
+    return console.log('(remote part skipped: rclone is not installed: apt-get install rclone)');
+  const started = want.has('s3') || want.has('big') || want.has('noop') ? await gateway(shared, env) : '';
+  if (started === null) return console.log('(S3 part skipped: no gateway and radosgw is not installed)');
+  console.log(
+    `machine: ${execFileSync('nproc').toString().trim()} CPUs, load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}; -j ${jobs}`,
+  );
+
+  let bucketN = 0;
+  const freshBucket = () => {
+    const b = `bench-${process.pid}-${bucketN++}`;
+    quiet('rclone', ['mkdir', `bench:${b}`]);
+    return b;
+  };
+  // Deleting a big object leaves its tail to RGW's garbage collector (hours later by default):
+  // process it now, or the in-memory OSD fills up.
+  const conf = [started, '/tmp/repro-bench-ceph', '/tmp/repro-test-ceph', '/tmp/ceph']
+    .map((d) => d && join(d, 'ceph.conf'))
+    .find((f) => f && existsSync(f));
+  const dropBucket = (b) => {
+    if (!b) return;
+    spawnSync('rclone', ['purge', `bench:${b}`], { env, stdio: 'ignore' });
+    if (conf) spawnSync('radosgw-admin', ['-c', conf, 'gc', 'process', '--include-all'], { env, stdio: 'ignore' });
+  };
+  const purged = [];
+  try {
+    for (const set of sets) {
+      workload(set);
+      const src = join(ROOT, 'data', set);
+      const ws = workspace(ROOT, `remote-ws-${set}`, src, env, bin);
+      if (want.has('s3')) await transfers(`${set} (${count(src)} files)`, ws, src, { set });
+    }
+    if (want.has('big')) {
+      const big = join(ROOT, 'data', 'big.bin');
+      if (!existsSync(big)) execFileSync('sh', ['-c', `mkdir -p '${ROOT}/data' && head -c ${2 ** 31} /dev/urandom > '${big}'`]);
+      const bigDir = join(ROOT, 'data', 'bigdir');
+      if (!existsSync(bigDir)) execFileSync('sh', ['-c', `mkdir -p '${bigDir}' && ln '${big}' '${bigDir}/big.bin'`]);
+      const ws = workspace(ROOT, 'remote-ws-big', bigDir, env, bin);
+      await transfers('a 2 GiB file', ws, bigDir, { big: true });
+    }
+    if (want.has('noop')) {
+      workload('dir100k');
+      await noop100k(workspace(ROOT, 'remote-ws-dir100k', join(ROOT, 'data', 'dir100k'), env, bin));
+    }
+    if (want.has('dir')) await dirRemote();
+  } finally {
+    for (const b of purged) dropBucket(b);
+    if (started) quiet('bash', [join(shared, 'ceph-rgw-down.sh')], { env: { ...env, CD: started } });
+  }
+
+  /** push, fetch and pull of one workload through S3, against rclone copy up and down. */
+  async function transfers(what, ws, src, { big }) {
+    const runs = big ? Math.min(RUNS, 3) : Math.min(RUNS, 5);
+    const setRemote = (b) => quiet(process.execPath, [bin, 'remote', 'modify', 's3', 'url', `s3://${b}/cache`], { cwd: ws });
+    const reset = () => rmSync(join(ws, '.repro', 'remotes'), { recursive: true, force: true });
+    let ourBucket;
+    let theirBucket;
+    const extra = big ? ['--s3-chunk-size', '16M', '--s3-upload-concurrency', '4'] : [];
+    const dropBoth = () => {
+      dropBucket(ourBucket);
+      dropBucket(theirBucket);
+      ourBucket = theirBucket = undefined;
+    };
+    const up = race(
+      [
+        {
+          name: 'repro',
+          before: () => {
+            dropBoth();
+            setRemote((ourBucket = freshBucket()));
+            reset();
+          },
+          run: () => reproIn(ws, 'push', '-r', 's3', '-j', String(jobs)),
+        },
+        {
+          name: 'rclone',
+          before: () => {
+            dropBoth();
+            theirBucket = freshBucket();
+          },
+          run: () => rclone('copy', ...extra, src, `bench:${theirBucket}/data`),
+        },
+      ],
+      runs,
+    );
+    dropBucket(theirBucket);
+    if (!ourBucket) {
+      setRemote((ourBucket = freshBucket()));
+      reset();
+      quiet(process.execPath, [bin, 'push', '-r', 's3', '-j', String(jobs)], { cwd: ws });
+    }
+    report(`push ${what}, S3 (throughput ratio inverted)`, up.repro, 'rclone copy', up.rclone, big ? '<= 1.11x' : '<= 1.25x');
+    if (big) {
+      // Once more, measured for memory; it becomes the bucket fetched from (the OSD holds 4 GiB).
+      dropBucket(ourBucket);
+      setRemote((ourBucket = freshBucket()));
+      reset();
+      rssOf('push', [bin, 'push', '-r', 's3', '-j', String(jobs)], ws, () => {});
+    }
+    const cache = join(ws, '.repro', 'cache');
+    const saved = join(ws, '.repro', 'cache.bench');
+    rmSync(saved, { recursive: true, force: true });
+    execFileSync('mv', [cache, saved]);
+    const down = join(ROOT, 'remote-down');
+    try {
+      const m = race(
+        [
+          {
+            name: 'repro',
+            before: () => rmSync(cache, { recursive: true, force: true }),
+            run: () => reproIn(ws, 'fetch', '-r', 's3', '-j', String(jobs)),
+          },
+          {
+            name: 'rclone',
+            before: () => rmSync(down, { recursive: true, force: true }),
+            // The same objects repro fetches, so the same bytes and the same number of files.
+            run: () => rclone('copy', ...(big ? ['--multi-thread-streams', '4'] : []), `bench:${ourBucket}/cache/objects`, down),
+          },
+        ],
+        runs,
+      );
+      report(`fetch ${what}, S3 (throughput ratio inverted)`, m.repro, 'rclone copy', m.rclone, big ? '<= 1.11x' : '<= 1.25x');
+      if (big) rssOf('fetch', [bin, 'fetch', '-r', 's3', '-j', String(jobs)], ws, () => rmSync(cache, { recursive: true, force: true }));
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+      execFileSync('mv', [saved, cache]);
+      rmSync(down, { recursive: true, force: true });
+    }
+    dropBucket(ourBucket);
+  }
+
+  /** Peak RSS of one run of a command (after `before`), from /usr/bin/time -v. */
+  function rssOf(what, args, cwd, before) {
+    before();
+    const r = spawnSync('/usr/bin/time', ['-v', process.execPath, ...args], { cwd, env, encoding: 'utf8' });
+    const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr ?? '')?.[1];
+    console.log(`  peak RSS of repro ${what} of the 2 GiB file: ${kb ? `${(Number(kb) / 1024).toFixed(0)} MiB` : `unknown (${r.status})`}`);
+  }
+
+  /** A no-op push of the 100k-file directory, and a push of one changed file in it. */
+  async function noop100k(ws) {
+    // BENCH_NOOP_REMOTE=dir: through the directory remote (the first push of 100k objects into
+    // the gateway takes minutes on a loaded machine; the no-op cost is local either way).
+    const r = process.env.BENCH_NOOP_REMOTE ?? 's3';
+    if (r === 's3') {
+      const b = freshBucket();
+      purged.push(b);
+      quiet(process.execPath, [bin, 'remote', 'modify', 's3', 'url', `s3://${b}/cache`], { cwd: ws });
+    } else rmSync(join(ROOT, 'remote-dir-store'), { recursive: true, force: true });
+    rmSync(join(ws, '.repro', 'remotes'), { recursive: true, force: true });
+    quiet(process.execPath, [bin, 'push', '-r', r, '-j', String(jobs)], { cwd: ws });
+    const noop = race([{ name: 'repro', run: () => reproIn(ws, 'push', '-r', r) }], 5);
+    report(`no-op push, 100k files, ${r} remote (absolute)`, noop.repro, 'target', 2000, '<= 2 s');
+    let i = 0;
+    const one = race(
+      [
+        {
+          name: 'repro',
+          before: () => {
+            writeFileSync(join(ws, 'data', 'changed.txt'), `change ${process.pid} ${i++}\n`);
+            quiet(process.execPath, [bin, 'run', '--no-record'], { cwd: ws });
+          },
+          run: () => reproIn(ws, 'push', '-r', r),
+        },
+      ],
+      5,
+    );
+    report(`push of one changed file, 100k files, ${r} remote (absolute)`, one.repro, 'target', 2000, '<= 2 s');
+  }
+
+  /** push and fetch through a directory remote on the same disk, against cp -r of the same files. */
+  async function dirRemote() {
+    for (const set of sets) {
+      const ws = join(ROOT, `remote-ws-${set}`);
+      const src = join(ROOT, 'data', set);
+      const store = join(ROOT, 'remote-dir-store');
+      const copy = join(ROOT, 'remote-dir-cp');
+      const cache = join(ws, '.repro', 'cache');
+      const m = race(
+        [
+          {
+            name: 'repro',
+            before: () => {
+              rmSync(store, { recursive: true, force: true });
+              rmSync(join(ws, '.repro', 'remotes'), { recursive: true, force: true });
+            },
+            run: () => reproIn(ws, 'push', '-r', 'dir'),
+          },
+          { name: 'cp', before: () => rmSync(copy, { recursive: true, force: true }), run: () => run('cp', ['-r', src, copy]) },
+        ],
+        Math.min(RUNS, 5),
+      );
+      report(`push ${set}, directory remote (time ratio)`, m.repro, 'cp -r', m.cp, '<= 1.11x');
+      const saved = join(ws, '.repro', 'cache.bench');
+      rmSync(saved, { recursive: true, force: true });
+      execFileSync('mv', [cache, saved]);
+      try {
+        const f = race(
+          [
+            { name: 'repro', before: () => rmSync(cache, { recursive: true, force: true }), run: () => reproIn(ws, 'fetch', '-r', 'dir') },
+            { name: 'cp', before: () => rmSync(copy, { recursive: true, force: true }), run: () => run('cp', ['-r', src, copy]) },
+          ],
+          Math.min(RUNS, 5),
+        );
+        report(`fetch ${set}, directory remote (time ratio)`, f.repro, 'cp -r', f.cp, '<= 1.11x');
+      } finally {
+        rmSync(cache, { recursive: true, force: true });
+        execFileSync('mv', [saved, cache]);
+        rmSync(copy, { recursive: true, force: true });
+        rmSync(store, { recursive: true, force: true });
+      }
+    }
+  }
+}
+
+const count = (dir) =>
+  Number(
+    execFileSync('sh', ['-c', `find '${dir}' -type f | wc -l`])
+      .toString()
+      .trim(),
+  );
+
+/**
+ * A Git workspace whose one stage's output is a hard-linked copy of `src` (stored in its cache by
+ * one run), with remotes `s3` (URL set per measurement) and `dir`.
+ */
+function workspace(root, name, src, env, bin) {
+  const ws = join(root, name);
+  if (existsSync(join(ws, 'repro.lock'))) return ws;
+  rmSync(ws, { recursive: true, force: true });
+  mkdirSync(ws, { recursive: true });
+  const yaml = `stages:\n  hold:\n    cmd: rm -rf data && cp -al '${src}' data\n    outs: [data/]\n`;
+  writeFileSync(join(ws, 'repro.yaml'), yaml);
+  writeFileSync(join(ws, '.gitignore'), '.repro/\n');
+  const sh = (cmd) => execFileSync('sh', ['-c', cmd], { cwd: ws, env, stdio: 'ignore' });
+  sh('git init -q && git add -A && git -c user.name=b -c user.email=b@x commit -qm w');
+  sh(`node '${bin}' run --no-record`);
+  sh(`node '${bin}' remote add s3 s3://placeholder/cache && node '${bin}' remote modify s3 endpoint ${ENDPOINT}`);
+  sh(`node '${bin}' remote add dir '${join(root, 'remote-dir-store')}'`);
+  return ws;
+}
+
+/** The gateway: null when none can be had; the CD of one we started (stop it after), or ''. */
+async function gateway(shared, env) {
+  const up = () => spawnSync('curl', ['-s', '-o', '/dev/null', '-m', '2', ENDPOINT]).status === 0;
+  if (up()) return '';
+  if (spawnSync('sh', ['-c', 'command -v radosgw']).status !== 0) return null;
+  const cd = '/tmp/repro-bench-ceph';
+  console.log('(starting a Ceph RGW gateway for the remote part: ~16 s)');
+  execFileSync('bash', [join(shared, 'ceph-rgw-up.sh')], { env: { ...env, CD: cd }, stdio: 'ignore' });
+  return cd;
+}
