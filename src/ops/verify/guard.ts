@@ -35,34 +35,25 @@ export function judgeGuardrails(
     const h = head[metric];
     const bStats = b && b.values.length ? stats(b.values) : null;
     const edited = modified.get(splitRef(metric).path);
+    // A check that cannot be judged on this commit: a failing row with no head value.
+    const unjudged = (rule: string, reason: string): GuardRow => ({
+      metric,
+      base: bStats,
+      head: null,
+      delta: null,
+      ci: null,
+      rule,
+      status: 'fail',
+      reason,
+      change: null,
+      ...where,
+    });
     if (edited !== undefined) {
-      rows.push({
-        metric,
-        base: bStats,
-        head: null,
-        delta: null,
-        ci: null,
-        rule: 'matches repro.lock',
-        status: 'fail',
-        reason: `not judged: ${edited}`,
-        change: null,
-        ...where,
-      });
+      rows.push(unjudged('matches repro.lock', `not judged: ${edited}`));
       continue;
     }
     if (!h || h.values.length === 0) {
-      rows.push({
-        metric,
-        base: bStats,
-        head: null,
-        delta: null,
-        ci: null,
-        rule: 'metric exists',
-        status: 'fail',
-        reason: `check '${metric}' names a metric that this commit does not have`,
-        change: null,
-        ...where,
-      });
+      rows.push(unjudged('metric exists', `check '${metric}' names a metric that this commit does not have`));
       continue;
     }
     const r = judgeCheck(rule, b?.values ?? [], h.values, b ? { seeds: { base: b.seeds, head: h.seeds } } : {});
