@@ -3,7 +3,7 @@ import { statIfExists } from '../../core/fs.js';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isReproError } from '../../core/errors.js';
-import { ObjectError, WalkError } from '../../cache/index.js';
+import { WalkError } from '../../cache/index.js';
 import { absPath } from '../../core/paths.js';
 import { Semaphore } from '../../core/semaphore.js';
 import { failureText, runStage, spawnerInUse, type StageRunResult } from '../../exec/index.js';
@@ -13,13 +13,14 @@ import type { KeyComponents, LockFile, LockOut } from '../../lock/index.js';
 import type { RepoContext } from '../context.js';
 import type { Evaluator } from './evaluate.js';
 import { explainKeyChange, type Reason } from './reasons.js';
-import { readRunCache, runCacheEpoch, runCacheHost, writeRunCache } from './runcache.js';
+import { runCacheEpoch, writeRunCache } from './runcache.js';
 import { hostname } from 'node:os';
 import type { RunOptions, StageResult } from '../../model/run.js';
 import { seedlessKey } from './seedless.js';
 import { RUN_TOKEN_VAR } from './takeover.js';
 import { EPOCH_VAR, sourceDateEpoch } from './epoch.js';
-import { keepObserved, restoreAcross } from './observed.js';
+import { keepObserved } from './observed.js';
+import { restorable, restoreOuts } from './restore.js';
 
 /**
  * Walks the selected stages in dependency order for `run()`: for each ready stage, decides
@@ -230,10 +231,10 @@ export class Scheduler {
       // Upstream stages ran already, so nothing will produce it: fail before the command does.
       return { ...base, status: 'failed', reasons, key, error: missingDepsText(missing) };
     }
-    let cached = this.opts.force || stage.alwaysChanged ? null : await this.restorable(stage, key);
+    let cached = this.opts.force || stage.alwaysChanged ? null : await restorable(this.ctx, stage, key, this.lock.stages[stage.name]);
     const fromRemote =
       !cached && this.opts.pull && !this.opts.force && !stage.alwaysChanged ? await this.pullRunCache(stage, key) : undefined;
-    if (fromRemote) cached = await this.restorable(stage, key);
+    if (fromRemote) cached = await restorable(this.ctx, stage, key, this.lock.stages[stage.name]);
     if (cached && 'bad' in cached) {
       // A bad cached output is never restored: the stage runs again, and says why.
       reasons.push(...cached.bad);
@@ -241,7 +242,7 @@ export class Scheduler {
       this.opts.onWork?.();
       this.opts.onEvent?.({ type: 'stage-start', stage: stage.name, reasons, restore: true });
       // checkout verifies every object it places, so what the lock records is what is there.
-      const bad = await this.restoreOuts(stage, cached.outs);
+      const bad = await restoreOuts(this.ctx, this.p.root, stage, cached.outs);
       if (!bad) {
         this.setLockEntry(stage, comps, key, cached.outs, runCacheEpoch(this.ctx.stateDir, key));
         return { ...base, status: 'restored', reasons, key, outs: cached.outs, components: comps, ...(fromRemote ? { fromRemote } : {}) };
@@ -249,30 +250,6 @@ export class Scheduler {
       reasons.push(bad);
     }
     return this.execute(stage, comps, key, reasons);
-  }
-
-  /**
-   * Outputs recorded for `key` in the run cache, when every one is in the object cache and good
-   * (verified: cheap after the first time); `bad` reasons when a recorded object is missing a
-   * member or is corrupt (moved aside by the cache), so the stage re-executes instead.
-   */
-  private async restorable(stage: Stage, key: string): Promise<{ outs: Record<string, LockOut> } | { bad: Reason[] } | null> {
-    if (stage.outs.length === 0 || stage.outs.some((o) => !o.cache)) return null;
-    const outs = await readRunCache(this.ctx.stateDir, key);
-    if (!outs) return null;
-    if (!restoreAcross(stage, this.lock.stages[stage.name], runCacheHost(this.ctx.stateDir, key), hostname())) return null;
-    const bad: Reason[] = [];
-    // Only the declared outputs: an entry (one fetched from a remote, too) may name other paths.
-    const declared: Record<string, LockOut> = {};
-    for (const o of stage.outs) {
-      const rec = outs[o.path];
-      if (!rec) return null;
-      declared[o.path] = rec;
-      const r = await this.ctx.cache.check(rec.hash);
-      if (r.corrupt.length) bad.push({ kind: 'cache-corrupt', path: o.path, hash: rec.hash, object: r.corrupt[0]!.hash });
-      else if (!r.ok) return null; // not in the cache (any more): an ordinary run
-    }
-    return bad.length ? { bad } : { outs: declared };
   }
 
   /**
@@ -287,20 +264,6 @@ export class Scheduler {
       this.remoteRc = remoteRunCache(this.ctx, typeof this.opts.pull === 'string' ? this.opts.pull : undefined);
     }
     return (await this.remoteRc.lookup(key, this.opts.signal)) ? this.remoteRc.name : undefined;
-  }
-
-  /** Put a run-cache hit's outputs in place; a reason when an object turned bad meanwhile. */
-  private async restoreOuts(stage: Stage, outs: Record<string, LockOut>): Promise<Reason | undefined> {
-    for (const o of stage.outs) {
-      const hash = outs[o.path]!.hash;
-      try {
-        await this.ctx.cache.checkout(hash, absPath(this.p.root, o.path));
-      } catch (e) {
-        if (!(e instanceof ObjectError)) throw e;
-        return { kind: 'cache-corrupt', path: o.path, hash, object: e.objects[0]!.hash };
-      }
-    }
-    return undefined;
   }
 
   private async execute(stage: Stage, comps: KeyComponents, key: string, reasons: Reason[]): Promise<StageResult> {
