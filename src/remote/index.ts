@@ -16,16 +16,8 @@
 export type { Backend, RemoteEntry, RemoteObject, RemoteSpec } from './types.js';
 export { openBackend, remoteKind, dirRemotePath, type RemoteKind } from './open.js';
 export { KnownSet } from './known.js';
-export {
-  pushObjects,
-  fetchObjects,
-  listObjects,
-  LIST_THRESHOLD,
-  type LocalObjects,
-  type Progress,
-  type PushResult,
-  type FetchResult,
-} from './transfer.js';
+export { pushObjects, listObjects, LIST_THRESHOLD, type LocalObjects, type Progress, type PushResult } from './transfer.js';
+export { fetchObjects, type FetchResult } from './fetch.js';
 export { readEpoch, newEpoch } from './epoch.js';
 export { objectKey, parseObjectKey, runCacheKey, parseRunCacheKey, RUNCACHE_PREFIX, isObjectHash } from './keys.js';
 export { remoteError } from './errors.js';

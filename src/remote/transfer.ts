@@ -1,9 +1,3 @@
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
-import { isReproError } from '../core/errors.js';
-import { remoteError } from './errors.js';
 import { objectFanout, objectKey, OBJECTS_PREFIX, parseObjectKey } from './keys.js';
 import type { KnownSet } from './known.js';
 import { runPool } from './pool.js';
@@ -19,9 +13,7 @@ import type { Backend } from './types.js';
  * `jobs` at a time) when there are many, one HEAD each when there are few; upload what is left,
  * files first and each manifest only after every file it names is there.
  *
- * Fetch: download what the local cache lacks (manifests first, then the files they name), each
- * into the cache's temp directory while hashing it; only an object whose bytes hash to its name
- * is moved into the cache (`install`). Anything else is reported by key and dropped.
+ * Fetch, the other direction, is fetch.ts.
  */
 
 export interface LocalObject {
@@ -62,9 +54,6 @@ export interface TransferOptions {
 
 /** `objects/ab/`: the fan-out prefix of a key. */
 const OBJECTS_FANOUT_LEN = OBJECTS_PREFIX.length + 3;
-
-/** Objects up to this size are downloaded into memory and written in one go. */
-const SMALL_OBJECT = 1 << 20;
 
 /** Listing the whole remote pays off over HEAD-per-object past this many unknown objects. */
 export const LIST_THRESHOLD = 500;
@@ -202,158 +191,4 @@ export async function listObjects(
     signal,
   );
   return out;
-}
-
-export interface FetchResult {
-  total: number;
-  downloaded: number;
-  /** Already in the local cache. */
-  present: number;
-  bytes: number;
-  /** Not on the remote. */
-  missing: string[];
-  /** On the remote, but its bytes do not hash to its name (or the size is wrong): not stored. */
-  corrupt: { hash: string; key: string }[];
-  interrupted: boolean;
-}
-
-export async function fetchObjects(
-  backend: Backend,
-  local: LocalObjects,
-  wanted: Iterable<string>,
-  opts: TransferOptions & { manifestsOnly?: boolean },
-): Promise<FetchResult> {
-  const res: FetchResult = { total: 0, downloaded: 0, present: 0, bytes: 0, missing: [], corrupt: [], interrupted: false };
-  const top = [...new Set(wanted)];
-  if (top.length) await backend.probe?.();
-  const dirs = top.filter((h) => h.endsWith('.dir'));
-  const need = new Map<string, { size?: number; exec?: boolean }>();
-  for (const h of top) if (!h.endsWith('.dir')) need.set(h, {});
-  let done = 0;
-  const tick = (): void =>
-    opts.onProgress?.({ phase: 'downloading', done: ++done, total: need.size + dirs.length, bytes: res.bytes, totalBytes: 0 });
-
-  // Manifests first: the files to fetch are known only once they are here. A local object that
-  // fails verification was moved aside by `local.verify` and counts as absent.
-  const getDirs = await absent(local, dirs, opts);
-  if (
-    !(await runPool(
-      getDirs,
-      opts.jobs,
-      async (h) => {
-        await downloadOne(backend, local, h, {}, res);
-        tick();
-      },
-      opts.signal,
-    ))
-  )
-    return { ...res, interrupted: true };
-  if (opts.manifestsOnly) return res;
-  for (const h of dirs) {
-    if (!local.stat(h)) continue; // missing or corrupt, already reported
-    for (const m of await local.members(h)) {
-      const prev = need.get(m.hash);
-      need.set(m.hash, { size: m.size, exec: (prev?.exec ?? false) || m.exec });
-    }
-  }
-  res.total = dirs.length + need.size;
-  const get: [string, { size?: number; exec?: boolean }][] = [];
-  const there: string[] = [];
-  for (const [h, meta] of need) {
-    const have = local.stat(h);
-    if (have && (meta.size === undefined || have.size === meta.size) && (!meta.exec || have.exec)) there.push(h);
-    else get.push([h, meta]);
-  }
-  for (const h of await absent(local, there, opts)) get.push([h, need.get(h)!]);
-  res.present = res.total - get.length - getDirs.length;
-  if (
-    !(await runPool(
-      get,
-      opts.jobs,
-      async ([h, meta]) => {
-        await downloadOne(backend, local, h, meta, res);
-        tick();
-      },
-      opts.signal,
-    ))
-  )
-    res.interrupted = true;
-  return res;
-}
-
-/** Of `hashes` (each present locally or not), those that are absent or fail verification. */
-async function absent(local: LocalObjects, hashes: string[], opts: TransferOptions): Promise<string[]> {
-  const out: string[] = [];
-  await runPool(
-    hashes,
-    Math.min(opts.jobs, 8),
-    async (h) => {
-      if (!local.stat(h) || (await local.verify(h)) !== 'good') out.push(h);
-    },
-    opts.signal,
-  );
-  return out;
-}
-
-/** Download one object into the cache's temp dir, hash it on the way, and install it only when it matches. */
-async function downloadOne(
-  backend: Backend,
-  local: LocalObjects,
-  hash: string,
-  meta: { size?: number; exec?: boolean },
-  res: FetchResult,
-): Promise<void> {
-  const key = objectKey(hash);
-  const obj = await backend.get(key);
-  if (!obj) {
-    res.missing.push(hash);
-    return;
-  }
-  const tmp = local.tempPath();
-  const tRef = Date.now();
-  const h = createHash('sha256');
-  let size = 0;
-  try {
-    if (obj.size !== undefined && obj.size <= SMALL_OBJECT) {
-      // Small: gather, hash, one write (a stream per small file costs more than its bytes).
-      const parts: Buffer[] = [];
-      for await (const chunk of obj.body as AsyncIterable<Buffer>) {
-        h.update(chunk);
-        size += chunk.length;
-        parts.push(chunk);
-        if (size > SMALL_OBJECT) break; // longer than announced: the hash check below fails it
-      }
-      if (size > SMALL_OBJECT) obj.body.destroy();
-      await writeFile(tmp, parts.length === 1 ? parts[0]! : Buffer.concat(parts), { flag: 'wx' });
-    } else
-      await pipeline(
-        obj.body,
-        async function* (src: AsyncIterable<Buffer>) {
-          for await (const chunk of src) {
-            h.update(chunk);
-            size += chunk.length;
-            yield chunk;
-          }
-        },
-        createWriteStream(tmp, { flags: 'wx' }),
-      );
-  } catch (e) {
-    await rm(tmp, { force: true });
-    if (isReproError(e)) throw e;
-    if ((e as NodeJS.ErrnoException).syscall) throw e; // a local write failure (disk full): the OS error says it
-    throw remoteError(
-      backend.label,
-      `download of '${key}' was cut off: ${(e as Error).message}`,
-      'run again: what was downloaded completely is kept',
-      e,
-    );
-  }
-  if (h.digest('hex') !== hash.replace(/\.dir$/, '') || (meta.size !== undefined && size !== meta.size)) {
-    await rm(tmp, { force: true });
-    res.corrupt.push({ hash, key });
-    return;
-  }
-  await local.install(tmp, hash, size, meta.exec ?? obj.exec, tRef);
-  res.downloaded++;
-  res.bytes += size;
 }
