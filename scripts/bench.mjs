@@ -4,8 +4,10 @@
 // ratios, not the absolute times. Workloads come from ../shared/bench/make-workload.sh.
 //
 //   npm run bench                 all parts (builds a 2 GiB file unless BENCH_BIG_BYTES is set)
-//   npm run bench -- noop full    only some parts: noop full hash dir record remote (remote: not in the default set;
-//                                 it starts a Ceph gateway; see scripts/bench-remote.mjs)
+//   npm run bench -- noop full    only some parts: noop full hash dir record vary remote scale (remote and scale
+//                                 are not in the default set: remote starts a Ceph gateway, see
+//                                 scripts/bench-remote.mjs; scale builds curves up to 10,000 stages, 1M files and
+//                                 20 GiB, see scripts/bench-scale.mjs)
 //
 // Env: BENCH_ROOT (default /tmp/repro-bench), BENCH_RUNS (default 7), BENCH_BIG_BYTES.
 import { spawnSync, execFileSync } from 'node:child_process';
@@ -72,6 +74,8 @@ function workload(...names) {
   if (missing.length) execFileSync('bash', [join(shared, 'make-workload.sh'), '-r', ROOT, ...missing], { stdio: 'inherit' });
 }
 const clean = (dir) => () => execFileSync('sh', [join(dir, 'clean.sh')]);
+/** What the bench parts in their own files (bench-*.mjs) get to measure with. */
+const ctx = { ROOT, RUNS, bin, shared, repoRoot, benchEnv, has, median, time, race, report, fmt, repro, workload, clean, results };
 
 if (!existsSync(join(repoRoot, 'dist', 'main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'inherit' });
 mkdirSync(ROOT, { recursive: true });
@@ -275,10 +279,22 @@ if (parts.includes('record')) {
   report('recording one run, Git write in-process', inproc, 'git add+commit', m.git, '<= 50 ms');
 }
 
+if (parts.includes('vary')) {
+  // `repro verify --vary` on the 20-stage chain (issue 15), against re-running the chain by hand.
+  const { benchVary } = await import('./bench-vary.mjs');
+  await benchVary(ctx);
+}
+
+if (parts.includes('scale')) {
+  // Cost curves: stages (200 / 2,000 / 10,000), files (10k / 100k / 1M), bytes (2 GiB / 20 GiB).
+  const { benchScale } = await import('./bench-scale.mjs');
+  await benchScale(ctx);
+}
+
 if (parts.includes('remote')) {
   // Cache remotes (S3 through a local Ceph gateway, and a directory) against rclone and cp -r.
   const { benchRemote } = await import('./bench-remote.mjs');
-  await benchRemote({ ROOT, RUNS, bin, shared, benchEnv, time, race, report, workload });
+  await benchRemote(ctx);
 }
 
 writeFileSync(join(ROOT, 'results.json'), JSON.stringify(results, null, 2));
