@@ -22,7 +22,7 @@ export function filesDir(ctx, n) {
   rmSync(tmp, { recursive: true, force: true });
   console.log(`(building ${n} files in ${dir}, once)`);
   const awk = `BEGIN {
-    pad = ""; for (k = 0; k < 2100; k++) pad = pad sprintf("%c", 97 + k % 26);
+    pad = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-_"; while (length(pad) < 2048) pad = pad pad;
     for (i = 0; i < n; i++) {
       if (i % 1000 == 0) { sub_ = sprintf("%s/d%03d", d, i / 1000); system("mkdir -p " sub_) }
       f = sprintf("%s/f%06d.txt", sub_, i);
