@@ -4,7 +4,7 @@
 // (npm ci + npm pack there, then npm install -g of the tarball). Then, in the repository:
 //   repro fetch --runs-only      the run records, through the Git remote
 //   repro pull --no-runs         the data, from the cache remote (when one is configured)
-//   repro verify --base origin/<base> [--rerun|--sample K] --md --junit
+//   repro verify --base origin/<base> [--rerun|--sample K] --md --junit [--vary ...]
 // and the Markdown report goes to the job summary and to one pull-request comment.
 // The action's exit code is verify's. docs/ci.md describes each input.
 import { spawnSync } from 'node:child_process';
@@ -84,6 +84,10 @@ async function main() {
   if (sample) args.push('--sample', sample);
   else if (rerun === 'true') args.push('--rerun');
   else if (rerun !== 'false') args.push('--rerun', ...rerun.split(/[\s,]+/).filter(Boolean));
+  // Last: --vary takes the arguments that follow it (variation lists keep their commas).
+  const vary = input('vary', 'false');
+  if (vary === 'true') args.push('--vary');
+  else if (vary !== 'false') args.push('--vary', ...vary.split(/\s+/).filter(Boolean));
   const code = repro(args);
   outputs({ 'exit-code': code, md, junit });
 

@@ -1,11 +1,20 @@
 import { freshLine, guardLine, inputLine, outputDetail, rerunLines } from './summary.js';
 import type { VerifyResult } from '../../model/verify.js';
+import type { VaryCheck } from '../../model/vary.js';
+import { diffText, stageLine } from './vary.js';
 
 /**
  * `repro verify --junit FILE`: JUnit XML as CI systems read it. One `<testsuite>` per check that
  * ran; one `<testcase>` per stage (freshness, rerun), per recorded output (data), per rule
  * (rules) and per guardrail. Failures are `<failure message="…">details</failure>`; warnings
  * pass with the warning in `<system-out>`; skipped subjects are `<skipped/>`.
+ *
+ * `--vary`: a `vary` suite with, per stage, a `STAGE: reference` case (everything as recorded)
+ * and a `STAGE: VARIATION` case per variation, as verify judges them: a stage not classified
+ * fails (the check fails, exit 1); a difference in a stage repro.yaml has deterministic is a
+ * warning (the check warns, exit 0), one in a `deterministic: false` stage or under `seed` is
+ * reported in `<system-out>` only. A variation this machine cannot run is skipped on every stage.
+ * Stages the lock says were observed otherwise than repro.yaml declares: an `observed` suite.
  */
 
 interface Case {
@@ -80,6 +89,10 @@ export function renderVerifyJunit(res: VerifyResult): string {
       ),
     ]);
   }
+  if (res.vary) suites.push(['vary', varyCases(res.vary)]);
+  if (res.observed_warnings?.length) {
+    suites.push(['observed', res.observed_warnings.map((w) => ({ name: w.stage, out: `warning: ${w.message}` }))]);
+  }
 
   const count = (cases: Case[], k: 'failure' | 'skipped'): number => cases.filter((c) => c[k] !== undefined).length;
   const all = suites.flatMap(([, c]) => c);
@@ -105,6 +118,38 @@ export function renderVerifyJunit(res: VerifyResult): string {
   }
   out.push('</testsuites>');
   return out.join('\n') + '\n';
+}
+
+function varyCases(v: VaryCheck): Case[] {
+  const cases: Case[] = [];
+  for (const s of v.stages) {
+    const where = `${s.file}${s.line ? `:${s.line}` : ''}`;
+    if (s.class === null) {
+      cases.push({ name: `${s.name}: reference`, failure: { message: stageLine(s), detail: [where] } });
+      continue;
+    }
+    const warned = s.deterministic && (s.class === 'unstable' || s.class === 'environment-dependent');
+    const note = (t: string): string => (warned ? `warning: ${t}` : t);
+    const declared = warned ? ['repro.yaml has it deterministic (the default): declare deterministic: false, or fix it'] : [];
+    cases.push({
+      name: `${s.name}: reference`,
+      out: s.reference
+        ? [note(`${stageLine(s)}`), ...(s.hint ? [`hint: ${s.hint}`] : []), ...declared].join('\n')
+        : `${s.class}: identical to repro.lock with everything as recorded`,
+    });
+    for (const o of s.variations) {
+      const name = `${s.name}: ${o.variation}`;
+      if (o.status === 'not-applicable') cases.push({ name, skipped: `not applicable: ${o.what}` });
+      else if (o.status === 'same') cases.push({ name });
+      else {
+        const what = o.status === 'failed' ? `fails (${o.what}): ${o.error}` : `differs (${o.what}): ${diffText(o.diff!)}`;
+        const t = o.variation === 'seed' ? `${what} (expected for a seed-dependent stage)` : note(what);
+        cases.push({ name, out: [t, ...(o.hint ? [`hint: ${o.hint}`] : []), ...(o.variation === 'seed' ? [] : declared)].join('\n') });
+      }
+    }
+    for (const k of v.skipped) cases.push({ name: `${s.name}: ${k.variation}`, skipped: k.reason });
+  }
+  return cases;
 }
 
 /** XML 1.0 allows only these characters; others (ESC from a colour code, NUL) are dropped. */

@@ -10,16 +10,7 @@ import type { VaryCheck, VaryDiff, VaryStage } from '../../model/vary.js';
  * Pure: no durations or temp paths, so the same result renders the same text.
  */
 export function renderVaryLines(v: VaryCheck): string[] {
-  const count = (c: string): number => v.stages.filter((s) => s.class === c).length;
-  const parts = ['deterministic', 'seed-dependent', 'environment-dependent', 'unstable']
-    .filter((c) => count(c))
-    .map((c) => `${count(c)} ${c}`);
-  const errors = v.stages.filter((s) => s.class === null).length;
-  if (errors) parts.push(`${errors} not classified`);
-  const n = v.variations.length;
-  const out = [
-    `${'vary'.padEnd(11)} ${v.status.toUpperCase().padEnd(5)} ${n} variation${n === 1 ? '' : 's'} (${v.variations.join(', ') || 'none'}), ${v.stages.length} stage${v.stages.length === 1 ? '' : 's'}: ${parts.join(', ') || 'none'}${v.saved ? '; written into repro.lock' : ''}`,
-  ];
+  const out = [`${'vary'.padEnd(11)} ${v.status.toUpperCase().padEnd(5)} ${varySummary(v)}`];
   for (const s of v.skipped) out.push(`    skipped ${s.variation}: ${s.reason}`);
   for (const s of v.stages) {
     out.push(`    ${stageLine(s)}`);
@@ -39,6 +30,18 @@ export function renderVaryLines(v: VaryCheck): string[] {
   return out;
 }
 
+/** "9 variations (seed, ...), 3 stages: 1 deterministic, 2 environment-dependent": the check's summary. */
+export function varySummary(v: VaryCheck): string {
+  const count = (c: string): number => v.stages.filter((s) => s.class === c).length;
+  const parts = ['deterministic', 'seed-dependent', 'environment-dependent', 'unstable']
+    .filter((c) => count(c))
+    .map((c) => `${count(c)} ${c}`);
+  const errors = v.stages.filter((s) => s.class === null).length;
+  if (errors) parts.push(`${errors} not classified`);
+  const n = v.variations.length;
+  return `${n} variation${n === 1 ? '' : 's'} (${v.variations.join(', ') || 'none'}), ${v.stages.length} stage${v.stages.length === 1 ? '' : 's'}: ${parts.join(', ') || 'none'}${v.saved ? '; written into repro.lock' : ''}`;
+}
+
 const WORDS: Record<string, string> = {
   seed: 'the seed',
   time: 'the time',
@@ -51,7 +54,8 @@ const WORDS: Record<string, string> = {
   host: 'the host name',
 };
 
-function stageLine(s: VaryStage): string {
+/** One stage's class in a line: "zone: environment-dependent: differs when TZ changes: zone.txt line 1 `13`". */
+export function stageLine(s: VaryStage): string {
   if (s.class === null) return `${s.name}: not classified: ${s.error}`;
   if (s.class === 'unstable') return `${s.name}: unstable: differs from repro.lock with everything as recorded: ${diffText(s.reference!)}`;
   if (s.class === 'deterministic') return `${s.name}: deterministic`;
