@@ -3,7 +3,7 @@
 // interleaved (A B A B ...), medians and ratios. Machines here are shared and noisy: read the
 // ratios, not the absolute times. Workloads come from ../shared/bench/make-workload.sh.
 //
-//   npm run bench                 all parts (builds a 2 GiB file unless BENCH_BIG_BYTES is set)
+//   npm run bench                 the default parts: noop full hash dir record vary (builds a 2 GiB file unless BENCH_BIG_BYTES is set)
 //   npm run bench -- noop full    only some parts: noop full hash dir record vary remote scale (remote and scale
 //                                 are not in the default set: remote starts a Ceph gateway, see
 //                                 scripts/bench-remote.mjs; scale builds curves up to 10,000 stages, 1M files and
@@ -25,7 +25,7 @@ const shared =
   resolve(repoRoot, '..', 'shared', 'bench');
 const ROOT = process.env.BENCH_ROOT ?? '/tmp/repro-bench';
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-const parts = process.argv.slice(2).length ? process.argv.slice(2) : ['noop', 'full', 'hash', 'dir', 'record'];
+const parts = process.argv.slice(2).length ? process.argv.slice(2) : ['noop', 'full', 'hash', 'dir', 'record', 'vary'];
 const results = [];
 
 // NODE_EXTRA_CA_CERTS makes every node process parse that CA bundle before running any code
