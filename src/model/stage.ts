@@ -20,6 +20,11 @@ export type Reason =
   | { kind: 'out-modified'; path: string; from: string; to: string }
   | { kind: 'upstream'; stage: string }
   /** A run-cache hit not restored: the cached object for `path` (`hash`, or its member `object`) is bad or gone. */
-  | { kind: 'cache-corrupt'; path: string; hash: string; object: string };
+  | { kind: 'cache-corrupt'; path: string; hash: string; object: string }
+  /**
+   * A run-cache hit not restored: the stage was observed `unstable` or `environment-dependent`
+   * (verify --vary) and the entry was made on another machine (`host`; null: fetched from a remote).
+   */
+  | { kind: 'run-cache-elsewhere'; observed: 'unstable' | 'environment-dependent'; host: string | null };
 
 export type StageStatus = 'executed' | 'restored' | 'up-to-date' | 'frozen' | 'failed' | 'not-run' | 'would-run';

@@ -1,5 +1,6 @@
 import { canonicalJson } from '../../core/canonical.js';
 import type { KeyComponents, LockStage } from '../../lock/index.js';
+import type { Reason } from '../../model/stage.js';
 
 /**
  * A lock entry's `observed` (what `verify --vary --save` found) describes the stage's command,
@@ -13,20 +14,30 @@ export function keepObserved(prev: LockStage | undefined, cur: KeyComponents): P
 }
 
 /**
- * Whether a run-cache entry may be restored for `stage`. An entry another machine made (fetched
- * from a remote: it carries no host, or another one) is not used for a stage observed `unstable`
- * or `environment-dependent` unless the stage declares `deterministic: false`: its outputs would
- * be that machine's, not what this one makes (DVC #9420). Entries of this machine, and every
- * stage not observed so, restore as before.
+ * Whether a run-cache entry may be restored for `stage`: null when it may, else the reason it is
+ * not. An entry another machine made (fetched from a remote: it carries no host, or another one)
+ * is not used for a stage observed `unstable` or `environment-dependent` unless the stage declares
+ * `deterministic: false`: its outputs would be that machine's, not what this one makes (DVC #9420).
+ * Entries of this machine, and every stage not observed so, restore as before.
  */
+export function refuseAcross(
+  stage: { deterministic: boolean },
+  entry: LockStage | undefined,
+  entryHost: string | null,
+  thisHost: string,
+): Extract<Reason, { kind: 'run-cache-elsewhere' }> | null {
+  const cls = entry?.observed?.class;
+  if (cls !== 'unstable' && cls !== 'environment-dependent') return null;
+  if (!stage.deterministic || entryHost === thisHost) return null;
+  return { kind: 'run-cache-elsewhere', observed: cls, host: entryHost };
+}
+
+/** refuseAcross as a yes/no: whether the entry may be restored. */
 export function restoreAcross(
   stage: { deterministic: boolean },
   entry: LockStage | undefined,
   entryHost: string | null,
   thisHost: string,
 ): boolean {
-  const cls = entry?.observed?.class;
-  if (cls !== 'unstable' && cls !== 'environment-dependent') return true;
-  if (!stage.deterministic) return true;
-  return entryHost === thisHost;
+  return refuseAcross(stage, entry, entryHost, thisHost) === null;
 }

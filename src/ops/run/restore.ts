@@ -9,13 +9,14 @@ import type { LockOut, LockStage } from '../../lock/index.js';
 import type { Reason } from '../../model/stage.js';
 import type { Stage } from '../../pipeline/index.js';
 import type { RepoContext } from '../context.js';
-import { restoreAcross } from './observed.js';
+import { refuseAcross } from './observed.js';
 import { readRunCache, runCacheHost } from './runcache.js';
 
 /**
  * Outputs recorded for `key` in the run cache, when every one is in the object cache and good
  * (verified: cheap after the first time); `bad` reasons when a recorded object is missing a
- * member or is corrupt (moved aside by the cache), so the stage re-executes instead.
+ * member or is corrupt (moved aside by the cache), or when the entry is another machine's and the
+ * stage was observed to depend on the machine (observed.ts), so the stage re-executes instead.
  */
 export async function restorable(
   ctx: RepoContext,
@@ -26,7 +27,9 @@ export async function restorable(
   if (stage.outs.length === 0 || stage.outs.some((o) => !o.cache)) return null;
   const outs = await readRunCache(ctx.stateDir, key);
   if (!outs) return null;
-  if (!restoreAcross(stage, entry, runCacheHost(ctx.stateDir, key), hostname())) return null;
+  // Another machine's outputs of a stage observed to depend on the machine: run it here, saying why.
+  const elsewhere = refuseAcross(stage, entry, runCacheHost(ctx.stateDir, key), hostname());
+  if (elsewhere) return { bad: [elsewhere] };
   const bad: Reason[] = [];
   // Only the declared outputs: an entry (one fetched from a remote, too) may name other paths.
   const declared: Record<string, LockOut> = {};

@@ -47,6 +47,8 @@ export function describeReason(r: Reason): string {
       return `upstream stage '${r.stage}' changes`;
     case 'cache-corrupt':
       return `cached output corrupt, rebuilding: '${r.path}' (object ${short(r.object)} moved aside)`;
+    case 'run-cache-elsewhere':
+      return `not restored from the run cache: observed ${r.observed} (verify --vary) and the entry was made ${r.host === null ? 'on another machine (fetched from a remote)' : `on host '${r.host}'`}; declare deterministic: false to restore it`;
     default:
       // a kind this build does not know (a newer repro's JSON): its name
       return (r as { kind: string }).kind;

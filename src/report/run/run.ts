@@ -7,9 +7,12 @@ export function renderRunSummary(res: RunResult): string {
   const count = (st: string): number => res.stages.filter((s) => s.status === st).length;
   for (const s of res.stages) {
     switch (s.status) {
-      case 'executed':
+      case 'executed': {
         lines.push(`ran       ${s.name}${s.durationMs !== undefined ? ` (${fmtMs(s.durationMs)})` : ''}`);
+        // Why a run-cache hit was executed anyway: another machine's outputs of a machine-dependent stage.
+        for (const r of s.reasons) if (r.kind === 'run-cache-elsewhere') lines.push(`    ${describeReason(r)}`);
         break;
+      }
       case 'restored':
         lines.push(
           s.fromRemote
