@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseLock, readLock, serializeLock } from '../../src/lock/index.js';
 import { restoreAcross } from '../../src/ops/run/observed.js';
-import { git, repro, tempRepos } from '../helpers/repo.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { git, read, repro, tempRepos } from '../helpers/repo.js';
 
 const { repo } = tempRepos();
 
@@ -109,6 +111,37 @@ describe('verify --vary', () => {
     // plain verify warns about a stage repro.yaml has deterministic that was observed otherwise
     const v = await repro(dir, 'verify', '--json');
     expect(JSON.parse(v.stdout).observed_warnings.map((w: { stage: string }) => w.stage)).toEqual(['zone']);
+  });
+
+  it('observed shows in status (text and --json), in show of a later run, and as a verify warning in every report', async () => {
+    const dir = await ranRepo();
+    expect((await vary(dir, 'tz', 'zone', 'pure', '--save')).code).toBe(0);
+    const st = await repro(dir, 'status', '--json');
+    expect(JSON.parse(st.stdout).observed).toEqual({ zone: expect.objectContaining({ class: 'environment-dependent', varied: ['tz'] }) });
+    // a recorded run carries the lock's observed into its record: show prints it per stage
+    const run = await repro(dir, 'run', '--force', 'zone', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const id = JSON.parse(run.stdout).run_id as string;
+    const show = await repro(dir, 'show', id);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toMatch(/^ {2}zone +executed +.*observed environment-dependent$/m);
+    // plain verify (no --vary) warns in the terminal, the Markdown and the JUnit reports; exit 0
+    const v = await repro(dir, 'verify', '--md', 'v.md', '--junit', 'v.xml');
+    expect(v.code).toBe(0);
+    const warning = "stage 'zone' is deterministic in repro.yaml but was observed environment-dependent (verify --vary at ";
+    expect(v.stdout).toContain(`warning: ${warning}`);
+    expect(v.stdout).not.toContain("stage 'pure'");
+    expect(await read(dir, 'v.md')).toContain(`- ⚠️ ${warning}`);
+    expect(await read(dir, 'v.xml')).toMatch(
+      /<testsuite name="observed" tests="1" failures="0" skipped="0">\n +<testcase classname="repro.verify.observed" name="zone">\n +<system-out>warning: stage 'zone' is deterministic/,
+    );
+    // declared deterministic: false, the same observation is no warning
+    await writeFile(
+      join(dir, 'repro.yaml'),
+      PIPE.replace('    cmd: date -d @0 +%H > zone.txt\n', '    cmd: date -d @0 +%H > zone.txt\n    deterministic: false\n'),
+    );
+    const quiet = await repro(dir, 'verify', '--json');
+    expect(JSON.parse(quiet.stdout).observed_warnings).toBeUndefined();
   });
 
   it('an old lock without observed or source_date_epoch reads; a malformed observed is E_CONFIG', () => {
