@@ -91,7 +91,8 @@ export function renderStatus(s: LiveState, o: RenderOptions): string[] {
   const rows = [...s.running];
   const room = Math.max(0, o.maxLines - 1);
   const shown = rows.length > room ? rows.slice(0, Math.max(0, room - 1)) : rows;
-  const nameWidth = Math.min(24, Math.max(0, ...shown.map(([n]) => cells(n))));
+  // The name column: at most 24 cells, and narrow enough that name and time always fit (cols >= 10).
+  const nameWidth = Math.min(24, cols - 9, Math.max(0, ...shown.map(([n]) => cells(n))));
   for (const [name, r] of shown) {
     const n = padCells(fit(name, nameWidth), nameWidth);
     const t = duration(o.now - r.since).padStart(6);
