@@ -159,7 +159,7 @@ describe.skipIf(!TMUX)('repro run on a terminal', () => {
     writeFileSync(join(dir, 'g2'), '');
     const end = await t.waitFor(/\[exit=0\]/);
     expect(end).toContain('[bar] 100%|#####| 10/10');
-    expect(end).not.toMatch(/ 10%\\||50%\\|/);
+    expect(end).not.toMatch(/ 10%\||50%\|/);
     expect(end).not.toMatch(HEADER);
   });
 
