@@ -89,7 +89,8 @@ export type RunEvent =
   | { type: 'stage-start'; stage: string; reasons: Reason[]; restore: boolean }
   | { type: 'stage-output'; stage: string; line: string; stream: 'stdout' | 'stderr'; partial?: true }
   | { type: 'stage-end'; result: StageResult }
-  | { type: 'notice'; text: string };
+  /** `sweep`: the notice that a seed sweep's next run starts (`index` from 0, of `count`). */
+  | { type: 'notice'; text: string; sweep?: { seed: number; index: number; count: number } };
 
 /** `repro run --seeds`. */
 export interface SweepResult {

@@ -200,6 +200,20 @@ describe.skipIf(!TMUX)('repro run on a terminal', () => {
     expect(raw.lastIndexOf('\x1b[?25h')).toBeGreaterThan(raw.lastIndexOf('\x1b[?25l'));
   });
 
+  it('run --seeds: the status says which seed runs', async () => {
+    const dir = await repo({
+      'repro.yaml': `stages:\n  a:\n    cmd: echo "seed $REPRO_SEED"; ${waitFile('go-$REPRO_SEED')}; echo $REPRO_SEED > o\n    outs: [o]\n`,
+    });
+    const t = await inTmux(dir, ['run', '--seeds', '1,2']);
+    await t.waitFor((s) => /repro run: seed 1 \(1 of 2\): 0\/1 done · 1 running/.test(s) && /^ {2}a +\S+ {2}seed 1$/m.test(s));
+    writeFileSync(join(dir, 'go-1'), '');
+    await t.waitFor((s) => /repro run: seed 2 \(2 of 2\): 0\/1 done · 1 running/.test(s) && /^ {2}a +\S+ {2}seed 2$/m.test(s));
+    writeFileSync(join(dir, 'go-2'), '');
+    const end = await t.waitFor(/\[exit=0\]/);
+    expect(end).not.toMatch(/repro run: seed/);
+    expect(end).toContain('note: seed 2 (2 of 2, sweep ');
+  });
+
   it('never wraps: a stage line wider than the terminal is cut in the status line', async () => {
     const long = 'x'.repeat(300);
     const dir = await repo({

@@ -44,14 +44,17 @@ describe('live status', () => {
     ]);
   });
 
-  it('a new plan (the next seed of a sweep) starts the counts again', () => {
+  it('in a sweep, says which seed runs, and starts the counts again with each seed', () => {
+    const seed = (n: number, index: number): RunEvent => ({ type: 'notice', text: `seed ${n}`, sweep: { seed: n, index, count: 3 } });
     const s = stateAfter([
+      [0, seed(7, 0)],
       [0, { type: 'plan', stages: ['a', 'b'] }],
       [0, end('a')],
       [0, end('b')],
+      [0, seed(8, 1)],
       [0, { type: 'plan', stages: ['a', 'b'] }],
     ]);
-    expect(renderStatus(s, opts)[0]).toBe('repro run: 0/2 done · 0 running · 2 queued · 1m15s');
+    expect(renderStatus(s, opts)[0]).toBe('repro run: seed 8 (2 of 3): 0/2 done · 0 running · 2 queued · 1m15s');
   });
 
   it('never draws a line wider than the terminal less one cell, wide characters and escapes included', () => {

@@ -24,7 +24,7 @@ export interface LiveState {
   startedAt: number;
   /** Ctrl-C was pressed: the running stages are being stopped. */
   interrupting: boolean;
-  /** Shown before the counts: `repro run` (a sweep's cli may say which seed). */
+  /** Shown before the counts: `repro run`, or in a sweep `repro run: seed 7 (2 of 5)`. */
   title: string;
 }
 
@@ -58,6 +58,7 @@ export function applyEvent(s: LiveState, e: RunEvent, now: number): void {
       if (e.result.status === 'failed') s.failed++;
       break;
     case 'notice':
+      if (e.sweep) s.title = `repro run: seed ${e.sweep.seed} (${e.sweep.index + 1} of ${e.sweep.count})`;
       break;
   }
 }
