@@ -44,16 +44,20 @@ export function statusArea(io: Io, o: StatusAreaOptions): StatusArea {
     drawn = 0;
     pending = '';
   };
+  let shown = '';
   const draw = (): void => {
     if (closed) return;
     const lines = o.render(width(), maxLines());
+    const text = lines.join('\n');
+    if (pending === '' && text === shown && drawn === lines.length) return; // nothing new: the timer's usual tick
+    shown = text;
     let out = erase() + pending;
     if (!hidden && lines.length) {
       hidden = true;
       process.once('exit', restore);
       out = `\x1b[?25l${out}`;
     }
-    out += lines.join('\n');
+    out += text;
     pending = '';
     drawn = lines.length;
     if (out !== '') io.err(out);

@@ -200,6 +200,22 @@ describe.skipIf(!TMUX)('repro run on a terminal', () => {
     expect(raw.lastIndexOf('\x1b[?25h')).toBeGreaterThan(raw.lastIndexOf('\x1b[?25l'));
   });
 
+  it('a second Ctrl-C (repro leaves at once) still erases the status line and shows the cursor', async () => {
+    // The stage ignores SIGTERM, so after the first Ctrl-C repro waits for it (SIGKILL after ~3 s).
+    const dir = await repo({
+      'repro.yaml': `stages:\n  a:\n    cmd: trap '' TERM; echo waiting; ${waitFile('never')}; echo > o\n    outs: [o]\n`,
+    });
+    const t = await inTmux(dir, ['run']);
+    await t.waitFor(/^ {2}a +\S+ {2}waiting$/m);
+    t.keys('C-c');
+    await t.waitFor(/repro run: interrupted, stopping 1 running stage|\[exit=130\]/);
+    t.keys('C-c');
+    const end = await t.waitFor(/\[exit=130\]/);
+    expect(end).not.toMatch(/repro run: /);
+    const raw = t.raw();
+    expect(raw.lastIndexOf('\x1b[?25h')).toBeGreaterThan(raw.lastIndexOf('\x1b[?25l'));
+  });
+
   it('run --seeds: the status says which seed runs', async () => {
     const dir = await repo({
       'repro.yaml': `stages:\n  a:\n    cmd: echo "seed $REPRO_SEED"; ${waitFile('go-$REPRO_SEED')}; echo $REPRO_SEED > o\n    outs: [o]\n`,
