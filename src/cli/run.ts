@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { run, type RunEvent, type RunResult } from '../ops/run/index.js';
-import { describeReason } from '../report/run/index.js';
+import { run, type RunResult } from '../ops/run/index.js';
 import { renderRunSummary } from '../report/run/index.js';
 import { collect, common, parseIntOpt, resolveCommon, type CliEnv } from './common.js';
 import { printJson } from './io.js';
+import { runView } from './live.js';
 
 export function registerRun(program: Command, env: CliEnv): void {
   common(program.command('run'))
@@ -20,50 +20,41 @@ export function registerRun(program: Command, env: CliEnv): void {
     .option('--no-record', 'do not write a run record in Git')
     .option('--pull', "before executing a stale stage, restore it from the remote's run cache when its key is there")
     .option('-r, --remote <name>', 'the remote for --pull (default: the default remote)')
+    .option('-q, --quiet', 'no stage output and no progress; the summary and errors still print')
     .action(async (stages: string[], o, cmd: Command) => {
       const { cwd, json } = resolveCommon(cmd, env);
       // Under --json stdout holds only the document; notices (a stale lock taken over) still reach stderr.
-      const onEvent = json ? (e: RunEvent) => e.type === 'notice' && printEvent(env, e) : (e: RunEvent) => printEvent(env, e);
-      if (o.seeds !== undefined) {
-        const { runSweepCommand } = await import('./sweep.js'); // loaded only for sweeps
-        return runSweepCommand(env, { cwd, json, stages, o, onEvent, runJson });
+      const view = runView(env, { quiet: json || Boolean(o.quiet), dry: o.dry });
+      let res: RunResult;
+      try {
+        if (o.seeds !== undefined) {
+          const { runSweepCommand } = await import('./sweep.js'); // loaded only for sweeps
+          return await runSweepCommand(env, { cwd, json, stages, o, view, runJson });
+        }
+        res = await run({
+          cwd,
+          targets: stages,
+          force: o.force,
+          dry: o.dry,
+          downstream: o.downstream,
+          overrides: o.setParam,
+          seed: o.seed,
+          jobs: o.jobs,
+          record: o.record === false ? false : undefined,
+          message: o.message,
+          pull: o.pull ? (o.remote ?? true) : undefined,
+          signal: env.signal,
+          onEvent: view.onEvent,
+          live: view.live,
+          argv: env.argv,
+        });
+      } finally {
+        view.done(); // before the summary; a sweep has done it already
       }
-      const res = await run({
-        cwd,
-        targets: stages,
-        force: o.force,
-        dry: o.dry,
-        downstream: o.downstream,
-        overrides: o.setParam,
-        seed: o.seed,
-        jobs: o.jobs,
-        record: o.record === false ? false : undefined,
-        message: o.message,
-        pull: o.pull ? (o.remote ?? true) : undefined,
-        signal: env.signal,
-        onEvent,
-        argv: env.argv,
-      });
       if (json) printJson(env.io, runJson(res));
       else env.io.out(renderRunSummary(res));
       env.exit(res.interrupted ? 130 : res.ok ? 0 : 1);
     });
-}
-
-function printEvent(env: CliEnv, e: RunEvent): void {
-  switch (e.type) {
-    case 'stage-start':
-      env.io.err(`${e.restore ? 'restoring' : 'running'} '${e.stage}': ${e.reasons.map(describeReason).join('; ')}\n`);
-      break;
-    case 'stage-output':
-      env.io.err(`${e.line}\n`); // already prefixed `[stage] `
-      break;
-    case 'notice':
-      env.io.err(`note: ${e.text}\n`);
-      break;
-    case 'stage-end':
-      break;
-  }
 }
 
 /** The documented `repro run --json` shape (docs/json.md). */

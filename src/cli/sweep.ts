@@ -1,9 +1,10 @@
 import { ReproError } from '../core/errors.js';
-import type { RunEvent, RunResult } from '../ops/run/index.js';
+import type { RunResult } from '../ops/run/index.js';
 import { sweep, parseSeeds } from '../ops/run/index.js';
 import { renderSweepSummary } from '../report/run/index.js';
 import type { CliEnv } from './common.js';
 import { printJson } from './io.js';
+import type { RunView } from './live.js';
 
 export interface SweepCliArgs {
   cwd: string;
@@ -11,7 +12,8 @@ export interface SweepCliArgs {
   stages: string[];
   /** `repro run`'s parsed options */
   o: Record<string, unknown>;
-  onEvent?: (e: RunEvent) => void;
+  /** Where the runs' events go; done() before the summary (again by the caller: it is idempotent). */
+  view: RunView;
   /** `repro run --json`'s shape for one run */
   runJson: (r: RunResult) => unknown;
 }
@@ -22,20 +24,26 @@ export async function runSweepCommand(env: CliEnv, a: SweepCliArgs): Promise<voi
   if (o.seed !== undefined)
     throw new ReproError('E_USAGE', '--seeds and --seed cannot be combined', { hint: 'list every seed in --seeds' });
   if (o.dry) throw new ReproError('E_USAGE', '--seeds and --dry cannot be combined', { hint: "use 'repro status' to see what would run" });
-  const res = await sweep({
-    cwd: a.cwd,
-    seeds: parseSeeds(String(o.seeds)),
-    targets: a.stages,
-    force: o.force as boolean | undefined,
-    downstream: o.downstream as boolean | undefined,
-    overrides: o.setParam as string[] | undefined,
-    jobs: o.jobs as number | undefined,
-    record: o.record === false ? false : undefined,
-    message: o.message as string | undefined,
-    signal: env.signal,
-    onEvent: a.onEvent,
-    argv: env.argv,
-  });
+  let res;
+  try {
+    res = await sweep({
+      cwd: a.cwd,
+      seeds: parseSeeds(String(o.seeds)),
+      targets: a.stages,
+      force: o.force as boolean | undefined,
+      downstream: o.downstream as boolean | undefined,
+      overrides: o.setParam as string[] | undefined,
+      jobs: o.jobs as number | undefined,
+      record: o.record === false ? false : undefined,
+      message: o.message as string | undefined,
+      signal: env.signal,
+      onEvent: a.view.onEvent,
+      live: a.view.live,
+      argv: env.argv,
+    });
+  } finally {
+    a.view.done();
+  }
   if (a.json) {
     printJson(env.io, {
       sweep_id: res.id,

@@ -6,6 +6,10 @@ import { StringDecoder } from 'node:string_decoder';
  * yield their final state, not every frame). UTF-8 sequences split across chunks are decoded
  * whole. A line longer than `maxLine` characters is cut there and emitted, so one runaway line
  * cannot grow memory without bound.
+ *
+ * With `onPartial`, the unfinished line as a terminal would show it now (a `\r` progress bar's
+ * latest frame) is passed on after each chunk that leaves one and changed it; the finished line
+ * still reaches `onLine` once, when its `\n` comes.
  */
 export class LineSplitter {
   private readonly decoder = new StringDecoder('utf8');
@@ -14,7 +18,10 @@ export class LineSplitter {
   constructor(
     private readonly onLine: (line: string) => void,
     private readonly maxLine = 64 * 1024,
+    private readonly onPartial?: (text: string) => void,
   ) {}
+
+  private shown = '';
 
   push(chunk: Uint8Array | string): void {
     let text = this.partial + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk as Buffer));
@@ -22,6 +29,7 @@ export class LineSplitter {
     while ((nl = text.indexOf('\n')) !== -1) {
       this.emit(visible(text.slice(0, nl)));
       text = text.slice(nl + 1);
+      this.shown = '';
     }
     // Drop redrawn frames now (a trailing '\r' may still be half of a CRLF).
     const cr = text.lastIndexOf('\r', text.length - 2);
@@ -31,6 +39,10 @@ export class LineSplitter {
       text = text.slice(this.maxLine);
     }
     this.partial = text;
+    if (this.onPartial === undefined) return;
+    const now = visible(text);
+    if (now !== '' && now !== this.shown) this.onPartial(now);
+    this.shown = now;
   }
 
   /** Emits a final unterminated line, if any. Call once, at end of stream. */

@@ -25,7 +25,8 @@ import { startShell, type ShellChild } from './spawner.js';
  * - Output: `logPath` holds this run only: the old file is removed when the stage starts and a
  *   new one created on the first byte; raw bytes of stdout and stderr of every cmd are appended
  *   in the order they arrive;
- *   lines (see LineSplitter) go to `sink`, prefixed `[prefix] ` when `prefix` is set; the last 20
+ *   lines (see LineSplitter) go to `sink`, prefixed `[prefix] ` when `prefix` is set (with
+ *   `partial`, unfinished lines too, flagged); the last 20
  *   stderr lines come back in `stderrTail`. Nothing is redacted here: callers redact before storing.
  * - Never throws for a failing command. Throws `E_STAGE_FAILED` only when the stage cannot start:
  *   the shell cannot be spawned (missing `cwd`, no /bin/sh) or the log directory cannot be made.
@@ -48,7 +49,13 @@ export interface StageRunOptions {
   /** When set, lines reach `sink` as `[prefix] line`. */
   prefix?: string;
   /** Live output, one line at a time; the caller decides where it goes. */
-  sink?: (line: string, stream: 'stdout' | 'stderr') => void;
+  sink?: (line: string, stream: 'stdout' | 'stderr', partial?: boolean) => void;
+  /**
+   * Also pass the unfinished line of each stream to `sink` (with `partial` true) whenever a chunk
+   * changes it: a `\r` progress bar's frames as they come. The finished line still arrives once,
+   * without `partial`; `stderrTail` and the log never see partial lines.
+   */
+  partial?: boolean;
   /** Abort terminates the child's whole process group (or drops it while still queued). */
   signal?: AbortSignal;
   /**
@@ -152,23 +159,29 @@ interface OneResult {
 async function runOne(cmd: string, opts: StageRunOptions, log: LogFile | undefined, tail: Tail, onStart: () => void): Promise<OneResult> {
   // Line splitting is set up on the first byte of each stream: most stages print nothing.
   const { sink, prefix } = opts;
-  const toSink = (stream: 'stdout' | 'stderr') =>
+  const toSink = (stream: 'stdout' | 'stderr', partial?: true) =>
     sink === undefined
       ? undefined
       : prefix === undefined
-        ? (line: string) => sink(line, stream)
-        : (line: string) => sink(`[${prefix}] ${line}`, stream);
+        ? (line: string) => sink(line, stream, partial)
+        : (line: string) => sink(`[${prefix}] ${line}`, stream, partial);
+  const partialSink = (stream: 'stdout' | 'stderr') => (opts.partial ? toSink(stream, true) : undefined);
+  const MAX_LINE = 64 * 1024;
   let outLines: LineSplitter | undefined;
   let errLines: LineSplitter | undefined;
   const stdoutLines = () => {
     const s = toSink('stdout');
-    return s === undefined ? undefined : (outLines ??= new LineSplitter(s));
+    return s === undefined ? undefined : (outLines ??= new LineSplitter(s, MAX_LINE, partialSink('stdout')));
   };
   const stderrLines = () =>
-    (errLines ??= new LineSplitter((line) => {
-      tail.push(line);
-      stderrSinkFn?.(line);
-    }));
+    (errLines ??= new LineSplitter(
+      (line) => {
+        tail.push(line);
+        stderrSinkFn?.(line);
+      },
+      MAX_LINE,
+      partialSink('stderr'),
+    ));
   const stderrSinkFn = toSink('stderr');
 
   let child: ShellChild;

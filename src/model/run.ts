@@ -27,6 +27,13 @@ export interface RunOptions {
   message?: string;
   signal?: AbortSignal;
   onEvent?: (e: RunEvent) => void;
+  /**
+   * The caller shows output as it comes (a terminal): a stage's unfinished line (a `\r` progress
+   * bar) also arrives as `stage-output` with `partial: true` each time it changes, and commands
+   * run with PYTHONUNBUFFERED=1 (unless the environment sets it) so Python's prints arrive when
+   * made, in order with its stderr, not all at exit. Off: only finished lines, environment as given.
+   */
+  live?: boolean;
   /** The command line, for the record. */
   argv?: string[];
   env?: NodeJS.ProcessEnv;
@@ -70,11 +77,20 @@ export interface RunResult {
   recordWarnings?: string[];
 }
 
+/**
+ * What a run reports as it goes, in order: `plan` once (the selected stages, before any starts),
+ * then per stage `stage-start` (only for one restored or executed), its `stage-output`, and
+ * `stage-end` (every stage that was looked at, up to date ones included). A sweep sends one
+ * `plan` per seed's run. `line` is prefixed `[stage] `; a `partial` line (only with `live`) is the
+ * stage's unfinished line as a terminal shows it now, superseded by the next line of its stream.
+ */
 export type RunEvent =
+  | { type: 'plan'; stages: string[] }
   | { type: 'stage-start'; stage: string; reasons: Reason[]; restore: boolean }
-  | { type: 'stage-output'; stage: string; line: string; stream: 'stdout' | 'stderr' }
+  | { type: 'stage-output'; stage: string; line: string; stream: 'stdout' | 'stderr'; partial?: true }
   | { type: 'stage-end'; result: StageResult }
-  | { type: 'notice'; text: string };
+  /** `sweep`: the notice that a seed sweep's next run starts (`index` from 0, of `count`). */
+  | { type: 'notice'; text: string; sweep?: { seed: number; index: number; count: number } };
 
 /** `repro run --seeds`. */
 export interface SweepResult {

@@ -127,6 +127,7 @@ export class Scheduler {
         d.push(s);
       }
     }
+    this.opts.onEvent?.({ type: 'plan', stages: selected.map((s) => s.name) });
     const ready: Stage[] = selected.filter((s) => remaining.get(s.name) === 0);
     const started = new Set<string>();
     let running = 0;
@@ -312,6 +313,7 @@ export class Scheduler {
       this.madeDirs.add(parent);
     }
     const envExtra: Record<string, string> = { REPRO_STAGE: stage.name };
+    if (this.opts.live && this.baseEnv.PYTHONUNBUFFERED === undefined) envExtra.PYTHONUNBUFFERED = '1';
     const epoch = await this.sourceDateEpoch();
     if (epoch !== null) envExtra[EPOCH_VAR] = String(epoch);
     if (stage.seed !== null) {
@@ -326,7 +328,9 @@ export class Scheduler {
       envExtra,
       logPath: join(this.ctx.stateDir, 'logs', `${stage.name}.log`),
       prefix: stage.name,
-      sink: (line, stream) => this.opts.onEvent?.({ type: 'stage-output', stage: stage.name, line, stream }),
+      sink: (line, stream, partial) =>
+        this.opts.onEvent?.({ type: 'stage-output', stage: stage.name, line, stream, ...(partial ? { partial: true as const } : {}) }),
+      partial: this.opts.live,
       signal: this.opts.signal,
       concurrency: this.queued ? this.jobs : undefined,
       // 'running' is said when the command really starts, not when it joins the queue.

@@ -67,7 +67,11 @@ export async function sweep(opts: SweepOptions): Promise<SweepResult> {
       res.interrupted = true;
       return res;
     }
-    opts.onEvent?.({ type: 'notice', text: `seed ${seed} (${index + 1} of ${seeds.length}, sweep ${id})` });
+    opts.onEvent?.({
+      type: 'notice',
+      text: `seed ${seed} (${index + 1} of ${seeds.length}, sweep ${id})`,
+      sweep: { seed, index, count: seeds.length },
+    });
     const result = await run({
       ...opts,
       seed,
