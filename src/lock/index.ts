@@ -152,6 +152,14 @@ export async function readLock(root: string): Promise<LockFile> {
       });
     throw e;
   }
+  return parseLockAt(root, text);
+}
+
+/**
+ * parseLock of `<root>/repro.lock`'s text, through the memo in `<root>/.repro/` that writeLock
+ * keeps (a hit is one JSON.parse; parsing a 10,000-stage lock as YAML is ~10x that).
+ */
+export function parseLockAt(root: string, text: string): LockFile {
   const lock = memoParse(join(root, '.repro'), 'lock', text, () => parseLock(text));
   // A memo hit skips parseLock: check the paths again (cheap), so no stale or planted memo
   // can bring an unchecked path in.
