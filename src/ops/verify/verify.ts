@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno } from '../../core/errors.js';
@@ -79,7 +80,8 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
   const status = worst([freshness.status, data.status, rules.status, rerun.status, guardrails.status, vary?.status ?? 'skip']);
   // Keep what the checks learnt (objects verified, files hashed), so the next verify of the same
   // checkout reads no object again: at 10,000 stages re-hashing every output was a third of it.
-  await ctx.cache.flush();
+  // Only into a state directory that exists: verify never creates one (a fresh clone stays clean).
+  if (existsSync(ctx.stateDir)) await ctx.cache.flush();
   return {
     ok: status !== 'fail',
     commit: repo.head,
