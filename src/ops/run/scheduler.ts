@@ -2,8 +2,6 @@ import { mkdirSync, unlinkSync } from 'node:fs';
 import { statIfExists } from '../../core/fs.js';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { isReproError } from '../../core/errors.js';
-import { WalkError } from '../../cache/index.js';
 import { absPath } from '../../core/paths.js';
 import { Semaphore } from '../../core/semaphore.js';
 import { failureText, runStage, spawnerInUse, type StageRunResult } from '../../exec/index.js';
@@ -24,16 +22,7 @@ import { restorable, restoreOuts } from './restore.js';
 import { HeldOutputs, type Held } from './held.js';
 import { ReadyQueue } from './ready.js';
 import { missingDepsText, unproducedDeps } from './missing.js';
-
-/** Store an output; null when the command did not produce it (one lstat, not an extra check). */
-async function saveIfPresent(ctx: RepoContext, abs: string): Promise<Awaited<ReturnType<RepoContext['cache']['save']>> | null> {
-  try {
-    return await ctx.cache.save(abs);
-  } catch (e) {
-    if (isReproError(e, 'E_NOT_FOUND')) return null;
-    throw e;
-  }
-}
+import { storeOutputs } from './store.js';
 
 /**
  * Walks the selected stages in dependency order for `run()`: for each ready stage, decides
@@ -321,33 +310,16 @@ export class Scheduler {
         stderrTail: res.stderrTail.map((l) => redactText(l)),
       };
     }
-    const outs: Record<string, LockOut> = {};
-    for (const o of stage.outs) {
-      const abs = absPath(root, o.path);
-      let info;
-      try {
-        info = o.cache ? await saveIfPresent(this.ctx, abs) : await this.ctx.cache.hashPath(abs);
-      } catch (e) {
-        // What the command produced cannot be stored (a symlink leading out of an output
-        // directory, a FIFO): the stage failed, said for the output at its repro.yaml line.
-        if (!(e instanceof WalkError)) throw e;
-        const why = e.restate({ role: 'output', label: o.path, pos: o.pos });
-        return { ...base, status: 'failed', error: why.message, stderrTail: res.stderrTail.map((l) => redactText(l)) };
-      }
-      if (!info) {
-        return {
-          ...base,
-          status: 'failed',
-          error: `declared output was not produced: '${o.path}'`,
-          stderrTail: res.stderrTail.map((l) => redactText(l)),
-        };
-      }
-      if (o.dirHint && !info.isDir) {
-        return { ...base, status: 'failed', error: `declared directory output is a file: '${o.path}'` };
-      }
-      outs[o.path] =
-        info.nfiles !== undefined ? { hash: info.hash, size: info.size, nfiles: info.nfiles } : { hash: info.hash, size: info.size };
+    const stored = await storeOutputs(this.ctx, root, stage);
+    if ('error' in stored) {
+      return {
+        ...base,
+        status: 'failed',
+        error: stored.error,
+        ...(stored.withTail ? { stderrTail: res.stderrTail.map((l) => redactText(l)) } : {}),
+      };
     }
+    const outs = stored.outs;
     const epoch = (await this.sourceDateEpoch()) ?? undefined;
     if (stage.outs.every((o) => o.cache)) await writeRunCache(this.ctx.stateDir, key, outs, this.host, epoch);
     this.setLockEntry(stage, comps, key, outs, epoch);
