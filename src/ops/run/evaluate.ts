@@ -1,6 +1,6 @@
 import { WalkError, type PathInfo, type WalkRole } from '../../cache/index.js';
 import type { SourcePos } from '../../core/errors.js';
-import { absPath, isWithin } from '../../core/paths.js';
+import { absPath } from '../../core/paths.js';
 import { captureEnv } from '../../env/index.js';
 import { resolveParamValues, stageKey, type Pipeline, type Stage } from '../../pipeline/index.js';
 import type { KeyComponents, LockFile, LockStage } from '../../lock/index.js';
@@ -49,13 +49,14 @@ export async function makeEvaluator(
     }),
   );
   const captured = captureEnv(pipeline.envCapture, env);
+  const outIndex = opts.depsFromLock ? new OutputIndex([...pipeline.outOwner.keys()]) : undefined;
 
   return {
     async components(stage) {
       const deps: Record<string, string> = {};
       await Promise.all(
         stage.deps.map(async (d) => {
-          const locked = opts.depsFromLock ? await depFromLock(ctx, pipeline, opts.depsFromLock, stage, d.path) : undefined;
+          const locked = opts.depsFromLock ? await depFromLock(ctx, pipeline, opts.depsFromLock, outIndex!, stage, d.path) : undefined;
           if (locked !== undefined) {
             deps[d.path] = locked;
             return;
@@ -94,10 +95,17 @@ export async function makeEvaluator(
 }
 
 /** A dep's hash as `lock` determines it (see EvaluatorOptions), or undefined to hash the workspace. */
-async function depFromLock(ctx: RepoContext, p: Pipeline, lock: LockFile, stage: Stage, dep: string): Promise<string | undefined> {
+async function depFromLock(
+  ctx: RepoContext,
+  p: Pipeline,
+  lock: LockFile,
+  outs: OutputIndex,
+  stage: Stage,
+  dep: string,
+): Promise<string | undefined> {
   const owner = p.outOwner.get(dep);
   if (owner !== undefined) return lock.stages[owner]?.out_hashes?.[dep]?.hash;
-  const overlapping = [...p.outOwner.keys()].filter((o) => isWithin(dep, o) || isWithin(o, dep));
+  const overlapping = outs.overlapping(dep);
   if (overlapping.length === 0) return undefined;
   const outPos = (o: string): SourcePos | undefined => p.byName.get(p.outOwner.get(o)!)?.outs.find((x) => x.path === o)?.pos;
   const present = await Promise.all(overlapping.map((o) => hashDeclared(ctx, p, o, 'output', outPos(o))));
@@ -124,4 +132,40 @@ function sortKeys<T>(o: Record<string, T>): Record<string, T> {
   const out: Record<string, T> = {};
   for (const k of Object.keys(o).sort()) out[k] = o[k]!;
   return out;
+}
+
+/**
+ * The declared outputs, sorted, to find those that overlap a path (inside it, or holding it) in
+ * O(log outputs + matches) instead of comparing it with every output: verify asks for each dep
+ * that is not itself an output, and at 10,000 stages that scan was quadratic.
+ */
+export class OutputIndex {
+  private readonly sorted: string[];
+  private readonly set: Set<string>;
+
+  constructor(outs: string[]) {
+    this.sorted = [...outs].sort();
+    this.set = new Set(outs);
+  }
+
+  /** Outputs `o` with isWithin(path, o) or isWithin(o, path), in sorted order. */
+  overlapping(path: string): string[] {
+    const found: string[] = [];
+    if (path === '') return [...this.sorted]; // the repository root holds every output
+    for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
+      const a = path.slice(0, i);
+      if (this.set.has(a)) found.push(a);
+    }
+    if (this.set.has(path)) found.push(path);
+    const prefix = path + '/';
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.sorted[mid]! < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < this.sorted.length && this.sorted[i]!.startsWith(prefix); i++) found.push(this.sorted[i]!);
+    return found.sort();
+  }
 }

@@ -13,6 +13,7 @@ import { checkOverrideTargets, parseOverride, prepareOverrides, refuseSecretPara
 import { Scheduler } from './scheduler.js';
 import { killDeadRunLeftovers } from './takeover.js';
 import { compactRunCache } from './runcache.js';
+import { sourceDateEpoch } from './epoch.js';
 
 export type { RunEvent, RunOptions, RunResult, StageResult, StageStatus };
 
@@ -59,7 +60,14 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     }
     // A stage that never ran will run: start the shell helper now, so its start-up (~5 ms)
     // overlaps the planning below instead of delaying the first command.
-    if (!opts.dry && selected.some((s) => !lockFile.stages[s.name])) prepareShells();
+    // It also looks SOURCE_DATE_EPOCH up now (a few `git` calls, ~20 ms on an idle machine and
+    // far more on a loaded one), overlapping the planning, instead of before the first command.
+    let epoch: Promise<number | null> | undefined;
+    if (!opts.dry && selected.some((s) => !lockFile.stages[s.name])) {
+      prepareShells();
+      epoch = sourceDateEpoch(ctx, opts.env ?? process.env);
+      epoch.catch(() => undefined); // awaited (and thrown) by the first stage that executes
+    }
     const ev = await makeEvaluator(ctx, pipeline, opts.env);
     const record = !opts.dry && (opts.record ?? ctx.config.run.record);
     // Probe the machine for the record while the first stage works, not after the last one.
@@ -77,7 +85,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
         ctx.root,
         pipeline.stages.flatMap((s) => s.outs.filter((o) => !o.git).map((o) => o.path)),
       );
-    const sched = new Scheduler(ctx, pipeline, lockFile, ev, { ...opts, onWork, runToken: lock?.token });
+    const sched = new Scheduler(ctx, pipeline, lockFile, ev, { ...opts, onWork, runToken: lock?.token, epoch });
     mark('run: planning done, scheduling');
     const stages = await sched.runAll(selected);
     mark('run: every stage settled');

@@ -1,9 +1,7 @@
-import { mkdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { mkdirSync, unlinkSync } from 'node:fs';
 import { statIfExists } from '../../core/fs.js';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { isReproError } from '../../core/errors.js';
-import { WalkError } from '../../cache/index.js';
 import { absPath } from '../../core/paths.js';
 import { Semaphore } from '../../core/semaphore.js';
 import { failureText, runStage, spawnerInUse, type StageRunResult } from '../../exec/index.js';
@@ -21,50 +19,16 @@ import { RUN_TOKEN_VAR } from './takeover.js';
 import { EPOCH_VAR, sourceDateEpoch } from './epoch.js';
 import { keepObserved } from './observed.js';
 import { restorable, restoreOuts } from './restore.js';
+import { HeldOutputs, type Held } from './held.js';
+import { ReadyQueue } from './ready.js';
+import { missingDepsText, unproducedDeps } from './missing.js';
+import { storeOutputs } from './store.js';
 
 /**
  * Walks the selected stages in dependency order for `run()`: for each ready stage, decides
  * up to date / restore from the run cache / execute, and records successes in the in-memory
  * lock (`lockDirty`). `jobs` bounds concurrent commands; a couple more stages may be in flight.
  */
-/** Insert `s` into `ready`, which is sorted by selection order. */
-function insertInOrder(ready: Stage[], s: Stage, order: Map<string, number>): void {
-  const at = order.get(s.name)!;
-  let i = ready.length;
-  while (i > 0 && order.get(ready[i - 1]!.name)! > at) i--;
-  ready.splice(i, 0, s);
-}
-
-/** The error of a stage whose deps are missing: the first one, with where repro.yaml declares it. */
-function missingDepsText(missing: Stage['deps']): string {
-  const m = missing[0]!;
-  return `dependency missing: '${m.path}' (${m.pos.file}:${m.pos.line})${missing.length > 1 ? ` and ${missing.length - 1} more` : ''}`;
-}
-
-/** One path is the other or inside it (an output that makes, or lies inside, a dep). */
-function pathsOverlap(a: string, b: string): boolean {
-  return a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
-}
-
-/** Store an output; null when the command did not produce it (one lstat, not an extra check). */
-async function saveIfPresent(ctx: RepoContext, abs: string): Promise<Awaited<ReturnType<RepoContext['cache']['save']>> | null> {
-  try {
-    return await ctx.cache.save(abs);
-  } catch (e) {
-    if (isReproError(e, 'E_NOT_FOUND')) return null;
-    throw e;
-  }
-}
-
-/** Leftovers are removed by the next run (runAll), so a failure here loses nothing. */
-function unlinkIfPresent(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // gone already, or left for the next run's clean-up
-  }
-}
-
 export class Scheduler {
   interrupted = false;
   lockDirty = false;
@@ -77,9 +41,10 @@ export class Scheduler {
   private readonly baseEnv: Record<string, string>;
   private readonly willChange = new Set<string>();
   /** Where a queued stage's old outputs wait until its command starts (see runCommand). */
-  private readonly heldDir: string;
-  private heldCount = 0;
-  /** SOURCE_DATE_EPOCH for this run's commands: looked up when the first stage executes. */
+  private readonly held: HeldOutputs;
+  /** Looked up once: os.hostname() is a uname call each time. */
+  private readonly host = hostname();
+  /** SOURCE_DATE_EPOCH for this run's commands: looked up by run() when a stage never ran, else when the first stage executes. */
   private epoch?: Promise<number | null>;
 
   constructor(
@@ -87,13 +52,14 @@ export class Scheduler {
     private readonly p: Pipeline,
     private readonly lock: LockFile,
     private readonly ev: Evaluator,
-    private readonly opts: RunOptions & { onWork?: () => void; runToken?: string },
+    private readonly opts: RunOptions & { onWork?: () => void; runToken?: string; epoch?: Promise<number | null> },
   ) {
+    this.epoch = opts.epoch;
     this.baseEnv = { ...(opts.env ?? process.env) } as Record<string, string>;
     // Marks every stage process as this run's, so a run taking over after a kill -9 can find
     // and stop what is left of it (ops/run/takeover.ts).
     if (opts.runToken) this.baseEnv[RUN_TOKEN_VAR] = opts.runToken;
-    this.heldDir = join(ctx.stateDir, 'held');
+    this.held = new HeldOutputs(ctx.stateDir);
   }
 
   private remoteRc: import('../remote/index.js').RemoteRunCache | undefined;
@@ -107,28 +73,13 @@ export class Scheduler {
     // semaphore here does, and a couple more stages are in flight so that hashing and storing
     // one stage's outputs overlaps the next stage's command.
     this.queued = spawnerInUse();
-    // Held outputs left by a run that was killed (-9) before its queued stages started: their
-    // stages will rerun or restore from the run cache, which has the objects. We hold the lock.
-    if (!this.opts.dry) rmSync(this.heldDir, { recursive: true, force: true });
+    if (!this.opts.dry) this.held.clearLeftovers();
     this.slots = new Semaphore(this.queued ? Number.POSITIVE_INFINITY : jobs);
     const inflight = this.queued ? Number.POSITIVE_INFINITY : jobs + 2;
 
-    // Event-driven, O(stages + edges): each stage counts its unfinished upstream stages; a
-    // finished stage decrements its dependents' counts. Ready stages start in selection order.
-    const order = new Map(selected.map((s, i) => [s.name, i]));
-    const remaining = new Map<string, number>();
-    const dependents = new Map<string, Stage[]>();
-    for (const s of selected) {
-      const ups = (this.p.upstream.get(s.name) ?? []).filter((u) => order.has(u));
-      remaining.set(s.name, ups.length);
-      for (const u of ups) {
-        let d = dependents.get(u);
-        if (!d) dependents.set(u, (d = []));
-        d.push(s);
-      }
-    }
+    // Event-driven, O(stages + edges): see ReadyQueue.
     this.opts.onEvent?.({ type: 'plan', stages: selected.map((s) => s.name) });
-    const ready: Stage[] = selected.filter((s) => remaining.get(s.name) === 0);
+    const ready = new ReadyQueue(selected, this.p.upstream);
     const started = new Set<string>();
     let running = 0;
 
@@ -138,19 +89,15 @@ export class Scheduler {
       let error: { e: unknown } | undefined;
       const pump = (): void => {
         if (this.opts.signal?.aborted) this.interrupted = true;
-        while (ready.length && running < inflight && !this.interrupted && !error) {
-          const s = ready.shift()!;
+        while (ready.size && running < inflight && !this.interrupted && !error) {
+          const s = ready.take()!;
           started.add(s.name);
           running++;
           this.bringStageUpToDate(s)
             .then((r) => {
               this.results.set(s.name, r);
               this.opts.onEvent?.({ type: 'stage-end', result: r });
-              for (const d of dependents.get(s.name) ?? []) {
-                const left = remaining.get(d.name)! - 1;
-                remaining.set(d.name, left);
-                if (left === 0) insertInOrder(ready, d, order);
-              }
+              ready.done(s.name);
             })
             .catch((e: unknown) => {
               error ??= { e };
@@ -165,11 +112,11 @@ export class Scheduler {
           reject(error.e);
           return;
         }
-        if (ready.length === 0 && started.size < selected.length && !this.interrupted) {
+        if (ready.size === 0 && started.size < selected.length && !this.interrupted) {
           reject(new Error('scheduler stalled: a dependency is not in the selection'));
           return;
         }
-        if (ready.length === 0 || this.interrupted) resolve();
+        if (ready.size === 0 || this.interrupted) resolve();
       };
       pump();
     }).finally(() => this.remoteRc?.close());
@@ -217,7 +164,10 @@ export class Scheduler {
       this.willChange.add(stage.name);
       // What the real run would fail on below: a missing dep that no upstream stage due to run makes.
       const producers = upChanging.flatMap((u) => this.p.byName.get(u)?.outs.map((o) => o.path) ?? []);
-      const doomed = stage.deps.filter((d) => comps.deps[d.path] === '' && !producers.some((o) => pathsOverlap(o, d.path)));
+      const doomed = unproducedDeps(
+        stage.deps.filter((d) => comps.deps[d.path] === ''),
+        producers,
+      );
       return {
         ...base,
         status: 'would-run',
@@ -297,12 +247,12 @@ export class Scheduler {
    */
   private async runCommand(stage: Stage, reasons: Reason[]): Promise<StageRunResult> {
     const root = this.p.root;
-    const held: Array<{ abs: string; at: string; dir: boolean }> = [];
+    const held: Held[] = [];
     for (const o of stage.outs) {
       const abs = absPath(root, o.path);
       // Usually absent (first run) or one small file: decide without the thread pool.
       const st = statIfExists(abs, { follow: false });
-      if (st && !(this.queued && this.hold(abs, st.isDirectory(), held))) {
+      if (st && !(this.queued && this.held.hold(abs, st.isDirectory(), held))) {
         if (st.isDirectory()) await rm(abs, { recursive: true, force: true });
         else unlinkSync(abs);
       }
@@ -335,42 +285,17 @@ export class Scheduler {
       concurrency: this.queued ? this.jobs : undefined,
       // 'running' is said when the command really starts, not when it joins the queue.
       onStart: () => {
-        for (const h of held) {
-          if (h.dir) dropping.push(rm(h.at, { recursive: true, force: true }).catch(() => {}));
-          else unlinkIfPresent(h.at);
-        }
+        HeldOutputs.drop(held, dropping);
         this.opts.onEvent?.({ type: 'stage-start', stage: stage.name, reasons, restore: false });
       },
     });
     await Promise.all(dropping);
-    if (!res.started) {
-      for (const h of held) {
-        try {
-          renameSync(h.at, h.abs);
-        } catch {
-          // Something now occupies the path; the held copy goes (the cache has recorded outputs).
-          rmSync(h.at, { recursive: true, force: true });
-        }
-      }
-    }
+    if (!res.started) HeldOutputs.putBack(held);
     return res;
   }
 
   sourceDateEpoch(): Promise<number | null> {
     return (this.epoch ??= sourceDateEpoch(this.ctx, this.opts.env ?? process.env));
-  }
-
-  /** Move an existing output aside until its command starts; false when it cannot be (removed instead). */
-  private hold(abs: string, dir: boolean, held: Array<{ abs: string; at: string; dir: boolean }>): boolean {
-    if (this.heldCount === 0) mkdirSync(this.heldDir, { recursive: true });
-    const at = join(this.heldDir, `${process.pid}-${this.heldCount++}`);
-    try {
-      renameSync(abs, at);
-    } catch {
-      return false; // EXDEV (the output sits on another file system), EACCES: remove it as before
-    }
-    held.push({ abs, at, dir });
-    return true;
   }
 
   private async finish(stage: Stage, comps: KeyComponents, key: string, reasons: Reason[], res: StageRunResult): Promise<StageResult> {
@@ -389,35 +314,18 @@ export class Scheduler {
         stderrTail: res.stderrTail.map((l) => redactText(l)),
       };
     }
-    const outs: Record<string, LockOut> = {};
-    for (const o of stage.outs) {
-      const abs = absPath(root, o.path);
-      let info;
-      try {
-        info = o.cache ? await saveIfPresent(this.ctx, abs) : await this.ctx.cache.hashPath(abs);
-      } catch (e) {
-        // What the command produced cannot be stored (a symlink leading out of an output
-        // directory, a FIFO): the stage failed, said for the output at its repro.yaml line.
-        if (!(e instanceof WalkError)) throw e;
-        const why = e.restate({ role: 'output', label: o.path, pos: o.pos });
-        return { ...base, status: 'failed', error: why.message, stderrTail: res.stderrTail.map((l) => redactText(l)) };
-      }
-      if (!info) {
-        return {
-          ...base,
-          status: 'failed',
-          error: `declared output was not produced: '${o.path}'`,
-          stderrTail: res.stderrTail.map((l) => redactText(l)),
-        };
-      }
-      if (o.dirHint && !info.isDir) {
-        return { ...base, status: 'failed', error: `declared directory output is a file: '${o.path}'` };
-      }
-      outs[o.path] =
-        info.nfiles !== undefined ? { hash: info.hash, size: info.size, nfiles: info.nfiles } : { hash: info.hash, size: info.size };
+    const stored = await storeOutputs(this.ctx, root, stage);
+    if ('error' in stored) {
+      return {
+        ...base,
+        status: 'failed',
+        error: stored.error,
+        ...(stored.withTail ? { stderrTail: res.stderrTail.map((l) => redactText(l)) } : {}),
+      };
     }
+    const outs = stored.outs;
     const epoch = (await this.sourceDateEpoch()) ?? undefined;
-    if (stage.outs.every((o) => o.cache)) await writeRunCache(this.ctx.stateDir, key, outs, hostname(), epoch);
+    if (stage.outs.every((o) => o.cache)) await writeRunCache(this.ctx.stateDir, key, outs, this.host, epoch);
     this.setLockEntry(stage, comps, key, outs, epoch);
     return { ...base, status: 'executed', outs, components: comps };
   }

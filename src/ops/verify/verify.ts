@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno } from '../../core/errors.js';
-import { LOCK_FILE, parseLock } from '../../lock/index.js';
+import { LOCK_FILE, parseLock, parseLockAt } from '../../lock/index.js';
 import { loadPipeline } from '../../pipeline/index.js';
 import { findRepo, isDirty, resolveRevision } from '../../record/index.js';
 import type { FreshnessCheck, VerifyResult } from '../../model/verify.js';
@@ -51,7 +52,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
   const repo = await findRepo(ctx.root);
   const pipeline = await loadPipeline(ctx.root);
   const lockText = await readText(join(ctx.root, LOCK_FILE));
-  const lock = parseLock(lockText);
+  const lock = parseLockAt(ctx.root, lockText);
   const baseCommit = opts.base !== undefined ? await resolveRevision(repo, opts.base) : null;
   const wantRerun = opts.rerun !== undefined || opts.sample !== undefined;
 
@@ -77,6 +78,10 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
       ? await checkBase(ctx, pipeline, { ref: opts.base, commit: baseCommit }, modified)
       : await checkBounds(ctx, pipeline, modified);
   const status = worst([freshness.status, data.status, rules.status, rerun.status, guardrails.status, vary?.status ?? 'skip']);
+  // Keep what the checks learnt (objects verified, files hashed), so the next verify of the same
+  // checkout reads no object again: at 10,000 stages re-hashing every output was a third of it.
+  // Only into a state directory that exists: verify never creates one (a fresh clone stays clean).
+  if (existsSync(ctx.stateDir)) await ctx.cache.flush();
   return {
     ok: status !== 'fail',
     commit: repo.head,
