@@ -15,6 +15,11 @@ export interface DiffSideInfo {
   runs: string[];
   /** where metric values came from: 'runs', 'seed_metrics' (repro.lock), 'files' */
   sources: string[];
+  /**
+   * The fewest and most values (runs, one per seed) behind this side's metric rows: what the
+   * rows' `n` count, recorded runs and a sweep's `seed_metrics` alike; null without metric rows.
+   */
+  n: [number, number] | null;
 }
 
 export interface ParamRow {

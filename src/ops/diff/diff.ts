@@ -1,7 +1,7 @@
 import { isReproError } from '../../core/errors.js';
 import { toRepoPath } from '../../core/paths.js';
 import type { KeyComponents } from '../../lock/index.js';
-import type { DiffResult, DiffSideInfo } from '../../model/diff.js';
+import type { DiffResult, DiffSideInfo, MetricRow } from '../../model/diff.js';
 import { openContext, type RepoContext } from '../context.js';
 import { metricsSection, metricUnchanged, problemsByKey } from './metrics.js';
 import {
@@ -46,6 +46,7 @@ export async function diff(opts: DiffOptions): Promise<DiffResult> {
   const notes: string[] = [];
 
   const metrics = metricsSection(a, b, inTargets, opts.alpha);
+  const counts = { a: valueCounts(metrics.rows, 'a'), b: valueCounts(metrics.rows, 'b') };
   metrics.rows = keep(metrics.rows, metricUnchanged);
 
   let stages: DiffResult['stages'] = null;
@@ -64,8 +65,8 @@ export async function diff(opts: DiffOptions): Promise<DiffResult> {
   if (!a.env || !b.env) notes.push(`environment not compared: ${!a.env ? a.label : b.label} has no run record`);
 
   return {
-    a: info(a),
-    b: info(b),
+    a: info(a, counts.a),
+    b: info(b, counts.b),
     params: keep(paramsSection(a, b, inTargets), (r) => r.change === 'unchanged'),
     metrics,
     outputs: keep(outputsSection(a.lock, b.lock, inTargets), (r) => r.change === 'unchanged'),
@@ -84,8 +85,14 @@ export function driftNote(d: Side['drifted'][number]): string {
     : `metrics file '${d.path}' differs from the last recorded run (repro.lock): its values are read from the file, as one run`;
 }
 
-function info(s: Side): DiffSideInfo {
-  return { label: s.label, kind: s.kind, commit: s.commit, runs: s.runs, sources: s.sources };
+function info(s: Side, n: DiffSideInfo['n']): DiffSideInfo {
+  return { label: s.label, kind: s.kind, commit: s.commit, runs: s.runs, sources: s.sources, n };
+}
+
+/** The fewest and most values a side has in the metric rows (before unchanged rows are hidden). */
+function valueCounts(rows: MetricRow[], side: 'a' | 'b'): DiffSideInfo['n'] {
+  const ns = rows.flatMap((r) => (r[side] ? [r[side].n] : []));
+  return ns.length ? [Math.min(...ns), Math.max(...ns)] : null;
 }
 
 /**

@@ -51,13 +51,20 @@ export function metricsSection(a: Side, b: Side, inTargets: (path: string) => bo
   return { alpha, adjustment: 'holm', tested: cmp.metrics.filter((m) => m.test !== 'none').length, rows };
 }
 
-/** True when the row shows no difference at all (hidden unless --all). */
+/**
+ * True when the row shows no difference at all (hidden unless --all): the same value for every
+ * seed on both sides. Values are matched by seed, not as sorted lists: two seeds that swapped
+ * values have equal means but differ per seed, so the metric changed. Values of unknown seed
+ * (null) are compared as a sorted list among themselves.
+ */
 export function metricUnchanged(r: MetricRow): boolean {
   if (r.error !== null) return r.verdict === 'unchanged';
   if (!r.a || !r.b) return false;
-  const sa = [...r.a.values].sort((x, y) => x - y);
-  const sb = [...r.b.values].sort((x, y) => x - y);
-  return sa.length === sb.length && sa.every((v, i) => Object.is(v, sb[i]));
+  const pairs = (s: MetricSummary): [number, number][] =>
+    s.values.map((v, i) => [s.seeds[i] ?? Infinity, v] as [number, number]).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  const sa = pairs(r.a);
+  const sb = pairs(r.b);
+  return sa.length === sb.length && sa.every(([seed, v], i) => seed === sb[i]![0] && Object.is(v, sb[i]![1]));
 }
 
 /** `checks:` direction for the metric (head side first), else guessed from the metric's key. */
