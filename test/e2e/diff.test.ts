@@ -333,8 +333,8 @@ describe('repro diff: single runs and bad input', () => {
     await repro(d0, 'run', '-S', 'v=3');
     const body = scrub(await json(d0, 'diff'));
     expect(body).toEqual({
-      a: { label: 'HEAD', kind: 'commit', commit: '<sha>', runs: ['<run>'], sources: ['runs'] },
-      b: { label: 'workspace', kind: 'workspace', commit: null, runs: ['<run>'], sources: ['runs'] },
+      a: { label: 'HEAD', kind: 'commit', commit: '<sha>', runs: ['<run>'], sources: ['runs'], n: [1, 1] },
+      b: { label: 'workspace', kind: 'workspace', commit: null, runs: ['<run>'], sources: ['runs'], n: [1, 1] },
       params: [{ key: 'params.yaml:v', change: 'changed', a: 1, b: 3 }],
       metrics: {
         alpha: 0.05,
