@@ -18,6 +18,7 @@ import {
   verdictCell,
 } from './format.js';
 import { describeReason } from '../run/reasons.js';
+import { count } from '../../core/plural.js';
 
 export function renderDiff(d: DiffResult, precision = DEFAULT_PRECISION): string {
   const out: string[] = [`repro diff: ${sideTitle(d.a)} -> ${sideTitle(d.b)}`];
@@ -52,7 +53,7 @@ export function renderDiff(d: DiffResult, precision = DEFAULT_PRECISION): string
     const lines = textTable([head, ...rows]);
     if (m.tested > 0) {
       lines.push(
-        `  mean ± standard error over runs; CI of the difference (paired by seed when both sides share seeds, else Welch); verdicts Holm-adjusted across ${m.tested} tested metric${m.tested === 1 ? '' : 's'}`,
+        `  mean ± standard error over runs; CI of the difference (paired by seed when both sides share seeds, else Welch); verdicts Holm-adjusted across ${count(m.tested, 'tested metric')}`,
       );
     }
     for (const w of groupedWarnings(m.rows)) lines.push(`  warning: ${w.warning}: ${w.keys.join(', ')}`);

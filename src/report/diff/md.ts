@@ -18,6 +18,7 @@ import {
   mdTable,
 } from './format.js';
 import { describeReason } from '../run/reasons.js';
+import { count } from '../../core/plural.js';
 
 export function renderDiffMarkdown(d: DiffResult, precision = DEFAULT_PRECISION): string {
   const A = `\`${d.a.label}\``;
@@ -47,7 +48,7 @@ export function renderDiffMarkdown(d: DiffResult, precision = DEFAULT_PRECISION)
     if (m.tested > 0) {
       lines.push(
         '',
-        `Mean ± standard error over runs (seeds). Verdicts from the ${Math.round((1 - m.alpha) * 100)}% CI of the difference (paired by seed when both sides share seeds, else Welch), Holm-adjusted across ${m.tested} tested metric${m.tested === 1 ? '' : 's'}.`,
+        `Mean ± standard error over runs (seeds). Verdicts from the ${Math.round((1 - m.alpha) * 100)}% CI of the difference (paired by seed when both sides share seeds, else Welch), Holm-adjusted across ${count(m.tested, 'tested metric')}.`,
       );
     }
     for (const w of groupedWarnings(m.rows)) lines.push('', `> **Warning**: ${w.warning}: ${w.keys.map(code).join(', ')}`);

@@ -99,5 +99,5 @@ function shellQuote(a: string): string {
 
 function oneLine(s: string): string {
   const l = s.split('\n');
-  return l.length > 1 ? `${l[0]} (+${l.length - 1} lines)` : s;
+  return l.length > 1 ? `${l[0]} (+${count(l.length - 1, 'line')})` : s;
 }
