@@ -1,9 +1,9 @@
 import { isReproError } from '../../core/errors.js';
-import { toRepoPath } from '../../core/paths.js';
 import type { KeyComponents } from '../../lock/index.js';
 import type { DiffResult, DiffSideInfo, MetricRow } from '../../model/diff.js';
 import { openContext, type RepoContext } from '../context.js';
-import { metricsSection, metricUnchanged, problemsByKey } from './metrics.js';
+import { metricFiles, metricsSection, metricUnchanged, problemsByKey } from './metrics.js';
+import { parseTargets } from './targets.js';
 import {
   distributionsSection,
   distributionUnchanged,
@@ -24,7 +24,7 @@ export interface DiffOptions {
   b?: string;
   /** keep unchanged rows */
   all?: boolean;
-  /** only these paths (files or directories; params files, metrics, plots, outputs, lock files) */
+  /** only these paths (files or directories; params files, metrics, plots, outputs, lock files) and metric names (targets.ts) */
   targets?: string[];
   /** 1 − confidence level; default 0.05 */
   alpha?: number;
@@ -40,12 +40,20 @@ export async function diff(opts: DiffOptions): Promise<DiffResult> {
   const ctx = await openContext(opts.cwd, { readOnly: true });
   const a = await loadSide(ctx, opts.a ?? 'HEAD');
   const b = await loadSide(ctx, opts.b ?? null);
-  const targets = (opts.targets ?? []).map((t) => toRepoPath(t.replace(/\/+$/, '')));
-  const inTargets = (path: string): boolean => targets.length === 0 || targets.some((t) => path === t || path.startsWith(`${t}/`));
+  const known = new Set(
+    [a, b].flatMap((s) => [
+      ...Object.keys(s.metrics),
+      ...Object.keys(s.samples),
+      ...s.problems.map((p) => p.key).filter((k) => k.includes(':')),
+    ]),
+  );
+  const t = parseTargets(opts.targets ?? [], known, new Set([...metricFiles(a), ...metricFiles(b)]));
+  const targets = t.all ? [] : t.names;
+  const inTargets = t.path;
   const keep = <T>(rows: T[], unchanged: (r: T) => boolean): T[] => (opts.all ? rows : rows.filter((r) => !unchanged(r)));
   const notes: string[] = [];
 
-  const metrics = metricsSection(a, b, inTargets, opts.alpha);
+  const metrics = metricsSection(a, b, t.metric, opts.alpha);
   const counts = { a: valueCounts(metrics.rows, 'a'), b: valueCounts(metrics.rows, 'b') };
   metrics.rows = keep(metrics.rows, metricUnchanged);
 
@@ -73,7 +81,7 @@ export async function diff(opts: DiffOptions): Promise<DiffResult> {
     environment: environmentSection(a, b),
     lock_files: keep(lockFilesSection(a, b, inTargets), (r) => r.change === 'unchanged'),
     stages,
-    distributions: keep(distributionsSection(a, b, inTargets), (r) => distributionUnchanged(r, a, b)),
+    distributions: keep(distributionsSection(a, b, t.metric), (r) => distributionUnchanged(r, a, b)),
     notes,
   };
 }
