@@ -80,6 +80,11 @@ export interface OutputRow {
   b: { hash: string; size: number; nfiles?: number } | null;
   /** size(b) − size(a) in bytes; null when a side is missing */
   size_delta: number | null;
+  /**
+   * A plots directory, file by file (repo-relative paths, sorted): the files that differ, every
+   * file with `--all`; absent for other outputs.
+   */
+  files?: { path: string; change: 'added' | 'removed' | 'modified' | 'unchanged' }[];
 }
 
 export interface EnvRow {

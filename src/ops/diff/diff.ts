@@ -1,6 +1,6 @@
 import { isReproError } from '../../core/errors.js';
 import type { KeyComponents } from '../../lock/index.js';
-import type { DiffResult, DiffSideInfo, MetricRow } from '../../model/diff.js';
+import type { DiffResult, DiffSideInfo, MetricRow, OutputRow } from '../../model/diff.js';
 import { openContext, type RepoContext } from '../context.js';
 import { metricFiles, metricsSection, metricUnchanged, problemsByKey } from './metrics.js';
 import { parseTargets } from './targets.js';
@@ -77,13 +77,33 @@ export async function diff(opts: DiffOptions): Promise<DiffResult> {
     b: info(b, counts.b),
     params: keep(paramsSection(a, b, inTargets), (r) => r.change === 'unchanged'),
     metrics,
-    outputs: keep(outputsSection(a.lock, b.lock, inTargets), (r) => r.change === 'unchanged'),
+    outputs: keep(plotDirFiles(outputsSection(a.lock, b.lock, inTargets), a, b, opts.all === true), (r) => r.change === 'unchanged'),
     environment: environmentSection(a, b),
     lock_files: keep(lockFilesSection(a, b, inTargets), (r) => r.change === 'unchanged'),
     stages,
     distributions: keep(distributionsSection(a, b, t.metric), (r) => distributionUnchanged(r, a, b)),
     notes,
   };
+}
+
+/**
+ * Plots directories compared file by file by content: each row of one (in either side's lock or
+ * tree) gets `files`, the files added, removed or modified (all of them with `all`). A directory
+ * that only one side has as a directory is compared against no files.
+ */
+function plotDirFiles(rows: OutputRow[], a: Side, b: Side, all: boolean): OutputRow[] {
+  return rows.map((r) => {
+    const fa = a.plotDirs[r.path];
+    const fb = b.plotDirs[r.path];
+    if (!fa && !fb) return r;
+    const files = [...new Set([...Object.keys(fa ?? {}), ...Object.keys(fb ?? {})])].sort().map((path) => {
+      const ha = fa?.[path];
+      const hb = fb?.[path];
+      const change = ha === undefined ? 'added' : hb === undefined ? 'removed' : ha === hb ? 'unchanged' : 'modified';
+      return { path, change } as const;
+    });
+    return { ...r, files: all ? files : files.filter((f) => f.change !== 'unchanged') };
+  });
 }
 
 /** Why a side's metrics file was read from the file rather than from its runs. */

@@ -60,18 +60,20 @@ export function renderDiff(d: DiffResult, precision = DEFAULT_PRECISION): string
     section('Metrics', lines);
   }
 
+  // A plots directory's files, by path, under its row (the table keeps its columns).
+  const outputTable = textTable(
+    d.outputs.map((o) => [
+      o.path,
+      o.change,
+      o.a && o.b
+        ? `${bytes(o.a.size)} -> ${bytes(o.b.size)}${o.size_delta ? ` (${o.size_delta > 0 ? '+' : ''}${bytes(o.size_delta)})` : ''}`
+        : bytes((o.b ?? o.a)!.size),
+      o.stage ? `stage ${o.stage}` : '',
+    ]),
+  );
   section(
     'Outputs',
-    textTable(
-      d.outputs.map((o) => [
-        o.path,
-        o.change,
-        o.a && o.b
-          ? `${bytes(o.a.size)} -> ${bytes(o.b.size)}${o.size_delta ? ` (${o.size_delta > 0 ? '+' : ''}${bytes(o.size_delta)})` : ''}`
-          : bytes((o.b ?? o.a)!.size),
-        o.stage ? `stage ${o.stage}` : '',
-      ]),
-    ),
+    d.outputs.flatMap((o, i) => [outputTable[i]!, ...(o.files ?? []).map((f) => `      ${f.change.padEnd(9)} ${f.path}`)]),
   );
 
   if (d.environment && d.environment.length) {

@@ -92,7 +92,10 @@ export function renderDiffMarkdown(d: DiffResult, precision = DEFAULT_PRECISION)
       'Outputs',
       mdTable(
         ['output', 'change', 'size'],
-        d.outputs.map((o) => [code(o.path), o.change, o.a && o.b ? `${bytes(o.a.size)} → ${bytes(o.b.size)}` : bytes((o.b ?? o.a)!.size)]),
+        d.outputs.flatMap((o) => [
+          [code(o.path), o.change, o.a && o.b ? `${bytes(o.a.size)} → ${bytes(o.b.size)}` : bytes((o.b ?? o.a)!.size)],
+          ...(o.files ?? []).map((f) => [`↳ ${code(f.path)}`, f.change, '']),
+        ]),
       ),
     );
   }
