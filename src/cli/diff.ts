@@ -15,7 +15,7 @@ export function registerDiff(program: Command, env: CliEnv): void {
     .option('--md', 'Markdown, for a pull-request comment')
     .option('--all', 'show unchanged rows too')
     .option('--precision <n>', `digits after the decimal point (default ${DEFAULT_PRECISION})`, parseIntOpt('--precision', { max: 20 }))
-    .option('--targets <paths...>', 'only these files or directories (put revisions before this option)')
+    .option('--targets <names...>', 'only these files, directories or metrics (file:key, file:key:p95; put revisions before this option)')
     .action(async (a: string | undefined, b: string | undefined, o, cmd: Command) => {
       const { cwd, json } = resolveCommon(cmd, env);
       if (json && o.md) throw new ReproError('E_USAGE', '--json and --md cannot be combined', { hint: 'pick one output format' });

@@ -9,6 +9,7 @@ import { printJson } from './io.js';
 import { renderCheckout } from '../report/run/index.js';
 import { progressLine } from './progress.js';
 import { transferFlags, transferOpts, type TransferCliOpts } from './transfer-flags.js';
+import { count, plural } from '../core/plural.js';
 
 /** `repro fetch` and `repro pull` (= fetch + checkout). */
 export function registerFetch(program: Command, env: CliEnv): void {
@@ -72,11 +73,11 @@ export function registerPull(program: Command, env: CliEnv): void {
 function summary(env: CliEnv, res: FetchReport): void {
   const ob = res.objects;
   env.io.out(
-    `fetched ${ob.downloaded} object(s), ${(ob.bytes / 1e6).toFixed(1)} MB, from '${res.remote.name}'; ${ob.present} already here\n`,
+    `fetched ${count(ob.downloaded, 'object')}, ${(ob.bytes / 1e6).toFixed(1)} MB, from '${res.remote.name}'; ${ob.present} already here\n`,
   );
   if (res.runCache)
     env.io.out(
-      `run cache: ${res.runCache.added} new entries of ${res.runCache.entries}${res.runCache.rejected.length ? `, ${res.runCache.rejected.length} malformed ignored` : ''}\n`,
+      `run cache: ${res.runCache.added} new ${plural(res.runCache.added, 'entry', 'entries')} of ${res.runCache.entries}${res.runCache.rejected.length ? `, ${res.runCache.rejected.length} malformed ignored` : ''}\n`,
     );
   if (res.runs) printRunsFetch(env.io, res.runs);
 }
@@ -92,7 +93,9 @@ function printRunsFetch(io: Io, r: RunsFetchReport): void {
       `warning: run '${c.id}' on '${r.gitRemote}' is another record than the local one; kept both: the incoming one as '${c.keptAs}'\n`,
     );
   if (r.rejected.length)
-    io.err(`warning: ${r.rejected.length} remote ref(s) are not run ids and were left out (first: '${r.rejected[0]}')\n`);
+    io.err(
+      `warning: ${count(r.rejected.length, 'remote ref')} ${plural(r.rejected.length, 'is not a run id and was', 'are not run ids and were')} left out (first: '${r.rejected[0]}')\n`,
+    );
 }
 
 /** Exit 130 when interrupted; 1 when objects are corrupt on or missing from the remote. */
@@ -109,7 +112,7 @@ function finish(env: CliEnv, res: FetchReport, json: boolean): void {
   if (corrupt.length) {
     throw new ReproError(
       'E_CACHE',
-      `${corrupt.length} object(s) on remote '${res.remote.name}' are corrupt: '${corrupt[0]!.key}'${corrupt.length > 1 ? ' and others' : ''}`,
+      `${count(corrupt.length, 'object')} on remote '${res.remote.name}' ${plural(corrupt.length, 'is', 'are')} corrupt: '${corrupt[0]!.key}'${corrupt.length > 1 ? ' and others' : ''}`,
       {
         hint: 'nothing corrupt entered the local cache or the workspace; push a good copy from a clone that has it (repro push), or delete the object on the remote',
       },
@@ -117,7 +120,7 @@ function finish(env: CliEnv, res: FetchReport, json: boolean): void {
   }
   throw new ReproError(
     'E_CACHE',
-    `${missing.length} object(s) are not on remote '${res.remote.name}': '${missing[0]}'${missing.length > 1 ? ' and others' : ''}`,
+    `${count(missing.length, 'object')} ${plural(missing.length, 'is', 'are')} not on remote '${res.remote.name}': '${missing[0]}'${missing.length > 1 ? ' and others' : ''}`,
     {
       hint: "push them from a clone that has them ('repro push'), or run the stages again ('repro run')",
     },

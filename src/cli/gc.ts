@@ -4,6 +4,7 @@ import { ReproError } from '../core/errors.js';
 import { gc, type GcOptions, type GcReport } from '../ops/gc.js';
 import { common, parseIntOpt, resolveCommon, type CliEnv } from './common.js';
 import { printJson } from './io.js';
+import { plural } from '../core/plural.js';
 
 interface GcCliOpts {
   dry?: boolean;
@@ -53,7 +54,7 @@ export function registerGc(program: Command, env: CliEnv): void {
         if (!(await confirm(env))) {
           throw new ReproError(
             'E_USAGE',
-            `refusing to remove ${count(plan)} object(s) (${mb(plan.local.bytes + (plan.cloud?.bytes ?? 0))}) without -f`,
+            `refusing to remove ${count(plan)} ${plural(count(plan), 'object')} (${mb(plan.local.bytes + (plan.cloud?.bytes ?? 0))}) without -f`,
             {
               hint: 'add -f to remove them, or --dry to only list them',
             },
@@ -76,7 +77,7 @@ function print(env: CliEnv, r: GcReport, json: boolean, plan = false): void {
   const side = (where: string, s: { removed: string[]; bytes: number }): void => {
     for (const h of s.removed.slice(0, SHOWN)) env.io.out(`${where}  ${h}\n`);
     if (s.removed.length > SHOWN) env.io.out(`${where}  … and ${s.removed.length - SHOWN} more\n`);
-    env.io.out(`${where}: ${verb} ${s.removed.length} object(s), ${mb(s.bytes)}\n`);
+    env.io.out(`${where}: ${verb} ${s.removed.length} ${plural(s.removed.length, 'object')}, ${mb(s.bytes)}\n`);
   };
   side('local', r.local);
   if (r.cloud) side(`remote '${r.cloud.remote.name}'`, r.cloud);

@@ -7,6 +7,7 @@ import { VERSION } from '../version.js';
 import { common, resolveCommon, type CliEnv } from './common.js';
 import { htmlTarget, writeHtml } from './html-out.js';
 import { printJson } from './io.js';
+import { count } from '../core/plural.js';
 
 export function registerPlots(program: Command, env: CliEnv): void {
   const group = program.command('plots').description('draw the plots: files as Vega-Lite charts in one self-contained HTML file');
@@ -57,5 +58,5 @@ async function draw(
     return;
   }
   for (const n of res.notes) env.io.err(`note: ${n}\n`);
-  env.io.out(`${res.plots.length} plot${res.plots.length === 1 ? '' : 's'} of ${res.revisions.map((r) => r.label).join(', ')}: ${shown}\n`);
+  env.io.out(`${count(res.plots.length, 'plot')} of ${res.revisions.map((r) => r.label).join(', ')}: ${shown}\n`);
 }

@@ -5,6 +5,7 @@ import { common, resolveCommon, type CliEnv } from './common.js';
 import { printJson } from './io.js';
 import { progressLine } from './progress.js';
 import { transferFlags, transferOpts, type TransferCliOpts } from './transfer-flags.js';
+import { count, plural } from '../core/plural.js';
 
 export function registerPush(program: Command, env: CliEnv): void {
   transferFlags(common(program.command('push')))
@@ -31,15 +32,18 @@ export function registerPush(program: Command, env: CliEnv): void {
       else {
         const ob = res.objects;
         env.io.out(
-          `pushed ${ob.uploaded} object(s), ${(ob.bytes / 1e6).toFixed(1)} MB, to '${res.remote.name}'; ${ob.present} already there\n`,
+          `pushed ${count(ob.uploaded, 'object')}, ${(ob.bytes / 1e6).toFixed(1)} MB, to '${res.remote.name}'; ${ob.present} already there\n`,
         );
-        if (res.runCache) env.io.out(`run cache: ${res.runCache.uploaded} of ${res.runCache.entries} entries uploaded\n`);
+        if (res.runCache)
+          env.io.out(`run cache: ${res.runCache.uploaded} of ${count(res.runCache.entries, 'entry', 'entries')} uploaded\n`);
         if (ob.missingLocal.length)
           env.io.err(
-            `warning: ${ob.missingLocal.length} object(s) named by repro.lock are not in the local cache and were not pushed (first: '${ob.missingLocal[0]}')\n`,
+            `warning: ${count(ob.missingLocal.length, 'object')} named by repro.lock ${plural(ob.missingLocal.length, 'is', 'are')} not in the local cache and ${plural(ob.missingLocal.length, 'was', 'were')} not pushed (first: '${ob.missingLocal[0]}')\n`,
           );
         if (ob.heldBack.length)
-          env.io.err(`warning: ${ob.heldBack.length} director(ies) not pushed: a file they name is missing locally\n`);
+          env.io.err(
+            `warning: ${count(ob.heldBack.length, 'directory', 'directories')} not pushed: a file ${plural(ob.heldBack.length, 'it names', 'they name')} is missing locally\n`,
+          );
         if (res.runs) printRunsPush(env.io, res.runs);
       }
       if (res.interrupted) {
@@ -56,5 +60,5 @@ export function printRunsPush(io: Io, r: RunsPushReport): void {
   }
   io.out(`run records: ${r.pushed} pushed to Git remote '${r.gitRemote}', ${r.upToDate} already there\n`);
   for (const x of r.rejected.slice(0, 5)) io.err(`warning: run '${x.id}' not pushed: ${x.reason}\n`);
-  if (r.rejected.length > 5) io.err(`warning: ${r.rejected.length - 5} more run(s) not pushed\n`);
+  if (r.rejected.length > 5) io.err(`warning: ${r.rejected.length - 5} more ${plural(r.rejected.length - 5, 'run')} not pushed\n`);
 }

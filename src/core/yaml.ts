@@ -6,6 +6,7 @@ import { clip } from './text.js';
 import { guardDepth, MAX_DEPTH, tooDeep } from './yaml-depth.js';
 import { emitYaml } from './yaml-emit.js';
 import { parseSimpleYaml } from './yaml-fast.js';
+import { spliceYamlKey } from './yaml-set.js';
 import type { PEntry, PMap, PNode, PScalar, PSeq } from './yaml-tree.js';
 
 /**
@@ -328,8 +329,10 @@ export function treeToData(n: PNode): unknown {
 }
 
 /**
- * Set a dotted key in YAML text, keeping comments and layout elsewhere (the way `dvc exp run -S`
- * edits params.yaml). Intermediate maps are created as needed.
+ * Set a dotted key in YAML text, changing only the bytes of that value (yaml-set.ts), the way
+ * `dvc exp run -S` edits params.yaml but without reformatting the rest. Intermediate maps are
+ * created as needed. Shapes the splice does not cover (aliases on the path, a list index past
+ * the end) are rewritten by the library, which keeps comments but may respace lines.
  */
 export function setYamlKey(text: string, file: string, dottedKey: string, value: unknown): string {
   const { doc } = parseYamlDocument(text, file);
@@ -337,6 +340,8 @@ export function setYamlKey(text: string, file: string, dottedKey: string, value:
     throw new ReproError('E_CONFIG', `params file is not a mapping: '${file}'`);
   }
   const path = dottedKey.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  const spliced = spliceYamlKey(text, doc, path, value, { isMap, isSeq, isScalar }, file);
+  if (spliced !== undefined) return spliced;
   doc.setIn(path, value);
   return doc.toString({ lineWidth: 0 });
 }

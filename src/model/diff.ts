@@ -15,6 +15,11 @@ export interface DiffSideInfo {
   runs: string[];
   /** where metric values came from: 'runs', 'seed_metrics' (repro.lock), 'files' */
   sources: string[];
+  /**
+   * The fewest and most values (runs, one per seed) behind this side's metric rows: what the
+   * rows' `n` count, recorded runs and a sweep's `seed_metrics` alike; null without metric rows.
+   */
+  n: [number, number] | null;
 }
 
 export interface ParamRow {
@@ -75,6 +80,11 @@ export interface OutputRow {
   b: { hash: string; size: number; nfiles?: number } | null;
   /** size(b) − size(a) in bytes; null when a side is missing */
   size_delta: number | null;
+  /**
+   * A plots directory, file by file (repo-relative paths, sorted): the files that differ, every
+   * file with `--all`; absent for other outputs.
+   */
+  files?: { path: string; change: 'added' | 'removed' | 'modified' | 'unchanged' }[];
 }
 
 export interface EnvRow {

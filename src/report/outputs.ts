@@ -5,6 +5,7 @@
 import type { OutputDetail, OutputResult } from '../model/isolated.js';
 import { fmtNumber } from './records/log.js';
 import { short } from './run/reasons.js';
+import { count, plural } from '../core/plural.js';
 
 const LABEL: Record<string, string> = {
   identical: 'identical',
@@ -32,7 +33,7 @@ export function outcomeCounts(outputs: { outcome: string }[]): string {
   const parts = order
     .map((k) => [LABEL[k]!.toLowerCase(), outputs.filter((o) => o.outcome === k).length] as const)
     .filter(([, n]) => n > 0);
-  return `${outputs.length} output${outputs.length === 1 ? '' : 's'}: ${parts.map(([k, n]) => `${n} ${k}`).join(', ') || 'none compared'}`;
+  return `${count(outputs.length, 'output')}: ${parts.map(([k, n]) => `${n} ${k}`).join(', ') || 'none compared'}`;
 }
 
 export function renderDetail(d: OutputDetail): string[] {
@@ -40,13 +41,13 @@ export function renderDetail(d: OutputDetail): string[] {
     case 'text': {
       const flagged = new Map(d.volatile.map((v) => [v.line, v.kinds]));
       const out = d.diff.map((l, i) => (flagged.has(i) ? `${l}    <- looks volatile: ${flagged.get(i)!.join(', ')}` : l));
-      if (d.truncated) out.push(`... (diff cut; ${d.removed} lines removed, ${d.added} added in all)`);
+      if (d.truncated) out.push(`... (diff cut; ${count(d.removed, 'line')} removed, ${d.added} added in all)`);
       if (d.volatile.length)
         out.push('note: lines marked "looks volatile" hold a date, time, version, host name or path that typically changes between runs');
       return out;
     }
     case 'binary':
-      return [`binary content differs from byte ${d.offset} (expected ${d.expected_size} bytes, got ${d.actual_size})`];
+      return [`binary content differs from byte ${d.offset} (expected ${count(d.expected_size, 'byte')}, got ${d.actual_size})`];
     case 'dir': {
       const out: string[] = [];
       const list = (label: string, names: string[], more: number): void => {
@@ -69,7 +70,7 @@ export function renderDetail(d: OutputDetail): string[] {
         return `${r.within ? 'ok  ' : 'FAIL'} ${r.key}: expected ${r.expected === null ? '(absent)' : fmtNumber(r.expected)}, got ${r.actual === null ? '(absent)' : fmtNumber(r.actual)}${delta}`;
       });
       const same = d.rows.length - rows.length;
-      if (same > 0) out.push(`${same} other metric${same === 1 ? '' : 's'} equal`);
+      if (same > 0) out.push(`${same} other ${plural(same, 'metric')} equal`);
       return out;
     }
     case 'hash':

@@ -22,4 +22,22 @@ describe('guardrail reasons', () => {
     expect(Number(m![1])).toBeLessThan(0.02);
     expect(Number(m![2])).toBeGreaterThan(0.02);
   });
+
+  it('agree in word and sign for every rule kind, in both directions, with and without seeds', () => {
+    const up = [0.91, 0.915, 0.905].map((x) => x + 0.02);
+    const base = [0.91, 0.915, 0.905];
+    for (const rule of [{ max_drop: 0.5 }, { max_rise: 0.5 }, { max_drop_pct: 50 }, { max_rise_pct: 50 }]) {
+      for (const [b, h, word] of [
+        [[0.9], [0.93], 'rose'],
+        [[0.93], [0.9], 'dropped'],
+        [base, up, 'rose'],
+        [up, base, 'dropped'],
+      ] as const) {
+        const r = judgeCheck(rule, b, h);
+        expect(r.reason, JSON.stringify(rule)).toMatch(new RegExp(`^${word} by 0\\.0[23]\\b`));
+        expect(Math.sign(r.delta!)).toBe(word === 'rose' ? 1 : -1);
+        expect(r.reason).not.toMatch(/by -/);
+      }
+    }
+  });
 });

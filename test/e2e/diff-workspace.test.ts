@@ -107,7 +107,7 @@ describe('repro diff in a repository with no commits', () => {
     const r = await repro(d, 'diff', '--json');
     expect(r.code, r.stderr).toBe(0);
     const res = JSON.parse(r.stdout);
-    expect(res.a).toEqual({ label: 'HEAD', kind: 'commit', commit: null, runs: [], sources: [] });
+    expect(res.a).toEqual({ label: 'HEAD', kind: 'commit', commit: null, runs: [], sources: [], n: null });
     expect(res.params).toEqual([{ key: 'params.yaml:v', change: 'added', b: 1 }]);
     expect(row(res, 'm.json:score')).toMatchObject({ a: null, b: { values: [1] }, verdict: 'added' });
     expect(res.outputs).toEqual([expect.objectContaining({ path: 'm.json', change: 'added' })]);

@@ -264,6 +264,30 @@ describe('repro diff between sweeps', () => {
   });
 });
 
+describe('repro diff --targets with metric names', () => {
+  it('file:key, a sample list and one of its summaries select those rows only; an unknown one is refused', async () => {
+    const keys = (d: any) => d.metrics.rows.map((r: any) => r.key);
+    const acc = await json(R, 'diff', 'HEAD~1', 'HEAD', '--targets', 'metrics.json:acc');
+    expect(keys(acc)).toEqual(['metrics.json:acc']);
+    expect(acc.params).toEqual([]);
+    expect(acc.outputs).toEqual([]);
+    expect(acc.distributions).toEqual([]);
+    const p95 = await json(R, 'diff', 'HEAD~1', 'HEAD', '--targets', 'metrics.json:latency_ms:p95', 'metrics.json:loss');
+    expect(keys(p95)).toEqual(['metrics.json:latency_ms:p95', 'metrics.json:loss']);
+    expect(p95.distributions.map((x: any) => x.key)).toEqual(['metrics.json:latency_ms']);
+    const list = await json(R, 'diff', 'HEAD~1', 'HEAD', '--targets', 'metrics.json:latency_ms');
+    expect(keys(list)).toEqual(['max', 'mean', 'p50', 'p95', 'p99'].map((s) => `metrics.json:latency_ms:${s}`));
+    // a path and a metric name together: the path keeps selecting its file's rows and output
+    const both = await json(R, 'diff', 'HEAD~1', 'HEAD', '--targets', 'scores.csv', 'metrics.json:acc');
+    expect(keys(both)).toEqual(['metrics.json:acc']);
+    expect(both.outputs.map((o: any) => o.path)).toEqual(['scores.csv']);
+    const bad = await repro(R, 'diff', 'HEAD~1', 'HEAD', '--targets', 'metrics.json:acx');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/neither side has the metric 'metrics\.json:acx'/);
+    expect(bad.stderr).toMatch(/did you mean 'metrics\.json:acc'\?/);
+  });
+});
+
 describe('repro diff in a fresh clone (no run refs)', () => {
   it('compares sweeps from repro.lock seed_metrics', async () => {
     const c = await clone(R);
@@ -333,8 +357,8 @@ describe('repro diff: single runs and bad input', () => {
     await repro(d0, 'run', '-S', 'v=3');
     const body = scrub(await json(d0, 'diff'));
     expect(body).toEqual({
-      a: { label: 'HEAD', kind: 'commit', commit: '<sha>', runs: ['<run>'], sources: ['runs'] },
-      b: { label: 'workspace', kind: 'workspace', commit: null, runs: ['<run>'], sources: ['runs'] },
+      a: { label: 'HEAD', kind: 'commit', commit: '<sha>', runs: ['<run>'], sources: ['runs'], n: [1, 1] },
+      b: { label: 'workspace', kind: 'workspace', commit: null, runs: ['<run>'], sources: ['runs'], n: [1, 1] },
       params: [{ key: 'params.yaml:v', change: 'changed', a: 1, b: 3 }],
       metrics: {
         alpha: 0.05,

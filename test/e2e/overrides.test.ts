@@ -43,9 +43,17 @@ describe('repro run -S', () => {
     const r = await repro(d, 'run', '--no-record', '-S', 'train.lr=0.1');
     expect(r.code).toBe(0);
     expect(await read(d, 'out.txt')).toBe('0.1 3\n');
-    const text = await read(d, 'params.yaml');
-    expect(text).toContain('# training knobs');
-    expect(text).toMatch(/lr: 0\.1 +# learning rate/);
+    // Only the value's bytes change: the comment keeps its column, every other line its bytes.
+    expect(await read(d, 'params.yaml')).toBe(PARAMS.replace('lr: 0.5     #', 'lr: 0.1     #'));
+  });
+
+  it('suggests the nearest key at any level, the top level included, and keeps +key for new ones', async () => {
+    const d = await project();
+    await refused(d, ['-S', 'trian.lr=0.1'], /param 'trian\.lr' is not in params\.yaml/, /did you mean 'train\.lr'\?.*-S \+trian\.lr=/);
+    await refused(d, ['-S', 'trian.epochs=4'], /not in params\.yaml/, /did you mean 'train\.epochs'\?/);
+    await refused(d, ['-S', 'other.y=1'], /not in params\.yaml/, /did you mean 'other\.x'\?/);
+    // A misspelt section with a new key under it: the hint names the close section.
+    await refused(d, ['-S', 'trian.momentum=0.9'], /not in params\.yaml/, /did you mean 'train'\?.*-S \+trian\.momentum=/);
   });
 
   it('refuses a key that is not there, with the nearest one, and adds it with +key', async () => {

@@ -133,6 +133,26 @@ describe('repro show', () => {
     expect(text).toContain('this machine: same environment as recorded');
   });
 
+  it('prints the versions env.tools recorded, not only their hash, and keeps them in --json', async () => {
+    const d = await repo({
+      'repro.yaml': `version: 1
+env:
+  tools: ["echo tool 1.2.3", "printf 'numpy==2.0.0\\\\nscikit-learn==1.5.1\\\\n'", "true"]
+stages:
+  a:
+    cmd: echo hi > a.txt
+    outs: [a.txt]
+`,
+    });
+    const { id } = await runRec(d);
+    const text = (await repro(d, 'show', id)).stdout;
+    expect(text).toContain('  tool      echo tool 1.2.3: tool 1.2.3\n');
+    expect(text).toMatch(/^ {2}tool {6}printf .*:\n {12}numpy==2\.0\.0\n {12}scikit-learn==1\.5\.1\n/m);
+    expect(text).toMatch(/^ {2}tool {6}true: \(no output, [0-9a-f]{8}\)$/m);
+    const { body } = await json(d, 'show', id);
+    expect(Object.values(body.record.env.tools)).toContainEqual(expect.objectContaining({ output: 'numpy==2.0.0\nscikit-learn==1.5.1' }));
+  });
+
   it('an unknown or ambiguous run is E_NOT_FOUND with a hint', async () => {
     const d = await repo(PIPE);
     const none = await json(d, 'show', 'nope');

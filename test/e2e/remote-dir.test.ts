@@ -109,7 +109,7 @@ describe('directory remote', () => {
 
     const refused = await repro(a, 'gc');
     expect(refused.code).toBe(2);
-    expect(refused.stdout).toMatch(/local: would remove 2 object\(s\)/);
+    expect(refused.stdout).toMatch(/local: would remove 2 objects/);
     expect(refused.stderr).toMatch(/refusing to remove 2 object/);
 
     const keepBranches = JSON.parse((await repro(a, 'gc', '-a', '--dry', '--json')).stdout);

@@ -104,7 +104,7 @@ describe('checkout', () => {
     const r = await repro(d, 'checkout');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("not run   stage b has no entry in repro.lock, nothing to restore: b.txt (run 'repro run b')");
-    expect(r.stdout).toContain('1 stage(s) never run');
+    expect(r.stdout).toContain('1 stage never run');
     const j = JSON.parse((await repro(d, 'checkout', '--json')).stdout);
     expect(j.notRun).toEqual([{ stage: 'b', outs: ['b.txt'] }]);
   });

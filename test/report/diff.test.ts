@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { renderDiff } from '../../src/report/diff/diff.js';
 import { renderDiffMarkdown } from '../../src/report/diff/md.js';
-import { num, percent } from '../../src/report/diff/format.js';
+import { deltaCell, num, percent, sideTitle } from '../../src/report/diff/format.js';
 import type { DiffResult } from '../../src/model/diff.js';
 
 const summary = (values: number[], seeds: (number | null)[], se: number | null) => ({
@@ -14,8 +14,8 @@ const summary = (values: number[], seeds: (number | null)[], se: number | null) 
 });
 
 const RESULT: DiffResult = {
-  a: { label: 'main', kind: 'commit', commit: 'a'.repeat(40), runs: ['r1', 'r2', 'r3'], sources: ['runs'] },
-  b: { label: 'workspace', kind: 'workspace', commit: null, runs: ['r4'], sources: ['runs'] },
+  a: { label: 'main', kind: 'commit', commit: 'a'.repeat(40), runs: ['r1', 'r2', 'r3'], sources: ['runs'], n: [3, 3] },
+  b: { label: 'workspace', kind: 'workspace', commit: null, runs: ['r4'], sources: ['runs'], n: [1, 1] },
   params: [
     { key: 'params.yaml:lr', change: 'changed', a: 0.1, b: 0.2 },
     { key: 'params.yaml:extra', change: 'added', b: [1, 2] },
@@ -193,5 +193,28 @@ describe('repro diff rendering', () => {
     expect(num(null)).toBe('-');
     expect(num(NaN)).toBe('NaN');
     expect(percent(0.5)).toBe('+50.00%');
+  });
+
+  it('a side header counts the values behind the rows, from runs or seed_metrics', () => {
+    const side = { label: 'main', kind: 'commit' as const, commit: 'b'.repeat(40) };
+    expect(sideTitle({ ...side, runs: ['r1'], sources: ['runs', 'seed_metrics'], n: [5, 5] })).toBe('main (bbbbbbb, 5 runs)');
+    expect(sideTitle({ ...side, runs: ['r1'], sources: ['runs', 'seed_metrics'], n: [1, 5] })).toBe('main (bbbbbbb, 1–5 runs)');
+    expect(sideTitle({ ...side, runs: [], sources: ['seed_metrics'], n: [5, 5] })).toBe('main (bbbbbbb, 5 runs, seed_metrics)');
+    expect(sideTitle({ ...side, runs: ['r1'], sources: ['runs'], n: [1, 1] })).toBe('main (bbbbbbb, 1 run)');
+    expect(sideTitle({ ...side, runs: [], sources: ['files'], n: [1, 1] })).toBe('main (bbbbbbb)');
+  });
+
+  it('a delta: residue of equal means is 0, a real difference below the precision keeps its digits', () => {
+    const row = RESULT.metrics.rows[0]!;
+    const at = (a: number[], b: number[]) => {
+      const r = { ...row, a: summary(a, [1, 2], 0.1), b: summary(b, [1, 2], 0.1) };
+      return { ...r, delta: r.b.mean - r.a.mean };
+    };
+    const swapped = at([0.1, 0.7], [0.7, 0.1]);
+    swapped.delta = 1.1e-16; // what summing in another order leaves
+    expect(deltaCell(swapped, 4)).toBe('0');
+    expect(deltaCell(at([0.91234, 0.9], [0.91236, 0.9]), 4)).toBe('+1.00e-5');
+    expect(deltaCell(at([1e-20, 1e-20], [2e-20, 2e-20]), 4)).toBe('+1.00e-20');
+    expect(deltaCell(at([0.5, 0.5], [0.4, 0.4]), 4)).toBe('-0.1');
   });
 });

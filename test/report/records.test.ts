@@ -144,7 +144,7 @@ describe('renderOutputs', () => {
       'changed ... and 2 more',
       'added   n',
       'first changed file, c:',
-      '  binary content differs from byte 0 (expected 1 bytes, got 1)',
+      '  binary content differs from byte 0 (expected 1 byte, got 1)',
     ]);
     expect(
       renderDetail({

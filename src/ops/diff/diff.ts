@@ -1,9 +1,9 @@
 import { isReproError } from '../../core/errors.js';
-import { toRepoPath } from '../../core/paths.js';
 import type { KeyComponents } from '../../lock/index.js';
-import type { DiffResult, DiffSideInfo } from '../../model/diff.js';
+import type { DiffResult, DiffSideInfo, MetricRow, OutputRow } from '../../model/diff.js';
 import { openContext, type RepoContext } from '../context.js';
-import { metricsSection, metricUnchanged, problemsByKey } from './metrics.js';
+import { metricFiles, metricsSection, metricUnchanged, problemsByKey } from './metrics.js';
+import { parseTargets } from './targets.js';
 import {
   distributionsSection,
   distributionUnchanged,
@@ -24,7 +24,7 @@ export interface DiffOptions {
   b?: string;
   /** keep unchanged rows */
   all?: boolean;
-  /** only these paths (files or directories; params files, metrics, plots, outputs, lock files) */
+  /** only these paths (files or directories; params files, metrics, plots, outputs, lock files) and metric names (targets.ts) */
   targets?: string[];
   /** 1 − confidence level; default 0.05 */
   alpha?: number;
@@ -40,12 +40,21 @@ export async function diff(opts: DiffOptions): Promise<DiffResult> {
   const ctx = await openContext(opts.cwd, { readOnly: true });
   const a = await loadSide(ctx, opts.a ?? 'HEAD');
   const b = await loadSide(ctx, opts.b ?? null);
-  const targets = (opts.targets ?? []).map((t) => toRepoPath(t.replace(/\/+$/, '')));
-  const inTargets = (path: string): boolean => targets.length === 0 || targets.some((t) => path === t || path.startsWith(`${t}/`));
+  const known = new Set(
+    [a, b].flatMap((s) => [
+      ...Object.keys(s.metrics),
+      ...Object.keys(s.samples),
+      ...s.problems.map((p) => p.key).filter((k) => k.includes(':')),
+    ]),
+  );
+  const t = parseTargets(opts.targets ?? [], known, new Set([...metricFiles(a), ...metricFiles(b)]));
+  const targets = t.all ? [] : t.names;
+  const inTargets = t.path;
   const keep = <T>(rows: T[], unchanged: (r: T) => boolean): T[] => (opts.all ? rows : rows.filter((r) => !unchanged(r)));
   const notes: string[] = [];
 
-  const metrics = metricsSection(a, b, inTargets, opts.alpha);
+  const metrics = metricsSection(a, b, t.metric, opts.alpha);
+  const counts = { a: valueCounts(metrics.rows, 'a'), b: valueCounts(metrics.rows, 'b') };
   metrics.rows = keep(metrics.rows, metricUnchanged);
 
   let stages: DiffResult['stages'] = null;
@@ -64,17 +73,37 @@ export async function diff(opts: DiffOptions): Promise<DiffResult> {
   if (!a.env || !b.env) notes.push(`environment not compared: ${!a.env ? a.label : b.label} has no run record`);
 
   return {
-    a: info(a),
-    b: info(b),
+    a: info(a, counts.a),
+    b: info(b, counts.b),
     params: keep(paramsSection(a, b, inTargets), (r) => r.change === 'unchanged'),
     metrics,
-    outputs: keep(outputsSection(a.lock, b.lock, inTargets), (r) => r.change === 'unchanged'),
+    outputs: keep(plotDirFiles(outputsSection(a.lock, b.lock, inTargets), a, b, opts.all === true), (r) => r.change === 'unchanged'),
     environment: environmentSection(a, b),
     lock_files: keep(lockFilesSection(a, b, inTargets), (r) => r.change === 'unchanged'),
     stages,
-    distributions: keep(distributionsSection(a, b, inTargets), (r) => distributionUnchanged(r, a, b)),
+    distributions: keep(distributionsSection(a, b, t.metric), (r) => distributionUnchanged(r, a, b)),
     notes,
   };
+}
+
+/**
+ * Plots directories compared file by file by content: each row of one (in either side's lock or
+ * tree) gets `files`, the files added, removed or modified (all of them with `all`). A directory
+ * that only one side has as a directory is compared against no files.
+ */
+function plotDirFiles(rows: OutputRow[], a: Side, b: Side, all: boolean): OutputRow[] {
+  return rows.map((r) => {
+    const fa = a.plotDirs[r.path];
+    const fb = b.plotDirs[r.path];
+    if (!fa && !fb) return r;
+    const files = [...new Set([...Object.keys(fa ?? {}), ...Object.keys(fb ?? {})])].sort().map((path) => {
+      const ha = fa?.[path];
+      const hb = fb?.[path];
+      const change = ha === undefined ? 'added' : hb === undefined ? 'removed' : ha === hb ? 'unchanged' : 'modified';
+      return { path, change } as const;
+    });
+    return { ...r, files: all ? files : files.filter((f) => f.change !== 'unchanged') };
+  });
 }
 
 /** Why a side's metrics file was read from the file rather than from its runs. */
@@ -84,8 +113,14 @@ export function driftNote(d: Side['drifted'][number]): string {
     : `metrics file '${d.path}' differs from the last recorded run (repro.lock): its values are read from the file, as one run`;
 }
 
-function info(s: Side): DiffSideInfo {
-  return { label: s.label, kind: s.kind, commit: s.commit, runs: s.runs, sources: s.sources };
+function info(s: Side, n: DiffSideInfo['n']): DiffSideInfo {
+  return { label: s.label, kind: s.kind, commit: s.commit, runs: s.runs, sources: s.sources, n };
+}
+
+/** The fewest and most values a side has in the metric rows (before unchanged rows are hidden). */
+function valueCounts(rows: MetricRow[], side: 'a' | 'b'): DiffSideInfo['n'] {
+  const ns = rows.flatMap((r) => (r[side] ? [r[side].n] : []));
+  return ns.length ? [Math.min(...ns), Math.max(...ns)] : null;
 }
 
 /**

@@ -2,14 +2,17 @@ import { compareMetrics, defaultDirection, summarize, type Direction, type Metri
 import type { MetricRow, MetricsSection, MetricSummary } from '../../model/diff.js';
 import type { Side, SideMetric } from './sides.js';
 
+/** Whether a metric row `key` (of the metrics file `path`) is in the diff (`--targets`). */
+export type Select = (key: string, path: string) => boolean;
+
 /**
  * The metrics section of `repro diff`: every metric of either side, compared with the statistics
  * of compare/ (a t interval per metric with n ≥ 2 on both sides; Holm across all tested metrics),
  * plus marked rows for what could not be compared (a metrics file that does not parse, a value
  * that is not a number).
  */
-export function metricsSection(a: Side, b: Side, inTargets: (path: string) => boolean, alpha = 0.05): MetricsSection {
-  const keys = [...new Set([...Object.keys(a.metrics), ...Object.keys(b.metrics)])].filter((k) => inTargets(pathOf(k, a, b))).sort();
+export function metricsSection(a: Side, b: Side, select: Select, alpha = 0.05): MetricsSection {
+  const keys = [...new Set([...Object.keys(a.metrics), ...Object.keys(b.metrics)])].filter((k) => select(k, pathOf(k, a, b))).sort();
   const both = keys.filter((k) => a.metrics[k] && b.metrics[k]);
   const inputs: MetricInput[] = both.map((k) => ({
     name: k,
@@ -35,7 +38,7 @@ export function metricsSection(a: Side, b: Side, inTargets: (path: string) => bo
     warning: m.warning ?? null,
     error: null,
   }));
-  const problems = problemsByKey(a, b, inTargets);
+  const problems = problemsByKey(a, b, select);
   for (const k of keys.filter((key) => !both.includes(key) && !problems.has(key))) {
     const sa = a.metrics[k];
     const sb = b.metrics[k];
@@ -51,13 +54,20 @@ export function metricsSection(a: Side, b: Side, inTargets: (path: string) => bo
   return { alpha, adjustment: 'holm', tested: cmp.metrics.filter((m) => m.test !== 'none').length, rows };
 }
 
-/** True when the row shows no difference at all (hidden unless --all). */
+/**
+ * True when the row shows no difference at all (hidden unless --all): the same value for every
+ * seed on both sides. Values are matched by seed, not as sorted lists: two seeds that swapped
+ * values have equal means but differ per seed, so the metric changed. Values of unknown seed
+ * (null) are compared as a sorted list among themselves.
+ */
 export function metricUnchanged(r: MetricRow): boolean {
   if (r.error !== null) return r.verdict === 'unchanged';
   if (!r.a || !r.b) return false;
-  const sa = [...r.a.values].sort((x, y) => x - y);
-  const sb = [...r.b.values].sort((x, y) => x - y);
-  return sa.length === sb.length && sa.every((v, i) => Object.is(v, sb[i]));
+  const pairs = (s: MetricSummary): [number, number][] =>
+    s.values.map((v, i) => [s.seeds[i] ?? Infinity, v] as [number, number]).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  const sa = pairs(r.a);
+  const sb = pairs(r.b);
+  return sa.length === sb.length && sa.every(([seed, v], i) => seed === sb[i]![0] && Object.is(v, sb[i]![1]));
 }
 
 /** `checks:` direction for the metric (head side first), else guessed from the metric's key. */
@@ -69,12 +79,12 @@ function directionOf(key: string, a: Side, b: Side): Direction {
 }
 
 /** The metrics file a "path:key" belongs to (keys may contain ':' themselves). */
-function pathOf(key: string, a: Side, b: Side): string {
+export function pathOf(key: string, a: Side, b: Side): string {
   const paths = [...metricFiles(a), ...metricFiles(b)].sort((x, y) => y.length - x.length);
   return paths.find((p) => key === p || key.startsWith(`${p}:`)) ?? key.slice(0, Math.max(0, key.indexOf(':')));
 }
 
-function metricFiles(s: Side): string[] {
+export function metricFiles(s: Side): string[] {
   const fromPipeline = s.pipeline?.stages.flatMap((st) => st.outs.filter((o) => o.kind === 'metric').map((o) => o.path)) ?? [];
   const fromLock = Object.values(s.lock?.stages ?? {}).flatMap((e) =>
     Object.entries(e.outs ?? {})
@@ -114,7 +124,7 @@ function blank(key: string, direction: Direction): MetricRow {
 type Problems = Map<string, { a?: { message: string; value?: string }; b?: { message: string; value?: string } }>;
 
 /** The side problems that concern metrics, by metric key (or metrics file path). */
-export function problemsByKey(a: Side, b: Side, inTargets: (path: string) => boolean): Problems {
+export function problemsByKey(a: Side, b: Side, select: Select): Problems {
   const files = new Set([...metricFiles(a), ...metricFiles(b)]);
   const isMetric = (key: string): boolean => files.has(key) || [...files].some((f) => key.startsWith(`${f}:`));
   const byKey: Problems = new Map();
@@ -123,7 +133,7 @@ export function problemsByKey(a: Side, b: Side, inTargets: (path: string) => boo
     ['b', b],
   ] as const) {
     for (const p of s.problems) {
-      if (!isMetric(p.key) || !inTargets(pathOf(p.key, a, b))) continue;
+      if (!isMetric(p.key) || !select(p.key, pathOf(p.key, a, b))) continue;
       const e = byKey.get(p.key) ?? {};
       e[side] = { message: p.message, value: p.value };
       byKey.set(p.key, e);

@@ -95,9 +95,9 @@ const COUNT_COLUMN = /(^|[:.])(count|counts|freq|frequency|hist|histogram|n)$/i;
  * binned at side a's deciles (PSI) and both measures use the same bins; count columns are taken
  * as histograms over the same bins. Sample lists also get p50/p95/p99.
  */
-export function distributionsSection(a: Side, b: Side, inTargets: (path: string) => boolean): DistributionRow[] {
+export function distributionsSection(a: Side, b: Side, select: (key: string, path: string) => boolean): DistributionRow[] {
   const keys = [...new Set([...Object.keys(a.samples), ...Object.keys(b.samples)])]
-    .filter((k) => !INDEX_COLUMN.test(k) && inTargets(k.includes(':') ? k.slice(0, k.indexOf(':')) : k))
+    .filter((k) => !INDEX_COLUMN.test(k) && select(k, k.includes(':') ? k.slice(0, k.indexOf(':')) : k))
     .sort();
   return keys.map((key): DistributionRow => {
     const xa = a.samples[key];

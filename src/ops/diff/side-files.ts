@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { isErrno, isReproError } from '../../core/errors.js';
 import { absPath } from '../../core/paths.js';
 import { parseYaml } from '../../core/yaml.js';
 import { flattenParams } from '../../compare/index.js';
 import { LOCK_FILE, parseLock, type LockFile } from '../../lock/index.js';
 import { loadPipeline, parsePipeline, PIPELINE_FILE, type OutKind, type Pipeline } from '../../pipeline/index.js';
-import { readCommitFile, type RepoInfo } from '../../record/index.js';
+import { listTreeFiles, readCommitFile, type RepoInfo } from '../../record/index.js';
 import { parseMetricData, parsePlotData, type MetricData } from '../metrics/parse.js';
 
 /**
@@ -19,6 +19,8 @@ export interface FileSource {
   read(path: string): Promise<string | null>;
   /** The same file's bytes, as repro.lock hashes them. */
   bytes(path: string): Promise<Uint8Array | null>;
+  /** The files under a directory, repo-relative and sorted; null when `dir` is no directory (or empty). */
+  list(dir: string): Promise<string[] | null>;
 }
 
 export function workspaceSource(root: string): FileSource {
@@ -30,17 +32,42 @@ export function workspaceSource(root: string): FileSource {
       throw e;
     }
   };
-  return { bytes, read: async (path) => decode(await bytes(path)) };
+  const list = async (dir: string): Promise<string[] | null> => {
+    const out: string[] = [];
+    const walk = async (rel: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(absPath(root, rel), { withFileTypes: true });
+      } catch (e) {
+        if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return;
+        throw e;
+      }
+      for (const d of entries) {
+        const p = `${rel}/${d.name}`;
+        if (d.isDirectory()) await walk(p);
+        else if (d.isFile()) out.push(p); // a symlink is not followed out of the output
+      }
+    };
+    await walk(dir);
+    return out.length ? out.sort() : null;
+  };
+  return { bytes, list, read: async (path) => decode(await bytes(path)) };
 }
 
 export function treeSource(repo: RepoInfo, commit: string): FileSource {
   const bytes = (path: string): Promise<Uint8Array | null> => readCommitFile(repo, commit, path);
-  return { bytes, read: async (path) => decode(await bytes(path)) };
+  let files: Promise<string[]> | undefined; // the whole tree, listed once per side and only when a directory is asked for
+  const list = async (dir: string): Promise<string[] | null> => {
+    files ??= listTreeFiles(repo, commit).then((fs) => fs.filter((f) => f.mode.startsWith('100')).map((f) => f.path));
+    const under = (await files).filter((f) => f.startsWith(`${dir}/`)).sort();
+    return under.length ? under : null;
+  };
+  return { bytes, list, read: async (path) => decode(await bytes(path)) };
 }
 
 /** A side with no files at all: HEAD of a repository without commits. */
 export function emptySource(): FileSource {
-  return { read: async () => null, bytes: async () => null };
+  return { read: async () => null, bytes: async () => null, list: async () => null };
 }
 
 function decode(b: Uint8Array | null): string | null {
@@ -160,7 +187,7 @@ export async function readMetricFiles(src: FileSource, paths: string[], problems
 /** Numeric columns of the plots files: "path:column" (or "path" for a bare list) → values. */
 export async function readPlots(src: FileSource, paths: string[], problems: SideProblem[]): Promise<Record<string, number[]>> {
   const out: Record<string, number[]> = {};
-  for (const path of paths) {
+  for (const path of await plotFiles(src, paths)) {
     const text = await src.read(path);
     if (text === null) continue;
     try {
@@ -169,6 +196,39 @@ export async function readPlots(src: FileSource, paths: string[], problems: Side
       if (!isReproError(e)) throw e;
       problems.push({ key: path, message: e.message });
     }
+  }
+  return out;
+}
+
+/** Files in a plots directory that hold data (parsePlotData); images and the like are compared by content only. */
+const PLOT_DATA = /\.(csv|tsv|json|ya?ml)$/i;
+
+/**
+ * The plots files of `paths`, a plots directory (`plots: [plots/rf/]`) standing for each data file
+ * in it, so every file is compared; a file path stays as it is (absent files included).
+ */
+export async function plotFiles(src: FileSource, paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    if ((await src.bytes(p)) !== null) out.push(p);
+    else out.push(...((await src.list(p)) ?? [p]).filter((f) => f === p || PLOT_DATA.test(f)));
+  }
+  return out;
+}
+
+/** Each plots directory of the side: file path → sha256 of its content (every file, data or not). */
+export async function readPlotDirs(src: FileSource, paths: string[]): Promise<Record<string, Record<string, string>>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const dir of paths) {
+    if ((await src.bytes(dir)) !== null) continue;
+    const files = await src.list(dir);
+    if (!files) continue;
+    const hashes: Record<string, string> = {};
+    for (const f of files) {
+      const b = await src.bytes(f);
+      if (b) hashes[f] = createHash('sha256').update(b).digest('hex');
+    }
+    out[dir] = hashes;
   }
   return out;
 }

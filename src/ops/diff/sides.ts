@@ -11,6 +11,7 @@ import {
   outPaths,
   readDependencyLocks,
   readMetricFiles,
+  readPlotDirs,
   readPlots,
   readSideParams,
   sideLock,
@@ -52,14 +53,16 @@ export type { SideProblem } from './side-files.js';
  *   none. A revision whose tree lacks a metrics file keeps the recorded values (the file may be
  *   git-ignored). A run side is its record.
  * - `samples`: distributions: number lists inside metrics files ("path:dotted.key") and numeric
- *   columns of `plots:` files ("path:column", "path" for a bare list). From the side's files only.
+ *   columns of `plots:` files ("path:column", "path" for a bare list; each data file of a plots
+ *   directory on its own). From the side's files only.
  * - `lock`: the side's repro.lock, null when it has none.
  * - `env`: the environment of the newest run used; for the workspace without runs, this machine's
  *   fingerprint now; else null.
  * - `runs`: ids of the runs whose values are in `metrics`, newest first.
  * Additions beyond the contract: `pipeline` (null without repro.yaml), `sources` of the metric
  * values, `problems` (unreadable files, non-numeric metrics: shown as marked rows, not thrown),
- * `dependencyLocks` (path → text of requirements.txt, package-lock.json, ...), `drifted`
+ * `dependencyLocks` (path → text of requirements.txt, package-lock.json, ...), `plotDirs` (each
+ * plots directory: file → content hash, so diff compares it file by file), `drifted`
  * (metrics files that repro.lock records but that no longer hash to it: edited or, `missing`,
  * deleted since the last run; their values were read from the file).
  *
@@ -84,6 +87,7 @@ export interface Side {
   problems: SideProblem[];
   dependencyLocks: Record<string, string>;
   drifted: { path: string; missing: boolean }[];
+  plotDirs: Record<string, Record<string, string>>;
 }
 
 /**
@@ -143,7 +147,8 @@ async function readSide(ctx: RepoContext, w: SideSource, all: LoadedRun[], opts:
   });
   const samples: Record<string, number[]> = {};
   for (const [path, d] of files) for (const [k, v] of Object.entries(d.samples)) samples[`${path}:${k}`] = v;
-  Object.assign(samples, await readPlots(w.src, outPaths(pipeline, lock, 'plot'), problems));
+  const plotPaths = outPaths(pipeline, lock, 'plot');
+  Object.assign(samples, await readPlots(w.src, plotPaths, problems));
   const newest = runs.find((r) => combined.runs.includes(r.ref.id));
   let env = w.env ?? newest?.record.env ?? null;
   if (!env && w.kind === 'workspace' && opts.probeEnv !== false) {
@@ -165,6 +170,7 @@ async function readSide(ctx: RepoContext, w: SideSource, all: LoadedRun[], opts:
     problems,
     dependencyLocks: await readDependencyLocks(w.src, pipeline, lock),
     drifted: drift.recorded,
+    plotDirs: await readPlotDirs(w.src, plotPaths),
   };
 }
 
@@ -210,6 +216,7 @@ function unbornHead(): Side {
     problems: [{ key: '', message: 'no commits yet: compared against nothing' }],
     dependencyLocks: {},
     drifted: [],
+    plotDirs: {},
   };
 }
 

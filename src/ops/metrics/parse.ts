@@ -10,7 +10,10 @@ import { flattenMetrics, sampleLists, sampleSummaries } from '../../compare/inde
 export interface MetricData {
   /**
    * dotted key → number; lists made only of numbers are samples, not listed here, but their
-   * summaries are (`key:p50`, `key:p95`, `key:p99`, `key:mean`, `key:max`, `key:n`)
+   * summaries are (`key:p50`, `key:p95`, `key:p99`, `key:mean`, `key:max`, `key:n`). Each summary is
+   * a metric of its own everywhere, so in `repro diff` each one that gets a t test joins the Holm
+   * family as its own hypothesis (it has a verdict of its own); list elements never do. The reason
+   * is in docs/diff.md, "The family".
    */
   scalars: Record<string, number>;
   /** dotted key → a list of numbers (latencies, per-step losses) */

@@ -5,7 +5,16 @@ import { findRepo, isValidRunId, listRuns, resolveRevision, type RepoInfo } from
 import { openContext } from '../context.js';
 import { parsePlotTable } from './rows.js';
 import type { PlotData, PlotRevision, PlotsResult } from '../../report/html/plot-types.js';
-import { outPaths, sideLock, sidePipeline, treeSource, workspaceSource, type FileSource, type SideProblem } from '../diff/side-files.js';
+import {
+  outPaths,
+  plotFiles,
+  sideLock,
+  sidePipeline,
+  treeSource,
+  workspaceSource,
+  type FileSource,
+  type SideProblem,
+} from '../diff/side-files.js';
 
 export type { PlotData, PlotRevision, PlotsResult, PlotTable } from '../../report/html/plot-types.js';
 
@@ -42,8 +51,21 @@ export async function plots(opts: PlotsOptions): Promise<PlotsResult> {
   const paths = [...declared.keys()].filter((p) => targets.length === 0 || targets.some((t) => p === t || p.startsWith(`${t}/`)));
   for (const t of targets) if (!paths.some((p) => p === t || p.startsWith(`${t}/`))) paths.push(t);
 
+  // A plots directory (`plots: [plots/rf/]`) stands for each data file in it on any side, drawn
+  // and compared file by file with the directory's options.
+  const files: string[] = [];
+  for (const p of paths) {
+    const each = new Set<string>();
+    for (const side of sides) for (const f of await plotFiles(side.src, [p])) each.add(f);
+    const inDir = [...each].filter((f) => f !== p).sort();
+    if (inDir.length === 0) files.push(p);
+    else for (const f of inDir) if (!files.includes(f)) files.push(f);
+    const d = declared.get(p);
+    if (d) for (const f of inDir) if (!declared.has(f)) declared.set(f, d);
+  }
+
   const out: PlotData[] = [];
-  for (const path of paths) {
+  for (const path of files) {
     const tables: PlotData['tables'] = [];
     for (const side of sides) {
       const text = await side.src.read(path);

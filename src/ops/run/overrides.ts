@@ -6,7 +6,7 @@ import { parseScalar, setYamlKey } from '../../core/yaml.js';
 import { memoParse, memoStore } from '../../core/memo.js';
 import { REDACTED, findSecretsEach, looksLikeSecretValue } from '../../env/index.js';
 import { DEFAULT_PARAMS, getParam, readParamsFile, resolveParamValues, type Pipeline } from '../../pipeline/index.js';
-import { didYouMean } from '../../core/suggest.js';
+import { closest } from '../../core/suggest.js';
 
 /**
  * `-S [file:]key=value`: set a param for this run, written into its params file as DVC does, so
@@ -136,10 +136,30 @@ function checkKey(data: unknown, o: ParamOverride): void {
     );
   }
   if (o.add) return;
-  const siblings = isSection(parentValue) ? Object.keys(parentValue as object).map((k) => (parent ? `${parent}.${k}` : k)) : [];
-  const near = didYouMean(o.key, siblings);
+  const near = nearKey(data, parts);
   const add = `to add a new param, write -S +${o.key}=…`;
-  throw usage(`param '${o.key}' is not in ${o.file} ('${o.spec}')`, near ? `${near} (${add})` : add);
+  throw usage(`param '${o.key}' is not in ${o.file} ('${o.spec}')`, near ? `did you mean '${near}'? (${add})` : add);
+}
+
+/**
+ * The existing key nearest to a missing one, correcting each level in turn (`trian.rf.n` →
+ * `train.rf.n`, `train.rff.n` → `train.rf.n`): the whole corrected key when it exists, else the
+ * longest corrected prefix that does when some level of it was misspelt, else nothing.
+ */
+function nearKey(data: unknown, parts: string[]): string | undefined {
+  let node = data;
+  const out: string[] = [];
+  let corrected = false;
+  for (const p of parts) {
+    if (!isSection(node)) break;
+    const keys = Array.isArray(node) ? node.map((_, i) => String(i)) : Object.keys(node as object);
+    const k = keys.includes(p) ? p : closest(p, keys);
+    if (k === undefined) break;
+    corrected ||= k !== p;
+    out.push(k);
+    node = (node as Record<string, unknown>)[k];
+  }
+  return corrected ? out.join('.') : undefined;
 }
 
 /** Write the prepared texts (`after`), or put the files back (`before`). Atomic per file. */

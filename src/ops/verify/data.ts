@@ -3,6 +3,7 @@ import type { Pipeline } from '../../pipeline/index.js';
 import type { RepoContext } from '../context.js';
 import { availability, defaultRemote } from '../remote/index.js';
 import type { DataCheck, DataOutput } from '../../model/verify.js';
+import { count, plural } from '../../core/plural.js';
 
 /**
  * Data availability: every output repro.lock records can be restored, from Git (`git: true`
@@ -56,16 +57,16 @@ export async function checkData(ctx: RepoContext, pipeline: Pipeline, lock: Lock
   if (!spec) {
     const where = 'remotes are not configured: only the local cache was checked';
     note = missing.length
-      ? `${missing.length} of ${outputs.length} recorded outputs are not in the local cache; ${where}`
-      : `${outputs.length} recorded outputs available; ${where}`;
+      ? `${missing.length} of ${count(outputs.length, 'recorded output')} ${plural(missing.length, 'is', 'are')} not in the local cache; ${where}`
+      : `${count(outputs.length, 'recorded output')} available; ${where}`;
   } else if (missing.length) {
     const m = missing[0]!;
     note =
-      `${missing.length} of ${outputs.length} recorded outputs are in neither the local cache nor remote ${remote}: ` +
+      `${missing.length} of ${count(outputs.length, 'recorded output')} ${plural(missing.length, 'is', 'are')} in neither the local cache nor remote ${remote}: ` +
       `'${m.path}' (stage ${m.stage}, ${m.missingObject ?? m.hash})${missing.length > 1 ? ` and ${missing.length - 1} more` : ''}` +
       ` ('repro push' them from the clone that has them)`;
   } else {
-    note = `${outputs.length} recorded outputs available (${onRemote} only on remote ${remote})`;
+    note = `${count(outputs.length, 'recorded output')} available (${onRemote} only on remote ${remote})`;
   }
   if (corrupt.length) {
     note = `${corrupt.length} recorded output(s) corrupt in the local cache: ${corrupt.map((o) => `'${o.path}'`).join(', ')} ('repro pull' or 'repro run' replaces them); ${note}`;

@@ -6,18 +6,19 @@ import type { DiffResult } from '../../model/diff.js';
 import {
   bytes,
   ciCell,
+  deltaCell,
+  relativeCell,
   DEFAULT_PRECISION,
   groupedWarnings,
   metricValueCell,
   num,
-  percent,
   sideTitle,
-  signed,
   textTable,
   value,
   verdictCell,
 } from './format.js';
 import { describeReason } from '../run/reasons.js';
+import { count } from '../../core/plural.js';
 
 export function renderDiff(d: DiffResult, precision = DEFAULT_PRECISION): string {
   const out: string[] = [`repro diff: ${sideTitle(d.a)} -> ${sideTitle(d.b)}`];
@@ -44,33 +45,35 @@ export function renderDiff(d: DiffResult, precision = DEFAULT_PRECISION): string
       r.key,
       metricValueCell(r, 'a', precision),
       metricValueCell(r, 'b', precision),
-      signed(r.delta, precision),
-      percent(r.relative, precision),
+      deltaCell(r, precision),
+      relativeCell(r, precision),
       ciCell(r, precision),
       verdictCell(r),
     ]);
     const lines = textTable([head, ...rows]);
     if (m.tested > 0) {
       lines.push(
-        `  mean ± standard error over runs; CI of the difference (paired by seed when both sides share seeds, else Welch); verdicts Holm-adjusted across ${m.tested} tested metric${m.tested === 1 ? '' : 's'}`,
+        `  mean ± standard error over runs; CI of the difference (paired by seed when both sides share seeds, else Welch); verdicts Holm-adjusted across ${count(m.tested, 'tested metric')}`,
       );
     }
     for (const w of groupedWarnings(m.rows)) lines.push(`  warning: ${w.warning}: ${w.keys.join(', ')}`);
     section('Metrics', lines);
   }
 
+  // A plots directory's files, by path, under its row (the table keeps its columns).
+  const outputTable = textTable(
+    d.outputs.map((o) => [
+      o.path,
+      o.change,
+      o.a && o.b
+        ? `${bytes(o.a.size)} -> ${bytes(o.b.size)}${o.size_delta ? ` (${o.size_delta > 0 ? '+' : ''}${bytes(o.size_delta)})` : ''}`
+        : bytes((o.b ?? o.a)!.size),
+      o.stage ? `stage ${o.stage}` : '',
+    ]),
+  );
   section(
     'Outputs',
-    textTable(
-      d.outputs.map((o) => [
-        o.path,
-        o.change,
-        o.a && o.b
-          ? `${bytes(o.a.size)} -> ${bytes(o.b.size)}${o.size_delta ? ` (${o.size_delta > 0 ? '+' : ''}${bytes(o.size_delta)})` : ''}`
-          : bytes((o.b ?? o.a)!.size),
-        o.stage ? `stage ${o.stage}` : '',
-      ]),
-    ),
+    d.outputs.flatMap((o, i) => [outputTable[i]!, ...(o.files ?? []).map((f) => `      ${f.change.padEnd(9)} ${f.path}`)]),
   );
 
   if (d.environment && d.environment.length) {

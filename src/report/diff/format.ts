@@ -3,6 +3,7 @@
  * `precision` is digits after the decimal point (as `dvc metrics diff --precision`), trailing
  * zeros dropped; a non-zero value that would round to 0 is shown in exponent notation instead.
  */
+import { count } from '../../core/plural.js';
 import type { DiffSideInfo, MetricRow, MetricSummary } from '../../model/diff.js';
 
 export const DEFAULT_PRECISION = 4;
@@ -22,6 +23,29 @@ export function signed(x: number | null, precision = DEFAULT_PRECISION): string 
   if (x === null) return '-';
   const s = num(x, precision);
   return x > 0 && Number.isFinite(x) ? `+${s}` : s;
+}
+
+/**
+ * A metric row's delta, mean(b) − mean(a). The floating-point residue of two equal means (the
+ * same values summed in another order) is 0, unsigned; a real difference too small for
+ * `precision` digits gets the digits it needs, so a changed metric never reads as `+0`.
+ */
+export function deltaCell(r: MetricRow, precision = DEFAULT_PRECISION): string {
+  if (r.delta === null) return '-';
+  if (!Number.isFinite(r.delta)) return String(r.delta);
+  if (residue(r)) return '0';
+  if (num(r.delta, precision) === '0') return `${r.delta > 0 ? '+' : ''}${r.delta.toExponential(2)}`;
+  return signed(r.delta, precision);
+}
+
+/** The row's relative change, 0 where its delta is residue (see deltaCell). */
+export function relativeCell(r: MetricRow, precision = DEFAULT_PRECISION): string {
+  return residue(r) ? percent(0, precision) : percent(r.relative, precision);
+}
+
+function residue(r: MetricRow): boolean {
+  if (r.delta === null || !r.a || !r.b) return false;
+  return Math.abs(r.delta) <= 1e-12 * Math.max(Math.abs(r.a.mean), Math.abs(r.b.mean));
 }
 
 export function percent(x: number | null, precision = DEFAULT_PRECISION): string {
@@ -71,11 +95,21 @@ export function value(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/**
+ * `main (78f7dbc, 5 runs)`: the runs counted are the values behind the metric rows (their `n`),
+ * so a sweep read partly from repro.lock `seed_metrics` counts all its seeds; `1–5 runs` when
+ * the rows differ. Values from the metrics files alone are not runs and are not counted.
+ */
 export function sideTitle(s: DiffSideInfo): string {
   const bits: string[] = [];
   if (s.commit && s.kind !== 'workspace') bits.push(s.commit.slice(0, 7));
-  if (s.runs.length) bits.push(`${s.runs.length} run${s.runs.length === 1 ? '' : 's'}`);
-  else if (s.sources.includes('seed_metrics')) bits.push('seed_metrics');
+  const fromLock = s.sources.includes('seed_metrics');
+  if (s.n && (s.runs.length || fromLock)) {
+    const [lo, hi] = s.n;
+    bits.push(lo === hi ? count(hi, 'run') : `${lo}–${hi} runs`);
+    if (!s.runs.length) bits.push('seed_metrics');
+  } else if (s.runs.length) bits.push(count(s.runs.length, 'run'));
+  else if (fromLock) bits.push('seed_metrics');
   return bits.length ? `${s.label} (${bits.join(', ')})` : s.label;
 }
 

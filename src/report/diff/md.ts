@@ -6,18 +6,19 @@ import type { DiffResult } from '../../model/diff.js';
 import {
   bytes,
   ciCell,
+  deltaCell,
+  relativeCell,
   DEFAULT_PRECISION,
   groupedWarnings,
   metricValueCell,
   num,
-  percent,
   sideTitle,
-  signed,
   value,
   verdictCell,
   mdTable,
 } from './format.js';
 import { describeReason } from '../run/reasons.js';
+import { count } from '../../core/plural.js';
 
 export function renderDiffMarkdown(d: DiffResult, precision = DEFAULT_PRECISION): string {
   const A = `\`${d.a.label}\``;
@@ -37,8 +38,8 @@ export function renderDiffMarkdown(d: DiffResult, precision = DEFAULT_PRECISION)
         code(r.key),
         metricValueCell(r, 'a', precision),
         metricValueCell(r, 'b', precision),
-        signed(r.delta, precision),
-        percent(r.relative, precision),
+        deltaCell(r, precision),
+        relativeCell(r, precision),
         ciCell(r, precision),
         verdict(verdictCell(r)),
       ]),
@@ -47,7 +48,7 @@ export function renderDiffMarkdown(d: DiffResult, precision = DEFAULT_PRECISION)
     if (m.tested > 0) {
       lines.push(
         '',
-        `Mean ± standard error over runs (seeds). Verdicts from the ${Math.round((1 - m.alpha) * 100)}% CI of the difference (paired by seed when both sides share seeds, else Welch), Holm-adjusted across ${m.tested} tested metric${m.tested === 1 ? '' : 's'}.`,
+        `Mean ± standard error over runs (seeds). Verdicts from the ${Math.round((1 - m.alpha) * 100)}% CI of the difference (paired by seed when both sides share seeds, else Welch), Holm-adjusted across ${count(m.tested, 'tested metric')}.`,
       );
     }
     for (const w of groupedWarnings(m.rows)) lines.push('', `> **Warning**: ${w.warning}: ${w.keys.map(code).join(', ')}`);
@@ -91,7 +92,10 @@ export function renderDiffMarkdown(d: DiffResult, precision = DEFAULT_PRECISION)
       'Outputs',
       mdTable(
         ['output', 'change', 'size'],
-        d.outputs.map((o) => [code(o.path), o.change, o.a && o.b ? `${bytes(o.a.size)} → ${bytes(o.b.size)}` : bytes((o.b ?? o.a)!.size)]),
+        d.outputs.flatMap((o) => [
+          [code(o.path), o.change, o.a && o.b ? `${bytes(o.a.size)} → ${bytes(o.b.size)}` : bytes((o.b ?? o.a)!.size)],
+          ...(o.files ?? []).map((f) => [`↳ ${code(f.path)}`, f.change, '']),
+        ]),
       ),
     );
   }

@@ -1,6 +1,7 @@
 import type { ExpShowResult } from '../../model/exp.js';
 import { DEFAULT_PRECISION } from '../diff/format.js';
 import { buildTable, type Table } from './cells.js';
+import { plural } from '../../core/plural.js';
 
 /** `repro exp show` as a terminal table, Markdown or CSV. Pure. */
 
@@ -59,11 +60,9 @@ export function renderExpShow(res: ExpShowResult, opts: ExpRenderOptions = {}): 
   if (opts.width !== undefined) for (let i = 0; i < lines.length; i++) lines[i] = clip(lines[i]!, opts.width);
   const notes: string[] = [];
   if (left.length)
-    notes.push(
-      `(${left.length} more ${left.length === 1 ? 'column' : 'columns'} not shown: ${left.join(', ')}; see --md, --csv or --json)`,
-    );
+    notes.push(`(${left.length} more ${plural(left.length, 'column')} not shown: ${left.join(', ')}; see --md, --csv or --json)`);
   if (res.total > res.rows.length)
-    notes.push(`(${res.total - res.rows.length} more ${res.total - res.rows.length === 1 ? 'row' : 'rows'} not shown; -n to see more)`);
+    notes.push(`(${res.total - res.rows.length} more ${plural(res.total - res.rows.length, 'row')} not shown; -n to see more)`);
   if (res.rows.some((r) => r.dirty)) notes.push('* started from a working tree with uncommitted changes');
   if (res.rows.some((r) => r.seeds.length > 1)) notes.push('sweeps: mean ± standard error of the mean (n runs); --seeds shows each run');
   return [...lines, ...notes.map((n) => (opts.width !== undefined ? clip(n, opts.width) : n))].join('\n') + '\n';

@@ -1,6 +1,7 @@
 import { esc } from './escape.js';
 import { STATE_COLOUR } from './palette.js';
 import type { PipelineView, StageState } from './report-types.js';
+import { count } from '../../core/plural.js';
 
 /**
  * The pipeline as an SVG drawn here, without a layout library: stages in columns by layer (the
@@ -101,7 +102,7 @@ export function dagSvg(view: PipelineView): string {
     const detail = `${STATE_LABEL[s.state]}${s.reasons[0] && s.state !== 'failed' ? `: ${shorten(s.reasons[0], 18)}` : ''}`;
     return `${open}<text x="8" y="16" font-size="12" font-weight="600" fill="${ink}">${esc(shorten(s.name, 22))}</text><text x="8" y="31" font-size="11" fill="${ink}">${esc(`${STATE_GLYPH[s.state]} ${detail}`)}</text></g>`;
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" role="img" aria-label="pipeline graph: ${view.stages.length} stages in ${columns.length} layers; the table below lists each stage" style="max-width:100%;height:auto"><defs><marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#777"/></marker></defs>${edges.join('')}${nodes.join('')}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" role="img" aria-label="pipeline graph: ${count(view.stages.length, 'stage')} in ${count(columns.length, 'layer')}; the table below lists each stage" style="max-width:100%;height:auto"><defs><marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#777"/></marker></defs>${edges.join('')}${nodes.join('')}</svg>`;
 }
 
 function shorten(s: string, n: number): string {

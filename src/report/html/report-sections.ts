@@ -7,6 +7,7 @@ import type { PageChart } from './page.js';
 import { historySpec, histogramSpec, sharedBins } from './report-charts.js';
 import type { HistoryPoint, PipelineView, ReportData } from './report-types.js';
 import { code, dataTable, table, type Cell } from './table.js';
+import { count } from '../../core/plural.js';
 
 /** The sections of `repro report`, each HTML plus the charts it draws into. Pure. */
 export interface Section {
@@ -85,7 +86,7 @@ export function historySection(points: HistoryPoint[]): Section {
     keys.length > MAX_HISTORY_CHARTS
       ? `<p class="note">${keys.length - MAX_HISTORY_CHARTS} more metrics not drawn: ${esc(keys.slice(MAX_HISTORY_CHARTS).join(', '))}</p>`
       : '';
-  const html = `<p class="note">First-parent history, oldest first: ${points.length} point${points.length === 1 ? '' : 's'}. Where several seeds ran, the band is the 95% confidence interval of the mean.</p><div class="charts">${figs.join('')}</div>${more}`;
+  const html = `<p class="note">First-parent history, oldest first: ${count(points.length, 'point')}. Where several seeds ran, the band is the 95% confidence interval of the mean.</p><div class="charts">${figs.join('')}</div>${more}`;
   return { id: 'history', label: 'Metrics across history', html, charts };
 }
 

@@ -1,4 +1,5 @@
 import { esc, num } from './escape.js';
+import { count } from '../../core/plural.js';
 
 /** HTML tables: the text alternative of every chart, and the report's own tables. Pure. */
 
@@ -22,7 +23,7 @@ export function table(headers: string[], rows: Cell[][], opts: { caption?: strin
 export function dataTable(headers: string[], rows: Cell[][], limit = 500, open = false): string {
   const shown = rows.slice(0, limit);
   const cut = rows.length > limit ? ` (first ${limit} of ${rows.length} rows)` : '';
-  return `<details${open ? ' open' : ''}><summary>Data table: ${rows.length} row${rows.length === 1 ? '' : 's'}${cut}</summary>${table(headers, shown)}</details>`;
+  return `<details${open ? ' open' : ''}><summary>Data table: ${count(rows.length, 'row')}${cut}</summary>${table(headers, shown)}</details>`;
 }
 
 export function code(s: string): string {

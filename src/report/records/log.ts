@@ -1,6 +1,7 @@
 /** `repro log` as text. Pure: takes what ops/records/log.ts returns (model/records.ts). */
 import type { LogResult } from '../../model/records.js';
 import { splitMetricRef } from '../../core/metric-ref.js';
+import { plural } from '../../core/plural.js';
 
 /**
  * C0 and C1 control characters but newline and tab, and the Unicode bidirectional overrides: a
@@ -36,7 +37,7 @@ export function renderLog(res: LogResult): string {
     if (r.message) lines.push(`    ${r.message.split('\n')[0]}`);
   }
   const older = res.total - res.runs.length;
-  if (older > 0) lines.push(`(${older} older ${older === 1 ? 'run' : 'runs'} not shown)`);
+  if (older > 0) lines.push(`(${older} older ${plural(older, 'run')} not shown)`);
   if (res.runs.some((r) => r.dirty)) lines.push('* started from a working tree with uncommitted changes');
   return stripControl(lines.join('\n')) + '\n';
 }

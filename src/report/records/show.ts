@@ -8,6 +8,7 @@ import type { RunRecord, ShowResult } from '../../model/records.js';
 import { fmtNumber, stripControl } from './log.js';
 import { short } from '../run/reasons.js';
 import { fmtMs } from '../run/run.js';
+import { count } from '../../core/plural.js';
 
 export function renderShow(res: ShowResult): string {
   const r = res.record;
@@ -64,16 +65,32 @@ function envSummary(env: RunRecord['env']): string[] {
   if (env.memory_bytes !== undefined) out.push(`  memory    ${(env.memory_bytes / 2 ** 30).toFixed(1)} GiB`);
   out.push(`  node      ${env.node ?? '?'}   repro ${env.repro ?? '?'}`);
   for (const [name, v] of Object.entries(env.runtimes ?? {})) out.push(`  ${name.padEnd(9)} ${v}`);
-  for (const [name, t] of Object.entries(env.tools ?? {})) out.push(`  tool      ${name} (${short(t.hash)})`);
+  for (const [name, t] of Object.entries(env.tools ?? {})) out.push(...toolLines(name, t));
   for (const g of env.gpu ?? []) out.push(`  gpu       ${g.name}, driver ${g.driver}${g.memory ? `, ${g.memory}` : ''}`);
   out.push(`  locale    ${env.locale ?? '?'}   timezone ${env.timezone ?? '?'}`);
   return out;
 }
 
+/** Shown of a multi-line tool output (`pip freeze`); the rest is in `--json`. */
+const TOOL_LINES = 40;
+
+/**
+ * An `env.tools` entry: what the command printed (its versions), on the line when it is one line,
+ * else one indented line each (at most TOOL_LINES, then a count); the hash only when it printed nothing.
+ */
+function toolLines(name: string, t: { cmd: string; output: string; hash: string }): string[] {
+  const lines = t.output.replace(/\s+$/, '').split('\n');
+  if (lines.length === 1 && lines[0] === '') return [`  tool      ${name}: (no output, ${short(t.hash)})`];
+  if (lines.length === 1) return [`  tool      ${name}: ${lines[0]}`];
+  const shown = lines.slice(0, TOOL_LINES).map((l) => `            ${l}`);
+  const more = lines.length - shown.length;
+  return [`  tool      ${name}:`, ...shown, ...(more > 0 ? [`            (${count(more, 'more line')}; --json has them all)`] : [])];
+}
+
 function describeSize(o: LockOut): string {
   const size =
     o.size < 1024 ? `${o.size} B` : o.size < 2 ** 20 ? `${(o.size / 1024).toFixed(1)} KiB` : `${(o.size / 2 ** 20).toFixed(1)} MiB`;
-  return o.nfiles !== undefined ? `${o.nfiles} files, ${size}` : size;
+  return o.nfiles !== undefined ? `${count(o.nfiles, 'file')}, ${size}` : size;
 }
 
 function shellQuote(a: string): string {
@@ -82,5 +99,5 @@ function shellQuote(a: string): string {
 
 function oneLine(s: string): string {
   const l = s.split('\n');
-  return l.length > 1 ? `${l[0]} (+${l.length - 1} lines)` : s;
+  return l.length > 1 ? `${l[0]} (+${count(l.length - 1, 'line')})` : s;
 }

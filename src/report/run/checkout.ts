@@ -3,6 +3,7 @@
  * per output that is not simply unchanged, then a count.
  */
 import type { CheckoutResult } from '../../model/run.js';
+import { count, plural } from '../../core/plural.js';
 
 export function renderCheckout(res: CheckoutResult): string {
   const lines: string[] = [];
@@ -10,7 +11,9 @@ export function renderCheckout(res: CheckoutResult): string {
     for (const m of res.modified) {
       for (const f of m.files) lines.push(`modified  ${f === '' ? m.path : `${m.path}/${f}`} (stage ${m.stage}): not in the cache`);
     }
-    lines.push(`nothing restored: ${res.modified.length} output(s) have unsaved changes (--force discards them)`);
+    lines.push(
+      `nothing restored: ${count(res.modified.length, 'output')} ${plural(res.modified.length, 'has', 'have')} unsaved changes (--force discards them)`,
+    );
     return lines.join('\n') + '\n';
   }
   for (const p of res.restored) lines.push(`restored  ${p}`);
@@ -27,7 +30,7 @@ export function renderCheckout(res: CheckoutResult): string {
   }
   const counts = [`${res.restored.length} restored`, `${res.unchanged.length} unchanged`, `${res.missing.length} missing`];
   if (res.corrupt.length) counts.push(`${res.corrupt.length} corrupt`);
-  if (res.notRun.length) counts.push(`${res.notRun.length} stage(s) never run`);
+  if (res.notRun.length) counts.push(`${count(res.notRun.length, 'stage')} never run`);
   lines.push(counts.join(', '));
   return lines.join('\n') + '\n';
 }

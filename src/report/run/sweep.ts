@@ -2,6 +2,7 @@
  * The human summary after `repro run --seeds`: one line per seed, then the sweep. Pure.
  */
 import type { SweepResult } from '../../model/run.js';
+import { count } from '../../core/plural.js';
 
 const VERB: Record<string, string> = {
   executed: 'ran',
@@ -23,11 +24,11 @@ export function renderSweepSummary(s: SweepResult): string {
     lines.push(`workspace and repro.lock hold the outputs of seed ${s.seeds[0]}`);
     const stages = Object.keys(s.seedMetrics);
     if (stages.length) lines.push(`per-seed metrics written to repro.lock (seed_metrics of ${stages.join(', ')})`);
-    lines.push(`sweep ${s.id}: ${s.runs.length} seeds`);
+    lines.push(`sweep ${s.id}: ${count(s.runs.length, 'seed')}`);
   } else {
     const done = s.runs.length;
     lines.push(
-      `${s.interrupted ? 'interrupted' : 'failed'}: sweep ${s.id} stopped after ${done} of ${s.seeds.length} seeds; seed_metrics not written`,
+      `${s.interrupted ? 'interrupted' : 'failed'}: sweep ${s.id} stopped after ${done} of ${count(s.seeds.length, 'seed')}; seed_metrics not written`,
     );
   }
   return lines.join('\n') + '\n';

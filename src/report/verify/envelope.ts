@@ -1,4 +1,5 @@
 import type { RerunStage } from '../../model/verify.js';
+import { count } from '../../core/plural.js';
 
 /**
  * One line per metric judged against its envelope (`verify --rerun --seeds`, `tolerance: auto`):
@@ -14,7 +15,7 @@ export function envelopeLines(s: RerunStage): string[] {
         ? `${fmt(r.recorded)}${r.rerun !== null && r.rerun !== r.recorded ? ` (re-run ${fmt(r.rerun)})` : ''}`
         : `re-run ${fmt(r.rerun)}`;
     const from = e.source === 'seed_metrics' ? " (the lock's seed sweep)" : '';
-    return `${s.name}: ${r.key} ${vals}, envelope ${fmt(r.lo)}-${fmt(r.hi)} (min ${fmt(r.min)}, max ${fmt(r.max)}) over ${r.n} seeds${from}: ${r.within ? 'reproduced' : 'outside the envelope'}`;
+    return `${s.name}: ${r.key} ${vals}, envelope ${fmt(r.lo)}-${fmt(r.hi)} (min ${fmt(r.min)}, max ${fmt(r.max)}) over ${count(r.n, 'seed')}${from}: ${r.within ? 'reproduced' : 'outside the envelope'}`;
   });
 }
 

@@ -1,5 +1,6 @@
 import { describeReason, short } from '../run/reasons.js';
 import type { FreshReason, FreshStage, GuardRow, RerunOutput, RerunStage, VerifyResult, VerifyStatus } from '../../model/verify.js';
+import { count } from '../../core/plural.js';
 
 /**
  * Words shared by every verify report (terminal, Markdown, JUnit, annotations): one line per
@@ -217,9 +218,4 @@ export function verdictLine(res: VerifyResult, warnOnly: boolean): string {
   if (failed.length) return `verify FAILED: ${failed.join(', ')}${warnOnly ? ' (--warn-only: exit code 0)' : ''}`;
   if (warned.length) return `verify passed with warnings: ${warned.join(', ')}`;
   return 'verify passed';
-}
-
-/** `1 stage`, `2 stages`: a count with its noun in the right number. */
-function count(n: number, noun: string): string {
-  return `${n} ${n === 1 ? noun : `${noun}s`}`;
 }
