@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openCache } from '../../src/cache/index.js';
 import { hashCounters } from '../../src/cache/hash.js';
 import { cacheSetup } from '../helpers/cache.js';
 import { age, listDirs, readTree, sha, writeTree } from '../helpers/tree.js';
@@ -83,5 +84,43 @@ describe('checkout', () => {
     const reads = hashCounters.files;
     await cache.checkout(info.hash, out);
     expect(hashCounters.files - reads).toBe(0);
+  });
+});
+
+describe('checkout in hardlink mode', () => {
+  it('a link made or removed does not make the objects untrusted: checkout after rm -rf reads nothing', async () => {
+    const s = cacheSetup({ linkTypes: ['hardlink'] });
+    const reopen = () =>
+      openCache({
+        dir: s.cacheDir,
+        linkTypes: ['hardlink'],
+        statCache: join(s.root, 'stat.json'),
+        verifiedCache: join(s.root, 'verified.json'),
+      });
+    writeTree(s.ws, { 'out/a': 'aaaa', 'out/sub/b': 'bbbb' });
+    const info = await s.cache.save(join(s.ws, 'out'));
+    for (const h of [info.hash, sha('aaaa'), sha('bbbb')]) age(s.cache.objectPath(h));
+    const first = reopen();
+    expect((await first.check(info.hash)).ok).toBe(true);
+    await first.flush();
+
+    // Each link and unlink changes the objects' ctime (their link count); the coarse clock may
+    // need a few ms to move on.
+    await new Promise((r) => setTimeout(r, 30));
+    const dest = join(s.ws, 'copy');
+    const second = reopen();
+    let reads = hashCounters.files;
+    await second.checkout(info.hash, dest);
+    await second.flush();
+    expect(hashCounters.files - reads).toBe(0);
+    expect(statSync(join(dest, 'sub/b')).ino).toBe(statSync(s.cache.objectPath(sha('bbbb'))).ino);
+
+    await new Promise((r) => setTimeout(r, 30));
+    rmSync(dest, { recursive: true });
+    rmSync(join(s.ws, 'out'), { recursive: true });
+    reads = hashCounters.files;
+    await reopen().checkout(info.hash, dest);
+    expect(hashCounters.files - reads).toBe(0);
+    expect(readTree(dest)).toEqual({ a: 'aaaa', 'sub/b': 'bbbb' });
   });
 });
