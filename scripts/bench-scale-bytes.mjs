@@ -5,7 +5,7 @@
 // storing hashes it once and links it: no copy); checkout of it into an empty workspace in copy
 // mode against `cp` and in hardlink mode against `ln`; peak RSS of each.
 //
-// The 20 GiB size runs only when the disk has room (statfs: the file, one copy and a margin) and
+// BENCH_SCALE_BYTES=2 runs only the 2 GiB size. The 20 GiB size runs only when the disk has room (statfs: the file, one copy and a margin) and
 // says so when it has not; its file and workspace are deleted afterwards unless BENCH_KEEP is set.
 // The files are written once into BENCH_ROOT/data (from /dev/urandom, or `openssl rand` when
 // available, which is several times faster). A 20 GiB file does not stay in the page cache of a
@@ -16,7 +16,8 @@ import { dirname, join } from 'node:path';
 import { peakRss } from './bench-scale-checkout.mjs';
 
 const GiB = 2 ** 30;
-const SIZES = [2 * GiB, 20 * GiB];
+/** BENCH_SCALE_BYTES: the sizes in GiB, comma-separated (default `2,20`). */
+const SIZES = (process.env.BENCH_SCALE_BYTES ?? '2,20').split(',').map((g) => Number(g) * GiB);
 const label = (bytes) => `${bytes / GiB}gib`;
 
 function freeBytes(dir) {
@@ -30,7 +31,11 @@ function bigFile(ctx, bytes) {
   if (existsSync(f) && statSync(f).size === bytes) return f;
   mkdirSync(dirname(f), { recursive: true });
   console.log(`(writing ${label(bytes)} of random bytes to ${f}, once)`);
-  const gen = ctx.has('openssl') ? `openssl rand ${bytes}` : `head -c ${bytes} /dev/urandom`;
+  // `openssl rand` takes at most 2^31-1 bytes a call: 1 GiB a call, appended.
+  const gen =
+    ctx.has('openssl') && bytes % GiB === 0
+      ? `for i in $(seq ${bytes / GiB}); do openssl rand ${GiB}; done`
+      : `head -c ${bytes} /dev/urandom`;
   execFileSync('sh', ['-c', `${gen} > '${f}.tmp' && mv '${f}.tmp' '${f}'`], { stdio: 'inherit' });
   return f;
 }

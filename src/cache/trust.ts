@@ -70,10 +70,18 @@ export class Trust {
    * object in one go, so keep it for objects whose size is known to be modest.
    */
   stateSync(hash: string, expectedSize?: number): ObjectState {
-    const quick = this.quickState(hash, expectedSize);
-    if (quick.state) return quick.state;
+    return this.stateSyncWithStat(hash, expectedSize).state;
+  }
+
+  /**
+   * `stateSync` and the object's lstat it was judged by (none when missing): one lstat, not two.
+   * `seen`: that lstat when the caller has just taken it (null: not there), e.g. asynchronously.
+   */
+  stateSyncWithStat(hash: string, expectedSize?: number, seen?: Stats | null): { state: ObjectState; st?: Stats } {
+    const quick = this.quickState(hash, expectedSize, seen);
+    if (quick.state) return { state: quick.state, st: quick.seen };
     const tRef = Date.now();
-    return this.judge(hash, quick.st, hashSync(quick.path), tRef);
+    return { state: this.judge(hash, quick.st, hashSync(quick.path), tRef), st: quick.st };
   }
 
   /**
@@ -129,14 +137,15 @@ export class Trust {
   private quickState(
     hash: string,
     expectedSize: number | undefined,
-  ): { state: ObjectState; path?: undefined; st?: undefined } | { state: undefined; path: string; st: Stats } {
+    seen?: Stats | null,
+  ): { state: ObjectState; seen?: Stats; path?: undefined; st?: undefined } | { state: undefined; path: string; st: Stats } {
     const path = this.store.objectPath(hash);
-    const st = lstatSync(path, { throwIfNoEntry: false });
+    const st = seen === undefined ? lstatSync(path, { throwIfNoEntry: false }) : (seen ?? undefined);
     if (!st) return { state: 'missing' };
-    if (!st.isFile() || (expectedSize !== undefined && st.size !== expectedSize)) return { state: 'corrupt' };
+    if (!st.isFile() || (expectedSize !== undefined && st.size !== expectedSize)) return { state: 'corrupt', seen: st };
     const known = this.map().get(hash);
     const sig = signature(st);
-    if (known !== undefined && (known === sig || known === sig + ' r')) return { state: 'good' };
+    if (known !== undefined && (known === sig || known === sig + ' r')) return { state: 'good', seen: st };
     return { state: undefined, path, st };
   }
 
