@@ -196,7 +196,10 @@ class Problems {
     let ost: Stats | undefined;
     let state: ObjectState;
     if (e.size < CHUNK_BYTES) ({ state, st: ost } = store.trust.stateSyncWithStat(e.hash, e.size, st));
-    else state = (ost = store.stat(e.hash)) ? await store.trust.state(e.hash, e.size) : 'missing';
+    else {
+      ost = store.stat(e.hash);
+      state = ost ? await store.trust.state(e.hash, e.size) : 'missing';
+    }
     let info: ObjInfo | null = null;
     if (state === 'missing' || !ost) this.missing.push({ hash: e.hash, path: store.objectPath(e.hash), movedTo: null });
     else if (state === 'good') info = objInfo(ost);
