@@ -1,10 +1,11 @@
 import { chmodSync, lstatSync, mkdirSync, readlinkSync, rmSync, statSync, type Stats } from 'node:fs';
+import { lstat, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
-import { isReproError } from '../core/errors.js';
+import { isErrno, isReproError } from '../core/errors.js';
 import { modeOf, type Ctx } from './context.js';
 import { CHUNK_BYTES } from './hash.js';
 import { isDirHash } from './manifest.js';
-import { ObjectError } from './trust.js';
+import { ObjectError, type ObjectState } from './trust.js';
 import { hashFileRef } from './hashpath.js';
 import { readManifest } from './inspect.js';
 import { fileStat } from './statcache.js';
@@ -67,13 +68,15 @@ async function checkoutDir(ctx: Ctx, hash: string, dest: string): Promise<void> 
   const todo: { i: number; obj: ObjInfo }[] = [];
   const hardlinks = ctx.linker.primary() === 'hardlink';
   const problems = new Problems(ctx);
+  let seen = new Map<string, Stats | null>();
   for (let i = 0; i < entries.length; i++) {
+    if (i % PREFETCH === 0) seen = await lstatObjects(ctx, entries.slice(i, i + PREFETCH), tree, problems);
     const e = entries[i]!;
     const kind = tree.get(e.path);
     const abs = absOf(dest, e.path);
     const cur = kind === 'file' || kind === 'other' ? lstatSync(abs, { throwIfNoEntry: false }) : undefined;
     if (cur && !hardlinks && quickUpToDate(ctx, e, abs, cur)) continue;
-    const obj = await problems.member(e);
+    const obj = await problems.member(e, seen.get(e.hash));
     if (!obj) continue;
     if (cur && hardlinks && cur.isFile() && cur.ino === obj.ino && cur.dev === obj.dev) continue;
     todo.push({ i, obj });
@@ -93,13 +96,79 @@ async function checkoutDir(ctx: Ctx, hash: string, dest: string): Promise<void> 
   const present = removeExtra(dest, tree, wantFiles, wantDirs);
   for (const d of wantDirs) if (present.get(d) !== 'dir') mkdirSync(absOf(dest, d), { recursive: true });
 
+  // Files in the way are replaced one by one (each may be compared first); new ones are placed
+  // with several in flight.
+  const fresh: { w: Wanted; abs: string }[] = [];
   for (const { i, obj } of todo) {
     const e = entries[i]!;
     const abs = absOf(dest, e.path);
-    await placeFile(ctx, { hash: e.hash, exec: e.mode === 0o755, obj }, abs, present.has(e.path) ? lstatSync(abs) : undefined);
+    const w = { hash: e.hash, exec: e.mode === 0o755, obj };
+    if (!present.has(e.path)) {
+      fresh.push({ w, abs });
+      continue;
+    }
+    await placeFile(ctx, w, abs, lstatSync(abs));
     const y = ctx.tick();
     if (y) await y;
   }
+  await placeAllNew(ctx, fresh);
+}
+
+/** Members whose objects are lstat'ed together (bounded memory: a Stats each). */
+const PREFETCH = 512;
+
+/**
+ * The lstat of each small object of `es` not in `tree` and not checked yet, IN_FLIGHT at a time:
+ * on a busy disk one by one on the main thread they were most of a 100k-file checkout's pass 1.
+ */
+async function lstatObjects(
+  ctx: Ctx,
+  es: ManifestEntry[],
+  tree: Map<string, TreeKind>,
+  problems: Problems,
+): Promise<Map<string, Stats | null>> {
+  const out = new Map<string, Stats | null>();
+  const todo = [...new Set(es.filter((e) => e.size < CHUNK_BYTES && !tree.has(e.path) && !problems.known(e.hash)).map((e) => e.hash))];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < todo.length) {
+      const h = todo[next++]!;
+      out.set(h, await lstat(ctx.store.objectPath(h)).catch((e: unknown) => (isErrno(e, 'ENOENT') ? null : Promise.reject(e))));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, todo.length) }, worker));
+  return out;
+}
+
+/**
+ * Placements in flight at once. libuv runs 4 at a time; more keep its queue full while the main
+ * thread prepares the next. 10k files here: hard links 2.7 s one at a time, 0.9-1.1 s at 4-16
+ * in flight; small copies 20 s, 3.4 s at 16 (a loaded 2-vCPU machine with a busy disk).
+ */
+const IN_FLIGHT = 16;
+
+/** Place every file of `items`, none of which exists yet (their directories do). */
+async function placeAllNew(ctx: Ctx, items: { w: Wanted; abs: string }[]): Promise<void> {
+  let next = 0;
+  let failed: { e: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !failed) {
+      const { w, abs } = items[next++]!;
+      try {
+        const tRef = Date.now();
+        const used = await ctx.linker.placeNew(ctx.store.objectPath(w.hash), abs, { exec: w.exec, size: w.obj.size });
+        // As in placeFile: a link can be recorded in the stat cache, a fresh copy is racy.
+        if (used === 'hardlink' || used === 'symlink') {
+          const cut = abs.lastIndexOf(sep);
+          ctx.stats.set(abs.slice(0, cut), abs.slice(cut + 1), fileStat(await stat(abs)), w.hash, tRef);
+        }
+      } catch (e) {
+        failed ??= { e };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, items.length) }, worker));
+  if (failed) throw failed.e;
 }
 
 /** Members' objects checked in pass 1: each distinct one verified once; problems thrown together. */
@@ -110,21 +179,31 @@ class Problems {
 
   constructor(private readonly ctx: Ctx) {}
 
-  /** The member's object, verified; undefined (and noted) when it is missing or bad. */
-  async member(e: ManifestEntry): Promise<ObjInfo | undefined> {
+  /** Whether the member's object was checked already. */
+  known(hash: string): boolean {
+    return this.seen.has(hash);
+  }
+
+  /**
+   * The member's object, verified; undefined (and noted) when it is missing or bad. `st`: its
+   * lstat, just taken (null: not there), for a small one.
+   */
+  async member(e: ManifestEntry, st?: Stats | null): Promise<ObjInfo | undefined> {
     const known = this.seen.get(e.hash);
     if (known !== undefined) return known ?? undefined;
     const { store } = this.ctx;
-    const ost = store.stat(e.hash);
-    let info: ObjInfo | null = null;
-    if (!ost) {
-      this.missing.push({ hash: e.hash, path: store.objectPath(e.hash), movedTo: null });
-    } else {
-      // Small objects synchronously: no promise per file in a 100k-file checkout.
-      const state = e.size < CHUNK_BYTES ? store.trust.stateSync(e.hash, e.size) : await store.trust.state(e.hash, e.size);
-      if (state === 'good') info = objInfo(ost);
-      else this.corrupt.push(store.trust.bad(e.hash, ost));
+    // Small objects synchronously, with one lstat: no promise per file in a 100k-file checkout.
+    let ost: Stats | undefined;
+    let state: ObjectState;
+    if (e.size < CHUNK_BYTES) ({ state, st: ost } = store.trust.stateSyncWithStat(e.hash, e.size, st));
+    else {
+      ost = store.stat(e.hash);
+      state = ost ? await store.trust.state(e.hash, e.size) : 'missing';
     }
+    let info: ObjInfo | null = null;
+    if (state === 'missing' || !ost) this.missing.push({ hash: e.hash, path: store.objectPath(e.hash), movedTo: null });
+    else if (state === 'good') info = objInfo(ost);
+    else this.corrupt.push(store.trust.bad(e.hash, ost));
     this.seen.set(e.hash, info);
     return info ?? undefined;
   }

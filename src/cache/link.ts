@@ -12,6 +12,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
+import { chmod, copyFile, link, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { isErrno } from '../core/errors.js';
 import { tempBeside, type ObjectStore } from './objects.js';
 import type { LinkType } from './types.js';
@@ -98,6 +99,40 @@ export class Linker {
     throw last;
   }
 
+  /**
+   * `place` for a `dest` that does not exist (its directory does), without blocking the thread:
+   * the syscalls run on libuv's pool, so a checkout keeps several placements in flight. Same
+   * fallbacks, same temp file for a large copy.
+   */
+  async placeNew(obj: string, dest: string, opts: { exec: boolean; size: number }): Promise<LinkType> {
+    this.primary();
+    let last: unknown;
+    const types = this.order.filter((t) => !this.disabled.has(t));
+    for (const t of types.length ? types : (['copy'] as LinkType[])) {
+      const viaTemp = (t === 'copy' || t === 'reflink') && opts.size >= copyBuf.length;
+      const target = viaTemp ? tempBeside(dest) : dest;
+      try {
+        await placeOneAsync(t, obj, target, opts.exec, opts.size);
+      } catch (e) {
+        if (!errnoIn(e, FALLBACK)) throw e;
+        await rm(target, { force: true });
+        if (errnoIn(e, UNSUPPORTED)) this.disabled.add(t);
+        last = e;
+        continue;
+      }
+      if (viaTemp) {
+        try {
+          await rename(target, dest);
+        } catch (e) {
+          await rm(target, { force: true });
+          throw e;
+        }
+      }
+      return t;
+    }
+    throw last;
+  }
+
   /** Clone a scratch file inside the cache once to learn whether this file system can reflink. */
   private probeReflink(): void {
     const a = this.store.tempPath();
@@ -135,7 +170,45 @@ function placeOne(t: LinkType, obj: string, target: string, exec: boolean, size:
   }
 }
 
+async function placeOneAsync(t: LinkType, obj: string, target: string, exec: boolean, size: number): Promise<void> {
+  const mode = exec ? 0o755 : 0o644;
+  switch (t) {
+    case 'reflink':
+      await copyFile(obj, target, constants.COPYFILE_FICLONE_FORCE);
+      await chmod(target, mode);
+      return;
+    case 'copy':
+      if (size < copyBuf.length) {
+        // Read here (page cache, a few µs), create with the final mode there: see copySmall.
+        const data = readSmall(obj, Buffer.allocUnsafe(size));
+        await writeFile(target, data, { flag: 'wx', mode });
+        return;
+      }
+      await copyFile(obj, target);
+      await chmod(target, mode);
+      return;
+    case 'hardlink':
+      await link(obj, target);
+      return;
+    case 'symlink':
+      await symlink(obj, target);
+      return;
+  }
+}
+
 const copyBuf = Buffer.allocUnsafe(1 << 20);
+
+/** A small object's bytes, read into `buf` (its size, verified by the caller). */
+function readSmall(obj: string, buf: Buffer): Buffer {
+  const src = openSync(obj, 'r');
+  try {
+    let n = 0;
+    for (let r; n < buf.length && (r = readSync(src, buf, n, buf.length - n, n)) > 0;) n += r;
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(src);
+  }
+}
 
 /**
  * Copy a small object by reading it whole and creating the target with its final mode (subject

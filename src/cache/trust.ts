@@ -13,9 +13,13 @@ import type { BadObject } from './types.js';
  * Trusting objects. Nothing is served from the store (checked out, restored, kept instead of
  * rewritten by a save) until its content has been seen to hash to its name. Hashing every object
  * on every use would make a checkout read everything twice, so a verified object is remembered
- * under its stat signature (dev, inode, size, mtime, ctime): objects are read-only, so any later
+ * under its stat signature (dev, inode, size, mtime, mode): objects are read-only, so any later
  * write to one (a forced edit through a hard link, a disk fault repaired by fsck, a user's
- * `chmod u+w`) changes that signature and the object is hashed again on its next use. As in the
+ * `chmod u+w`) changes that signature and the object is hashed again on its next use. Not the
+ * ctime: in a hardlink setup every link made by a checkout and every workspace file removed
+ * changes the object's link count, so its ctime, and keying on it re-hashed every object of a
+ * checkout after `rm -rf` of the output (a write that also resets the mtime by hand, keeping
+ * the size and the mode, goes unseen until a full re-hash, `Cache.verify`). As in the
  * stat cache, an object whose mtime is within the timestamp granularity of the moment it was read
  * (or written) is remembered only for this process, not on disk (a write in the same tick would
  * keep the mtime): the next command hashes it once more. Objects this process writes, from
@@ -26,7 +30,7 @@ import type { BadObject } from './types.js';
  * save writes a good copy in its place, and the bytes stay for inspection. Nothing removes `bad/`.
  *
  * On disk (optional, `CacheOptions.verifiedCache`): `{"v":1,"o":{"<name>":"<dev> <ino> <size>
- * <mtimeMs> <ctimeMs>"}}`. Losing it costs a re-hash, never a wrong answer.
+ * <mtimeMs> m<mode>"}}` (entries of the older `<ctimeMs>` form never match: one re-hash). Losing it costs a re-hash, never a wrong answer.
  */
 
 export type ObjectState = 'good' | 'missing' | 'corrupt';
@@ -34,7 +38,7 @@ export type ObjectState = 'good' | 'missing' | 'corrupt';
 const VERSION = 1;
 
 function signature(st: Stats): string {
-  return `${st.dev} ${st.ino} ${st.size} ${st.mtimeMs} ${st.ctimeMs}`;
+  return `${st.dev} ${st.ino} ${st.size} ${st.mtimeMs} m${st.mode}`;
 }
 
 export class Trust {
@@ -66,10 +70,18 @@ export class Trust {
    * object in one go, so keep it for objects whose size is known to be modest.
    */
   stateSync(hash: string, expectedSize?: number): ObjectState {
-    const quick = this.quickState(hash, expectedSize);
-    if (quick.state) return quick.state;
+    return this.stateSyncWithStat(hash, expectedSize).state;
+  }
+
+  /**
+   * `stateSync` and the object's lstat it was judged by (none when missing): one lstat, not two.
+   * `seen`: that lstat when the caller has just taken it (null: not there), e.g. asynchronously.
+   */
+  stateSyncWithStat(hash: string, expectedSize?: number, seen?: Stats | null): { state: ObjectState; st?: Stats } {
+    const quick = this.quickState(hash, expectedSize, seen);
+    if (quick.state) return { state: quick.state, st: quick.seen };
     const tRef = Date.now();
-    return this.judge(hash, quick.st, hashSync(quick.path), tRef);
+    return { state: this.judge(hash, quick.st, hashSync(quick.path), tRef), st: quick.st };
   }
 
   /**
@@ -125,14 +137,15 @@ export class Trust {
   private quickState(
     hash: string,
     expectedSize: number | undefined,
-  ): { state: ObjectState; path?: undefined; st?: undefined } | { state: undefined; path: string; st: Stats } {
+    seen?: Stats | null,
+  ): { state: ObjectState; seen?: Stats; path?: undefined; st?: undefined } | { state: undefined; path: string; st: Stats } {
     const path = this.store.objectPath(hash);
-    const st = lstatSync(path, { throwIfNoEntry: false });
+    const st = seen === undefined ? lstatSync(path, { throwIfNoEntry: false }) : (seen ?? undefined);
     if (!st) return { state: 'missing' };
-    if (!st.isFile() || (expectedSize !== undefined && st.size !== expectedSize)) return { state: 'corrupt' };
+    if (!st.isFile() || (expectedSize !== undefined && st.size !== expectedSize)) return { state: 'corrupt', seen: st };
     const known = this.map().get(hash);
     const sig = signature(st);
-    if (known !== undefined && (known === sig || known === sig + ' r')) return { state: 'good' };
+    if (known !== undefined && (known === sig || known === sig + ' r')) return { state: 'good', seen: st };
     return { state: undefined, path, st };
   }
 

@@ -1,6 +1,7 @@
-import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openCache } from '../../src/cache/index.js';
 import { hashCounters } from '../../src/cache/hash.js';
 import { cacheSetup } from '../helpers/cache.js';
 import { age, listDirs, readTree, sha, writeTree } from '../helpers/tree.js';
@@ -51,6 +52,9 @@ describe('checkout', () => {
     rmSync(cache.objectPath(sha('b')));
     expect(await cache.has(info.hash)).toBe(false);
     writeFileSync(join(ws, 'out', 'a'), 'local edit');
+    // b must be placed (were it in place and its stat-cache entry not racy, nothing would need its
+    // object, and the checkout would rightly succeed: the test failed that way on a loaded machine).
+    rmSync(join(ws, 'out', 'b'));
     await expect(cache.checkout(info.hash, join(ws, 'out'))).rejects.toMatchObject({ code: 'E_CACHE' });
     expect(readFileSync(join(ws, 'out', 'a'), 'utf8')).toBe('local edit');
     expect(() => cache.objectPath('../../etc/passwd')).toThrow(/invalid object hash/);
@@ -83,5 +87,98 @@ describe('checkout', () => {
     const reads = hashCounters.files;
     await cache.checkout(info.hash, out);
     expect(hashCounters.files - reads).toBe(0);
+  });
+});
+
+describe('checkout in hardlink mode', () => {
+  it('a link made or removed does not make the objects untrusted: checkout after rm -rf reads nothing', async () => {
+    const s = cacheSetup({ linkTypes: ['hardlink'] });
+    const reopen = () =>
+      openCache({
+        dir: s.cacheDir,
+        linkTypes: ['hardlink'],
+        statCache: join(s.root, 'stat.json'),
+        verifiedCache: join(s.root, 'verified.json'),
+      });
+    writeTree(s.ws, { 'out/a': 'aaaa', 'out/sub/b': 'bbbb' });
+    const info = await s.cache.save(join(s.ws, 'out'));
+    for (const h of [info.hash, sha('aaaa'), sha('bbbb')]) age(s.cache.objectPath(h));
+    const first = reopen();
+    expect((await first.check(info.hash)).ok).toBe(true);
+    await first.flush();
+
+    // Each link and unlink changes the objects' ctime (their link count); the coarse clock may
+    // need a few ms to move on.
+    await new Promise((r) => setTimeout(r, 30));
+    const dest = join(s.ws, 'copy');
+    const second = reopen();
+    let reads = hashCounters.files;
+    await second.checkout(info.hash, dest);
+    await second.flush();
+    expect(hashCounters.files - reads).toBe(0);
+    expect(statSync(join(dest, 'sub/b')).ino).toBe(statSync(s.cache.objectPath(sha('bbbb'))).ino);
+
+    await new Promise((r) => setTimeout(r, 30));
+    rmSync(dest, { recursive: true });
+    rmSync(join(s.ws, 'out'), { recursive: true });
+    reads = hashCounters.files;
+    await reopen().checkout(info.hash, dest);
+    expect(hashCounters.files - reads).toBe(0);
+    expect(readTree(dest)).toEqual({ a: 'aaaa', 'sub/b': 'bbbb' });
+  });
+});
+
+describe('checkout of a directory into new places (several in flight)', () => {
+  for (const link of ['copy', 'hardlink'] as const) {
+    it(`${link}: a nested tree, a large member and an executable, into an empty destination`, async () => {
+      const s = cacheSetup({ linkTypes: [link] });
+      const big = Buffer.alloc(3 << 20, 7); // over the small-copy limit: goes through a temp file
+      const spec: Parameters<typeof writeTree>[1] = { 'top.txt': 'top', 'x.sh': { content: '#!/bin/sh\n', exec: true } };
+      for (let i = 0; i < 40; i++) spec[`d${i % 4}/e${i % 3}/f${i}.txt`] = `file ${i}\n`;
+      writeTree(s.ws, { ...spec, 'empty.txt': '' });
+      writeFileSync(join(s.ws, 'd1/big.bin'), big);
+      rmSync(join(s.ws, 'empty.txt'));
+      writeFileSync(join(s.ws, 'd2/empty'), '');
+      const info = await s.cache.save(s.ws);
+      const wanted = readTree(s.ws);
+
+      const dest = join(s.root, 'dest');
+      await s.cache.checkout(info.hash, dest);
+      expect(readTree(dest)).toEqual(wanted);
+      expect(readFileSync(join(dest, 'd1/big.bin')).equals(big)).toBe(true);
+      expect(statSync(join(dest, 'x.sh')).mode & 0o100).toBe(0o100);
+      expect(statSync(join(dest, 'top.txt')).mode & 0o100).toBe(0);
+      const shared = statSync(join(dest, 'd3/e0/f3.txt')).ino === statSync(s.cache.objectPath(sha('file 3\n'))).ino;
+      expect(shared).toBe(link === 'hardlink');
+      if (link === 'copy') expect(statSync(join(dest, 'd3/e0/f3.txt')).mode & 0o200).toBe(0o200);
+      // No temp file left beside any member.
+      expect(Object.keys(readTree(dest)).filter((p) => p.includes('.tmp-'))).toEqual([]);
+    });
+  }
+
+  it('a file where a directory is wanted, and a directory where a file is wanted, are replaced', async () => {
+    const s = cacheSetup({ linkTypes: ['hardlink'] });
+    writeTree(s.ws, { 'out/sub/a': 'a', 'out/sub/deep/b': 'b', 'out/f': 'f' });
+    const info = await s.cache.save(join(s.ws, 'out'));
+    const dest = join(s.ws, 'dest');
+    writeTree(dest, { sub: 'a file in the way', 'f/inner': 'a dir in the way' });
+    await s.cache.checkout(info.hash, dest);
+    expect(readTree(dest)).toEqual({ 'sub/a': 'a', 'sub/deep/b': 'b', f: 'f' });
+    expect(listDirs(dest)).toEqual(['sub', 'sub/deep']);
+  });
+
+  it('never writes through a symlinked directory inside the destination: it is replaced by a real one', async () => {
+    const s = cacheSetup({ linkTypes: ['copy'] });
+    writeTree(s.ws, { 'out/sub/a': 'a', 'out/sub/b': 'b' });
+    const info = await s.cache.save(join(s.ws, 'out'));
+    const outside = join(s.root, 'outside');
+    mkdirSync(outside);
+    const dest = join(s.ws, 'dest');
+    mkdirSync(dest);
+    symlinkSync(outside, join(dest, 'sub'));
+    await s.cache.checkout(info.hash, dest);
+    expect(readdirSync(outside)).toEqual([]);
+    expect(lstatSync(join(dest, 'sub')).isDirectory()).toBe(true);
+    expect(readTree(dest)).toEqual({ 'sub/a': 'a', 'sub/b': 'b' });
   });
 });
