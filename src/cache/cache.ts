@@ -11,6 +11,7 @@ import { DEFAULT_LINK_TYPES, Linker } from './link.js';
 import { ObjectStore } from './objects.js';
 import { save } from './save.js';
 import { StatCache } from './statcache.js';
+import { SigStore } from './dirsig.js';
 import type { Cache, CacheOptions, LinkType } from './types.js';
 
 const LINK_TYPES: readonly LinkType[] = ['reflink', 'hardlink', 'symlink', 'copy'];
@@ -33,11 +34,15 @@ export function openCache(opts: CacheOptions): Cache {
     tick,
   });
   let stats: StatCache | undefined;
+  let sigs: SigStore | undefined;
   const ctx: Ctx = {
     store,
     linker: new Linker([...linkTypes], store),
     get stats() {
       return (stats ??= StatCache.load(opts.statCache && resolve(opts.statCache)));
+    },
+    get sigs() {
+      return (sigs ??= SigStore.load(opts.statCache && `${resolve(opts.statCache)}.dirs`));
     },
     root: opts.root === undefined ? undefined : realpathSync(resolve(opts.root)),
     tick,
@@ -65,6 +70,7 @@ export function openCache(opts: CacheOptions): Cache {
     gc: (keep, o) => gc(ctx, keep, o),
     flush: async () => {
       await stats?.flush();
+      await sigs?.flush();
       await store.trust.flush();
     },
   };

@@ -2,12 +2,15 @@ import type { Tick } from './hash.js';
 import type { Linker } from './link.js';
 import type { ObjectStore } from './objects.js';
 import type { StatCache } from './statcache.js';
+import type { SigStore } from './dirsig.js';
 
 /** What the store's operations share within one `openCache` instance. */
 export interface Ctx {
   store: ObjectStore;
   linker: Linker;
   stats: StatCache;
+  /** Directory signatures (dirsig.ts), beside the stat cache. */
+  sigs: SigStore;
   /** Real path of the workspace root (`CacheOptions.root`), when given. */
   root?: string;
   /** Cooperative yield point for long synchronous loops. */

@@ -7,6 +7,7 @@ import { CHUNK_BYTES, hashFileContent, hashSmallSync } from './hash.js';
 import { ManifestBuilder } from './manifest.js';
 import { fileStat, type FileStat } from './statcache.js';
 import type { PathInfo } from './types.js';
+import { encodeSig, SigBuilder, sigHit } from './dirsig.js';
 import { WalkError, walkDir, type WalkFile, type WalkOptions } from './walk.js';
 
 /** Hashing without storing: files through the stat cache, directories as manifests. */
@@ -72,19 +73,36 @@ export async function hashPath(ctx: Ctx, abs: string, opts: WalkNaming = {}): Pr
     return { hash: r.hash, size: r.size, isDir: false };
   }
   if (!st.isDirectory()) throw specialFile(abs);
+  const objects = ctx.store.realObjectsDir();
+  const hit = await sigHit(ctx, abs, { ...opts, allowedTargets: objects ? [objects] : [] });
+  if (hit) return hit;
   const m = new ManifestBuilder({ keepText: false });
+  const sig = new SigBuilder();
+  let allTrusted = true; // see dirsig.ts: a signature is recorded only over trusted stat-cache entries
   await walkOutput(
     ctx,
     abs,
     (f) => {
+      sig.add(f);
+      const mode = modeOf(f.st.mode);
+      const cached = ctx.stats.get(f.dir, f.name, f.st);
+      if (cached !== undefined) return m.add(f.rel, cached, f.st.size, mode);
+      // Hashed now: trusted only if the stat cache recorded it (not racy, unchanged meanwhile).
+      const add = (r: { hash: string; size: number }): void => {
+        if (allTrusted && ctx.stats.get(f.dir, f.name, f.st) !== r.hash) allTrusted = false;
+        m.add(f.rel, r.hash, r.size, mode);
+      };
       // Synchronous unless a file needs more than one read.
       const quick = hashFileQuick(ctx, f);
-      if (quick) return m.add(f.rel, quick.hash, quick.size, modeOf(f.st.mode));
-      return hashFileRef(ctx, f).then((r) => m.add(f.rel, r.hash, r.size, modeOf(f.st.mode)));
+      if (quick) return add(quick);
+      return hashFileRef(ctx, f).then(add);
     },
     opts,
   );
-  return m.finish().info;
+  const { info } = m.finish();
+  if (allTrusted) ctx.sigs.set(abs, encodeSig(sig.digest(), info));
+  else ctx.sigs.delete(abs);
+  return info;
 }
 
 /**
