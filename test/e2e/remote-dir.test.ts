@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,6 +121,26 @@ describe('directory remote', () => {
     expect((await repro(a, 'status', '--json')).code).toBe(0);
     const st = JSON.parse((await repro(a, 'checkout', '--json')).stdout);
     expect(st.missing).toEqual([]);
+  });
+
+  it("sweeps a killed push's stale temp files from the directories it writes, and keeps a live one", async () => {
+    const remote = join(await tmpDir(), 'store');
+    const a = await producer(remote);
+    const hash = /one\.txt:\n\s+hash: ([0-9a-f]{64})/.exec(await read(a, 'repro.lock'))![1]!;
+    // What a push killed between write and rename leaves: `.<name>.tmp-<pid>-<hex>` beside the object.
+    const fan = join(remote, 'objects', hash.slice(0, 2));
+    mkdirSync(fan, { recursive: true });
+    const stale = join(fan, `.${hash.slice(2)}.tmp-99999-abcd12340`);
+    const live = join(fan, `.${hash.slice(2)}.tmp-99998-abcd12341`);
+    writeFileSync(stale, 'half');
+    writeFileSync(live, 'half');
+    const old = new Date(Date.now() - 2 * 3600_000);
+    utimesSync(stale, old, old);
+    const p = await repro(a, 'push');
+    expect(p.code, p.stderr).toBe(0);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    expect(existsSync(join(fan, hash.slice(2)))).toBe(true);
   });
 });
 
