@@ -33,7 +33,11 @@ export function registerPush(program: Command, env: CliEnv): void {
         env.io.out(
           `pushed ${ob.uploaded} object(s), ${(ob.bytes / 1e6).toFixed(1)} MB, to '${res.remote.name}'; ${ob.present} already there\n`,
         );
-        if (res.runCache) env.io.out(`run cache: ${res.runCache.uploaded} of ${res.runCache.entries} entries uploaded\n`);
+        if (res.runCache) {
+          env.io.out(`run cache: ${res.runCache.uploaded} of ${res.runCache.entries} entries uploaded\n`);
+          for (const b of res.runCache.skipped)
+            env.io.err(`warning: run-cache entry '${b.key}' in .repro/runcache.jsonl not pushed: ${b.problem}\n`);
+        }
         if (ob.missingLocal.length)
           env.io.err(
             `warning: ${ob.missingLocal.length} object(s) named by repro.lock are not in the local cache and were not pushed (first: '${ob.missingLocal[0]}')\n`,

@@ -5,6 +5,7 @@ import { namedObjects, type NamedObjectsOptions } from './named-objects.js';
 import { openSession, type TransferFlags } from './session.js';
 import { runCacheEntries } from '../run/runcache.js';
 import { pushRuns, type RunsPushReport } from './refs.js';
+import { checkRunCacheEntries, type BadRunCacheEntry } from './runcache-check.js';
 
 export interface PushOptions extends TransferFlags, NamedObjectsOptions {
   cwd: string;
@@ -20,7 +21,8 @@ export interface PushReport {
   remote: { name: string; url: string };
   revisions: number;
   objects: Omit<PushResult, 'interrupted'>;
-  runCache: { entries: number; uploaded: number } | null;
+  /** `skipped`: journal entries that failed validation and were not uploaded (runcache-check.ts). */
+  runCache: { entries: number; uploaded: number; skipped: BadRunCacheEntry[] } | null;
   /** The run records pushed to the Git remote (after the objects); null with `--no-runs`. */
   runs: RunsPushReport | null;
   interrupted: boolean;
@@ -34,7 +36,8 @@ export interface PushReport {
 export async function push(opts: PushOptions): Promise<PushReport> {
   const ctx = await openContext(opts.cwd);
   const named = await namedObjects(ctx, opts);
-  const entries = opts.runCache ? [...runCacheEntries(ctx.stateDir)] : [];
+  const checked = opts.runCache ? checkRunCacheEntries(runCacheEntries(ctx.stateDir)) : { good: [], bad: [] };
+  const entries = checked.good;
   for (const [, outs] of entries) for (const o of Object.values(outs)) if (typeof o?.hash === 'string') named.hashes.add(o.hash);
   const s = await openSession(ctx, opts);
   try {
@@ -61,7 +64,7 @@ export async function push(opts: PushOptions): Promise<PushReport> {
           await s.backend.putBytes(name, body);
           uploaded++;
         }
-        runCache = { entries: entries.length, uploaded };
+        runCache = { entries: entries.length + checked.bad.length, uploaded, skipped: checked.bad };
       }
       const { interrupted, ...objects } = res;
       const runs = opts.runs === false || interrupted ? null : await pushRuns(ctx.root, { gitRemote: opts.gitRemote, signal: opts.signal });
