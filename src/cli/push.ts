@@ -44,7 +44,13 @@ export function registerPush(program: Command, env: CliEnv): void {
           );
         if (ob.heldBack.length)
           env.io.err(`warning: ${ob.heldBack.length} director(ies) not pushed: a file they name is missing locally\n`);
-        if (res.runs) printRunsPush(env.io, res.runs);
+        if (res.runs) {
+          printRunsPush(env.io, res.runs);
+          if (res.runs.rejected.length && res.runs.pushed === 0)
+            env.io.err(
+              `hint: the objects were pushed; the run records were not: fix the Git remote '${res.runs.gitRemote}' and run 'repro push --runs-only', or skip them with --no-runs\n`,
+            );
+        }
       }
       if (res.interrupted) {
         if (!json) env.io.err('interrupted: run push again to finish (what was uploaded is kept)\n');

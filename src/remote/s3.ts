@@ -3,8 +3,7 @@ import { open } from 'node:fs/promises';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { createRequire } from 'node:module';
-import { Readable } from 'node:stream';
-import { rangedBody, RANGED_BYTES } from './ranged.js';
+import type { Readable } from 'node:stream';
 import { mapLimit } from '../core/pool.js';
 import { remoteError } from './errors.js';
 import type { Backend, RemoteEntry, RemoteSpec } from './types.js';
@@ -22,8 +21,7 @@ import type { Backend, RemoteEntry, RemoteSpec } from './types.js';
  * hash, checked after every download, is the integrity check that matters.
  *
  * Big files go up in parts (`MULTIPART_BYTES`), read from the file part by part, at most
- * `PART_JOBS` parts in memory at a time: constant memory for any size. Big files come down the
- * same way, as ranged GETs in parallel, yielded in order (ranged.ts).
+ * `PART_JOBS` parts in memory at a time: constant memory for any size.
  */
 type Sdk = typeof import('@aws-sdk/client-s3');
 const requireCjs = createRequire(import.meta.url);
@@ -67,9 +65,9 @@ export function openS3Backend(spec: RemoteSpec, label: string): Backend {
   if (quiet === undefined) delete process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
   else process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = quiet;
   const k = (key: string): string => prefix + key;
-  const send = async <T>(what: string, cmd: unknown, abortSignal?: AbortSignal): Promise<T> => {
+  const send = async <T>(what: string, cmd: unknown): Promise<T> => {
     try {
-      return (await client.send(cmd as never, abortSignal ? { abortSignal } : undefined)) as T;
+      return (await client.send(cmd as never)) as T;
     } catch (e) {
       throw translate(e, label, what, bucket, spec);
     }
@@ -102,31 +100,13 @@ export function openS3Backend(spec: RemoteSpec, label: string): Backend {
       }
     },
     async get(key) {
-      let r;
       try {
-        r = await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key: k(key) }));
+        const r = await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key: k(key) }));
+        return { body: r.Body as Readable, size: r.ContentLength, exec: r.Metadata?.mode === '755' };
       } catch (e) {
         if (isNotFound(e)) return undefined;
         throw translate(e, label, 'download an object', bucket, spec);
       }
-      const exec = r.Metadata?.mode === '755';
-      const size = r.ContentLength;
-      if (size === undefined || size < RANGED_BYTES) return { body: r.Body as Readable, size, exec };
-      // Big: the first response carries part 0; the rest come as ranged GETs, in parallel.
-      const getPart = async (start: number, len: number, signal: AbortSignal): Promise<Readable> => {
-        const range = `bytes=${start}-${start + len - 1}`;
-        const p = await send<{ Body?: unknown; ContentLength?: number }>(
-          'download a part',
-          new s3.GetObjectCommand({ Bucket: bucket, Key: k(key), Range: range, ...(r.ETag ? { IfMatch: r.ETag } : {}) }),
-          signal,
-        );
-        if (p.ContentLength !== len) {
-          (p.Body as Readable | undefined)?.destroy();
-          throw remoteError(label, `download of '${key}' (${range}) returned ${p.ContentLength ?? '?'} bytes`, 'run again');
-        }
-        return p.Body as Readable;
-      };
-      return { body: Readable.from(rangedBody(r.Body as Readable, size, getPart), { objectMode: false }), size, exec };
     },
     async put(key, src, { size, exec }) {
       const meta = exec ? { Metadata: { mode: '755' } } : {};
@@ -159,7 +139,7 @@ export function openS3Backend(spec: RemoteSpec, label: string): Backend {
   };
 }
 
-type Send = <T>(what: string, cmd: unknown, signal?: AbortSignal) => Promise<T>;
+type Send = <T>(what: string, cmd: unknown) => Promise<T>;
 
 /** A multipart upload in constant memory; aborted (parts discarded by S3) when anything fails. */
 async function multipart(

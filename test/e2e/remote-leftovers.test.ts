@@ -1,9 +1,9 @@
-import { appendFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repro, tempRepos } from '../helpers/repo.js';
+import { git, repro, tempRepos } from '../helpers/repo.js';
 import { producer as produce } from '../remote/fixtures.js';
 
 /** Remote edge cases: a bad local run-cache entry, verify with an unreachable remote, a Git origin that refuses. */
@@ -75,4 +75,39 @@ describe('verify with an unreachable default remote', () => {
     expect(text.stdout).not.toContain('is in neither');
     expect(text.stdout).toContain('cannot be judged');
   }, 60_000);
+});
+
+describe('push to a Git origin that refuses the run records', () => {
+  async function setup(): Promise<{ a: string; bare: string }> {
+    const root = await tmpDir();
+    const a = await producer(join(root, 'store'));
+    expect((await repro(a, 'run', '--force')).code).toBe(0); // one run record
+    const bare = join(root, 'origin.git');
+    git(root, 'init', '-q', '--bare', bare);
+    git(a, 'remote', 'add', 'origin', bare);
+    return { a, bare };
+  }
+
+  it('says the objects were pushed and the runs were not when Git cannot push at all, with the way on', async () => {
+    const { a } = await setup();
+    // A read-only server: the push connection itself is refused (as a read-only HTTPS mirror would).
+    git(a, 'config', 'remote.origin.receivepack', 'sh -c "echo read-only >&2; exit 1"');
+    const r = await repro(a, 'push');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: the objects were pushed to remote 'team' \(\d+ uploaded, 0 already there\), the run records were not: git push/m);
+    expect(r.stderr).toMatch(/^hint: .*--runs-only.*--no-runs/m);
+    const again = await repro(a, 'push', '--no-runs', '--json');
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).objects.uploaded).toBe(0); // they were up already
+  });
+
+  it('warns, with the same hint, when a pre-receive hook declines every run', async () => {
+    const { a, bare } = await setup();
+    writeFileSync(join(bare, 'hooks', 'pre-receive'), '#!/bin/sh\necho no >&2\nexit 1\n');
+    chmodSync(join(bare, 'hooks', 'pre-receive'), 0o755);
+    const r = await repro(a, 'push');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: run '.+' not pushed: \(pre-receive hook declined\)/);
+    expect(r.stderr).toMatch(/^hint: the objects were pushed; the run records were not/m);
+  });
 });

@@ -79,7 +79,7 @@ describe('S3 backend (Ceph RGW)', async () => {
   });
 
   it.skipIf(!up)(
-    'uploads a big file in parts and reads it back whole, in ranged parts',
+    'uploads a big file in parts and reads it back whole',
     async () => {
       const bucket = await freshBucket();
       const b = await openBackend(
@@ -88,8 +88,7 @@ describe('S3 backend (Ceph RGW)', async () => {
       );
       const { MULTIPART_BYTES } = await import('../../src/remote/s3.js');
       const big = join(tmp, 'big');
-      // Every MiB differs, so a part fetched out of place would show (big objects come down
-      // in ranged parts: remote/ranged.ts).
+      // Every MiB differs, so a part uploaded out of place would show.
       const data = Buffer.alloc(MULTIPART_BYTES + 12345);
       for (let i = 0; i < data.length; i += 1 << 20) data.fill(i >> 20, i, Math.min(data.length, i + (1 << 20)));
       data.write('start', 0);

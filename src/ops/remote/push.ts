@@ -1,4 +1,5 @@
 import { sha256 } from '../../core/canonical.js';
+import { isReproError, ReproError } from '../../core/errors.js';
 import { KnownSet, pushObjects, readEpoch, runCacheKey, RUNCACHE_PREFIX, type PushResult } from '../../remote/index.js';
 import { openContext } from '../context.js';
 import { namedObjects, type NamedObjectsOptions } from './named-objects.js';
@@ -67,12 +68,39 @@ export async function push(opts: PushOptions): Promise<PushReport> {
         runCache = { entries: entries.length + checked.bad.length, uploaded, skipped: checked.bad };
       }
       const { interrupted, ...objects } = res;
-      const runs = opts.runs === false || interrupted ? null : await pushRuns(ctx.root, { gitRemote: opts.gitRemote, signal: opts.signal });
+      const runs = opts.runs === false || interrupted ? null : await pushRunsAfterObjects(ctx.root, s.spec.name, res, opts);
       return { remote: { name: s.spec.name, url: s.spec.url }, revisions: named.revisions, objects, runCache, runs, interrupted };
     } finally {
       known.close();
     }
   } finally {
     s.backend.close();
+  }
+}
+
+/**
+ * The run records go to the Git remote after the objects went up. When Git fails (a read-only
+ * origin, no access, a network error), the objects stay pushed: the error says so, and how to
+ * finish (the objects need not go up again).
+ */
+async function pushRunsAfterObjects(
+  root: string,
+  remoteName: string,
+  res: PushResult,
+  opts: PushOptions,
+): Promise<RunsPushReport> {
+  try {
+    return await pushRuns(root, { gitRemote: opts.gitRemote, signal: opts.signal });
+  } catch (e) {
+    if (!isReproError(e, 'E_GIT')) throw e;
+    const git = opts.gitRemote ?? 'origin';
+    throw new ReproError(
+      'E_GIT',
+      `the objects were pushed to remote '${remoteName}' (${res.uploaded} uploaded, ${res.present} already there), the run records were not: ${e.message}`,
+      {
+        hint: `fix the Git remote '${git}' and run 'repro push --runs-only', or push the objects alone with 'repro push --no-runs'${e.hint ? ` (${e.hint})` : ''}`,
+        cause: e,
+      },
+    );
   }
 }
