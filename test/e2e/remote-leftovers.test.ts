@@ -94,7 +94,9 @@ describe('push to a Git origin that refuses the run records', () => {
     git(a, 'config', 'remote.origin.receivepack', 'sh -c "echo read-only >&2; exit 1"');
     const r = await repro(a, 'push');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: the objects were pushed to remote 'team' \(\d+ uploaded, 0 already there\), the run records were not: git push/m);
+    expect(r.stderr).toMatch(
+      /^error: the objects were pushed to remote 'team' \(\d+ uploaded, 0 already there\), the run records were not: git push/m,
+    );
     expect(r.stderr).toMatch(/^hint: .*--runs-only.*--no-runs/m);
     const again = await repro(a, 'push', '--no-runs', '--json');
     expect(again.code, again.stderr).toBe(0);

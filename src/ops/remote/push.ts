@@ -83,12 +83,7 @@ export async function push(opts: PushOptions): Promise<PushReport> {
  * origin, no access, a network error), the objects stay pushed: the error says so, and how to
  * finish (the objects need not go up again).
  */
-async function pushRunsAfterObjects(
-  root: string,
-  remoteName: string,
-  res: PushResult,
-  opts: PushOptions,
-): Promise<RunsPushReport> {
+async function pushRunsAfterObjects(root: string, remoteName: string, res: PushResult, opts: PushOptions): Promise<RunsPushReport> {
   try {
     return await pushRuns(root, { gitRemote: opts.gitRemote, signal: opts.signal });
   } catch (e) {
