@@ -207,19 +207,24 @@ export async function benchRemote(h) {
     const noop = race([{ name: 'repro', run: () => reproIn(ws, 'push', '-r', r) }], 5);
     report(`no-op push, 100k files, ${r} remote (absolute)`, noop.repro, 'target', 2000, '<= 2 s');
     let i = 0;
+    // The change goes into the stage's source (the stage copies it into its output `data/`): one
+    // new file, so one new object and a new manifest each time. Removed afterwards.
+    const changed = join(ROOT, 'data', 'dir100k', 'changed.txt');
     const one = race(
       [
         {
           name: 'repro',
           before: () => {
-            writeFileSync(join(ws, 'data', 'changed.txt'), `change ${process.pid} ${i++}\n`);
-            quiet(process.execPath, [bin, 'run', '--no-record'], { cwd: ws });
+            rmSync(changed, { force: true });
+            writeFileSync(changed, `change ${process.pid} ${i++}\n`);
+            quiet(process.execPath, [bin, 'run', '--force', '--no-record'], { cwd: ws });
           },
           run: () => reproIn(ws, 'push', '-r', r),
         },
       ],
       5,
     );
+    rmSync(changed, { force: true });
     report(`push of one changed file, 100k files, ${r} remote (absolute)`, one.repro, 'target', 2000, '<= 2 s');
   }
 
