@@ -3,7 +3,8 @@
 // as it is) and against a directory remote, interleaved with `rclone copy` (same concurrency) and
 // `cp -r`. Called by bench.mjs with its helpers; see docs/bench.md ("Remotes").
 //
-// Env: BENCH_REMOTE_SETS (default "dir10k"; add dir100k for the slow set), BENCH_REMOTE_PARTS
+// Env: BENCH_REMOTE_SETS (default "dir10k,dir100k"; dir100k through S3 takes many minutes on a
+// loaded machine: BENCH_REMOTE_SETS=dir10k leaves it out), BENCH_REMOTE_PARTS
 // (default "s3,big,noop,dir": transfers of the sets through S3, the 2 GiB file, the no-op and
 // one-change pushes of dir100k, the directory remote), BENCH_JOBS (default 16: repro -j and
 // rclone --transfers/--checkers).
@@ -17,7 +18,7 @@ const KEYS = { access: 'BENCHACCESSKEY', secret: 'BENCHSECRETKEY' };
 export async function benchRemote(h) {
   const { ROOT, RUNS, bin, shared, benchEnv, time, race, report, workload } = h;
   const jobs = Number(process.env.BENCH_JOBS ?? 16);
-  const sets = (process.env.BENCH_REMOTE_SETS ?? 'dir10k').split(',').filter(Boolean);
+  const sets = (process.env.BENCH_REMOTE_SETS ?? 'dir10k,dir100k').split(',').filter(Boolean);
   const want = new Set((process.env.BENCH_REMOTE_PARTS ?? 's3,big,noop,dir').split(','));
   const env = {
     ...benchEnv,
@@ -64,12 +65,18 @@ export async function benchRemote(h) {
     if (conf) spawnSync('radosgw-admin', ['-c', conf, 'gc', 'process', '--include-all'], { env, stdio: 'ignore' });
   };
   const purged = [];
+  // The bucket the dir100k transfers left filled, reused by the no-op part (a first push of 100k
+  // objects into the gateway costs minutes).
+  let filled100k;
   try {
     for (const set of sets) {
       workload(set);
       const src = join(ROOT, 'data', set);
       const ws = workspace(ROOT, `remote-ws-${set}`, src, env, bin);
-      if (want.has('s3')) await transfers(`${set} (${count(src)} files)`, ws, src, { set });
+      if (want.has('s3')) {
+        const kept = await transfers(`${set} (${count(src)} files)`, ws, src, { keep: set === 'dir100k' && want.has('noop') });
+        if (kept) purged.push((filled100k = kept));
+      }
     }
     if (want.has('big')) {
       const big = join(ROOT, 'data', 'big.bin');
@@ -81,7 +88,7 @@ export async function benchRemote(h) {
     }
     if (want.has('noop')) {
       workload('dir100k');
-      await noop100k(workspace(ROOT, 'remote-ws-dir100k', join(ROOT, 'data', 'dir100k'), env, bin));
+      await noop100k(workspace(ROOT, 'remote-ws-dir100k', join(ROOT, 'data', 'dir100k'), env, bin), filled100k);
     }
     if (want.has('dir')) await dirRemote();
   } finally {
@@ -90,7 +97,7 @@ export async function benchRemote(h) {
   }
 
   /** push, fetch and pull of one workload through S3, against rclone copy up and down. */
-  async function transfers(what, ws, src, { big }) {
+  async function transfers(what, ws, src, { big, keep }) {
     const runs = big ? Math.min(RUNS, 3) : Math.min(RUNS, 5);
     const setRemote = (b) => quiet(process.execPath, [bin, 'remote', 'modify', 's3', 'url', `s3://${b}/cache`], { cwd: ws });
     const reset = () => rmSync(join(ws, '.repro', 'remotes'), { recursive: true, force: true });
@@ -167,6 +174,7 @@ export async function benchRemote(h) {
       execFileSync('mv', [saved, cache]);
       rmSync(down, { recursive: true, force: true });
     }
+    if (keep) return ourBucket;
     dropBucket(ourBucket);
   }
 
@@ -179,33 +187,44 @@ export async function benchRemote(h) {
   }
 
   /** A no-op push of the 100k-file directory, and a push of one changed file in it. */
-  async function noop100k(ws) {
-    // BENCH_NOOP_REMOTE=dir: through the directory remote (the first push of 100k objects into
-    // the gateway takes minutes on a loaded machine; the no-op cost is local either way).
+  async function noop100k(ws, filled) {
+    // BENCH_NOOP_REMOTE=dir: through the directory remote. Through S3 (the default) it reuses the
+    // bucket the dir100k transfers filled, when they ran: what that push remembered
+    // (.repro/remotes/) is kept, as a user's clone would keep it.
     const r = process.env.BENCH_NOOP_REMOTE ?? 's3';
-    if (r === 's3') {
+    if (r === 's3' && filled) {
+      quiet(process.execPath, [bin, 'remote', 'modify', 's3', 'url', `s3://${filled}/cache`], { cwd: ws });
+    } else if (r === 's3') {
       const b = freshBucket();
       purged.push(b);
       quiet(process.execPath, [bin, 'remote', 'modify', 's3', 'url', `s3://${b}/cache`], { cwd: ws });
-    } else rmSync(join(ROOT, 'remote-dir-store'), { recursive: true, force: true });
-    rmSync(join(ws, '.repro', 'remotes'), { recursive: true, force: true });
+      rmSync(join(ws, '.repro', 'remotes'), { recursive: true, force: true });
+    } else {
+      rmSync(join(ROOT, 'remote-dir-store'), { recursive: true, force: true });
+      rmSync(join(ws, '.repro', 'remotes'), { recursive: true, force: true });
+    }
     quiet(process.execPath, [bin, 'push', '-r', r, '-j', String(jobs)], { cwd: ws });
     const noop = race([{ name: 'repro', run: () => reproIn(ws, 'push', '-r', r) }], 5);
     report(`no-op push, 100k files, ${r} remote (absolute)`, noop.repro, 'target', 2000, '<= 2 s');
     let i = 0;
+    // The change goes into the stage's source (the stage copies it into its output `data/`): one
+    // new file, so one new object and a new manifest each time. Removed afterwards.
+    const changed = join(ROOT, 'data', 'dir100k', 'changed.txt');
     const one = race(
       [
         {
           name: 'repro',
           before: () => {
-            writeFileSync(join(ws, 'data', 'changed.txt'), `change ${process.pid} ${i++}\n`);
-            quiet(process.execPath, [bin, 'run', '--no-record'], { cwd: ws });
+            rmSync(changed, { force: true });
+            writeFileSync(changed, `change ${process.pid} ${i++}\n`);
+            quiet(process.execPath, [bin, 'run', '--force', '--no-record'], { cwd: ws });
           },
           run: () => reproIn(ws, 'push', '-r', r),
         },
       ],
       5,
     );
+    rmSync(changed, { force: true });
     report(`push of one changed file, 100k files, ${r} remote (absolute)`, one.repro, 'target', 2000, '<= 2 s');
   }
 

@@ -34,8 +34,11 @@ export function registerPush(program: Command, env: CliEnv): void {
         env.io.out(
           `pushed ${count(ob.uploaded, 'object')}, ${(ob.bytes / 1e6).toFixed(1)} MB, to '${res.remote.name}'; ${ob.present} already there\n`,
         );
-        if (res.runCache)
+        if (res.runCache) {
           env.io.out(`run cache: ${res.runCache.uploaded} of ${count(res.runCache.entries, 'entry', 'entries')} uploaded\n`);
+          for (const b of res.runCache.skipped)
+            env.io.err(`warning: run-cache entry '${b.key}' in .repro/runcache.jsonl not pushed: ${b.problem}\n`);
+        }
         if (ob.missingLocal.length)
           env.io.err(
             `warning: ${count(ob.missingLocal.length, 'object')} named by repro.lock ${plural(ob.missingLocal.length, 'is', 'are')} not in the local cache and ${plural(ob.missingLocal.length, 'was', 'were')} not pushed (first: '${ob.missingLocal[0]}')\n`,
@@ -44,7 +47,13 @@ export function registerPush(program: Command, env: CliEnv): void {
           env.io.err(
             `warning: ${count(ob.heldBack.length, 'directory', 'directories')} not pushed: a file ${plural(ob.heldBack.length, 'it names', 'they name')} is missing locally\n`,
           );
-        if (res.runs) printRunsPush(env.io, res.runs);
+        if (res.runs) {
+          printRunsPush(env.io, res.runs);
+          if (res.runs.rejected.length && res.runs.pushed === 0)
+            env.io.err(
+              `hint: the objects were pushed; the run records were not: fix the Git remote '${res.runs.gitRemote}' and run 'repro push --runs-only', or skip them with --no-runs\n`,
+            );
+        }
       }
       if (res.interrupted) {
         if (!json) env.io.err('interrupted: run push again to finish (what was uploaded is kept)\n');

@@ -48,8 +48,9 @@ export interface DataOutput {
    * in-cache: in the local cache (verified). on-remote: not (all) in the local cache, but on the
    * default remote. missing: in neither (or not in the local cache, with no remote configured).
    * corrupt: there but bad. in-git: tracked by Git, needs no cache. not-cached: `cache: false`.
+   * unknown: not in the local cache, and the default remote could not be read to look it up.
    */
-  status: 'in-cache' | 'on-remote' | 'missing' | 'corrupt' | 'in-git' | 'not-cached';
+  status: 'in-cache' | 'on-remote' | 'missing' | 'corrupt' | 'in-git' | 'not-cached' | 'unknown';
   /** For a missing directory: the first object (a file it names, or its manifest) found nowhere. */
   missingObject?: string;
 }

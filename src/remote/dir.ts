@@ -12,10 +12,33 @@ import type { Backend, RemoteEntry, RemoteObject } from './types.js';
  * `root`, objects read-only as in the cache. Writes go to a temp name beside the object
  * (`.<name>.tmp-<pid>-<hex>`, the shape the cache's gc sweeps) and are renamed into place, so a
  * reader, or a push killed midway, never leaves a partial object under its real name.
+ *
+ * A push killed between the write and the rename leaves its temp file behind. The first write
+ * into each directory (per process) sweeps that directory's temp files older than `STALE_MS`: a
+ * push that is resumed writes the same objects into the same directories, so its leftovers go
+ * then, and a no-op push (nothing to write) reads no directory. Age, not the pid in the name: a
+ * shared directory is written from other machines, whose pids mean nothing here; a live
+ * writer's temp file is younger (its mtime moves as it is written, and the rename follows).
  */
 const TOKEN = randomBytes(4).toString('hex');
 const SMALL = 1 << 20;
+export const STALE_MS = 60 * 60 * 1000;
+const TEMP_NAME = /^\..+\.tmp-\d+-[0-9a-f]+$/;
 let counter = 0;
+
+/** Remove the temp files in `dir` older than `STALE_MS`; what cannot be read or removed is left. */
+async function sweepTemps(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const cutoff = Date.now() - STALE_MS;
+  await Promise.all(
+    names
+      .filter((n) => TEMP_NAME.test(n))
+      .map(async (n) => {
+        const st = await lstat(join(dir, n)).catch(() => undefined);
+        if (st?.isFile() && st.mtimeMs < cutoff) await rm(join(dir, n), { force: true }).catch(() => undefined);
+      }),
+  );
+}
 
 export function openDirBackend(root: string, label: string): Backend {
   const made = new Set<string>();
@@ -37,6 +60,7 @@ export function openDirBackend(root: string, label: string): Backend {
     if (made.size === 0) await ensureRoot();
     await mkdir(dir, { recursive: true }).catch((e) => fail('create a directory', e));
     made.add(dir);
+    await sweepTemps(dir);
   };
   const writeAtomic = async (key: string, write: (tmp: string) => Promise<void>, mode: number): Promise<void> => {
     const dest = abs(key);

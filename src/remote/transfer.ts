@@ -81,6 +81,9 @@ export async function pushObjects(
 ): Promise<PushResult> {
   const res: PushResult = { total: 0, uploaded: 0, present: 0, bytes: 0, missingLocal: [], heldBack: [], interrupted: false };
   const files = new Map<string, LocalObject>();
+  // Files of a directory that the remote is known to hold: counted, never stat'ed locally (a
+  // no-op push of a 100k-file directory would otherwise lstat 100k cache objects).
+  const knownMembers = new Set<string>();
   const dirs = new Map<string, { obj: LocalObject; members: string[] }>();
   for (const h of new Set(wanted)) {
     const obj = local.stat(h);
@@ -94,13 +97,18 @@ export async function pushObjects(
     }
     const members = await local.members(h);
     for (const m of members) {
+      if (known.has(m.hash)) {
+        if (!files.has(m.hash)) knownMembers.add(m.hash);
+        continue;
+      }
       const mo = local.stat(m.hash);
       if (mo) files.set(m.hash, mo);
       else res.missingLocal.push(m.hash);
     }
     dirs.set(h, { obj, members: members.map((m) => m.hash) });
   }
-  res.total = files.size + dirs.size;
+  for (const h of files.keys()) knownMembers.delete(h);
+  res.total = files.size + knownMembers.size + dirs.size;
 
   // What the remote already has: remembered, else asked once.
   const all = [...files.keys(), ...dirs.keys()];

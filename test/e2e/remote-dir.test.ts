@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,6 +121,42 @@ describe('directory remote', () => {
     expect((await repro(a, 'status', '--json')).code).toBe(0);
     const st = JSON.parse((await repro(a, 'checkout', '--json')).stdout);
     expect(st.missing).toEqual([]);
+  });
+
+  it("sweeps a killed push's stale temp files from the directories it writes, and keeps a live one", async () => {
+    const remote = join(await tmpDir(), 'store');
+    const a = await producer(remote);
+    const hash = /one\.txt:\n\s+hash: ([0-9a-f]{64})/.exec(await read(a, 'repro.lock'))![1]!;
+    // What a push killed between write and rename leaves: `.<name>.tmp-<pid>-<hex>` beside the object.
+    const fan = join(remote, 'objects', hash.slice(0, 2));
+    mkdirSync(fan, { recursive: true });
+    const stale = join(fan, `.${hash.slice(2)}.tmp-99999-abcd12340`);
+    const live = join(fan, `.${hash.slice(2)}.tmp-99998-abcd12341`);
+    writeFileSync(stale, 'half');
+    writeFileSync(live, 'half');
+    const old = new Date(Date.now() - 2 * 3600_000);
+    utimesSync(stale, old, old);
+    const p = await repro(a, 'push');
+    expect(p.code, p.stderr).toBe(0);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    expect(existsSync(join(fan, hash.slice(2)))).toBe(true);
+  });
+
+  it('a push asks nothing, locally either, about the files of a directory the remote is known to hold', async () => {
+    const remote = join(await tmpDir(), 'store');
+    const a = await producer(remote);
+    expect((await repro(a, 'push')).code).toBe(0);
+    // A file of the directory output gone from the local cache: the remote holds it, and what is
+    // known to be there is not looked up again (a no-op push of 100k files stats none of them).
+    const dir = /out:\n\s+hash: ([0-9a-f]{64}\.dir)/.exec(await read(a, 'repro.lock'))![1]!;
+    const member = /"hash":"([0-9a-f]{64})"/.exec(
+      readFileSync(join(a, '.repro', 'cache', 'objects', dir.slice(0, 2), dir.slice(2)), 'utf8'),
+    )![1]!;
+    rmSync(join(a, '.repro', 'cache', 'objects', member.slice(0, 2), member.slice(2)));
+    const r = await repro(a, 'push', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).objects).toMatchObject({ total: 4, uploaded: 0, present: 4, missingLocal: [] });
   });
 });
 

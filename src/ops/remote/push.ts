@@ -1,10 +1,12 @@
 import { sha256 } from '../../core/canonical.js';
+import { isReproError, ReproError } from '../../core/errors.js';
 import { KnownSet, pushObjects, readEpoch, runCacheKey, RUNCACHE_PREFIX, type PushResult } from '../../remote/index.js';
 import { openContext } from '../context.js';
 import { namedObjects, type NamedObjectsOptions } from './named-objects.js';
 import { openSession, type TransferFlags } from './session.js';
 import { runCacheEntries } from '../run/runcache.js';
 import { pushRuns, type RunsPushReport } from './refs.js';
+import { checkRunCacheEntries, type BadRunCacheEntry } from './runcache-check.js';
 
 export interface PushOptions extends TransferFlags, NamedObjectsOptions {
   cwd: string;
@@ -20,7 +22,8 @@ export interface PushReport {
   remote: { name: string; url: string };
   revisions: number;
   objects: Omit<PushResult, 'interrupted'>;
-  runCache: { entries: number; uploaded: number } | null;
+  /** `skipped`: journal entries that failed validation and were not uploaded (runcache-check.ts). */
+  runCache: { entries: number; uploaded: number; skipped: BadRunCacheEntry[] } | null;
   /** The run records pushed to the Git remote (after the objects); null with `--no-runs`. */
   runs: RunsPushReport | null;
   interrupted: boolean;
@@ -34,7 +37,8 @@ export interface PushReport {
 export async function push(opts: PushOptions): Promise<PushReport> {
   const ctx = await openContext(opts.cwd);
   const named = await namedObjects(ctx, opts);
-  const entries = opts.runCache ? [...runCacheEntries(ctx.stateDir)] : [];
+  const checked = opts.runCache ? checkRunCacheEntries(runCacheEntries(ctx.stateDir)) : { good: [], bad: [] };
+  const entries = checked.good;
   for (const [, outs] of entries) for (const o of Object.values(outs)) if (typeof o?.hash === 'string') named.hashes.add(o.hash);
   const s = await openSession(ctx, opts);
   try {
@@ -61,15 +65,37 @@ export async function push(opts: PushOptions): Promise<PushReport> {
           await s.backend.putBytes(name, body);
           uploaded++;
         }
-        runCache = { entries: entries.length, uploaded };
+        runCache = { entries: entries.length + checked.bad.length, uploaded, skipped: checked.bad };
       }
       const { interrupted, ...objects } = res;
-      const runs = opts.runs === false || interrupted ? null : await pushRuns(ctx.root, { gitRemote: opts.gitRemote, signal: opts.signal });
+      const runs = opts.runs === false || interrupted ? null : await pushRunsAfterObjects(ctx.root, s.spec.name, res, opts);
       return { remote: { name: s.spec.name, url: s.spec.url }, revisions: named.revisions, objects, runCache, runs, interrupted };
     } finally {
       known.close();
     }
   } finally {
     s.backend.close();
+  }
+}
+
+/**
+ * The run records go to the Git remote after the objects went up. When Git fails (a read-only
+ * origin, no access, a network error), the objects stay pushed: the error says so, and how to
+ * finish (the objects need not go up again).
+ */
+async function pushRunsAfterObjects(root: string, remoteName: string, res: PushResult, opts: PushOptions): Promise<RunsPushReport> {
+  try {
+    return await pushRuns(root, { gitRemote: opts.gitRemote, signal: opts.signal });
+  } catch (e) {
+    if (!isReproError(e, 'E_GIT')) throw e;
+    const git = opts.gitRemote ?? 'origin';
+    throw new ReproError(
+      'E_GIT',
+      `the objects were pushed to remote '${remoteName}' (${res.uploaded} uploaded, ${res.present} already there), the run records were not: ${e.message}`,
+      {
+        hint: `fix the Git remote '${git}' and run 'repro push --runs-only', or push the objects alone with 'repro push --no-runs'${e.hint ? ` (${e.hint})` : ''}`,
+        cause: e,
+      },
+    );
   }
 }

@@ -134,7 +134,7 @@ export async function pushRuns(root: string, opts: RunRefsOptions = {}): Promise
     if (!m || !m[3]!.startsWith(RUNS_PREFIX)) continue;
     const id = m[3]!.slice(RUNS_PREFIX.length);
     if (m[1] === '=') base.upToDate++;
-    else if (m[1] === '!') base.rejected.push({ id, reason: m[4]!.replace(/^\[rejected\]\s*/, '') });
+    else if (m[1] === '!') base.rejected.push({ id, reason: m[4]!.replace(/^\[(?:remote )?rejected\]\s*/, '') });
     else base.pushed++;
   }
   if (r.code !== 0 && base.rejected.length === 0) {
