@@ -30,6 +30,8 @@ interface YSeq extends YNode {
 interface YScalar extends YNode {
   value: unknown;
   type?: string;
+  /** Set when the source wrote an explicit tag (`!!str 1`). */
+  tag?: string;
 }
 
 export interface SpliceLib {
@@ -64,10 +66,7 @@ export function spliceYamlKey(
       const seq = node as YSeq;
       const item = seq.items[idx];
       if (item === undefined) return last && idx === seq.items.length ? appendToSeq(text, seq, value) : undefined;
-      if (last)
-        return lib.isScalar(item) || isFlow(item)
-          ? splice(text, item.range![0], valueEnd(text, item), keepQuotes(item, value, lib))
-          : undefined;
+      if (last) return lib.isScalar(item) || isFlow(item) ? replaceNode(text, item, keepQuotes(item, value, lib), lib) : undefined;
       node = item;
     } else return undefined; // an alias or a scalar on the path (the caller's checks refuse the latter)
   }
@@ -105,7 +104,22 @@ function replacePairValue(text: string, pair: Pair, value: unknown, lib: SpliceL
     if (at === undefined) return undefined;
     return splice(text, at, empty ? at : valueEnd(text, v!), ' ' + by);
   }
-  return splice(text, v!.range![0], valueEnd(text, v!), by);
+  return replaceNode(text, v!, by, lib);
+}
+
+/**
+ * Replace node `n`'s own bytes by `by`, and an explicit tag written before a scalar
+ * (`a: !!str 1`) with them: kept, it would retype the new value (`-S a=5` reading back as the
+ * string "5", `!!int abc` failing to resolve). An anchor stays: aliases elsewhere refer to it.
+ */
+function replaceNode(text: string, n: YNode, by: string, lib: SpliceLib): string {
+  const start = n.range![0];
+  const end = valueEnd(text, n);
+  if (!lib.isScalar(n) || !(n as YScalar).tag) return splice(text, start, end, by);
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  const m = /!\S*(\s+&\S+)?\s+$/.exec(text.slice(lineStart, start));
+  if (!m) return splice(text, start, end, by);
+  return splice(text, start - m[0].length, end, (m[1] ? m[1].trim() + ' ' : '') + by);
 }
 
 /** The indentation of the line holding `offset`, up to `offset`. */

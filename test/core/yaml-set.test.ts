@@ -78,4 +78,17 @@ describe('setYamlKey', () => {
     const after = setYamlKey('a:\n  l:\n    - 1\n    - 2\n  b: 1   # keep\n', 'p.yaml', 'a.l', [3, 4]);
     expect(after).toBe('a:\n  l: [3, 4]\n  b: 1   # keep\n');
   });
+
+  it.each([
+    ['a: !!str 1\nb: 2\n', 'a', 5, 'a: 5\nb: 2\n'],
+    ['a: !!int 1 # c\n', 'a', 'abc', 'a: abc # c\n'],
+    ['a: &A !!int 3\nb: *A\n', 'a', 4, 'a: &A 4\nb: *A\n'],
+    ['a: !!int &A 3\nb: *A\n', 'a', 4, 'a: &A 4\nb: *A\n'],
+    ['s: [1, !!str 2]\n', 's.1', 3, 's: [1, 3]\n'],
+  ])('drops an explicit tag on the value it replaces (%j), so the new value keeps its own type', (text, key, value, want) => {
+    const after = setYamlKey(text, 'params.yaml', key, value);
+    expect(after).toBe(want);
+    const back = parseYaml(after, 'params.yaml') as Record<string, unknown>;
+    expect(key === 's.1' ? (back.s as unknown[])[1] : back.a).toBe(value);
+  });
 });
