@@ -1,6 +1,7 @@
 import { ReproError, type SourcePos } from '../core/errors.js';
 import { isWithin } from '../core/paths.js';
 import type { OutSpec, Stage } from './types.js';
+import { lowerBound, MinHeap } from '../core/sorted.js';
 
 /**
  * The stage graph. Edge A → B when a dep of B is an output of A or inside one, or when an output
@@ -19,18 +20,6 @@ export interface Dag {
 /** Proper ancestors of a repo path, nearest first: `a/b/c` → `a/b`, `a`. */
 function* ancestors(p: string): Generator<string> {
   for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) yield p.slice(0, i);
-}
-
-/** Index of the first element of sorted `arr` that is ≥ `x`. */
-function lowerBound(arr: string[], x: string): number {
-  let lo = 0;
-  let hi = arr.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (arr[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 export function buildDag(declared: Stage[]): Dag {
@@ -163,38 +152,4 @@ function cycleError(declared: Stage[], up: Map<number, SourcePos>[], indegree: n
     pos,
     hint: 'an arrow means "writes an output the next one depends on"; break the loop by removing one of those deps',
   });
-}
-
-class MinHeap {
-  private a: number[] = [];
-  push(x: number): void {
-    const a = this.a;
-    a.push(x);
-    for (let i = a.length - 1; i > 0;) {
-      const p = (i - 1) >> 1;
-      if (a[p]! <= a[i]!) break;
-      [a[p], a[i]] = [a[i]!, a[p]!];
-      i = p;
-    }
-  }
-  pop(): number | undefined {
-    const a = this.a;
-    if (a.length === 0) return undefined;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      for (let i = 0; ;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && a[l]! < a[m]!) m = l;
-        if (r < a.length && a[r]! < a[m]!) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i]!, a[m]!];
-        i = m;
-      }
-    }
-    return top;
-  }
 }

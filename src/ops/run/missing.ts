@@ -1,4 +1,5 @@
 import type { Stage } from '../../pipeline/index.js';
+import { lowerBound } from '../../core/sorted.js';
 
 /** The error of a stage whose deps are missing: the first one, with where repro.yaml declares it. */
 export function missingDepsText(missing: Stage['deps']): string {
@@ -24,16 +25,4 @@ export function unproducedDeps(missing: Stage['deps'], produced: string[]): Stag
     const at = lowerBound(sorted, prefix);
     return !(at < sorted.length && sorted[at]!.startsWith(prefix));
   });
-}
-
-/** Index of the first element of sorted `arr` that is ≥ `x`. */
-function lowerBound(arr: string[], x: string): number {
-  let lo = 0;
-  let hi = arr.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (arr[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -1,3 +1,4 @@
+import { MinHeap } from '../../core/sorted.js';
 import type { Stage } from '../../pipeline/index.js';
 
 /**
@@ -11,7 +12,7 @@ export class ReadyQueue {
   private readonly order = new Map<string, number>();
   private readonly remaining: number[] = [];
   private readonly dependents: number[][] = [];
-  private readonly heap: number[] = [];
+  private readonly heap = new MinHeap();
   private taken = 0;
 
   constructor(
@@ -28,12 +29,12 @@ export class ReadyQueue {
         (this.dependents[j] ??= []).push(i);
       }
       this.remaining[i] = n;
-      if (n === 0) this.heap.push(i); // pushed in increasing order: already a heap
+      if (n === 0) this.heap.push(i);
     });
   }
 
   get size(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   /** How many stages were taken so far. */
@@ -43,7 +44,7 @@ export class ReadyQueue {
 
   /** The first ready stage in selection order, or undefined. */
   take(): Stage | undefined {
-    const i = pop(this.heap);
+    const i = this.heap.pop();
     if (i === undefined) return undefined;
     this.taken++;
     return this.selected[i];
@@ -53,36 +54,6 @@ export class ReadyQueue {
   done(name: string): void {
     const i = this.order.get(name);
     if (i === undefined) return;
-    for (const d of this.dependents[i] ?? []) if (--this.remaining[d]! === 0) push(this.heap, d);
+    for (const d of this.dependents[i] ?? []) if (--this.remaining[d]! === 0) this.heap.push(d);
   }
-}
-
-function push(a: number[], x: number): void {
-  a.push(x);
-  for (let i = a.length - 1; i > 0;) {
-    const p = (i - 1) >> 1;
-    if (a[p]! <= a[i]!) break;
-    [a[p], a[i]] = [a[i]!, a[p]!];
-    i = p;
-  }
-}
-
-function pop(a: number[]): number | undefined {
-  if (a.length === 0) return undefined;
-  const top = a[0]!;
-  const last = a.pop()!;
-  if (a.length > 0) {
-    a[0] = last;
-    for (let i = 0; ;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < a.length && a[l]! < a[m]!) m = l;
-      if (r < a.length && a[r]! < a[m]!) m = r;
-      if (m === i) break;
-      [a[m], a[i]] = [a[i]!, a[m]!];
-      i = m;
-    }
-  }
-  return top;
 }
