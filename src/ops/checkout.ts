@@ -8,6 +8,7 @@ import { readLock } from '../lock/index.js';
 import { acquireRepoLock } from '../core/repolock.js';
 import { killDeadRunLeftovers } from './run/takeover.js';
 import { openContext, type RepoContext } from './context.js';
+import { count } from '../core/plural.js';
 
 export type { CheckoutResult };
 
@@ -126,7 +127,7 @@ export function checkoutError(res: CheckoutResult): ReproError | undefined {
     const b = c.objects[0]!;
     return new ReproError(
       'E_CACHE',
-      `cached object of '${c.path}' is corrupt: '${b.hash}'${b.movedTo ? ` (moved to '${b.movedTo}')` : ''}${res.corrupt.length > 1 ? ` and ${res.corrupt.length - 1} more output(s)` : ''}`,
+      `cached object of '${c.path}' is corrupt: '${b.hash}'${b.movedTo ? ` (moved to '${b.movedTo}')` : ''}${res.corrupt.length > 1 ? ` and ${count(res.corrupt.length - 1, 'more output')}` : ''}`,
       {
         hint: `run 'repro pull' to fetch a good copy from the remote, or 'repro run ${[...new Set(res.corrupt.map((x) => x.stage))].join(' ')}' to rebuild`,
       },
@@ -134,9 +135,13 @@ export function checkoutError(res: CheckoutResult): ReproError | undefined {
   }
   if (res.missing.length) {
     const m = res.missing;
-    return new ReproError('E_CACHE', `${m.length} output(s) missing from the cache: '${m[0]!.path}'${m.length > 1 ? ' and others' : ''}`, {
-      hint: `run 'repro run' to produce them again (outputs travel with the cache, not with Git)`,
-    });
+    return new ReproError(
+      'E_CACHE',
+      `${count(m.length, 'output')} missing from the cache: '${m[0]!.path}'${m.length > 1 ? ' and others' : ''}`,
+      {
+        hint: `run 'repro run' to produce them again (outputs travel with the cache, not with Git)`,
+      },
+    );
   }
   return undefined;
 }

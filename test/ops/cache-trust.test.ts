@@ -179,3 +179,18 @@ describe('outputs that lead out of the repository', () => {
     expect(existsSync(objectPath(d, sha('not yours\n')))).toBe(false);
   });
 });
+
+describe('counts in the corrupt and missing messages', () => {
+  it('one corrupt output and one missing output are counted in the singular', async () => {
+    const d = await repo({ 'repro.yaml': 'version: 1\nstages:\n  a:\n    cmd: echo hi > a.txt\n    outs: [a.txt]\n' });
+    expect((await repro(d, 'run', '--no-record')).code).toBe(0);
+    corrupt(objectPath(d, sha('hi\n')), 'flipped byte');
+    const v = await repro(d, 'verify', '--json');
+    expect(JSON.parse(v.stdout).data.note).toMatch(/^1 recorded output corrupt in the local cache: 'a\.txt'/);
+    await rm(join(d, 'a.txt'));
+    await rm(objectPath(d, sha('hi\n')), { force: true });
+    const c = await repro(d, 'checkout');
+    expect(c.code).toBe(1);
+    expect(c.stderr).toMatch(/1 output missing from the cache: 'a\.txt'/);
+  });
+});

@@ -90,7 +90,7 @@ export async function checkData(ctx: RepoContext, pipeline: Pipeline, lock: Lock
     note = `${count(outputs.length, 'recorded output')} available (${onRemote} only on remote ${remote})`;
   }
   if (corrupt.length) {
-    note = `${corrupt.length} recorded output(s) corrupt in the local cache: ${corrupt.map((o) => `'${o.path}'`).join(', ')} ('repro pull' or 'repro run' replaces them); ${note}`;
+    note = `${count(corrupt.length, 'recorded output')} corrupt in the local cache: ${corrupt.map((o) => `'${o.path}'`).join(', ')} ('repro pull' or 'repro run' replaces them); ${note}`;
   }
   const status = corrupt.length || unknown.length || (spec && missing.length) ? 'fail' : missing.length ? 'warn' : 'pass';
   return { status, remote, outputs, note };
