@@ -22,7 +22,7 @@ import type { Backend, RemoteEntry, RemoteObject } from './types.js';
  */
 const TOKEN = randomBytes(4).toString('hex');
 const SMALL = 1 << 20;
-export const STALE_MS = 60 * 60 * 1000;
+const STALE_MS = 60 * 60 * 1000;
 const TEMP_NAME = /^\..+\.tmp-\d+-[0-9a-f]+$/;
 let counter = 0;
 

@@ -79,7 +79,7 @@ function directionOf(key: string, a: Side, b: Side): Direction {
 }
 
 /** The metrics file a "path:key" belongs to (keys may contain ':' themselves). */
-export function pathOf(key: string, a: Side, b: Side): string {
+function pathOf(key: string, a: Side, b: Side): string {
   const paths = [...metricFiles(a), ...metricFiles(b)].sort((x, y) => y.length - x.length);
   return paths.find((p) => key === p || key.startsWith(`${p}:`)) ?? key.slice(0, Math.max(0, key.indexOf(':')));
 }

@@ -19,7 +19,7 @@ export interface BadRunCacheEntry {
 const STAGE_KEY = /^[0-9a-f]{64}$/;
 
 /** Why the entry must not be pushed; undefined when it is good. */
-export function runCacheEntryProblem(key: unknown, outs: unknown): string | undefined {
+function runCacheEntryProblem(key: unknown, outs: unknown): string | undefined {
   if (typeof key !== 'string' || !STAGE_KEY.test(key)) return 'the key is not a stage key (64 hex digits)';
   if (!outs || typeof outs !== 'object' || Array.isArray(outs)) return 'its outputs are not an object';
   for (const [path, o] of Object.entries(outs as Record<string, unknown>)) {
