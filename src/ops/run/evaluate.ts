@@ -1,6 +1,7 @@
 import { WalkError, type PathInfo, type WalkRole } from '../../cache/index.js';
 import type { SourcePos } from '../../core/errors.js';
 import { absPath } from '../../core/paths.js';
+import { lowerBound } from '../../core/sorted.js';
 import { captureEnv } from '../../env/index.js';
 import { resolveParamValues, stageKey, type Pipeline, type Stage } from '../../pipeline/index.js';
 import type { KeyComponents, LockFile, LockStage } from '../../lock/index.js';
@@ -158,14 +159,8 @@ export class OutputIndex {
     }
     if (this.set.has(path)) found.push(path);
     const prefix = path + '/';
-    let lo = 0;
-    let hi = this.sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.sorted[mid]! < prefix) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < this.sorted.length && this.sorted[i]!.startsWith(prefix); i++) found.push(this.sorted[i]!);
+    for (let i = lowerBound(this.sorted, prefix); i < this.sorted.length && this.sorted[i]!.startsWith(prefix); i++)
+      found.push(this.sorted[i]!);
     return found.sort();
   }
 }
