@@ -1,4 +1,4 @@
-import { appendFileSync, chmodSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,23 @@ describe('push --run-cache', () => {
     expect(text.stderr).toContain("warning: run-cache entry '1111");
     expect(text.stderr).toContain("'../escape.txt'");
     expect(existsSync(join(remote, 'objects', 'aa'))).toBe(false);
+  });
+
+  it('uploads only the fields an entry is made of: an extra field in a journal line stays local', async () => {
+    const remote = join(await tmpDir(), 'store');
+    const a = await producer(remote);
+    const journal = join(a, '.repro', 'runcache.jsonl');
+    const own = JSON.parse(readFileSync(journal, 'utf8').split('\n')[0]!) as { o: Record<string, object> };
+    const o = Object.fromEntries(Object.entries(own.o).map(([p, v]) => [p, { ...v, note: 'ghp_planted' }]));
+    appendFileSync(journal, JSON.stringify({ k: '6'.repeat(64), o, extra: 'ghp_planted' }) + '\n');
+    const r = await repro(a, 'push', '--run-cache', '--no-runs', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).runCache.skipped).toEqual([]);
+    const bodies = readdirSync(join(remote, 'runcache'), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => readFileSync(join(e.parentPath, e.name), 'utf8'));
+    expect(bodies.some((b) => b.includes('6'.repeat(64)))).toBe(true);
+    expect(bodies.join('')).not.toContain('ghp_planted');
   });
 });
 

@@ -8,7 +8,8 @@ import { isObjectHash } from '../../remote/index.js';
  * otherwise reach every teammate's cache. An entry goes up only when its key is a stage key (64
  * hex), each of its paths is a canonical repo-relative path (`checkStoredPath`'s rules) and each
  * output names a well-formed object hash with a size. The remote side checks the same again
- * (fetch.ts `parseEntry`); this check keeps a bad entry off the remote in the first place.
+ * (fetch.ts `parseEntry`); this check keeps a bad entry off the remote in the first place, and a
+ * good one goes up with its known fields only.
  */
 export interface BadRunCacheEntry {
   /** The stage key as found (shortened when long), or its type when it is not a string. */
@@ -44,8 +45,19 @@ export function checkRunCacheEntries(entries: Iterable<[unknown, unknown]>): {
   const bad: BadRunCacheEntry[] = [];
   for (const [key, outs] of entries) {
     const problem = runCacheEntryProblem(key, outs);
-    if (problem === undefined) good.push([key as string, outs as Record<string, LockOut>]);
+    if (problem === undefined) good.push([key as string, onlyFields(outs as Record<string, LockOut>)]);
     else bad.push({ key: typeof key === 'string' ? (key.length > 80 ? key.slice(0, 80) + '…' : key) : typeof key, problem });
   }
   return { good, bad };
+}
+
+/**
+ * The outputs with only the fields an entry is made of (as fetch.ts `parseEntry` reads them): any
+ * other field of a journal line, whatever put it there, is not uploaded.
+ */
+function onlyFields(outs: Record<string, LockOut>): Record<string, LockOut> {
+  const out: Record<string, LockOut> = {};
+  for (const [path, o] of Object.entries(outs))
+    out[path] = { hash: o.hash, size: o.size, ...(o.nfiles !== undefined ? { nfiles: o.nfiles } : {}) };
+  return out;
 }
