@@ -49,7 +49,8 @@ struct job {
   long id;
   pid_t pid;  /* 0 once reaped */
   int fd[2];  /* stdout, stderr read ends; -1 once closed */
-  pid_t pgid; /* the shell's process group (= its pid), kept after the reap */
+  pid_t pgid; /* the shell's process group (= its pid), kept after the reap while it has
+                 members; 0 once it had none (its id may since name someone else's group) */
 };
 
 static struct job *jobs;
@@ -354,6 +355,8 @@ static void reap(void) {
       j->pid = 0;
       running--;
       int left = kill(-pid, 0) == 0 ? 1 : 0;
+      /* An empty group is gone for good, and its id may be handed out again: nothing to end. */
+      if (!left) j->pgid = 0;
       char line[96];
       int n = WIFSIGNALED(status) ? snprintf(line, sizeof line, "X %ld -1 %d %d\n", j->id, WTERMSIG(status), left)
                                   : snprintf(line, sizeof line, "X %ld %d 0 %d\n", j->id, WEXITSTATUS(status), left);
@@ -447,15 +450,21 @@ static int group_exists(pid_t pgid) {
  * done, wait up to 3 s for them to go (a group of orphaned zombies nobody reaps counts as alive,
  * hence the bound), SIGKILL what is left, and exit. Queued jobs never start. */
 static void abandon(void) {
-  for (size_t i = 0; i < njobs; i++) kill(-jobs[i].pgid, SIGTERM);
+  /* A reaped shell's pid held by a process now is a later process's: the kernel hands out no
+   * pid still in use as a group id, so the group the shell led is gone and this id is not ours. */
+  for (size_t i = 0; i < njobs; i++)
+    if (jobs[i].pid == 0 && jobs[i].pgid > 0 && (kill(jobs[i].pgid, 0) == 0 || errno == EPERM)) jobs[i].pgid = 0;
+  for (size_t i = 0; i < njobs; i++)
+    if (jobs[i].pgid > 1) kill(-jobs[i].pgid, SIGTERM);
   for (int t = 0; t < 300; t++) {
     int alive = 0;
-    for (size_t i = 0; i < njobs && !alive; i++) alive = group_exists(jobs[i].pgid);
+    for (size_t i = 0; i < njobs && !alive; i++) alive = jobs[i].pgid > 1 && group_exists(jobs[i].pgid);
     if (!alive) break;
     struct timespec ten_ms = {0, 10 * 1000 * 1000};
     nanosleep(&ten_ms, NULL);
   }
-  for (size_t i = 0; i < njobs; i++) kill(-jobs[i].pgid, SIGKILL);
+  for (size_t i = 0; i < njobs; i++)
+    if (jobs[i].pgid > 1) kill(-jobs[i].pgid, SIGKILL);
   exit(0);
 }
 

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { isErrno } from '../core/errors.js';
-import { isDeadState, procStat } from '../core/proc.js';
+import { isDeadState, procStat, sameProcess, type ProcRef } from '../core/proc.js';
 
 /**
  * Process-group bookkeeping for stage commands.
@@ -20,8 +20,13 @@ export const KILL_GRACE_MS = 3000;
 
 const POLL_MS = 25;
 
-/** Live groups by pgid. */
-const live = new Set<number>();
+/**
+ * Live groups: pgid -> the start time of its leader (the stage shell, pid = pgid) when it was
+ * tracked, null when that could not be read. A group outlives its leader while members remain,
+ * and the kernel hands its id out again only once it is empty: once a later process holds the
+ * pid (another start time), the group this id named is gone and the id names someone else's.
+ */
+const live = new Map<number, number | null>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
@@ -29,14 +34,17 @@ function installExitHook(): void {
   exitHookInstalled = true;
   // 'exit' handlers must be synchronous: process.kill is.
   process.on('exit', () => {
-    for (const pgid of live) signalGroup(pgid, 'SIGKILL');
+    for (const pgid of live.keys()) signalGroup(pgid, 'SIGKILL');
   });
 }
 
-/** Registers a group so `killAll()` and the exit hook can reach it. */
-export function trackGroup(pgid: number): void {
+/**
+ * Registers a group so `killAll()` and the exit hook can reach it. `leaderStart`: its leader's
+ * start time (ProcStat.start), read now when not given.
+ */
+export function trackGroup(pgid: number, leaderStart: number | null = procStat(pgid)?.start ?? null): void {
   installExitHook();
-  live.add(pgid);
+  live.set(pgid, leaderStart);
 }
 
 export function untrackGroup(pgid: number): void {
@@ -47,10 +55,13 @@ export function untrackGroup(pgid: number): void {
  * Sends `sig` to the whole group; false when the group no longer exists. Refuses (false) anything
  * that is not a stage's own group: kill(-0) or kill(-1) would signal repro's own group or every
  * process it may signal, and repro's own group holds repro itself and whatever started it (a test
- * runner, a CI step), which no bad pid read from a helper reply or /proc may ever reach.
+ * runner, a CI step), which no bad pid read from a helper reply or /proc may ever reach. A tracked
+ * group whose leader's pid now belongs to a later process is gone (see `live`): refused too.
  */
 export function signalGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
   if (!Number.isInteger(pgid) || pgid <= 1 || pgid === ownGroup()) return false;
+  const start = live.get(pgid);
+  if (start != null && !leaderGoneOrSame(pgid, start)) return false;
   try {
     process.kill(-pgid, sig);
     return true;
@@ -117,7 +128,33 @@ export function terminateGroup(pgid: number, graceMs = KILL_GRACE_MS): Promise<v
  * Prefer aborting the `signal` passed to `runStage`, which also stops the remaining cmds.
  */
 export async function killAll(graceMs = KILL_GRACE_MS): Promise<void> {
-  await Promise.all([...live].map((pgid) => terminateGroup(pgid, graceMs)));
+  await Promise.all([...live.keys()].map((pgid) => terminateGroup(pgid, graceMs)));
+}
+
+/** No process has pid `pgid`, or the one that has it started at `start` (the tracked leader). */
+function leaderGoneOrSame(pgid: number, start: number): boolean {
+  const st = procStat(pgid);
+  return st === null || st.start === start;
+}
+
+/**
+ * Sends `sig` to the process `ref` names, only while that very process runs (same pid and start
+ * time: a pid read earlier may be someone else's by now), and never to this process or its group.
+ * A process that leads its own group (a stage shell) gets it with its whole group: what it started
+ * is in that group. Any other gets it alone: its group is not its own to end. False when nothing
+ * was sent.
+ */
+export function signalProcess(ref: ProcRef, sig: NodeJS.Signals): boolean {
+  if (!Number.isInteger(ref.pid) || ref.pid <= 1 || ref.pid === process.pid || ref.pgrp === ownGroup()) return false;
+  if (!sameProcess(ref)) return false;
+  if (ref.pgrp === ref.pid) return signalGroup(ref.pid, sig);
+  try {
+    process.kill(ref.pid, sig);
+    return true;
+  } catch (e) {
+    if (isErrno(e, 'ESRCH') || isErrno(e, 'EPERM')) return false;
+    throw e;
+  }
 }
 
 let own: number | null | undefined;

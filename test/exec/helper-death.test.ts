@@ -36,8 +36,11 @@ const marker = (i: number) => `touch run.${i}; ls run.* | wc -l >> counts; sleep
 
 describe('when repro-spawner dies mid-run', () => {
   it('reports the running command lost and ends it, and starts the queued ones through node, still one at a time', async () => {
-    // The first command kills its parent, the helper, while the others wait in its queue.
-    const first = run(['echo $$ > first.pid; echo $PPID > helper.pid; kill -9 $PPID; sleep 30'], { concurrency: 1 });
+    // The first command kills its parent, the helper, while the others wait in its queue. Only
+    // the helper: were this shell started through node's spawn (the helper gone before it took
+    // the job), its parent would be this test runner's worker, whose death ends the whole run.
+    const killHelper = 'case "$(ps -o comm= -p $PPID)" in *repro-spawner*) kill -9 $PPID ;; *) exit 99 ;; esac';
+    const first = run([`echo $$ > first.pid; echo $PPID > helper.pid; ${killHelper}; sleep 30`], { concurrency: 1 });
     const queued = [0, 1, 2, 3].map((i) => run([marker(i)], { concurrency: 1 }));
     const r = await first;
     expect(r.exitCode).toBeNull();

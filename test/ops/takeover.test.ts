@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { sweepTemps } from '../../src/ops/run/takeover.js';
+import { RUN_TOKEN_VAR, stopLeftovers, sweepTemps } from '../../src/ops/run/takeover.js';
+import { running, startGroup, stops } from '../helpers/procs.js';
 import { reproBin, tempRepos } from '../helpers/repo.js';
 
 const { repo } = tempRepos();
@@ -72,5 +73,49 @@ describe('sweepTemps', () => {
     const byTakeover = dead.filter((f) => !/^\.repro\/\.[^/]+$/.test(f)).length;
     expect(r.stderr).toMatch(new RegExp(`removed ${byTakeover} temp file\\(s\\) left by pid ${pid}`));
     for (const f of dead) expect(existsSync(join(d, f)), f).toBe(false);
+  });
+});
+
+describe('stopLeftovers', () => {
+  const token = `test${process.pid}${Date.now().toString(16)}`;
+  const holder = { pid: 1, host: hostname(), started: '2001-01-01T00:00:00.000Z', token };
+  const marked = `${RUN_TOKEN_VAR}=${token}`;
+
+  it('ends a token carrier in a group it does not lead alone: the group is not its to end (a test runner, a CI step)', async () => {
+    // The group of some unrelated program (its leader and a second member carry no token); one
+    // member carries the token, as a pid once a stage's and now someone else's could appear to.
+    const g = await startGroup(`${marked} sleep 30 & echo $!; sleep 30 & echo $!; wait`, 2, process.env, [marked]);
+    try {
+      const [carrier, bystander] = g.members;
+      expect(await stopLeftovers(holder, 200)).toBe(1);
+      expect(await stops(carrier!)).toBe(true);
+      expect(running(bystander!), 'a process without the token, in the same group, was signalled').toBe(true);
+      expect(running(g.leader), "the group's leader, without the token, was signalled").toBe(true);
+    } finally {
+      g.end();
+    }
+  });
+
+  it("ends a stage shell's whole group, members without the token too, SIGKILL after the grace period", async () => {
+    // The leader carries the token (a stage shell); one member dropped it; one ignores SIGTERM
+    // (it prints its pid once its trap is set).
+    const g = await startGroup(
+      `env -u ${RUN_TOKEN_VAR} sleep 30 & echo $!; sh -c 'trap "" TERM; echo $$; while :; do sleep 1; done' & wait`,
+      2,
+      { ...process.env, [RUN_TOKEN_VAR]: token },
+    );
+    const n = await stopLeftovers(holder, 200);
+    expect(n).toBeGreaterThanOrEqual(2); // the shell and the stubborn one (and its sleep)
+    for (const p of [g.leader, ...g.members]) expect(await stops(p)).toBe(true);
+  });
+
+  it('ends nothing when no process carries the token', async () => {
+    const g = await startGroup('sleep 30 & echo $!; wait', 1);
+    try {
+      expect(await stopLeftovers(holder, 200)).toBe(0);
+      expect(running(g.members[0]!)).toBe(true);
+    } finally {
+      g.end();
+    }
   });
 });

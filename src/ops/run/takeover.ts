@@ -2,12 +2,12 @@ import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isReproError } from '../../core/errors.js';
 import { absPath } from '../../core/paths.js';
-import { pidAlive, pidsWithEnv, procStat } from '../../core/proc.js';
+import { pidAlive, procsWithEnv, sameProcess } from '../../core/proc.js';
 import type { Holder } from '../../core/repolock.js';
 import type { Pipeline } from '../../pipeline/index.js';
 import type { RepoContext } from '../context.js';
 import { cacheDirOf } from '../../config/config.js';
-import { terminateGroup } from '../../exec/groups.js';
+import { groupAlive, KILL_GRACE_MS, signalProcess } from '../../exec/groups.js';
 
 /**
  * After taking over a stale repository lock (its holder was killed, e.g. with -9), clear what it
@@ -15,8 +15,12 @@ import { terminateGroup } from '../../exec/groups.js';
  *
  * - its stage processes: every stage command carries the holder's token in REPRO_RUN_TOKEN, and
  *   whatever still runs with it (repro-spawner ends them within 3 s, but through node's own
- *   spawn nothing does) would go on appending to outputs this run is about to produce; their
- *   process groups are terminated (SIGTERM, SIGKILL after the grace period). Linux (/proc) only.
+ *   spawn nothing does) would go on appending to outputs this run is about to produce: they are
+ *   terminated (SIGTERM, SIGKILL after the grace period). Linux (/proc) only. Only what is seen
+ *   to carry the token is signalled, each verified by its start time just before (a pid is
+ *   handed out again within minutes on a busy machine): a stage shell, which leads its group,
+ *   with its group; any other process alone, never the group it happens to be in (that group
+ *   may be a test runner's or a CI step's). Every process a stage starts inherits the token.
  * - its temp files, for pids no longer alive (a live process's are never touched, whoever it is):
  *   `.<name>.tmp-<pid>-<hex>` (core/atomic, cache/objects) beside outputs and params files, at the
  *   repository root (repro.lock), in `.repro/` (memos, stat cache, run cache, the lock's own temp)
@@ -29,17 +33,21 @@ import { terminateGroup } from '../../exec/groups.js';
 export const RUN_TOKEN_VAR = 'REPRO_RUN_TOKEN';
 
 /** Stop the processes a dead holder's stages left running; returns how many there were. */
-export async function stopLeftovers(holder: Holder): Promise<number> {
+export async function stopLeftovers(holder: Holder, graceMs = KILL_GRACE_MS): Promise<number> {
   if (!holder.token) return 0;
-  const pids = pidsWithEnv(RUN_TOKEN_VAR, holder.token).filter((p) => pidAlive(p));
-  const groups = new Set<number>();
-  for (const pid of pids) {
-    const st = procStat(pid);
-    if (st) groups.add(st.pgrp);
-  }
-  await Promise.all([...groups].map((g) => terminateGroup(g)));
-  return pids.length;
+  const found = procsWithEnv(RUN_TOKEN_VAR, holder.token);
+  if (found.length === 0) return 0;
+  for (const p of found) signalProcess(p, 'SIGTERM');
+  // A leader's group counts while it has members: they may not all carry the token (env -i).
+  const running = () => found.some((p) => sameProcess(p) || (p.pgrp === p.pid && groupAlive(p.pid)));
+  const started = Date.now();
+  while (running() && Date.now() - started < graceMs) await new Promise((r) => setTimeout(r, POLL_MS));
+  // What still carries the token after the grace period, seen afresh (and verified again).
+  for (const p of procsWithEnv(RUN_TOKEN_VAR, holder.token)) signalProcess(p, 'SIGKILL');
+  return found.length;
 }
+
+const POLL_MS = 25;
 
 const TEMP = /^\..+\.tmp-(\d+)-[0-9a-f]+$/;
 const HELD = /^(\d+)-\d+$/;
