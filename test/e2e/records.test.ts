@@ -153,6 +153,26 @@ stages:
     expect(Object.values(body.record.env.tools)).toContainEqual(expect.objectContaining({ output: 'numpy==2.0.0\nscikit-learn==1.5.1' }));
   });
 
+  it('probes env.tools at the repository root, whatever directory repro runs from', async () => {
+    const d = await repo({
+      'repro.yaml': `version: 1
+env:
+  tools: ["cat tool-version.txt"]
+stages:
+  a:
+    cmd: echo hi > a.txt
+    outs: [a.txt]
+`,
+      'tool-version.txt': 'tool 4.5.6\n',
+      'sub/keep.txt': 'x\n',
+    });
+    const { id } = await runRec(join(d, 'sub'));
+    const { body } = await json(join(d, 'sub'), 'show', id);
+    expect(Object.values(body.record.env.tools)).toContainEqual(expect.objectContaining({ output: 'tool 4.5.6' }));
+    // compared from another directory than the run's: still the same environment
+    expect(body.env_diff).toEqual([]);
+  });
+
   it('an unknown or ambiguous run is E_NOT_FOUND with a hint', async () => {
     const d = await repo(PIPE);
     const none = await json(d, 'show', 'nope');

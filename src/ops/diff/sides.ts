@@ -153,7 +153,7 @@ async function readSide(ctx: RepoContext, w: SideSource, all: LoadedRun[], opts:
   let env = w.env ?? newest?.record.env ?? null;
   if (!env && w.kind === 'workspace' && opts.probeEnv !== false) {
     const { machineFingerprint, fingerprintTools } = await import('../records/environment.js');
-    env = await machineFingerprint(fingerprintTools(ctx, pipeline));
+    env = await machineFingerprint(fingerprintTools(ctx, pipeline), ctx.root);
   }
   return {
     label: w.label,

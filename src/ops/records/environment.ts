@@ -13,8 +13,10 @@ export function fingerprintTools(ctx: RepoContext, pipeline: Pipeline | null | u
  * This machine's environment fingerprint, probed the way every command probes it (runtimes,
  * `tools`, GPU), so two fingerprints compare like with like. The probes are child processes
  * (`python3 --version` can take 70 ms behind a pyenv shim): `repro run` starts this when its
- * first stage starts, so the probes overlap the stage instead of delaying the record.
+ * first stage starts, so the probes overlap the stage instead of delaying the record. They run at
+ * the repository root `root`, as stages do, so a tool that reads a relative file (`cat
+ * requirements.txt`, a pyenv `.python-version`) answers the same from any subdirectory.
  */
-export function machineFingerprint(tools: (string | { name: string; cmd: string })[]): Promise<EnvFingerprint> {
-  return fingerprint({ reproVersion: VERSION, tools, probe });
+export function machineFingerprint(tools: (string | { name: string; cmd: string })[], root: string): Promise<EnvFingerprint> {
+  return fingerprint({ reproVersion: VERSION, tools, probe: (cmd) => probe(cmd, { cwd: root }) });
 }

@@ -126,10 +126,10 @@ export async function runsOnHistory(repo: RepoInfo, runs: RunRef[]): Promise<Run
  * This machine's fingerprint, probed the way a run probes it, with the tools `recorded` lists,
  * so `diffFingerprints(recorded, current)` compares like with like.
  */
-export async function currentFingerprint(recorded: EnvFingerprint | undefined): Promise<EnvFingerprint> {
+export async function currentFingerprint(recorded: EnvFingerprint | undefined, root: string): Promise<EnvFingerprint> {
   const tools = Object.entries(recorded?.tools ?? {}).map(([name, t]) => ({ name, cmd: t.cmd }));
   const { machineFingerprint } = await import('./environment.js');
-  return machineFingerprint(tools);
+  return machineFingerprint(tools, root);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

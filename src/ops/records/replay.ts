@@ -47,7 +47,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     }
   }
   const [env_diff, res] = await Promise.all([
-    currentFingerprint(record.env).then((now) => diffFingerprints(record.env, now)),
+    currentFingerprint(record.env, ctx.root).then((now) => diffFingerprints(record.env, now)),
     rerunIsolated({
       ctx,
       tree: run.commit,

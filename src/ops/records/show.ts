@@ -18,6 +18,6 @@ export async function show(opts: ShowOptions): Promise<ShowResult> {
   const repo = await findRepo(opts.cwd);
   const run = await resolveRun(repo, opts.run);
   const record = await readRecord(repo, run);
-  const env_diff = opts.compareEnv === false ? [] : diffFingerprints(record.env, await currentFingerprint(record.env));
+  const env_diff = opts.compareEnv === false ? [] : diffFingerprints(record.env, await currentFingerprint(record.env, repo.root));
   return { id: run.id, commit: run.commit, record, env_diff };
 }

@@ -51,7 +51,7 @@ export async function recordRun(
   try {
     const repo = await findRepo(ctx.root);
     const id = newRunId(new Date(result.startedAt));
-    const env = await (opts.environment ?? machineFingerprint(fingerprintTools(ctx, pipeline)));
+    const env = await (opts.environment ?? machineFingerprint(fingerprintTools(ctx, pipeline), ctx.root));
     mark('record: fingerprint ready');
     const stages: Record<string, RecordStage> = {};
     for (const s of result.stages) {

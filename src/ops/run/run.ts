@@ -73,7 +73,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     // Probe the machine for the record while the first stage works, not after the last one.
     const onWork = (): void => {
       if (!record || opts.environment) return;
-      const probing = machineFingerprint(fingerprintTools(ctx, pipeline));
+      const probing = machineFingerprint(fingerprintTools(ctx, pipeline), ctx.root);
       probing.catch(() => undefined); // awaited (and reported) by recordRun; never unhandled
       opts.environment = probing;
       void import('../records/write.js').then((m) => m.preloadRecorder()); // load the Git writer and secret rules while the stage's child runs

@@ -2,6 +2,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isReproError } from '../../core/errors.js';
 import { absPath } from '../../core/paths.js';
+import { count } from '../../core/plural.js';
 import { pidAlive, procsWithEnv, sameProcess } from '../../core/proc.js';
 import type { Holder } from '../../core/repolock.js';
 import type { Pipeline } from '../../pipeline/index.js';
@@ -129,7 +130,7 @@ export async function killDeadRunLeftovers(
   notify: (text: string) => void,
 ): Promise<void> {
   const stopped = await stopLeftovers(holder);
-  if (stopped) notify(`stopped ${stopped} process(es) left running by pid ${holder.pid}`);
+  if (stopped) notify(`stopped ${count(stopped, 'process', 'processes')} left running by pid ${holder.pid}`);
   const paths = [...pipeline.stages.flatMap((s) => s.outs.map((o) => o.path)), ...pipeline.paramsData.keys()];
   const swept = sweepTemps({
     root: ctx.root,
@@ -138,5 +139,5 @@ export async function killDeadRunLeftovers(
     paths,
     gitObjectsDir: await gitObjectsDir(ctx.root),
   });
-  if (swept) notify(`removed ${swept} temp file(s) left by pid ${holder.pid}`);
+  if (swept) notify(`removed ${count(swept, 'temp file')} left by pid ${holder.pid}`);
 }
