@@ -3,6 +3,7 @@
  * Index and the Jensen–Shannon divergence.
  */
 import { ReproError } from '../core/errors.js';
+import { lowerBound } from '../core/sorted.js';
 import { percentiles } from './stats.js';
 
 /**
@@ -77,17 +78,7 @@ export function jsDivergence(countsA: readonly number[], countsB: readonly numbe
 /** Counts of xs in the bins (−∞, e0], (e0, e1], …, (e_last, ∞) for sorted edges. */
 export function histogram(xs: readonly number[], edges: readonly number[]): number[] {
   const counts = new Array<number>(edges.length + 1).fill(0);
-  for (const x of xs) {
-    // first edge ≥ x, by binary search
-    let lo = 0;
-    let hi = edges.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (edges[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
-    counts[lo]! += 1;
-  }
+  for (const x of xs) counts[lowerBound(edges, x)]! += 1;
   return counts;
 }
 

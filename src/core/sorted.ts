@@ -1,7 +1,7 @@
-/** Small ordered-collection helpers shared by the DAG build and the run scheduler. */
+/** Small ordered-collection helpers shared by the DAG build, the run scheduler and the statistics. */
 
 /** Index of the first element of sorted `arr` that is ≥ `x`. */
-export function lowerBound(arr: readonly string[], x: string): number {
+export function lowerBound<T extends string | number>(arr: readonly T[], x: T): number {
   let lo = 0;
   let hi = arr.length;
   while (lo < hi) {
@@ -51,5 +51,40 @@ export class MinHeap {
       }
     }
     return top;
+  }
+}
+
+/**
+ * Repo-relative paths (declared outputs), sorted, to find those that overlap a path (inside it,
+ * or holding it) in O(path depth + log paths + matches) instead of comparing it with every one:
+ * the stage graph, verify's deps and the scheduler's missing deps ask for every dep, and at
+ * 10,000 stages those scans were quadratic.
+ */
+export class PathIndex {
+  private readonly sorted: string[];
+  private readonly set: Set<string>;
+
+  constructor(outs: string[]) {
+    this.sorted = [...outs].sort();
+    this.set = new Set(outs);
+  }
+
+  has(path: string): boolean {
+    return this.set.has(path);
+  }
+
+  /** Outputs `o` with isWithin(path, o) or isWithin(o, path), in sorted order. */
+  overlapping(path: string): string[] {
+    const found: string[] = [];
+    if (path === '') return [...this.sorted]; // the repository root holds every output
+    for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
+      const a = path.slice(0, i);
+      if (this.set.has(a)) found.push(a);
+    }
+    if (this.set.has(path)) found.push(path);
+    const prefix = path + '/';
+    for (let i = lowerBound(this.sorted, prefix); i < this.sorted.length && this.sorted[i]!.startsWith(prefix); i++)
+      found.push(this.sorted[i]!);
+    return found.sort();
   }
 }

@@ -1,7 +1,7 @@
 import { ReproError, type SourcePos } from '../core/errors.js';
 import { isWithin } from '../core/paths.js';
 import type { OutSpec, Stage } from './types.js';
-import { lowerBound, MinHeap } from '../core/sorted.js';
+import { MinHeap, PathIndex } from '../core/sorted.js';
 
 /**
  * The stage graph. Edge A → B when a dep of B is an output of A or inside one, or when an output
@@ -82,7 +82,7 @@ export function buildDag(declared: Stage[]): Dag {
   // up[b]: producer index → position of the dep of b that creates the edge.
   const up = declared.map(() => new Map<number, SourcePos>());
   const down = declared.map(() => new Set<number>());
-  const sortedOuts = [...owner.keys()].sort();
+  const outIndex = new PathIndex([...owner.keys()]);
   const link = (from: Stage, to: number, pos: SourcePos) => {
     const f = index.get(from.name)!;
     if (!up[to]!.has(f)) up[to]!.set(f, pos);
@@ -90,16 +90,7 @@ export function buildDag(declared: Stage[]): Dag {
   };
   declared.forEach((stage, b) => {
     for (const dep of stage.deps) {
-      const exact = owner.get(dep.path);
-      if (exact) link(exact.stage, b, dep.pos);
-      for (const a of ancestors(dep.path)) {
-        const o = owner.get(a);
-        if (o) link(o.stage, b, dep.pos);
-      }
-      const prefix = dep.path === '' ? '' : dep.path + '/';
-      for (let i = lowerBound(sortedOuts, prefix); i < sortedOuts.length && sortedOuts[i]!.startsWith(prefix); i++) {
-        link(owner.get(sortedOuts[i]!)!.stage, b, dep.pos);
-      }
+      for (const o of outIndex.overlapping(dep.path)) link(owner.get(o)!.stage, b, dep.pos);
     }
   });
 

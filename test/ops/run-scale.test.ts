@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OutputIndex } from '../../src/ops/run/evaluate.js';
+import { PathIndex } from '../../src/core/sorted.js';
 import { unproducedDeps } from '../../src/ops/run/missing.js';
 import { ReadyQueue } from '../../src/ops/run/ready.js';
 import { parseLock, serializeLock } from '../../src/lock/index.js';
@@ -17,9 +17,9 @@ const stage = (name: string) => ({ name }) as Stage;
 describe('structures at scale', () => {
   const { repo } = tempRepos();
 
-  it('OutputIndex finds exactly the outputs a scan with isWithin finds', () => {
+  it('PathIndex finds exactly the outputs a scan with isWithin finds', () => {
     const outs = ['a', 'b/c', 'b/d/e', 'bb', 'b-x', 'c/d', 'c/dd/e', 'z/y/x/w'];
-    const idx = new OutputIndex(outs);
+    const idx = new PathIndex(outs);
     for (const p of ['', 'a', 'a/b', 'b', 'b/c', 'b/c/d', 'b/d', 'c', 'c/d', 'c/d/e', 'c/dd', 'z/y', 'z/y/x/w/v', 'nothing', 'b-']) {
       const scan = outs.filter((o) => isWithin(p, o) || isWithin(o, p)).sort();
       expect(idx.overlapping(p), p).toEqual(scan);

@@ -1,7 +1,7 @@
 import { WalkError, type PathInfo, type WalkRole } from '../../cache/index.js';
 import type { SourcePos } from '../../core/errors.js';
 import { absPath } from '../../core/paths.js';
-import { lowerBound } from '../../core/sorted.js';
+import { PathIndex } from '../../core/sorted.js';
 import { captureEnv } from '../../env/index.js';
 import { resolveParamValues, stageKey, type Pipeline, type Stage } from '../../pipeline/index.js';
 import type { KeyComponents, LockFile, LockStage } from '../../lock/index.js';
@@ -50,7 +50,7 @@ export async function makeEvaluator(
     }),
   );
   const captured = captureEnv(pipeline.envCapture, env);
-  const outIndex = opts.depsFromLock ? new OutputIndex([...pipeline.outOwner.keys()]) : undefined;
+  const outIndex = opts.depsFromLock ? new PathIndex([...pipeline.outOwner.keys()]) : undefined;
 
   return {
     async components(stage) {
@@ -100,7 +100,7 @@ async function depFromLock(
   ctx: RepoContext,
   p: Pipeline,
   lock: LockFile,
-  outs: OutputIndex,
+  outs: PathIndex,
   stage: Stage,
   dep: string,
 ): Promise<string | undefined> {
@@ -133,34 +133,4 @@ function sortKeys<T>(o: Record<string, T>): Record<string, T> {
   const out: Record<string, T> = {};
   for (const k of Object.keys(o).sort()) out[k] = o[k]!;
   return out;
-}
-
-/**
- * The declared outputs, sorted, to find those that overlap a path (inside it, or holding it) in
- * O(log outputs + matches) instead of comparing it with every output: verify asks for each dep
- * that is not itself an output, and at 10,000 stages that scan was quadratic.
- */
-export class OutputIndex {
-  private readonly sorted: string[];
-  private readonly set: Set<string>;
-
-  constructor(outs: string[]) {
-    this.sorted = [...outs].sort();
-    this.set = new Set(outs);
-  }
-
-  /** Outputs `o` with isWithin(path, o) or isWithin(o, path), in sorted order. */
-  overlapping(path: string): string[] {
-    const found: string[] = [];
-    if (path === '') return [...this.sorted]; // the repository root holds every output
-    for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
-      const a = path.slice(0, i);
-      if (this.set.has(a)) found.push(a);
-    }
-    if (this.set.has(path)) found.push(path);
-    const prefix = path + '/';
-    for (let i = lowerBound(this.sorted, prefix); i < this.sorted.length && this.sorted[i]!.startsWith(prefix); i++)
-      found.push(this.sorted[i]!);
-    return found.sort();
-  }
 }

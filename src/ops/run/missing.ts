@@ -1,5 +1,5 @@
 import type { Stage } from '../../pipeline/index.js';
-import { lowerBound } from '../../core/sorted.js';
+import { PathIndex } from '../../core/sorted.js';
 
 /** The error of a stage whose deps are missing: the first one, with where repro.yaml declares it. */
 export function missingDepsText(missing: Stage['deps']): string {
@@ -15,14 +15,7 @@ export function missingDepsText(missing: Stage['deps']): string {
  */
 export function unproducedDeps(missing: Stage['deps'], produced: string[]): Stage['deps'] {
   if (missing.length === 0) return missing;
-  const set = new Set(produced);
-  const sorted = [...produced].sort();
-  return missing.filter((d) => {
-    if (set.has(d.path)) return false;
-    for (let i = d.path.lastIndexOf('/'); i > 0; i = d.path.lastIndexOf('/', i - 1)) if (set.has(d.path.slice(0, i))) return false;
-    if (d.path === '') return true; // the repository root: no output was ever counted as making it
-    const prefix = d.path + '/';
-    const at = lowerBound(sorted, prefix);
-    return !(at < sorted.length && sorted[at]!.startsWith(prefix));
-  });
+  const made = new PathIndex(produced);
+  // The repository root: no output was ever counted as making it.
+  return missing.filter((d) => (d.path === '' ? !made.has('') : made.overlapping(d.path).length === 0));
 }
