@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseLock, readLock, serializeLock } from '../../src/lock/index.js';
 import { restoreAcross } from '../../src/ops/run/observed.js';
-import { writeFile } from 'node:fs/promises';
+import { msUntilSecondAfter } from '../../src/ops/verify/vary.js';
+import { utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { git, read, repro, tempRepos } from '../helpers/repo.js';
 
@@ -142,6 +143,33 @@ describe('verify --vary', () => {
     );
     const quiet = await repro(dir, 'verify', '--json');
     expect(JSON.parse(quiet.stdout).observed_warnings).toBeUndefined();
+  });
+
+  it('a clock stage verified within the second of its run is time-dependent, not blamed on a variation', async () => {
+    // Start at the beginning of a second, so the run and verify's reference fall in the same one
+    // unless verify waits for the second after repro.lock was written.
+    const now = Date.now();
+    await new Promise((r) => setTimeout(r, 1000 - (now % 1000) + 5));
+    const dir = await ranRepo('version: 1\nstages:\n  stamp:\n    cmd: date +%s > stamp.txt\n    outs: [stamp.txt]\n');
+    const { body } = await vary(dir, 'seed,umask');
+    const st = body.vary.stages.find((s) => s.name === 'stamp')!;
+    expect(st.class).toBe('environment-dependent');
+    expect(st.differs_when).toEqual(['time']);
+  });
+
+  it('the reference waits for the second after repro.lock was written, and only then', async () => {
+    const dir = await repo({ 'repro.lock': 'version: 1\nstages: {}\n' });
+    const lock = join(dir, 'repro.lock');
+    const now = Date.now() / 1000;
+    await utimes(lock, now, now);
+    const wait = await msUntilSecondAfter(lock);
+    expect(Date.now() + wait).toBeGreaterThanOrEqual((Math.floor(now) + 1) * 1000);
+    expect(wait).toBeLessThanOrEqual(1100);
+    await utimes(lock, now - 5, now - 5);
+    expect(await msUntilSecondAfter(lock)).toBe(0);
+    await utimes(lock, now + 3600, now + 3600);
+    expect(await msUntilSecondAfter(lock)).toBe(1100);
+    expect(await msUntilSecondAfter(join(dir, 'missing.lock'))).toBe(0);
   });
 
   it('an old lock without observed or source_date_epoch reads; a malformed observed is E_CONFIG', () => {

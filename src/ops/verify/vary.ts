@@ -1,7 +1,7 @@
-import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LockFile } from '../../lock/index.js';
+import { LOCK_FILE, type LockFile } from '../../lock/index.js';
 import type { Pipeline } from '../../pipeline/index.js';
 import { snapshotTree, type RepoInfo } from '../../record/index.js';
 import type { VaryCheck, VaryOutcome, VaryStage } from '../../model/vary.js';
@@ -28,6 +28,9 @@ import type { RerunEvent } from './rerun.js';
  * at second resolution (`date`) has moved, while SOURCE_DATE_EPOCH stays as recorded (a stage
  * that honours it is the reproducible case). A stage that prints only the minute or the day is
  * caught only when the reference re-run already differs from the record there (docs/verify.md).
+ * The reference itself starts in a later second than repro.lock was written (it waits when the
+ * lock is younger than that): run then verify within one second, a `date` stage would otherwise
+ * match its record in the reference and differ in the variations after it, which would be blamed.
  */
 export async function checkVary(
   ctx: RepoContext,
@@ -66,6 +69,7 @@ export async function checkVary(
           prepare: prepareFor(v, env),
         });
       };
+      await sleep(await msUntilSecondAfter(join(ctx.root, LOCK_FILE)));
       const reference = await runOnce(null);
       const refEnded = Date.now();
       const byVariation: { v: Variation; res: IsolatedResult }[] = [];
@@ -126,6 +130,16 @@ function base(p: Pipeline, name: string): VaryStage {
     differs_when: [],
     hint: null,
   };
+}
+
+/** How long until the wall clock is in a later second than `file`'s mtime (0 when it is; at most 1.1 s). */
+export async function msUntilSecondAfter(file: string): Promise<number> {
+  const mtimeMs = await stat(file).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
+  const wait = (Math.floor(mtimeMs / 1000) + 1) * 1000 + 20 - Date.now();
+  return Math.min(Math.max(0, wait), 1100);
 }
 
 function sleep(ms: number): Promise<void> {
