@@ -67,10 +67,9 @@ const USER_HZ = 100;
  */
 export function processStartMs(pid: number): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const ticks = procStat(pid)?.start;
     const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'))?.[1];
-    if (!Number.isFinite(ticks) || btime === undefined) return null;
+    if (ticks === undefined || !Number.isFinite(ticks) || btime === undefined) return null;
     return Number(btime) * 1000 + (ticks * 1000) / USER_HZ;
   } catch {
     return null;

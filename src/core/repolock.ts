@@ -1,21 +1,12 @@
-import {
-  closeSync,
-  fstatSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ReproError, isErrno } from './errors.js';
-import { pidAlive, processStartMs } from './proc.js';
+import { pidAlive, procStat } from './proc.js';
+import { isStale, lockedError, readLockFile, type Holder, type LockFileState } from './repolock-holder.js';
+
+export type { Holder };
 
 /**
  * One writer per repository: `<stateDir>/lock` holds the holder's pid, host, start time and a
@@ -62,18 +53,6 @@ export interface RepoLock {
   release(): Promise<void>;
 }
 
-export interface Holder {
-  pid: number;
-  host: string;
-  started: string;
-  command?: string;
-  token?: string;
-  /** The holder's start time in clock ticks since boot (/proc/<pid>/stat field 22), Linux only. */
-  ticks?: number;
-}
-
-/** An unreadable lock younger than this may be an old-style writer between open and write. */
-const UNREADABLE_GRACE_MS = 5000;
 const MAX_ATTEMPTS = 10;
 const MAX_MARKER_DEPTH = 8;
 /** The prefix of takeover markers beside the lock (`lock.takeover-<id>[.<id>…]`). */
@@ -90,7 +69,7 @@ export async function acquireRepoLock(
     started: new Date().toISOString(),
     command: opts.command,
     token: randomBytes(8).toString('hex'),
-    ticks: startTicks(process.pid) ?? undefined,
+    ticks: startTicksOf(process.pid),
   };
   const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   writeComplete(temp, JSON.stringify(me) + '\n');
@@ -101,6 +80,12 @@ export async function acquireRepoLock(
   } finally {
     rmSync(temp, { force: true }); // linked into place, renamed away, or not needed
   }
+}
+
+/** This process's start time in clock ticks since boot, when /proc tells it. */
+function startTicksOf(pid: number): number | undefined {
+  const t = procStat(pid)?.start;
+  return t !== undefined && Number.isSafeInteger(t) ? t : undefined;
 }
 
 function acquireWith(path: string, temp: string, me: Holder, onStale?: (holder: Holder) => void): Holder | undefined {
@@ -176,96 +161,6 @@ function removeStrayMarkers(path: string, token: string): void {
   const prefix = `${basename(path)}${MARKER_INFIX}`;
   for (const name of readdirSync(dirname(path))) {
     if (name.startsWith(prefix) && !name.startsWith(prefix + token)) rmSync(join(dirname(path), name), { force: true });
-  }
-}
-
-interface LockFileState {
-  /** null when the content is not a holder (see point 5). */
-  holder: Holder | null;
-  /** The holder's token, or inode and mtime of an unreadable lock: names this lock generation. */
-  id: string;
-  mtimeMs: number;
-}
-
-const TOKEN = /^[0-9a-f]{8,64}$/;
-
-/** The lock file at `path` as one open file (content, inode and mtime agree), or 'gone'. */
-function readLockFile(path: string): LockFileState | 'gone' {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    if (isErrno(e, 'ENOENT')) return 'gone';
-    throw e;
-  }
-  try {
-    const st = fstatSync(fd, { bigint: true });
-    const holder = parseHolder(readFileSync(fd, 'utf8'));
-    const id = holder?.token && TOKEN.test(holder.token) ? holder.token : `i${st.ino}-${st.mtimeNs}`;
-    return { holder, id, mtimeMs: Number(st.mtimeMs) };
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function parseHolder(text: string): Holder | null {
-  try {
-    const h = JSON.parse(text) as Partial<Holder> | null;
-    if (!h || !Number.isSafeInteger(h.pid) || typeof h.host !== 'string') return null;
-    return { ...h, started: typeof h.started === 'string' ? h.started : '' } as Holder;
-  } catch {
-    return null;
-  }
-}
-
-function isStale(s: LockFileState, host: string): boolean {
-  if (!s.holder) return Date.now() - s.mtimeMs >= UNREADABLE_GRACE_MS;
-  return s.holder.host === host && !holderAlive(s.holder);
-}
-
-function lockedError(path: string, s: LockFileState, what: 'locked' | 'taking over'): ReproError {
-  if (!s.holder) {
-    return new ReproError('E_LOCKED', `repository lock is unreadable and recent: '${path}'`, {
-      hint: `another repro may be writing it; if no repro process is running, remove '${path}'`,
-    });
-  }
-  const who = `another repro process (pid ${s.holder.pid} on ${s.holder.host})`;
-  return new ReproError(
-    'E_LOCKED',
-    what === 'locked' ? `repository is locked by ${who}: '${path}'` : `repository lock is being taken over by ${who}: '${path}'`,
-    {
-      hint: `wait for it to finish; if no such process exists, remove '${path}'`,
-    },
-  );
-}
-
-/**
- * The holder's process still runs: its pid is alive and is the same process, not a later one
- * given the same pid (after a crash and restart, a container hands the same low pids out again,
- * often to repro). Same process: the start time in ticks since boot matches, which no change of
- * the wall clock affects; for a lock without it, the process did not start after the lock was
- * written (by the wall clock).
- */
-function holderAlive(h: Holder): boolean {
-  if (!pidAlive(h.pid)) return false;
-  if (Number.isSafeInteger(h.ticks)) {
-    const now = startTicks(h.pid);
-    if (now !== null) return now === h.ticks;
-  }
-  const started = processStartMs(h.pid);
-  const locked = Date.parse(h.started);
-  // One second of slack: start times are in clock ticks, and the lock is written just after start.
-  return started === null || Number.isNaN(locked) || started <= locked + 1000;
-}
-
-/** Start time of `pid` in clock ticks since boot, from /proc; null when unknown. */
-function startTicks(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-    return Number.isSafeInteger(ticks) ? ticks : null;
-  } catch {
-    return null;
   }
 }
 
