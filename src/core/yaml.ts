@@ -3,7 +3,8 @@ import type * as Yaml from 'yaml';
 import type { Node as YNode, Document, YAMLMap, YAMLSeq, Scalar, Pair, YAMLError } from 'yaml';
 import { ReproError, type SourcePos } from './errors.js';
 import { clip } from './text.js';
-import { guardDepth, MAX_DEPTH, tooDeep } from './yaml-depth.js';
+import { convertDoc } from './yaml-convert.js';
+import { guardDepth } from './yaml-depth.js';
 import { emitYaml } from './yaml-emit.js';
 import { parseSimpleYaml } from './yaml-fast.js';
 import { spliceYamlKey } from './yaml-set.js';
@@ -90,8 +91,6 @@ export function parseYaml(text: string, file: string): unknown {
 
 /** The library's default: how many times aliased data may be repeated (see parseYaml). */
 const MAX_ALIAS_COUNT = 100;
-/** parseYamlTree: most values that aliases may copy in one document (an alias bomb stops here). */
-const MAX_ALIAS_VALUES = 100_000;
 
 /** A line a merge leaves: `<<<<<<< ours`, `|||||||` (diff3 base), `=======`, `>>>>>>> theirs`. */
 const CONFLICT_MARKER = /^(?:<{7}|>{7}|\|{7}|={7})(?: |\r?$)/m;
@@ -209,96 +208,9 @@ export function parseYamlTree(text: string, file: string, opts: { interpolation?
   }
   const { doc, pos } = parseYamlDocument(source, file, { uniqueKeys: false });
   if (doc.contents === null || doc.contents === undefined) return null;
-  return guardDepth(source, file, () => convertDoc(doc, pos, restore));
-}
-
-/**
- * The library's document as a PNode tree. Aliases are expanded (positions point at the anchored
- * value), with a budget so that an alias bomb fails at once instead of multiplying; an alias that
- * names no earlier anchor is an error, not null. Duplicate keys are compared as text, the way the
- * tree stores them.
- */
-function convertDoc(doc: Document, pos: (o: number | undefined) => SourcePos, restore: (s: string) => string): PNode {
-  const active = new Set<unknown>(); // nodes being converted: an alias back into one is a cycle
-  let targets: Map<Yaml.Alias, unknown> | undefined;
-  let aliasDepth = 0; // > 0 while converting a copy made by an alias
-  let outerAlias: SourcePos | undefined; // the outermost alias being expanded
-  let copied = 0;
-  const convert = (node: unknown, fallback: SourcePos, depth: number): PNode => {
-    if (node === null || node === undefined) return { kind: 'scalar', value: null, pos: fallback };
-    if (isAlias(node)) {
-      const at = pos(node.range?.[0]);
-      const target = (targets ??= aliasTargets(doc)).get(node);
-      if (target === undefined) {
-        throw new ReproError('E_YAML', `invalid YAML: unresolved alias '*${clip(node.source)}'`, {
-          pos: at,
-          hint: `an alias must come after its anchor: mark an earlier value with '&${clip(node.source)}'`,
-        });
-      }
-      if (active.has(target)) throw new ReproError('E_CONFIG', `alias '*${clip(node.source)}' refers to itself`, { pos: at });
-      if (aliasDepth++ === 0) outerAlias = at;
-      try {
-        return convert(target, at, depth);
-      } finally {
-        aliasDepth--;
-      }
-    }
-    if (aliasDepth > 0 && ++copied > MAX_ALIAS_VALUES) {
-      throw new ReproError('E_CONFIG', `aliases expand to more than ${MAX_ALIAS_VALUES} values`, {
-        pos: outerAlias,
-        hint: 'aliases that repeat other aliases multiply: write the data out, or use vars and ${...}',
-      });
-    }
-    const start = (node as YNode).range?.[0];
-    const here = start === undefined ? fallback : pos(start);
-    if (depth > MAX_DEPTH) throw tooDeep(here);
-    active.add(node);
-    try {
-      return convertNode(node, here, depth);
-    } finally {
-      active.delete(node);
-    }
-  };
-  const convertNode = (node: unknown, here: SourcePos, depth: number): PNode => {
-    if (isMap(node)) {
-      const entries: PEntry[] = [];
-      const seen = new Map<string, SourcePos>();
-      for (const pair of node.items) {
-        const k = pair.key as unknown;
-        const keyPos = isScalar(k) ? pos(k.range?.[0]) : here;
-        if (!isScalar(k) || (k.value !== null && typeof k.value === 'object')) {
-          throw new ReproError('E_CONFIG', 'map keys must be plain scalars', { pos: keyPos });
-        }
-        const key = restore(String(k.value));
-        const first = seen.get(key);
-        if (first) {
-          throw new ReproError('E_YAML', `invalid YAML: duplicate key '${clip(key)}' (first at line ${first.line}, col ${first.col})`, {
-            pos: keyPos,
-            hint: 'a key may appear once in a map; keys are compared as text, so 1 and "1" are the same key',
-          });
-        }
-        seen.set(key, keyPos);
-        entries.push({ key, keyPos, value: convert(pair.value, keyPos, depth + 1) });
-      }
-      return { kind: 'map', entries, pos: here };
-    }
-    if (isSeq(node)) return { kind: 'seq', items: node.items.map((i) => convert(i, here, depth + 1)), pos: here };
-    if (isScalar(node)) {
-      const v = node.value;
-      if (typeof v === 'string') return { kind: 'scalar', value: restore(v), pos: here };
-      if (v === null || typeof v === 'boolean') return { kind: 'scalar', value: v, pos: here };
-      if (typeof v === 'number' && Number.isFinite(v)) return { kind: 'scalar', value: v, pos: here };
-      throw new ReproError('E_CONFIG', `unsupported YAML value '${clip(restore(String(node.source ?? v)))}'`, {
-        pos: here,
-        hint:
-          typeof v === 'number'
-            ? `repro stores numbers as JSON, which has no infinity or NaN: write a finite number, or quote it for a string`
-            : undefined,
-      });
-    }
-    throw new ReproError('E_CONFIG', 'unsupported YAML node', { pos: here });
-  };
-  return convert(doc.contents, pos(0), 0);
+  return guardDepth(source, file, () =>
+    convertDoc(doc, pos, restore, { isMap, isSeq, isScalar, isAlias, aliasTargets: () => aliasTargets(doc) }),
+  );
 }
 
 /**
