@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCache } from '../../src/cache/index.js';
 import { hashCounters } from '../../src/cache/hash.js';
 import { cacheSetup } from '../helpers/cache.js';
@@ -30,7 +30,15 @@ async function settled(spec: Record<string, string>) {
   return { root, ws, first };
 }
 
-describe('directory signatures', () => {
+// Both ways of checking a signature: through repro-statwalk (native/statwalk.c), and in Node.
+describe.each(['native', 'node'])('directory signatures (check walk: %s)', (how) => {
+  beforeAll(() => {
+    if (how === 'node') process.env.REPRO_STATWALK = 'node';
+  });
+  afterAll(() => {
+    delete process.env.REPRO_STATWALK;
+  });
+
   it('an unchanged directory is answered from its signature, reading no file', async () => {
     const { root, ws, first } = await settled({ 'a/b/c': 'c', 'a/d': 'd', e: 'e' });
     expect(Object.keys(sigs(root))).toEqual([ws]);
