@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const HELPERS = [
   { src: 'spawner.c', out: 'repro-spawner', without: "stages will start through Node's spawn (slower)" },
-  { src: 'statwalk.c', out: 'repro-statwalk', without: 'status will check directory signatures in Node (slower)' },
+  { src: 'statwalk.c', out: 'repro-statwalk', flags: ['-pthread'], without: 'status will check directory signatures in Node (slower)' },
 ];
 if (process.env.REPRO_NO_NATIVE === '1' || process.platform === 'win32') process.exit(0);
 mkdirSync(join(root, 'dist', 'native'), { recursive: true });
@@ -23,7 +23,10 @@ for (const h of HELPERS) {
   const tmp = `${out}.tmp-${process.pid}`;
   let r;
   for (const c of cc ? [cc] : compilers) {
-    r = spawnSync(c, ['-O2', '-o', tmp, join(root, 'native', h.src)], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    r = spawnSync(c, ['-O2', ...(h.flags ?? []), '-o', tmp, join(root, 'native', h.src)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+    });
     if (r.error?.code === 'ENOENT') continue;
     cc = c;
     break;

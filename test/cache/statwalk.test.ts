@@ -58,6 +58,19 @@ describe('repro-statwalk', () => {
     expect(r.stderr.toString().trim()).toBe('15');
   });
 
+  it('prints the same bytes for a big directory, whose lstats it splits across two threads, either way', async () => {
+    const ws = tempDir();
+    const spec: Record<string, string | { content: string; exec: boolean }> = {};
+    for (let i = 0; i < 400; i++) spec[i % 7 === 0 ? `d${i}/f` : `f${i}`] = { content: String(i), exec: i % 5 === 0 };
+    writeTree(ws, spec);
+    const want = await nodeBytes(ws);
+    const two = helper(ws);
+    expect(two.status, two.stderr.toString()).toBe(0);
+    expect(two.stdout).toEqual(want);
+    const one = spawnSync(STATWALK_PATH, [ws], { env: { ...process.env, REPRO_STATWALK_ONE_THREAD: '1' } });
+    expect(one.stdout).toEqual(want);
+  });
+
   it('a symlink into an allowed directory (the object store) is followed; one leading elsewhere is declined', async () => {
     const store = tempDir();
     writeFileSync(join(store, 'obj'), 'content');
