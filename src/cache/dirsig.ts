@@ -23,8 +23,8 @@ import { walkDir, type WalkFile, type WalkOptions } from './walk.js';
  * not in manifests, so they are not in signatures either.
  *
  * The check is a walk of its own (lstat of every file, nothing else), so when something did change
- * a status walks twice. It runs in `repro-statwalk` (statwalk.ts, native/statwalk.c) when that is
- * built: the helper prints the very bytes `SigBuilder.add` hashes, and Node hashes its output as it
+ * a status walks twice. For a directory of 2,000 files or more it runs in `repro-statwalk`
+ * (statwalk.ts, native/statwalk.c) when that is built: the helper prints the very bytes `SigBuilder.add` hashes, and Node hashes its output as it
  * streams, with no object per file (~3x less than Node's bare readdir + lstat, the floor of a
  * check in Node). Without the helper, or when it cannot vouch for its bytes (odd names, refused
  * symlinks, special files, unreadable directories), the check walks in Node (walk.ts), which
@@ -129,7 +129,7 @@ export async function sigHit(ctx: Ctx, root: string, walkOpts: Omit<WalkOptions,
   const rec = decodeSig(stored);
   if (!rec) return undefined;
   const h = createHash('sha256').update(SIG_VERSION);
-  const nativeCount = await nativeSigWalk(root, walkOpts.allowedTargets, h);
+  const nativeCount = await nativeSigWalk(root, walkOpts.allowedTargets, h, rec.info.nfiles ?? 0);
   if (nativeCount !== undefined) return nativeCount === rec.info.nfiles && h.digest('hex') === rec.sig ? rec.info : undefined;
   const b = new SigBuilder();
   let n = 0;

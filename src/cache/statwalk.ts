@@ -11,7 +11,11 @@ import { fileURLToPath } from 'node:url';
  * is the hash of its output, and Node builds no object per file (a Node `lstat` is most of the
  * cost of a no-op status: a Stats object with four Dates per file).
  *
- * Undefined when the helper is absent, `REPRO_STATWALK=node` is set, or the helper cannot vouch
+ * Starting it costs ~2-6 ms of the parent's CPU (a fork of Node), what the Node walk spends on
+ * ~1,500 files, so it walks only directories last seen with at least `NATIVE_MIN_FILES` files
+ * (`REPRO_STATWALK=native`: every directory, for tests; `REPRO_STATWALK=node`: none).
+ *
+ * Undefined when the helper is absent or not used, or the helper cannot vouch
  * for its bytes (exit 3: a name that is not UTF-8, a symlink the walk refuses, a special file, an
  * unreadable directory ...; or any other failure): the caller then walks in Node, which gives the
  * answer, or the error, it always gave. Only a match is concluded from these bytes, so a byte
@@ -26,17 +30,23 @@ let present: boolean | undefined;
 /** How often the helper vouched for a walk, or declined one (for tests). */
 export const statwalkCounters = { vouched: 0, declined: 0 };
 
-export function statwalkInUse(): boolean {
-  if (process.env.REPRO_STATWALK === 'node' || process.platform === 'win32') return false;
+export const NATIVE_MIN_FILES = 2000;
+
+/** Whether a directory last seen with `nfiles` files is walked by the helper. */
+export function statwalkFor(nfiles: number): boolean {
+  const how = process.env.REPRO_STATWALK;
+  if (how === 'node' || process.platform === 'win32') return false;
+  if (how !== 'native' && nfiles < NATIVE_MIN_FILES) return false;
   return (present ??= existsSync(STATWALK_PATH));
 }
 
 /**
  * Feed `h` the signature bytes of the files under `root` (absolute) and give their count; symlinks
- * may resolve into `root` or into `allowedTargets` (real paths). Undefined: walk in Node instead.
+ * may resolve into `root` or into `allowedTargets` (real paths). `expected`: the recorded count.
+ * Undefined: walk in Node instead.
  */
-export function nativeSigWalk(root: string, allowedTargets: string[], h: Hash): Promise<number | undefined> {
-  if (!statwalkInUse()) return Promise.resolve(undefined);
+export function nativeSigWalk(root: string, allowedTargets: string[], h: Hash, expected: number): Promise<number | undefined> {
+  if (!statwalkFor(expected)) return Promise.resolve(undefined);
   const args = [root, ...allowedTargets.map((p) => (p.endsWith('/') ? p : p + '/'))];
   return new Promise((resolve) => {
     let settled = false;

@@ -1,10 +1,10 @@
 import { spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCache } from '../../src/cache/index.js';
 import { sigLine } from '../../src/cache/dirsig.js';
-import { STATWALK_PATH, statwalkCounters } from '../../src/cache/statwalk.js';
+import { NATIVE_MIN_FILES, STATWALK_PATH, statwalkCounters } from '../../src/cache/statwalk.js';
 import { walkDir } from '../../src/cache/walk.js';
 import { cacheSetup } from '../helpers/cache.js';
 import { reproError } from '../helpers/errors.js';
@@ -28,6 +28,10 @@ const helper = (root: string, ...allowed: string[]) => spawnSync(STATWALK_PATH, 
 
 beforeAll(() => {
   expect(existsSync(STATWALK_PATH), `${STATWALK_PATH} (npm run build)`).toBe(true);
+  process.env.REPRO_STATWALK = 'native'; // even for these small directories
+});
+afterAll(() => {
+  delete process.env.REPRO_STATWALK;
 });
 
 describe('repro-statwalk', () => {
@@ -136,7 +140,31 @@ describe('a status check through repro-statwalk', () => {
     expect(statwalkCounters.declined).toBe(d + 2);
   });
 
-  it('REPRO_STATWALK=node walks in Node, with the same answer', async () => {
+  it(`a directory of ${NATIVE_MIN_FILES} files is checked through the helper by default`, async () => {
+    const spec: Record<string, string> = {};
+    for (let i = 0; i < NATIVE_MIN_FILES; i++) spec[`d${i % 10}/f${i}`] = String(i);
+    const { ws, first, reopen } = await settled(spec);
+    delete process.env.REPRO_STATWALK;
+    const v = statwalkCounters.vouched;
+    try {
+      expect(await reopen().hashPath(ws)).toEqual(first);
+    } finally {
+      process.env.REPRO_STATWALK = 'native';
+    }
+    expect(statwalkCounters.vouched).toBe(v + 1);
+  });
+
+  it('a small directory, or REPRO_STATWALK=node, walks in Node, with the same answer', async () => {
+    const small = await settled({ 'a/1': '1', b: 'b' });
+    delete process.env.REPRO_STATWALK;
+    const before = [statwalkCounters.vouched, statwalkCounters.declined];
+    try {
+      expect(await small.reopen().hashPath(small.ws)).toEqual(small.first);
+    } finally {
+      process.env.REPRO_STATWALK = 'native';
+    }
+    expect([statwalkCounters.vouched, statwalkCounters.declined]).toEqual(before);
+
     const { ws, first, reopen } = await settled({ 'a/1': '1', b: 'b' });
     const v = statwalkCounters.vouched;
     const d = statwalkCounters.declined;
@@ -144,7 +172,7 @@ describe('a status check through repro-statwalk', () => {
     try {
       expect(await reopen().hashPath(ws)).toEqual(first);
     } finally {
-      delete process.env.REPRO_STATWALK;
+      process.env.REPRO_STATWALK = 'native';
     }
     expect([statwalkCounters.vouched, statwalkCounters.declined]).toEqual([v, d]);
   });
