@@ -24,8 +24,8 @@ import { walkDir, type WalkFile, type WalkOptions } from './walk.js';
  *
  * The check is a walk of its own (lstat of every file, nothing else), so when something did change
  * a status walks twice. For a directory of 2,000 files or more it runs in `repro-statwalk`
- * (statwalk.ts, native/statwalk.c) when that is built: the helper prints the very bytes `SigBuilder.add` hashes, and Node hashes its output as it
- * streams, with no object per file (~3x less than Node's bare readdir + lstat, the floor of a
+ * (statwalk.ts, native/statwalk.c) when that is built: the helper prints the very bytes
+ * `SigBuilder.add` hashes, and Node hashes its output as it streams, with no object per file (~3x less than Node's bare readdir + lstat, the floor of a
  * check in Node). Without the helper, or when it cannot vouch for its bytes (odd names, refused
  * symlinks, special files, unreadable directories), the check walks in Node (walk.ts), which
  * throws what the full walk would. Memory: constant per file (one running hash).
