@@ -51,9 +51,13 @@ describe.each(['native', 'node'])('directory signatures (check walk: %s)', (how)
   it('catches a file changed deep down at the same size with its mtime put back', async () => {
     const { root, ws, first } = await settled({ 'x/y/z/deep': 'aaaa', 'x/other': 'o', top: 't' });
     const f = join(ws, 'x/y/z/deep');
-    const { atime, mtime } = statSync(f);
-    writeFileSync(f, 'bbbb');
-    utimesSync(f, atime, mtime); // same size, same mtime: only the ctime tells
+    const { atime, mtime, ctimeMs } = statSync(f);
+    // Same size, same mtime: only the ctime tells. The kernel stamps ctime from a coarse clock
+    // (a 4-10 ms tick), so a fast machine can land in the recorded tick: rewrite until it moved.
+    do {
+      writeFileSync(f, 'bbbb');
+      utimesSync(f, atime, mtime);
+    } while (Math.floor(statSync(f).ctimeMs) === Math.floor(ctimeMs));
     const now = await reopen(root).hashPath(ws);
     expect(now).not.toEqual(first);
     expect(now).toEqual(await truth(ws));
