@@ -4,7 +4,8 @@
 //   no-op status: `repro status` with everything stored, vs `git status --porcelain` on a
 //                workspace with the same files committed;
 //   peak RSS of each repro figure (`/usr/bin/time -f %M` around each timed run).
-// BENCH_SCALE_FILES_MAX caps the sizes (e.g. 100000 for a quick run). Workspaces are built once
+// BENCH_SCALE_FILES_MAX caps the sizes (e.g. 100000 for a quick run); BENCH_SCALE_FILES_STORE=0
+// skips the first-store race (the workspace is still stored once when it is not). Workspaces are built once
 // per size under ROOT and reused; `git add` of 1M files takes minutes, so its workspace is kept.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -90,16 +91,23 @@ export async function bench(ctx) {
     const gws = gitWs(ctx, n, src);
     const peak = {};
     const runs = n >= 1e6 ? 1 : n >= 1e5 ? 3 : 5;
-    const first = ctx.race(
-      [
-        { name: 'repro', before: () => reset(ws), run: reproRss(ctx, peak, 'store', ws, 'run', '--no-record') },
-        {
-          name: 'sha',
-          run: () => ctx.time('sh', ['-c', `find '${join(ws, 'data')}' -type f -print0 | xargs -0 -P2 sha256sum > /dev/null`]),
-        },
-      ],
-      runs,
-    );
+    const timeStore = process.env.BENCH_SCALE_FILES_STORE !== '0';
+    if (!timeStore && !existsSync(join(ws, '.repro'))) {
+      reset(ws);
+      ctx.repro(ws, 'run', '--no-record')();
+    }
+    const first = !timeStore
+      ? undefined
+      : ctx.race(
+          [
+            { name: 'repro', before: () => reset(ws), run: reproRss(ctx, peak, 'store', ws, 'run', '--no-record') },
+            {
+              name: 'sha',
+              run: () => ctx.time('sh', ['-c', `find '${join(ws, 'data')}' -type f -print0 | xargs -0 -P2 sha256sum > /dev/null`]),
+            },
+          ],
+          runs,
+        );
     ctx.repro(ws, 'status')(); // the stat cache settles (files just stored are racy once)
     const st = ctx.race(
       [
@@ -110,18 +118,20 @@ export async function bench(ctx) {
       n >= 1e6 ? 3 : 5,
     );
     const { store: firstRss, status: stRss } = peak;
-    ctx.report(`${label(n)} files, first store`, first.repro, 'xargs -P2 sha256sum', first.sha, n === 1e5 ? '≤ 1.0x' : undefined);
+    if (first)
+      ctx.report(`${label(n)} files, first store`, first.repro, 'xargs -P2 sha256sum', first.sha, n === 1e5 ? '≤ 1.0x' : undefined);
     ctx.report(`${label(n)} files, no-op status`, st.repro, 'git status', st.git, n >= 1e5 ? '≤ 1.5x' : undefined);
     console.log(`  bare Node walk + lstat (the floor for a status in Node): ${ctx.fmt(st.floor).trim()}`);
-    console.log(`  peak RSS: first store ${firstRss.toFixed(0)} MiB, status ${stRss.toFixed(0)} MiB`);
-    rows.push({ n, store: first.repro, sha: first.sha, status: st.repro, git: st.git, firstRss, stRss });
+    console.log(`  peak RSS: first store ${firstRss?.toFixed(0) ?? '-'} MiB, status ${stRss.toFixed(0)} MiB`);
+    rows.push({ n, store: first?.repro ?? NaN, sha: first?.sha ?? NaN, status: st.repro, git: st.git, firstRss: firstRss ?? NaN, stRss });
   }
   console.log('\nsize   first store (growth)   sha256sum -P2   no-op status (growth)   git status   RSS store/status');
   rows.forEach((r, i) => {
     const p = rows[i - 1];
-    const g = (a, b) => (p ? `${(a / b).toFixed(1)}x` : '-').padStart(6);
+    const g = (a, b) => (p && a === a ? `${(a / b).toFixed(1)}x` : '-').padStart(6);
+    const f = (ms) => (ms === ms ? ctx.fmt(ms) : '-'.padStart(9)); // NaN: not measured (BENCH_SCALE_FILES_STORE=0)
     console.log(
-      `${label(r.n).padEnd(6)} ${ctx.fmt(r.store)} ${g(r.store, p?.store)}       ${ctx.fmt(r.sha)}       ${ctx.fmt(r.status)} ${g(r.status, p?.status)}         ${ctx.fmt(r.git)}   ${r.firstRss.toFixed(0)}/${r.stRss.toFixed(0)} MiB`,
+      `${label(r.n).padEnd(6)} ${f(r.store)} ${g(r.store, p?.store)}       ${f(r.sha)}       ${ctx.fmt(r.status)} ${g(r.status, p?.status)}         ${ctx.fmt(r.git)}   ${r.firstRss === r.firstRss ? r.firstRss.toFixed(0) : '-'}/${r.stRss.toFixed(0)} MiB`,
     );
   });
 }

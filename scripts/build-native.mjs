@@ -1,26 +1,44 @@
 #!/usr/bin/env node
-// Builds dist/native/repro-spawner from native/spawner.c (see its header for why it exists).
-// Optional: without a C compiler repro starts stages through Node's spawn, correct but slower,
-// so a missing compiler is a note, not a failure. REPRO_NO_NATIVE=1 skips the build.
+// Builds the native helpers into dist/native (see each source's header for why it exists):
+//   repro-spawner  from native/spawner.c: stages start through it (else through Node's spawn);
+//   repro-statwalk from native/statwalk.c: the stat walk of a status's signature check (else in Node).
+// Optional: without a C compiler repro does the same work in Node, correct but slower, so a
+// missing compiler is a note, not a failure. REPRO_NO_NATIVE=1 skips the build.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'dist', 'native', 'repro-spawner');
+const HELPERS = [
+  { src: 'spawner.c', out: 'repro-spawner', without: "stages will start through Node's spawn (slower)" },
+  { src: 'statwalk.c', out: 'repro-statwalk', flags: ['-pthread'], without: 'status will check directory signatures in Node (slower)' },
+];
 if (process.env.REPRO_NO_NATIVE === '1' || process.platform === 'win32') process.exit(0);
-mkdirSync(dirname(out), { recursive: true });
-const tmp = `${out}.tmp-${process.pid}`;
-for (const cc of [process.env.CC, 'cc', 'gcc', 'clang'].filter(Boolean)) {
-  const r = spawnSync(cc, ['-O2', '-o', tmp, join(root, 'native', 'spawner.c')], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  if (r.error?.code === 'ENOENT') continue;
-  if (r.status === 0) {
-    renameSync(tmp, out);
+mkdirSync(join(root, 'dist', 'native'), { recursive: true });
+const compilers = [process.env.CC, 'cc', 'gcc', 'clang'].filter(Boolean);
+let cc;
+for (const h of HELPERS) {
+  const out = join(root, 'dist', 'native', h.out);
+  const tmp = `${out}.tmp-${process.pid}`;
+  let r;
+  for (const c of cc ? [cc] : compilers) {
+    r = spawnSync(c, ['-O2', ...(h.flags ?? []), '-o', tmp, join(root, 'native', h.src)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+    });
+    if (r.error?.code === 'ENOENT') continue;
+    cc = c;
+    break;
+  }
+  if (!cc) {
+    console.error(`note: no C compiler (cc, gcc, clang) found; ${HELPERS.map((x) => x.without).join('; ')}`);
     process.exit(0);
   }
-  rmSync(tmp, { force: true });
-  console.error(`note: ${cc} could not build native/spawner.c; stages will start through Node's spawn (slower):\n${r.stderr}`);
-  process.exit(0);
+  if (r.status === 0) renameSync(tmp, out);
+  else {
+    rmSync(tmp, { force: true });
+    rmSync(out, { force: true }); // a stale helper may not speak this version's protocol
+    console.error(`note: ${cc} could not build native/${h.src}; ${h.without}:\n${r.stderr}`);
+  }
 }
-console.error("note: no C compiler (cc, gcc, clang) found; stages will start through Node's spawn (slower)");

@@ -5,6 +5,7 @@ import { isErrno } from '../core/errors.js';
 import type { Ctx } from './context.js';
 import { modeOf } from './context.js';
 import type { PathInfo } from './types.js';
+import { nativeSigWalk } from './statwalk.js';
 import { walkDir, type WalkFile, type WalkOptions } from './walk.js';
 
 /**
@@ -22,9 +23,12 @@ import { walkDir, type WalkFile, type WalkOptions } from './walk.js';
  * not in manifests, so they are not in signatures either.
  *
  * The check is a walk of its own (lstat of every file, nothing else), so when something did change
- * a status walks twice: the check costs about what Node's bare readdir + lstat costs (the floor),
- * and it saves the stat-cache lookups, the manifest encoding and its hashing, which are most of the
- * rest. Memory: constant per file (one running hash).
+ * a status walks twice. For a directory of 2,000 files or more it runs in `repro-statwalk`
+ * (statwalk.ts, native/statwalk.c) when that is built: the helper prints the very bytes
+ * `SigBuilder.add` hashes, and Node hashes its output as it streams, with no object per file (~3x less than Node's bare readdir + lstat, the floor of a
+ * check in Node). Without the helper, or when it cannot vouch for its bytes (odd names, refused
+ * symlinks, special files, unreadable directories), the check walks in Node (walk.ts), which
+ * throws what the full walk would. Memory: constant per file (one running hash).
  *
  * Signatures live in a small file of their own beside the stat cache (`<statCache>.dirs`,
  * `{"v":1,"s":{"<abs dir>":"<signature> <manifest hash> <size> <nfiles>"}}`), so a no-op status
@@ -83,11 +87,16 @@ export class SigStore {
   }
 }
 
+/** What a signature hashes for one file; native/statwalk.c prints the same bytes (keep the two in step). */
+export function sigLine(f: Pick<WalkFile, 'rel' | 'st' | 'isLink'>): string {
+  return `${f.rel}\0${f.st.key}\0${modeOf(f.st.mode)}${f.isLink ? 'L' : ''}\n`;
+}
+
 export class SigBuilder {
   private readonly h: Hash = createHash('sha256').update(SIG_VERSION);
 
   add(f: WalkFile): void {
-    this.h.update(`${f.rel}\0${f.st.key}\0${modeOf(f.st.mode)}${f.isLink ? 'L' : ''}\n`);
+    this.h.update(sigLine(f));
   }
 
   digest(): string {
@@ -119,6 +128,9 @@ export async function sigHit(ctx: Ctx, root: string, walkOpts: Omit<WalkOptions,
   if (stored === undefined) return undefined;
   const rec = decodeSig(stored);
   if (!rec) return undefined;
+  const h = createHash('sha256').update(SIG_VERSION);
+  const nativeCount = await nativeSigWalk(root, walkOpts.allowedTargets, h, rec.info.nfiles ?? 0);
+  if (nativeCount !== undefined) return nativeCount === rec.info.nfiles && h.digest('hex') === rec.sig ? rec.info : undefined;
   const b = new SigBuilder();
   let n = 0;
   await walkDir(root, {
