@@ -48,8 +48,12 @@ interface Acc {
   racy: boolean;
 }
 
-/** The signature of absolute path `abs` (see the module comment). `tRef`: ms since the epoch, taken before whatever the signature vouches for was read. */
-export async function pathSignature(ctx: Ctx, abs: string, kind: SigKind, tRef?: number): Promise<PathSig> {
+/**
+ * The signature of absolute path `abs` (see the module comment). `tRef`: ms since the epoch, taken
+ * before whatever the signature vouches for was read. Synchronous unless a directory's content is
+ * walked: a caller checking 10,000 paths makes no promise for each file.
+ */
+export function pathSignature(ctx: Ctx, abs: string, kind: SigKind, tRef?: number): PathSig | Promise<PathSig> {
   const acc: Acc = { tRef, racy: false };
   const lst = lstatIfAny(abs);
   if (!lst) return { sig: missingSig(abs, acc), racy: acc.racy, usable: true };
@@ -62,25 +66,31 @@ export async function pathSignature(ctx: Ctx, abs: string, kind: SigKind, tRef?:
       real = realpathSync(abs);
       target = statSync(abs);
     } catch (e) {
-      if (isErrno(e, 'ENOENT') || isErrno(e, 'ELOOP') || isErrno(e, 'ENOTDIR')) return { sig: '?', racy: false, usable: false };
+      if (isErrno(e, 'ENOENT') || isErrno(e, 'ELOOP') || isErrno(e, 'ENOTDIR')) return UNUSABLE;
       throw e;
     }
     stamp(acc, lst);
-    prefix = `l${lst.dev}:${lst.ino}:${lst.ctimeMs}>${real}|`;
+    prefix = 'l' + lst.dev + ':' + lst.ino + ':' + lst.ctimeMs + '>' + real + '|';
     st = target;
   }
-  if (kind === 'kind') {
-    // The type is all a kind vouches for: no timestamp of the inode itself (a link's were taken).
-    return { sig: `${prefix}k${st.dev}:${st.ino}:${typeOf(st)}`, racy: acc.racy, usable: true };
-  }
+  // A kind vouches for the type only: no timestamp of the inode itself (a link's were taken).
+  if (kind === 'kind') return { sig: prefix + 'k' + st.dev + ':' + st.ino + ':' + typeOf(st), racy: acc.racy, usable: true };
   if (st.isFile()) {
     stamp(acc, st);
-    return { sig: `${prefix}f${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.mode}`, racy: acc.racy, usable: true };
+    const sig = prefix + 'f' + st.dev + ':' + st.ino + ':' + st.size + ':' + st.mtimeMs + ':' + st.ctimeMs + ':' + st.mode;
+    return { sig, racy: acc.racy, usable: true };
   }
-  if (!st.isDirectory()) return { sig: '?', racy: false, usable: false };
+  if (!st.isDirectory()) return UNUSABLE;
+  return dirSignature(ctx, abs, prefix + 'd' + st.dev + ':' + st.ino + ':' + st.mode + ':', acc);
+}
+
+const UNUSABLE: PathSig = { sig: '?', racy: false, usable: false };
+
+async function dirSignature(ctx: Ctx, abs: string, head: string, acc: Acc): Promise<PathSig> {
   const b = new SigBuilder();
   let n = 0;
   const objects = ctx.store.realObjectsDir();
+  const judged = acc.tRef !== undefined;
   try {
     await walkDir(abs, {
       allowedTargets: objects ? [objects] : [],
@@ -88,20 +98,20 @@ export async function pathSignature(ctx: Ctx, abs: string, kind: SigKind, tRef?:
       onFile: (f) => {
         n++;
         b.add(f);
-        if (tRef !== undefined && !acc.racy) stamp(acc, { mtimeMs: f.st.mtimeMs, ctimeMs: f.st.ctimeMs });
+        if (judged) stamp(acc, f.st);
       },
       onDir: (d) => {
-        if (tRef === undefined || acc.racy) return;
+        if (!judged || acc.racy) return;
         const ds = lstatIfAny(d);
         if (ds) stamp(acc, ds);
         else acc.racy = true; // removed while walked
       },
     });
   } catch (e) {
-    if (e instanceof WalkError) return { sig: '?', racy: false, usable: false };
+    if (e instanceof WalkError) return UNUSABLE;
     throw e;
   }
-  return { sig: `${prefix}d${st.dev}:${st.ino}:${st.mode}:${b.digest()}:${n}`, racy: acc.racy, usable: true };
+  return { sig: head + b.digest() + ':' + n, racy: acc.racy, usable: true };
 }
 
 /** `-` and the nearest existing parent directory's identity and times. */

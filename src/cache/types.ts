@@ -95,8 +95,9 @@ export interface Cache {
    * A stat signature of the path: equal to an earlier, non-racy one only when nothing at the path
    * changed since (pathsig.ts). Reads no content; a directory is walked. `tRef` (ms since the
    * epoch, taken before whatever the caller concluded from the path was read) sets `racy`.
+   * Synchronous unless a directory's content is walked.
    */
-  pathSignature(absPath: string, kind: SigKind, tRef?: number): Promise<PathSig>;
+  pathSignature(absPath: string, kind: SigKind, tRef?: number): PathSig | Promise<PathSig>;
   /**
    * Store a file or a whole directory (its manifest is an object too). Idempotent. Afterwards the
    * workspace copy is re-linked from the cache when the first usable link type is `hardlink` or

@@ -329,3 +329,38 @@ describe('the no-op summary', () => {
     expect(existsSync(join(d, '.repro', 'held'))).toBe(false); // the full run cleared them
   });
 });
+
+// The full evaluation hashes an output found as recorded once per command, and a downstream dep on
+// it takes that hash (ops/run/evaluate.ts `settled`): only right while the output stays.
+describe('outputs hashed once per command', () => {
+  const { repo } = tempRepos();
+
+  it('an always_changed stage rewrites its output, and the stage downstream sees the new content', async () => {
+    const d = await repo({
+      'repro.yaml': `stages:
+  tick:
+    cmd: echo x >> ticks.log && wc -l < ticks.log > count.txt
+    always_changed: true
+    outs: [count.txt]
+  use:
+    cmd: cp count.txt used.txt
+    deps: [count.txt]
+    outs: [used.txt]
+`,
+    });
+    const first = await runWith(d);
+    expect(statuses(first.result)).toEqual({ tick: 'executed', use: 'executed' });
+    const second = await runWith(d);
+    expect(statuses(second.result)).toEqual({ tick: 'executed', use: 'executed' });
+    expect(readFileSync(join(d, 'used.txt'), 'utf8').trim()).toBe('2');
+  });
+
+  it('a dry run reports a stale downstream stage from an upstream output edited by hand', async () => {
+    const d = await repo(FILES);
+    await runWith(d);
+    writeFileSync(join(d, 'prep.txt'), 'edited\n');
+    const r = await runWith(d, { dry: true });
+    expect(r.result.stages[0]!.reasons).toContainEqual(expect.objectContaining({ kind: 'out-modified', path: 'prep.txt' }));
+    expect(r.result.stages[1]!.reasons).toContainEqual(expect.objectContaining({ kind: 'dep', path: 'prep.txt' }));
+  });
+});

@@ -1,5 +1,5 @@
 import { readFileSync, statSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../core/atomic.js';
 import { hashData } from '../../core/canonical.js';
@@ -97,8 +97,10 @@ export async function readSummary(ctx: RepoContext, opts: { byRun: boolean; env?
   if (!s) return undefined;
   if (s.build !== buildId() || s.root !== ctx.root || s.uid !== uid() || (opts.byRun && !s.byRun)) return undefined;
   if (s.env !== envHash(s.capture, opts.env)) return undefined; // another environment: keep it for the one it holds
+  const base = ctx.root.endsWith(sep) ? ctx.root : ctx.root + sep; // the paths are checked canonical (valid)
   for (const [p, role, sig] of s.paths) {
-    const now = await ctx.cache.pathSignature(absPath(ctx.root, p), role === 'c' ? 'content' : 'kind');
+    const got = ctx.cache.pathSignature(base + p, role === 'c' ? 'content' : 'kind');
+    const now = got instanceof Promise ? await got : got;
     if (!now.usable || now.sig !== sig) {
       removeSummary(ctx); // stale for good: every change moves a ctime forward
       return undefined;

@@ -85,7 +85,7 @@ export async function run(opts: RunOptions, hooks: { onSummary?: (hit: SummaryHi
       epoch = sourceDateEpoch(ctx, opts.env ?? process.env);
       epoch.catch(() => undefined); // awaited (and thrown) by the first stage that executes
     }
-    const ev = await makeEvaluator(ctx, pipeline, opts.env);
+    const ev = await makeEvaluator(ctx, pipeline, opts.env, { run: { dry: Boolean(opts.dry), force: Boolean(opts.force) } });
     const record = !opts.dry && (opts.record ?? ctx.config.run.record);
     // Probe the machine for the record while the first stage works, not after the last one.
     const onWork = (): void => {
