@@ -1,6 +1,7 @@
 // `npm run bench -- scale` (BENCH_SCALE=stages): cost curves over the number of stages (issue 16).
 // The fan-out/fan-in DAG of make-workload.sh (1 src, n-2 mids, 1 sink) at 200, 2,000 and 10,000
-// stages, each in its own Git repo: no-op `repro run`, `repro status`, `repro verify` (the default
+// stages, each in its own Git repo: no-op `repro run` (answered by the no-op summary, and with
+// the summary removed first: the full evaluation), `repro status`, `repro verify` (the default
 // check: freshness, plus the local data and rules checks, no re-run), `repro dag --format json`,
 // and the first full run against `make -s` at -j1 and -j2. Every figure is printed at each size
 // with its growth factor against the size before; figures with a peer also go to ctx.report.
@@ -52,6 +53,7 @@ export async function bench(ctx) {
   const baseBin = process.env.BENCH_STAGES_BASE;
   const base = (label, cwd, ...args) => timed(label, process.execPath, [baseBin, ...args], cwd);
   const make = (label, cwd, ...args) => timed(label, 'make', ['-s', ...args], cwd);
+  const dropSummary = (dir) => () => rmSync(join(dir, '.repro', 'noop-summary.json'), { force: true });
   const clean = (dir) => () => {
     spawnSync('sh', [join(dir, 'clean.sh')]);
     rmSync(join(dir, '.repro'), { recursive: true, force: true });
@@ -96,6 +98,8 @@ export async function bench(ctx) {
     const m = race(
       [
         { name: 'repro', run: repro(`noop-${n}`, dir, 'run', '--no-record') },
+        // The same with the no-op summary removed first: the full evaluation (which writes it again).
+        { name: 'full', before: dropSummary(dir), run: repro(`noop-full-${n}`, dir, 'run', '--no-record') },
         { name: 'make', run: make(`noop-make-${n}`, dir) },
         { name: 'status', run: repro(`status-${n}`, dir, 'status') },
         { name: 'verify', run: repro(`verify-${n}`, dir, 'verify') },
@@ -110,6 +114,7 @@ export async function bench(ctx) {
       runs,
     );
     put('no-op run', n, m.repro, median(cpu[`noop-${n}`]), 'make -s', m.make);
+    put('no-op run, full evaluation', n, m.full, median(cpu[`noop-full-${n}`]));
     put('status (no-op)', n, m.status, median(cpu[`status-${n}`]));
     put('verify (freshness, default)', n, m.verify, median(cpu[`verify-${n}`]));
     put('dag --format json', n, m.dag, median(cpu[`dag-${n}`]));

@@ -266,8 +266,10 @@ describe('the no-op summary', () => {
     const bad = [
       'not json{',
       JSON.stringify({ ...JSON.parse(good), v: 99 }),
-      JSON.stringify({ ...JSON.parse(good), paths: [['../outside', 'c', 'x']] }),
-      JSON.stringify({ ...JSON.parse(good), stages: [['prep', 'executed', null, 0]] }),
+      JSON.stringify({ ...JSON.parse(good), paths: 'c../outside' }),
+      JSON.stringify({ ...JSON.parse(good), paths: 'crepro.yaml' }), // a path left out: the signatures' digest differs
+      JSON.stringify({ ...JSON.parse(good), statuses: 'ux' }),
+      JSON.stringify({ ...JSON.parse(good), keys: 'a'.repeat(64) }),
       JSON.stringify({ ...JSON.parse(good), build: 'another repro' }),
     ];
     for (const text of bad) {

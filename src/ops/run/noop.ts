@@ -2,7 +2,7 @@ import { readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../core/atomic.js';
-import { hashData } from '../../core/canonical.js';
+import { hashData, sha256 } from '../../core/canonical.js';
 import { isErrno } from '../../core/errors.js';
 import { absPath, storedPathProblem } from '../../core/paths.js';
 import { captureEnv } from '../../env/index.js';
@@ -56,9 +56,14 @@ import type { RepoContext } from '../context.js';
  */
 
 const FILE = 'noop-summary.json';
-const FORMAT = 1;
+const FORMAT = 2;
+const KEY = /^[0-9a-f]{64}$/;
 
-type Role = 'c' | 'k';
+/**
+ * On disk, compact on purpose (at 10,000 stages an array per path and per stage made parsing and
+ * collecting it a third of the check): paths as one string, `c<path>` or `k<path>` a line; `sigs`
+ * the sha256 of their signatures, one a line in that order; the stages as parallel columns.
+ */
 interface Summary {
   v: number;
   build: string;
@@ -67,10 +72,15 @@ interface Summary {
   byRun: boolean;
   capture: string[];
   env: string;
-  /** [repo path, role, signature]. */
-  paths: [string, Role, string][];
-  /** [name, status, key, seed], in the order `run` reports them. */
-  stages: [string, 'up-to-date' | 'frozen', string | null, number | null][];
+  paths: string;
+  sigs: string;
+  /** Stage names, one a line, in the order `run` reports them. */
+  names: string;
+  /** One character a stage: `u` up to date, `f` frozen. */
+  statuses: string;
+  /** The stage keys, 64 hex characters each, concatenated. */
+  keys: string;
+  seeds: (number | null)[];
   observed: Record<string, Observed>;
 }
 
@@ -97,19 +107,34 @@ export async function readSummary(ctx: RepoContext, opts: { byRun: boolean; env?
   if (!s) return undefined;
   if (s.build !== buildId() || s.root !== ctx.root || s.uid !== uid() || (opts.byRun && !s.byRun)) return undefined;
   if (s.env !== envHash(s.capture, opts.env)) return undefined; // another environment: keep it for the one it holds
-  const base = ctx.root.endsWith(sep) ? ctx.root : ctx.root + sep; // the paths are checked canonical (valid)
-  for (const [p, role, sig] of s.paths) {
-    const got = ctx.cache.pathSignature(base + p, role === 'c' ? 'content' : 'kind');
+  const lines = s.paths === '' ? [] : s.paths.split('\n');
+  for (const l of lines) if ((l[0] !== 'c' && l[0] !== 'k') || storedPathProblem(l.slice(1)) !== undefined) return undefined;
+  const base = ctx.root.endsWith(sep) ? ctx.root : ctx.root + sep; // each path checked canonical just above
+  const sigs: string[] = [];
+  for (const l of lines) {
+    const got = ctx.cache.pathSignature(base + l.slice(1), l[0] === 'c' ? 'content' : 'kind');
     const now = got instanceof Promise ? await got : got;
-    if (!now.usable || now.sig !== sig) {
-      removeSummary(ctx); // stale for good: every change moves a ctime forward
-      return undefined;
-    }
+    if (!now.usable) return stale(ctx);
+    sigs.push(now.sig);
   }
+  if (sha256(sigs.join('\n')) !== s.sigs) return stale(ctx);
+  const names = s.names === '' ? [] : s.names.split('\n');
   return {
-    stages: s.stages.map(([name, status, key, seed]) => ({ name, status, reasons: [], seed, ...(key !== null ? { key } : {}) })),
+    stages: names.map((name, i) => ({
+      name,
+      status: s.statuses[i] === 'f' ? 'frozen' : 'up-to-date',
+      reasons: [],
+      seed: s.seeds[i]!,
+      key: s.keys.slice(i * 64, i * 64 + 64),
+    })),
     observed: s.observed,
   };
+}
+
+/** Something changed: stale for good (every change moves a ctime forward), so no later command reads it in vain. */
+function stale(ctx: RepoContext): undefined {
+  removeSummary(ctx);
+  return undefined;
 }
 
 /**
@@ -144,16 +169,18 @@ export async function writeSummary(
     }
   }
   for (const n of named) for (let i = n.indexOf('/'); i > 0; i = n.indexOf('/', i + 1)) kinds.add(n.slice(0, i));
-  const paths: Summary['paths'] = [];
-  const take = async (rel: string, role: Role): Promise<boolean> => {
-    if (storedPathProblem(rel) !== undefined) return false;
+  const paths: string[] = [];
+  const sigs: string[] = [];
+  const take = async (rel: string, role: 'c' | 'k'): Promise<boolean> => {
+    if (storedPathProblem(rel) !== undefined || rel.includes('\n')) return false;
     const s = await ctx.cache.pathSignature(absPath(ctx.root, rel), role === 'c' ? 'content' : 'kind', opts.tRef);
     if (!s.usable || s.racy) return false;
-    paths.push([rel, role, s.sig]);
+    paths.push(role + rel);
+    sigs.push(s.sig);
     return true;
   };
-  let ok = true;
-  for (const rel of content) if (!(ok = await take(rel, 'c'))) break;
+  let ok = results.every((r) => r.key !== undefined && KEY.test(r.key) && !r.name.includes('\n'));
+  if (ok) for (const rel of content) if (!(ok = await take(rel, 'c'))) break;
   if (ok) for (const rel of kinds) if (!(ok = await take(rel, 'k'))) break;
   // A directory holding a recorded path, changed since the command started: something there was
   // created, removed or renamed meanwhile (a file renamed into place may keep its ctime).
@@ -172,8 +199,12 @@ export async function writeSummary(
     byRun: opts.byRun,
     capture: p.envCapture,
     env: envHash(p.envCapture, opts.env),
-    paths,
-    stages: results.map((r) => [r.name, r.status as 'up-to-date' | 'frozen', r.key ?? null, r.seed]),
+    paths: paths.join('\n'),
+    sigs: sha256(sigs.join('\n')),
+    names: results.map((r) => r.name).join('\n'),
+    statuses: results.map((r) => (r.status === 'frozen' ? 'f' : 'u')).join(''),
+    keys: results.map((r) => r.key).join(''),
+    seeds: results.map((r) => r.seed),
     observed,
   };
   try {
@@ -233,23 +264,15 @@ function valid(d: unknown): d is Summary {
   if (typeof d !== 'object' || d === null) return false;
   const s = d as Partial<Summary>;
   if (s.v !== FORMAT || typeof s.build !== 'string' || typeof s.root !== 'string' || typeof s.uid !== 'number') return false;
-  if (typeof s.byRun !== 'boolean' || typeof s.env !== 'string') return false;
+  if (typeof s.byRun !== 'boolean' || typeof s.env !== 'string' || typeof s.sigs !== 'string') return false;
   if (!Array.isArray(s.capture) || !s.capture.every((c) => typeof c === 'string')) return false;
   if (typeof s.observed !== 'object' || s.observed === null || Array.isArray(s.observed)) return false;
-  if (!Array.isArray(s.paths) || !Array.isArray(s.stages)) return false;
-  for (const e of s.paths as unknown[]) {
-    if (!Array.isArray(e) || e.length !== 3) return false;
-    const [p, role, sig] = e as unknown[];
-    if (storedPathProblem(p) !== undefined || (role !== 'c' && role !== 'k') || typeof sig !== 'string') return false;
-  }
-  for (const e of s.stages as unknown[]) {
-    if (!Array.isArray(e) || e.length !== 4) return false;
-    const [name, status, key, seed] = e as unknown[];
-    if (typeof name !== 'string' || (status !== 'up-to-date' && status !== 'frozen')) return false;
-    if (key !== null && typeof key !== 'string') return false;
-    if (seed !== null && typeof seed !== 'number') return false;
-  }
-  return true;
+  if (typeof s.paths !== 'string' || typeof s.names !== 'string' || typeof s.statuses !== 'string' || typeof s.keys !== 'string')
+    return false;
+  const n = s.names === '' ? 0 : s.names.split('\n').length;
+  if (!Array.isArray(s.seeds) || s.seeds.length !== n || s.statuses.length !== n || s.keys.length !== n * 64) return false;
+  if (!/^[uf]*$/.test(s.statuses) || !/^[0-9a-f]*$/.test(s.keys)) return false;
+  return s.seeds.every((x) => x === null || typeof x === 'number');
 }
 
 function envHash(capture: string[], env: NodeJS.ProcessEnv = process.env): string {
