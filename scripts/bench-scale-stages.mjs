@@ -1,14 +1,18 @@
 // `npm run bench -- scale` (BENCH_SCALE=stages): cost curves over the number of stages (issue 16).
 // The fan-out/fan-in DAG of make-workload.sh (1 src, n-2 mids, 1 sink) at 200, 2,000 and 10,000
-// stages, each in its own Git repo: no-op `repro run`, `repro status`, `repro verify` (the default
+// stages, each in its own Git repo: no-op `repro run` (answered by the no-op summary, and with
+// the summary removed first: the full evaluation), `repro status`, `repro verify` (the default
 // check: freshness, plus the local data and rules checks, no re-run), `repro dag --format json`,
 // and the first full run against `make -s` at -j1 and -j2. Every figure is printed at each size
 // with its growth factor against the size before; figures with a peer also go to ctx.report.
 //
 // Env: BENCH_STAGES (default "200,2000,10000"), BENCH_STAGES_FULL_RUNS (runs of each first full
 // run at 10,000 stages, default 1: one takes minutes on the machines here), BENCH_STAGES_FULL
-// (default "1,2": the -j values of the first full run; "" skips it).
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+// (default "1,2": the -j values of the first full run; "" skips it, and then a workload already
+// run is only brought up to date, not cleaned: iterate on the no-op figures without minutes of
+// full runs), BENCH_STAGES_BASE (another build's bin/repro.js: its no-op run and status join the
+// same race, for a before/after in one run).
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -46,7 +50,10 @@ export async function bench(ctx) {
     return ms;
   };
   const repro = (label, cwd, ...args) => timed(label, process.execPath, [bin, ...args], cwd);
+  const baseBin = process.env.BENCH_STAGES_BASE;
+  const base = (label, cwd, ...args) => timed(label, process.execPath, [baseBin, ...args], cwd);
   const make = (label, cwd, ...args) => timed(label, 'make', ['-s', ...args], cwd);
+  const dropSummary = (dir) => () => rmSync(join(dir, '.repro', 'noop-summary.json'), { force: true });
   const clean = (dir) => () => {
     spawnSync('sh', [join(dir, 'clean.sh')]);
     rmSync(join(dir, '.repro'), { recursive: true, force: true });
@@ -83,7 +90,7 @@ export async function bench(ctx) {
       put(`first full run -j${j}`, n, m.repro, median(cpu[lr]), 'make -s', m.make);
     }
     if (!jobsList.length) {
-      clean(dir)();
+      if (!existsSync(join(dir, 'repro.lock'))) clean(dir)();
       spawnSync(process.execPath, [bin, 'run', '--no-record', '-j', '2'], { cwd: dir, env: benchEnv, stdio: 'ignore' });
     }
     spawnSync('make', ['-s'], { cwd: dir, env: benchEnv, stdio: 'ignore' }); // make's own no-op state
@@ -91,17 +98,30 @@ export async function bench(ctx) {
     const m = race(
       [
         { name: 'repro', run: repro(`noop-${n}`, dir, 'run', '--no-record') },
+        // The same with the no-op summary removed first: the full evaluation (which writes it again).
+        { name: 'full', before: dropSummary(dir), run: repro(`noop-full-${n}`, dir, 'run', '--no-record') },
         { name: 'make', run: make(`noop-make-${n}`, dir) },
         { name: 'status', run: repro(`status-${n}`, dir, 'status') },
         { name: 'verify', run: repro(`verify-${n}`, dir, 'verify') },
         { name: 'dag', run: repro(`dag-${n}`, dir, 'dag', '--format', 'json') },
+        ...(baseBin
+          ? [
+              { name: 'base-run', run: base(`base-noop-${n}`, dir, 'run', '--no-record') },
+              { name: 'base-status', run: base(`base-status-${n}`, dir, 'status') },
+            ]
+          : []),
       ],
       runs,
     );
     put('no-op run', n, m.repro, median(cpu[`noop-${n}`]), 'make -s', m.make);
+    put('no-op run, full evaluation', n, m.full, median(cpu[`noop-full-${n}`]));
     put('status (no-op)', n, m.status, median(cpu[`status-${n}`]));
     put('verify (freshness, default)', n, m.verify, median(cpu[`verify-${n}`]));
     put('dag --format json', n, m.dag, median(cpu[`dag-${n}`]));
+    if (baseBin) {
+      put('no-op run (base build)', n, m['base-run'], median(cpu[`base-noop-${n}`]));
+      put('status (base build)', n, m['base-status'], median(cpu[`base-status-${n}`]));
+    }
   }
 
   // The curves: each figure at each size, its growth against the size before (the work grows by

@@ -12,6 +12,7 @@ import { ObjectStore } from './objects.js';
 import { save } from './save.js';
 import { StatCache } from './statcache.js';
 import { SigStore } from './dirsig.js';
+import { pathSignature } from './pathsig.js';
 import type { Cache, CacheOptions, LinkType } from './types.js';
 
 const LINK_TYPES: readonly LinkType[] = ['reflink', 'hardlink', 'symlink', 'copy'];
@@ -57,6 +58,7 @@ export function openCache(opts: CacheOptions): Cache {
       return hashFileRef(ctx, fileRef(abs, st));
     },
     hashPath: (absPath) => hashPath(ctx, resolve(absPath)),
+    pathSignature: (absPath, kind, tRef) => pathSignature(ctx, resolve(absPath), kind, tRef),
     save: (absPath) => save(ctx, resolve(absPath)),
     has: (hash) => has(ctx, hash),
     check: (hash, o) => check(ctx, hash, o),

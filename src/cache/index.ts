@@ -29,6 +29,8 @@ export type {
   ManifestEntry,
   ObjectState,
   PathInfo,
+  PathSig,
+  SigKind,
   CacheVerifyResult,
 } from './types.js';
 export { ObjectError } from './trust.js';

@@ -31,6 +31,8 @@ export interface FileStat {
   /** `<ino> <mtime ms> <ctime ms> <size>`: what must be unchanged for a recorded hash to hold. */
   key: string;
   mtimeMs: number;
+  /** For racy checks of whole paths (pathsig.ts); not part of `key` beyond its whole milliseconds. */
+  ctimeMs: number;
   size: number;
   mode: number;
 }
@@ -42,7 +44,7 @@ export interface FileStat {
  */
 export function fileStat(st: Stats): FileStat {
   const key = `${st.ino} ${Math.floor(st.mtimeMs)} ${Math.floor(st.ctimeMs)} ${st.size}`;
-  return { key, mtimeMs: st.mtimeMs, size: st.size, mode: st.mode };
+  return { key, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: st.size, mode: st.mode };
 }
 
 /** True when `st` is too recent, relative to `tRef`, to be trusted later (see above). */

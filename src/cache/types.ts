@@ -1,7 +1,8 @@
 import type { BadObject } from '../model/run.js';
+import type { PathSig, SigKind } from './pathsig.js';
 import type { ObjectState } from './trust.js';
 
-export type { ObjectState };
+export type { ObjectState, PathSig, SigKind };
 
 /**
  * Public shapes of the content-addressed store. The store knows nothing of stages or Git: it maps
@@ -90,6 +91,13 @@ export interface Cache {
   hashFile(absPath: string): Promise<{ hash: string; size: number }>;
   /** Hash a file or directory without storing anything; `null` when the path does not exist. */
   hashPath(absPath: string): Promise<PathInfo | null>;
+  /**
+   * A stat signature of the path: equal to an earlier, non-racy one only when nothing at the path
+   * changed since (pathsig.ts). Reads no content; a directory is walked. `tRef` (ms since the
+   * epoch, taken before whatever the caller concluded from the path was read) sets `racy`.
+   * Synchronous unless a directory's content is walked.
+   */
+  pathSignature(absPath: string, kind: SigKind, tRef?: number): PathSig | Promise<PathSig>;
   /**
    * Store a file or a whole directory (its manifest is an object too). Idempotent. Afterwards the
    * workspace copy is re-linked from the cache when the first usable link type is `hardlink` or

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireRepoLock } from '../../core/repolock.js';
 import { mark } from '../../core/timing.js';
@@ -14,6 +15,7 @@ import { Scheduler } from './scheduler.js';
 import { killDeadRunLeftovers } from './takeover.js';
 import { compactRunCache } from './runcache.js';
 import { sourceDateEpoch } from './epoch.js';
+import { readSummary, removeSummary, summaryApplies, writeSummary, type SummaryHit } from './noop.js';
 
 export type { RunEvent, RunOptions, RunResult, StageResult, StageStatus };
 
@@ -23,7 +25,9 @@ export type { RunEvent, RunOptions, RunResult, StageResult, StageStatus };
  * succeeded; the object cache and run cache are written atomically as each stage ends, so a
  * killed run loses at most the lock entries, which the run cache restores on the next run.
  */
-export async function run(opts: RunOptions): Promise<RunResult> {
+export async function run(opts: RunOptions, hooks: { onSummary?: (hit: SummaryHit) => void } = {}): Promise<RunResult> {
+  // Before anything is read: what the no-op summary's signatures must be older than (noop.ts).
+  const tRef = Date.now();
   mark('run: start');
   const ctx = await openContext(opts.cwd);
   const startedAt = new Date().toISOString();
@@ -34,6 +38,19 @@ export async function run(opts: RunOptions): Promise<RunResult> {
         onStale: (h) => opts.onEvent?.({ type: 'notice', text: `taking over a stale lock left by pid ${h.pid}` }),
       });
   try {
+    // An unchanged workspace: every stage up to date, from one stat per path (ops/run/noop.ts).
+    // Leftovers in .repro/held/ mean a run died with stages queued: the full run clears them.
+    const summarise = summaryApplies(opts) && !lock?.tookOver && (opts.dry || !existsSync(join(ctx.stateDir, 'held')));
+    if (summarise) {
+      const hit = await readSummary(ctx, { byRun: !opts.dry, env: opts.env });
+      if (hit) {
+        mark('run: the no-op summary holds');
+        hooks.onSummary?.(hit);
+        opts.onEvent?.({ type: 'plan', stages: hit.stages.map((s) => s.name) });
+        for (const r of hit.stages) opts.onEvent?.({ type: 'stage-end', result: r });
+        return { ok: true, interrupted: false, stages: hit.stages, startedAt, endedAt: new Date().toISOString() };
+      }
+    }
     const overrides = (opts.overrides ?? []).map(parseOverride);
     // A real run writes -S into the params files (as DVC does); --dry only applies them in memory.
     // Checked first; put back if the pipeline then fails to load or the selection is wrong.
@@ -68,7 +85,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
       epoch = sourceDateEpoch(ctx, opts.env ?? process.env);
       epoch.catch(() => undefined); // awaited (and thrown) by the first stage that executes
     }
-    const ev = await makeEvaluator(ctx, pipeline, opts.env);
+    const ev = await makeEvaluator(ctx, pipeline, opts.env, { run: { dry: Boolean(opts.dry), force: Boolean(opts.force) } });
     const record = !opts.dry && (opts.record ?? ctx.config.run.record);
     // Probe the machine for the record while the first stage works, not after the last one.
     const onWork = (): void => {
@@ -80,11 +97,12 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     };
     // Outputs are git-ignored before any command runs, so a run killed midway never leaves big
     // outputs showing as untracked (and ready for `git add -A`).
-    if (!opts.dry)
-      await syncIgnoredOutputs(
+    const ignoreChanged =
+      !opts.dry &&
+      (await syncIgnoredOutputs(
         ctx.root,
         pipeline.stages.flatMap((s) => s.outs.filter((o) => !o.git).map((o) => o.path)),
-      );
+      ));
     const sched = new Scheduler(ctx, pipeline, lockFile, ev, { ...opts, onWork, runToken: lock?.token, epoch });
     mark('run: planning done, scheduling');
     const stages = await sched.runAll(selected);
@@ -120,6 +138,12 @@ export async function run(opts: RunOptions): Promise<RunResult> {
         await recordRun(ctx, pipeline, lockFile, result, opts, opts.recordExtras);
       }
       if (sched.lockDirty) await writeLock(ctx.root, lockFile);
+    }
+    if (summarise) {
+      const noop =
+        !interrupted && !sched.lockDirty && !ignoreChanged && stages.every((s) => s.status === 'up-to-date' || s.status === 'frozen');
+      if (noop) await writeSummary(ctx, pipeline, lockFile, stages, { byRun: !opts.dry, tRef, env: opts.env });
+      else if (!opts.dry) removeSummary(ctx);
     }
     return result;
   } finally {
