@@ -2,7 +2,7 @@ import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { isErrno } from '../core/errors.js';
 import type { Ctx } from './context.js';
-import { SigBuilder } from './dirsig.js';
+import { SigBuilder, sigHit } from './dirsig.js';
 import { isRacy } from './statcache.js';
 import { WalkError, walkDir } from './walk.js';
 
@@ -19,9 +19,10 @@ import { WalkError, walkDir } from './walk.js';
  * (statcache.ts): a signature taken with `tRef` is `racy` when any of its timestamps is not older
  * than `tRef` minus the timestamp granularity. Replacing the file (a new inode, even one reusing
  * the number) gives a new ctime too. What the kinds cover:
- * - `content`: what reading the path gives. A regular file: the fields above. A directory: every
- *   file below it, in manifest order, as directory signatures do (dirsig.ts: relative path,
- *   stat-cache key, manifest mode, reached through a link); with `tRef`, also every directory
+ * - `content`: what reading the path gives. A regular file: the fields above. A directory: its
+ *   manifest hash when its recorded directory signature holds (dirsig.ts; the native walker for a
+ *   big one); else every file below it, in manifest order, as directory signatures do (relative
+ *   path, stat-cache key, manifest mode, reached through a link); with `tRef`, also every directory
  *   walked is checked for racy timestamps (a file removed during the walk changes its directory).
  * - `kind`: only what the path is (directory, file, something else): for a repo path's parent
  *   directories and a stage's `wdir`. A directory replaced by anything else is another inode or
@@ -92,6 +93,14 @@ async function dirSignature(ctx: Ctx, abs: string, head: string, acc: Acc): Prom
   const objects = ctx.store.realObjectsDir();
   const judged = acc.tRef !== undefined;
   try {
+    // A directory with a recorded signature (dirsig.ts) is vouched for by it, through the native
+    // walker when it is big: every file's stat is the one its trusted hash was recorded under, so
+    // its manifest names the content. Any miss falls through to the walk below (another format:
+    // a summary recorded one way and checked the other way only costs a full evaluation).
+    if (ctx.sigs.get(abs) !== undefined) {
+      const hit = await sigHit(ctx, abs, { allowedTargets: objects ? [objects] : [] });
+      if (hit) return { sig: head + 'm' + hit.hash + ':' + (hit.nfiles ?? 0), racy: acc.racy, usable: true };
+    }
     await walkDir(abs, {
       allowedTargets: objects ? [objects] : [],
       tick: ctx.tick,

@@ -18,6 +18,7 @@ import { run } from '../../src/ops/run/run.js';
 import { status } from '../../src/ops/run/status.js';
 import type { RunOptions, RunResult } from '../../src/model/run.js';
 import { readLock, writeLock } from '../../src/lock/index.js';
+import { statwalkCounters } from '../../src/cache/statwalk.js';
 import { expectCode } from '../helpers/errors.js';
 import { repro, tempRepos } from '../helpers/repo.js';
 
@@ -167,6 +168,29 @@ describe('the no-op summary', () => {
     r = await runWith(g, { dry: true });
     expect(r.hit).toBe(false);
     expect(statuses(r.result).train).toBe('would-run');
+  });
+
+  it('a directory vouched for by its signature through the native walker: edits in place, added files and set-back mtimes are seen', async () => {
+    process.env.REPRO_STATWALK = 'native';
+    try {
+      const d = await fresh(repo);
+      const before = statwalkCounters.vouched;
+      expect((await runWith(d)).hit).toBe(true);
+      expect(statwalkCounters.vouched).toBeGreaterThan(before);
+      const t = statSync(join(d, 'data', 'a.txt')).mtime;
+      writeFileSync(join(d, 'data', 'a.txt'), 'A\n'); // same size, same inode
+      utimesSync(join(d, 'data', 'a.txt'), t, t);
+      let r = await runWith(d, { dry: true });
+      expect(r.hit).toBe(false);
+      expect(statuses(r.result).train).toBe('would-run');
+      const g = await fresh(repo);
+      writeFileSync(join(g, 'out', 'extra.txt'), 'x\n');
+      r = await runWith(g, { dry: true });
+      expect(r.hit).toBe(false);
+      expect(statuses(r.result).train).toBe('would-run');
+    } finally {
+      delete process.env.REPRO_STATWALK;
+    }
   });
 
   it('falls back when a file appears in a directory dep, or its mode changes', async () => {
