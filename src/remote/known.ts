@@ -22,8 +22,9 @@ import { isObjectHash } from './keys.js';
  *
  * Lookups are lazy: the first `LAZY_LOOKUPS` are answered by searching the file's text (a no-op
  * push asks about one manifest, not 100k files); past that, the text is parsed into a set once.
+ * Each search reads the whole text, as parsing does once, so only a few are worth it.
  */
-const LAZY_LOOKUPS = 64;
+const LAZY_LOOKUPS = 4;
 const DIR_LINE = /^([0-9a-f]{64}\.dir) (\d+)$/;
 
 export class KnownSet {

@@ -33,7 +33,7 @@ describe('KnownSet', () => {
     expect(b.has(h(9))).toBe(false);
     // a legacy manifest line gains its count; then many lookups parse the file
     b.add([`${h(4)}.dir`], new Map([[`${h(4)}.dir`, 2]]));
-    for (let i = 0; i < 100; i++) expect(b.has(h(100 + i))).toBe(false);
+    for (let i = 0; i < 10; i++) expect(b.has(h(100 + i))).toBe(false);
     expect(b.count(`${h(4)}.dir`)).toBe(2);
     expect(b.count(`${h(3)}.dir`)).toBe(7);
     expect(b.has(h(2))).toBe(true);
