@@ -34,10 +34,13 @@ export const MULTIPART_BYTES = 64 * 1024 * 1024;
 const PART_JOBS = 4;
 /**
  * Downloads of this size and up go as ranged GETs in worker threads (ranged.ts): `RANGED_PART`
- * bytes each, `RANGED_WORKERS` at a time (rclone's `--multi-thread-streams 4`). Each worker costs
- * a thread and its own SDK load (~0.1-0.3 s of CPU), worth it only for big objects.
+ * bytes each, `RANGED_WORKERS` at a time (rclone's `--multi-thread-streams 4`). Off unless
+ * `REPRO_S3_RANGED_BYTES` sets a threshold: measured on the shared 2-CPU machine, the workers
+ * spent about twice the CPU of one GET stream (an SDK per worker, the file read back for the
+ * in-order hash) and the 2 GiB fetch was not faster (docs/bench.md, "Remotes"); it needs an idle
+ * machine with more cores to judge.
  */
-export const RANGED_BYTES = Number(process.env.REPRO_S3_RANGED_BYTES ?? 128 * 1024 * 1024);
+export const RANGED_BYTES = Number(process.env.REPRO_S3_RANGED_BYTES ?? Infinity);
 const RANGED_PART = Number(process.env.REPRO_S3_RANGED_PART ?? 16 * 1024 * 1024);
 const RANGED_WORKERS = Number(process.env.REPRO_S3_RANGED_WORKERS ?? 4);
 
