@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { isReproError } from '../core/errors.js';
 import { remoteError } from './errors.js';
 import { objectKey } from './keys.js';
+import { RangedAborted } from './ranged.js';
 import { runPool } from './pool.js';
 import type { LocalObjects, TransferOptions } from './transfer.js';
 import type { Backend } from './types.js';
@@ -56,7 +57,7 @@ export async function fetchObjects(
       getDirs,
       opts.jobs,
       async (h) => {
-        await downloadOne(backend, local, h, {}, res);
+        await downloadOne(backend, local, h, {}, res, opts.signal);
         tick();
       },
       opts.signal,
@@ -86,7 +87,7 @@ export async function fetchObjects(
       get,
       opts.jobs,
       async ([h, meta]) => {
-        await downloadOne(backend, local, h, meta, res);
+        await downloadOne(backend, local, h, meta, res, opts.signal);
         tick();
       },
       opts.signal,
@@ -117,9 +118,14 @@ async function downloadOne(
   hash: string,
   meta: { size?: number; exec?: boolean },
   res: FetchResult,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   const key = objectKey(hash);
-  const obj = await backend.get(key);
+  const ranged = (n: number | undefined): n is number =>
+    backend.download !== undefined && n !== undefined && n >= (backend.rangedFrom ?? Infinity);
+  // A big file of a directory (size known from its manifest) goes straight to ranged reads; any
+  // other object is asked for once, and a big one then continues as ranged reads instead.
+  const obj = ranged(meta.size) ? { body: undefined, size: meta.size, exec: meta.exec ?? false } : await backend.get(key);
   if (!obj) {
     res.missing.push(hash);
     return;
@@ -128,8 +134,19 @@ async function downloadOne(
   const tRef = Date.now();
   const h = createHash('sha256');
   let size = 0;
+  let digest: string | undefined;
   try {
-    if (obj.size !== undefined && obj.size <= SMALL_OBJECT) {
+    if (ranged(obj.size)) {
+      obj.body?.destroy();
+      digest = await backend.download!(key, tmp, obj.size, signal);
+      if (digest === undefined) {
+        await rm(tmp, { force: true });
+        res.missing.push(hash);
+        return;
+      }
+      size = obj.size;
+    } else if (!obj.body) throw new Error(`no body for '${key}'`);
+    else if (obj.size !== undefined && obj.size <= SMALL_OBJECT) {
       // Small: gather, hash, one write (a stream per small file costs more than its bytes).
       const parts: Buffer[] = [];
       for await (const chunk of obj.body as AsyncIterable<Buffer>) {
@@ -154,6 +171,10 @@ async function downloadOne(
       );
   } catch (e) {
     await rm(tmp, { force: true });
+    if (e instanceof RangedAborted) {
+      res.interrupted = true; // nothing kept; the next fetch downloads it again
+      return;
+    }
     if (isReproError(e)) throw e;
     if ((e as NodeJS.ErrnoException).syscall) throw e; // a local write failure (disk full): the OS error says it
     throw remoteError(
@@ -163,7 +184,7 @@ async function downloadOne(
       e,
     );
   }
-  if (h.digest('hex') !== hash.replace(/\.dir$/, '') || (meta.size !== undefined && size !== meta.size)) {
+  if ((digest ?? h.digest('hex')) !== hash.replace(/\.dir$/, '') || (meta.size !== undefined && size !== meta.size)) {
     await rm(tmp, { force: true });
     res.corrupt.push({ hash, key });
     return;

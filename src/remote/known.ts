@@ -11,15 +11,30 @@ import { isObjectHash } from './keys.js';
  * seen in a listing, found by a HEAD, or uploaded by us; a directory manifest only after every
  * file it names (remotes receive manifests last, so a manifest there implies its files).
  *
- * The file: first line `epoch <token>`, then one hash per line, appended as uploads finish. The
- * remote's epoch (`repro-epoch`, rewritten by every `repro gc --cloud`) is read at the start of
+ * The file: first line `epoch <token>`, then one hash per line, appended as uploads finish; a
+ * manifest's line also carries how many distinct files it names (`<hash>.dir <n>`), so a push of
+ * a directory known to be there reads neither the manifest nor its files (a line without the
+ * count, from an older repro, only costs reading the manifest). The remote's epoch (`repro-epoch`, rewritten by every `repro gc --cloud`) is read at the start of
  * each push: when it differs, everything remembered is dropped, so objects removed by another
  * clone's gc are uploaded again. A remembered answer can cost a re-check; it can never make push
  * skip an object the remote lost to repro's own gc. (Objects deleted behind repro's back are not
  * seen: remove `.repro/remotes/` after doing that.) A torn last line (kill -9) is ignored.
+ *
+ * Lookups are lazy: the first `LAZY_LOOKUPS` are answered by searching the file's text (a no-op
+ * push asks about one manifest, not 100k files); past that, the text is parsed into a set once.
+ * Each search reads the whole text, as parsing does once, so only a few are worth it.
  */
+const LAZY_LOOKUPS = 4;
+const DIR_LINE = /^([0-9a-f]{64}\.dir) (\d+)$/;
+
 export class KnownSet {
-  private readonly set = new Set<string>();
+  /** Parsed lines (hash → member count for a manifest with one, else -1); undefined while lazy. */
+  private set: Map<string, number> | undefined;
+  /** The file's trusted text (through its last newline), searched while lazy; '' when fresh. */
+  private text = '';
+  /** Added since load, while lazy. */
+  private readonly added = new Map<string, number>();
+  private lookups = 0;
   private fd: number | undefined;
   private readonly path: string;
 
@@ -40,45 +55,102 @@ export class KnownSet {
     } catch (e) {
       if (!isErrno(e, 'ENOENT')) throw e;
     }
-    const lines = text.split('\n');
-    if (lines[0] === `epoch ${epoch}`) {
-      for (let i = 1; i < lines.length; i++) if (isObjectHash(lines[i]!)) ks.set.add(lines[i]!);
-      if (!text.endsWith('\n')) ks.set.delete(lines[lines.length - 1]!); // torn: do not trust it
+    const head = `epoch ${epoch}\n`;
+    if (text.startsWith(head)) {
+      // From the newline that ends the epoch line through the last newline: a torn last line
+      // (no newline) is left out, so it is never trusted.
+      ks.text = text.slice(head.length - 1, text.lastIndexOf('\n') + 1);
     } else {
       mkdirSync(dir, { recursive: true });
-      writeFileAtomicSync(ks.path, `epoch ${epoch}\n`, { fsync: false });
+      writeFileAtomicSync(ks.path, head, { fsync: false });
     }
     return ks;
   }
 
   has(hash: string): boolean {
-    return this.set.has(hash);
+    return this.count(hash) !== undefined;
+  }
+
+  /**
+   * Undefined when not known; for a known manifest, the number of distinct files it names when
+   * that was remembered, else -1 (also for a file).
+   */
+  count(hash: string): number | undefined {
+    if (this.set) return this.set.get(hash);
+    const a = this.added.get(hash);
+    if (a !== undefined) return a;
+    if (++this.lookups > LAZY_LOOKUPS) return this.parsed().get(hash);
+    if (!isObjectHash(hash)) return undefined;
+    let n: number | undefined;
+    for (let i = this.text.indexOf(`\n${hash}`); i !== -1; i = this.text.indexOf(`\n${hash}`, i + 1)) {
+      const end = this.text.indexOf('\n', i + 1);
+      const line = this.text.slice(i + 1, end);
+      if (line === hash) n = Math.max(n ?? -1, -1);
+      else {
+        const m = DIR_LINE.exec(line);
+        if (m && m[1] === hash) n = Math.max(n ?? -1, Number(m[2]));
+      }
+    }
+    return n;
+  }
+
+  /** Every line parsed, once; later lookups use the set. */
+  private parsed(): Map<string, number> {
+    if (this.set) return this.set;
+    const set = new Map<string, number>();
+    for (const line of this.text.split('\n')) {
+      if (isObjectHash(line)) {
+        if (!set.has(line)) set.set(line, -1);
+      } else {
+        const m = DIR_LINE.exec(line);
+        if (m) set.set(m[1]!, Math.max(set.get(m[1]!) ?? -1, Number(m[2])));
+      }
+    }
+    for (const [h, n] of this.added) set.set(h, Math.max(set.get(h) ?? -1, n));
+    this.added.clear();
+    this.text = '';
+    this.set = set;
+    return set;
   }
 
   get size(): number {
-    return this.set.size;
+    return this.parsed().size;
   }
 
-  /** Remember hashes the remote now holds (one append per call). */
-  add(hashes: readonly string[]): void {
-    const fresh = hashes.filter((h) => !this.set.has(h));
-    if (!fresh.length) return;
-    for (const h of fresh) this.set.add(h);
+  /**
+   * Remember hashes the remote now holds (one append per call); `counts` gives a manifest's
+   * number of distinct files.
+   */
+  add(hashes: readonly string[], counts?: ReadonlyMap<string, number>): void {
+    const lines: string[] = [];
+    for (const h of hashes) {
+      const n = counts?.get(h) ?? -1;
+      const had = this.count(h);
+      if (had !== undefined && had >= n) continue;
+      if (this.set) this.set.set(h, n);
+      else this.added.set(h, n);
+      lines.push(n >= 0 ? `${h} ${n}` : h);
+    }
+    if (!lines.length) return;
     this.fd ??= openSync(this.path, 'a');
-    writeSync(this.fd, fresh.join('\n') + '\n');
+    writeSync(this.fd, lines.join('\n') + '\n');
   }
 
   /** Forget hashes (removed from the remote by our own gc). Rewrites the file. */
   forget(hashes: Iterable<string>): void {
-    for (const h of hashes) this.set.delete(h);
+    const set = this.parsed();
+    for (const h of hashes) set.delete(h);
     this.close();
-    writeFileAtomicSync(this.path, `epoch ${this.epoch}\n${[...this.set].map((h) => h + '\n').join('')}`, { fsync: false });
+    const lines = [...set].map(([h, n]) => (n >= 0 ? `${h} ${n}\n` : `${h}\n`));
+    writeFileAtomicSync(this.path, `epoch ${this.epoch}\n${lines.join('')}`, { fsync: false });
   }
 
   /** Start over under a new epoch (after our own gc --cloud rewrote it). */
   reset(epoch: string): void {
     this.epoch = epoch;
-    this.set.clear();
+    this.set = new Map();
+    this.added.clear();
+    this.text = '';
     this.forget([]);
   }
 

@@ -6,6 +6,8 @@ import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import { mapLimit } from '../core/pool.js';
 import { remoteError } from './errors.js';
+import { RangedAborted, RangedFailure, rangedDownload } from './ranged.js';
+import { s3PartWorker, type S3WorkerData } from './s3-worker.js';
 import type { Backend, RemoteEntry, RemoteSpec } from './types.js';
 
 /**
@@ -30,6 +32,17 @@ const loadSdk = (): Sdk => (sdk ??= requireCjs('@aws-sdk/client-s3') as Sdk);
 
 export const MULTIPART_BYTES = 64 * 1024 * 1024;
 const PART_JOBS = 4;
+/**
+ * Downloads of this size and up go as ranged GETs in worker threads (ranged.ts): `RANGED_PART`
+ * bytes each, `RANGED_WORKERS` at a time (rclone's `--multi-thread-streams 4`). Off unless
+ * `REPRO_S3_RANGED_BYTES` sets a threshold: measured on the shared 2-CPU machine, the workers
+ * spent about twice the CPU of one GET stream (an SDK per worker, the file read back for the
+ * in-order hash) and the 2 GiB fetch was not faster (docs/bench.md, "Remotes"); it needs an idle
+ * machine with more cores to judge.
+ */
+export const RANGED_BYTES = Number(process.env.REPRO_S3_RANGED_BYTES ?? Infinity);
+const RANGED_PART = Number(process.env.REPRO_S3_RANGED_PART ?? 16 * 1024 * 1024);
+const RANGED_WORKERS = Number(process.env.REPRO_S3_RANGED_WORKERS ?? 4);
 
 export function parseS3Url(url: string): { bucket: string; prefix: string } {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
@@ -45,17 +58,20 @@ export function openS3Backend(spec: RemoteSpec, label: string): Backend {
   const quiet = process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const { bucket, prefix } = parseS3Url(spec.url);
-  const sockets = Math.max(8, (spec.jobs ?? 8) * 2);
-  const client = new s3.S3Client({
+  const config = {
     region: spec.region ?? process.env.AWS_REGION ?? 'us-east-1',
     ...(spec.endpoint ? { endpoint: spec.endpoint, forcePathStyle: true } : {}),
     ...(spec.profile ? { profile: spec.profile } : {}),
     ...(spec.access_key_id && spec.secret_access_key
       ? { credentials: { accessKeyId: spec.access_key_id, secretAccessKey: spec.secret_access_key, sessionToken: spec.session_token } }
       : {}),
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+    responseChecksumValidation: 'WHEN_REQUIRED' as const,
     maxAttempts: 3,
+  };
+  const sockets = Math.max(8, (spec.jobs ?? 8) * 2);
+  const client = new s3.S3Client({
+    ...config,
     requestHandler: {
       connectionTimeout: 5000,
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets: sockets }),
@@ -106,6 +122,33 @@ export function openS3Backend(spec: RemoteSpec, label: string): Backend {
       } catch (e) {
         if (isNotFound(e)) return undefined;
         throw translate(e, label, 'download an object', bucket, spec);
+      }
+    },
+    rangedFrom: RANGED_BYTES,
+    async download(key, tmp, size, signal) {
+      const data: S3WorkerData = { base: import.meta.url, config, bucket, key: k(key) };
+      try {
+        return await rangedDownload(tmp, {
+          script: s3PartWorker.toString(),
+          data,
+          size,
+          partBytes: RANGED_PART,
+          workers: RANGED_WORKERS,
+          signal,
+        });
+      } catch (e) {
+        if (e instanceof RangedAborted) throw e;
+        if (e instanceof RangedFailure && e.failure.local)
+          throw Object.assign(new Error(e.message), { code: e.failure.code, syscall: 'write' });
+        const f = e instanceof RangedFailure ? e.failure : { message: (e as Error).message };
+        if (f.status === 404 || f.name === 'NoSuchKey') return undefined;
+        throw translate(
+          { name: f.name, code: f.code, message: f.message, $metadata: { httpStatusCode: f.status } },
+          label,
+          `download '${key}'`,
+          bucket,
+          spec,
+        );
       }
     },
     async put(key, src, { size, exec }) {

@@ -85,7 +85,18 @@ export async function pushObjects(
   // no-op push of a 100k-file directory would otherwise lstat 100k cache objects).
   const knownMembers = new Set<string>();
   const dirs = new Map<string, { obj: LocalObject; members: string[] }>();
+  // Distinct files per manifest, remembered with it (known.ts) so the next push need not read it.
+  const dirCounts = new Map<string, number>();
+  let knownDirFiles = 0;
   for (const h of new Set(wanted)) {
+    // A manifest the remote is known to hold implies its files (manifests go up last): neither
+    // it nor they are looked at locally, and the remembered count stands in for its files.
+    const remembered = h.endsWith('.dir') ? known.count(h) : undefined;
+    if (remembered !== undefined && remembered >= 0) {
+      knownDirFiles += remembered;
+      res.total++;
+      continue;
+    }
     const obj = local.stat(h);
     if (!obj) {
       res.missingLocal.push(h);
@@ -96,6 +107,8 @@ export async function pushObjects(
       continue;
     }
     const members = await local.members(h);
+    dirCounts.set(h, new Set(members.map((m) => m.hash)).size);
+    if (remembered !== undefined) known.add([h], dirCounts); // known from an older repro, without its count
     for (const m of members) {
       if (known.has(m.hash)) {
         if (!files.has(m.hash)) knownMembers.add(m.hash);
@@ -108,7 +121,7 @@ export async function pushObjects(
     dirs.set(h, { obj, members: members.map((m) => m.hash) });
   }
   for (const h of files.keys()) knownMembers.delete(h);
-  res.total = files.size + knownMembers.size + dirs.size;
+  res.total += files.size + knownMembers.size + dirs.size + knownDirFiles;
 
   // What the remote already has: remembered, else asked once.
   const all = [...files.keys(), ...dirs.keys()];
@@ -116,7 +129,10 @@ export async function pushObjects(
   let unknown = all.filter((h) => !known.has(h));
   if (unknown.length > LIST_THRESHOLD) {
     const listed = await listObjects(backend, opts.jobs, opts.signal);
-    known.add(unknown.filter((h) => listed.get(h) === sizeOf(h)));
+    known.add(
+      unknown.filter((h) => listed.get(h) === sizeOf(h)),
+      dirCounts,
+    );
     unknown = unknown.filter((h) => !known.has(h));
   } else if (unknown.length) {
     let done = 0;
@@ -130,7 +146,7 @@ export async function pushObjects(
       },
       opts.signal,
     );
-    known.add(found);
+    known.add(found, dirCounts);
     unknown = unknown.filter((h) => !known.has(h));
   }
   res.present = res.total - unknown.length;
@@ -148,14 +164,14 @@ export async function pushObjects(
     res.bytes += obj.size;
     pending.push(h);
     if (pending.length >= 64) {
-      known.add(pending);
+      known.add(pending, dirCounts);
       pending = [];
     }
     opts.onProgress?.({ phase: 'uploading', done: ++done, total: unknown.length, bytes: res.bytes, totalBytes });
   };
   try {
     if (!(await runPool(upFiles, opts.jobs, (h) => upload(h, files.get(h)!), opts.signal))) res.interrupted = true;
-    known.add(pending);
+    known.add(pending, dirCounts);
     pending = [];
     if (!res.interrupted) {
       // A manifest goes up only once every file it names is on the remote.
@@ -167,7 +183,7 @@ export async function pushObjects(
       if (!(await runPool(ready, opts.jobs, (h) => upload(h, dirs.get(h)!.obj), opts.signal))) res.interrupted = true;
     }
   } finally {
-    known.add(pending);
+    known.add(pending, dirCounts);
   }
   return res;
 }

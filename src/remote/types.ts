@@ -17,6 +17,18 @@ export interface Backend {
   stat(key: string): Promise<number | undefined>;
   /** A stream of `key`'s bytes, or undefined when it is absent. */
   get(key: string): Promise<RemoteObject | undefined>;
+  /**
+   * Objects of at least this many bytes are fetched with `download`, when the backend has it.
+   */
+  readonly rangedFrom?: number;
+  /**
+   * Download `key` (`size` bytes, as `get` announced) into the new file `tmp` by parallel ranged
+   * reads, and resolve with the sha256 hex of the bytes written, in order (undefined: the object
+   * is not there). Throws `E_REMOTE` (or
+   * an errno error for a local write; `RangedAborted` when `signal` aborts); the caller removes
+   * `tmp` on any failure and compares the digest before the file enters the cache.
+   */
+  download?(key: string, tmp: string, size: number, signal?: AbortSignal): Promise<string | undefined>;
   /** Store the file `src` (`size` bytes) under `key`, atomically: readers never see a part. */
   put(key: string, src: string, opts: { size: number; exec: boolean }): Promise<void>;
   /** Store small bytes (run-cache entries, the epoch marker). */

@@ -50,7 +50,9 @@ export async function fetch(opts: FetchOptions): Promise<FetchReport> {
   const ctx = await openContext(opts.cwd);
   const held = await acquireRepoLock(join(ctx.stateDir, 'lock'), { command: 'fetch' });
   try {
-    const named = await namedObjects(ctx, opts);
+    // `runs` here is the run records' Git refs (--no-runs), not RevisionSet's "every run record's
+    // lock" (gc --runs): objects are those of the workspace and the chosen revisions only.
+    const named = await namedObjects(ctx, { ...opts, runs: false });
     const s = await openSession(ctx, opts);
     try {
       let entries: { key: string; outs: Record<string, LockOut> }[] = [];

@@ -36,7 +36,9 @@ export interface PushReport {
  */
 export async function push(opts: PushOptions): Promise<PushReport> {
   const ctx = await openContext(opts.cwd);
-  const named = await namedObjects(ctx, opts);
+  // `runs` here is the run records' Git refs (--no-runs), not RevisionSet's "every run record's
+  // lock" (gc --runs): objects are those of the workspace and the chosen revisions only.
+  const named = await namedObjects(ctx, { ...opts, runs: false });
   const checked = opts.runCache ? checkRunCacheEntries(runCacheEntries(ctx.stateDir)) : { good: [], bad: [] };
   const entries = checked.good;
   for (const [, outs] of entries) for (const o of Object.values(outs)) if (typeof o?.hash === 'string') named.hashes.add(o.hash);
