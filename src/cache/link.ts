@@ -80,8 +80,8 @@ export class Linker {
       try {
         placeOne(t, obj, target, opts.exec, opts.size);
       } catch (e) {
+        dropFailed(e, target);
         if (!errnoIn(e, FALLBACK)) throw e;
-        rmSync(target, { force: true });
         if (errnoIn(e, UNSUPPORTED)) this.disabled.add(t);
         last = e;
         continue;
@@ -114,8 +114,8 @@ export class Linker {
       try {
         await placeOneAsync(t, obj, target, opts.exec, opts.size);
       } catch (e) {
+        dropFailed(e, target);
         if (!errnoIn(e, FALLBACK)) throw e;
-        await rm(target, { force: true });
         if (errnoIn(e, UNSUPPORTED)) this.disabled.add(t);
         last = e;
         continue;
@@ -148,6 +148,16 @@ export class Linker {
       rmSync(b, { force: true });
     }
   }
+}
+
+/**
+ * After a failed placement at `target`: remove whatever it left there (a temp, or a file created
+ * and then cut short by ENOSPC, EIO or EFBIG), unless the failure was EEXIST, which means the file
+ * was there before and is not ours. Any other failure means the target was created by this call
+ * or never existed (targets are created exclusively), so removing it loses nothing.
+ */
+function dropFailed(e: unknown, target: string): void {
+  if (!isErrno(e, 'EEXIST')) rmSync(target, { force: true });
 }
 
 function placeOne(t: LinkType, obj: string, target: string, exec: boolean, size: number): void {
@@ -196,7 +206,10 @@ async function placeOneAsync(t: LinkType, obj: string, target: string, exec: boo
   }
 }
 
-const copyBuf = Buffer.allocUnsafe(1 << 20);
+/** Below this size a copy is one read and one write, straight to its place (`copySmall`). */
+export const SMALL_COPY = 1 << 20;
+
+const copyBuf = Buffer.allocUnsafe(SMALL_COPY);
 
 /** A small object's bytes, read into `buf` (its size, verified by the caller). */
 function readSmall(obj: string, buf: Buffer): Buffer {
