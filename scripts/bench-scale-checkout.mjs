@@ -1,9 +1,11 @@
 // `BENCH_SCALE=checkout npm run bench -- scale`: checkout of a whole 10k / 100k / 1M-file directory
 // output into an empty workspace, in copy mode against `cp -r` and in hardlink mode against
 // `cp -al` (issue 16), with peak RSS and the growth factor from one size to the next.
-// BENCH_SCALE_FILES_MAX caps the sizes (e.g. 100000 skips the 1M one).
+// BENCH_SCALE_FILES_MAX caps the sizes (e.g. 100000 skips the 1M one). BENCH_CHECKOUT_BASE=<a
+// bin/repro.js of another build> races that build too (an A/B in the same run, same load).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { filesDir } from './bench-scale-workload.mjs';
 
@@ -54,19 +56,26 @@ export async function bench(ctx) {
     for (const m of MODES) {
       writeFileSync(join(ws, '.exprc'), `cache:\n  link: [${m.link}]\n`);
       const empty = (dir) => () => rmSync(dir, { recursive: true, force: true });
-      const t = ctx.race(
-        [
-          { name: 'repro', before: empty(out), run: ctx.repro(ws, 'checkout') },
-          { name: 'peer', before: empty(peerDir), run: () => ctx.time('cp', [...m.peerArgs, src, peerDir]) },
-        ],
-        runs,
-      );
+      const base = process.env.BENCH_CHECKOUT_BASE;
+      const contenders = [
+        { name: 'repro', before: empty(out), run: ctx.repro(ws, 'checkout') },
+        { name: 'peer', before: empty(peerDir), run: () => ctx.time('cp', [...m.peerArgs, src, peerDir]) },
+      ];
+      if (base)
+        contenders.push({ name: 'base', before: empty(out), run: () => ctx.time(process.execPath, [base, 'checkout'], { cwd: ws }) });
+      const t = ctx.race(contenders, runs);
       empty(out)();
       const rss = peakRss(ctx, process.execPath, [ctx.bin, 'checkout'], { cwd: ws });
       empty(peerDir)();
       const peerRss = peakRss(ctx, 'cp', [...m.peerArgs, src, peerDir]);
       empty(peerDir)();
       ctx.report(`checkout of ${n} files, ${m.mode} mode`, t.repro, m.peer, t.peer, n === 100000 ? m.target : undefined);
+      console.log(
+        `${''.padEnd(44)} load ${loadavg()
+          .map((x) => x.toFixed(1))
+          .join(' ')}`,
+      );
+      if (base) console.log(`${''.padEnd(44)} base  ${ctx.fmt(t.base)}  (${base}; this build / base ${(t.repro / t.base).toFixed(2)}x)`);
       rows.push({ n, mode: m.mode, repro: t.repro, peer: t.peer, peerName: m.peer, rss, peerRss });
     }
     rmSync(join(ws, '.exprc'), { force: true });

@@ -1,7 +1,6 @@
 import { chmodSync, lstatSync, mkdirSync, readlinkSync, rmSync, statSync, type Stats } from 'node:fs';
-import { lstat, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
-import { isErrno, isReproError } from '../core/errors.js';
+import { isReproError } from '../core/errors.js';
 import { modeOf, type Ctx } from './context.js';
 import { CHUNK_BYTES } from './hash.js';
 import { isDirHash } from './manifest.js';
@@ -9,6 +8,7 @@ import { ObjectError, type ObjectState } from './trust.js';
 import { hashFileRef } from './hashpath.js';
 import { readManifest } from './inspect.js';
 import { fileStat } from './statcache.js';
+import { SMALL_COPY } from './link.js';
 import type { BadObject, ManifestEntry } from './types.js';
 import { listTree, type TreeKind } from './walk.js';
 
@@ -68,15 +68,13 @@ async function checkoutDir(ctx: Ctx, hash: string, dest: string): Promise<void> 
   const todo: { i: number; obj: ObjInfo }[] = [];
   const hardlinks = ctx.linker.primary() === 'hardlink';
   const problems = new Problems(ctx);
-  let seen = new Map<string, Stats | null>();
   for (let i = 0; i < entries.length; i++) {
-    if (i % PREFETCH === 0) seen = await lstatObjects(ctx, entries.slice(i, i + PREFETCH), tree, problems);
     const e = entries[i]!;
     const kind = tree.get(e.path);
     const abs = absOf(dest, e.path);
     const cur = kind === 'file' || kind === 'other' ? lstatSync(abs, { throwIfNoEntry: false }) : undefined;
     if (cur && !hardlinks && quickUpToDate(ctx, e, abs, cur)) continue;
-    const obj = await problems.member(e, seen.get(e.hash));
+    const obj = await problems.member(e);
     if (!obj) continue;
     if (cur && hardlinks && cur.isFile() && cur.ino === obj.ino && cur.dev === obj.dev) continue;
     todo.push({ i, obj });
@@ -114,41 +112,53 @@ async function checkoutDir(ctx: Ctx, hash: string, dest: string): Promise<void> 
   await placeAllNew(ctx, fresh);
 }
 
-/** Members whose objects are lstat'ed together (bounded memory: a Stats each). */
-const PREFETCH = 512;
-
 /**
- * The lstat of each small object of `es` not in `tree` and not checked yet, IN_FLIGHT at a time:
- * on a busy disk one by one on the main thread they were most of a 100k-file checkout's pass 1.
- */
-async function lstatObjects(
-  ctx: Ctx,
-  es: ManifestEntry[],
-  tree: Map<string, TreeKind>,
-  problems: Problems,
-): Promise<Map<string, Stats | null>> {
-  const out = new Map<string, Stats | null>();
-  const todo = [...new Set(es.filter((e) => e.size < CHUNK_BYTES && !tree.has(e.path) && !problems.known(e.hash)).map((e) => e.hash))];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < todo.length) {
-      const h = todo[next++]!;
-      out.set(h, await lstat(ctx.store.objectPath(h)).catch((e: unknown) => (isErrno(e, 'ENOENT') ? null : Promise.reject(e))));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, todo.length) }, worker));
-  return out;
-}
-
-/**
- * Placements in flight at once. libuv runs 4 at a time; more keep its queue full while the main
- * thread prepares the next. 10k files here: hard links 2.7 s one at a time, 0.9-1.1 s at 4-16
- * in flight; small copies 20 s, 3.4 s at 16 (a loaded 2-vCPU machine with a busy disk).
+ * Large copies (and reflinks) in flight at once on libuv's pool, which overlaps their reads and
+ * writes. Everything else is placed synchronously, see `placeAllNew`.
  */
 const IN_FLIGHT = 16;
 
-/** Place every file of `items`, none of which exists yet (their directories do). */
+/**
+ * Place every file of `items`, none of which exists yet (their directories do). Hard links,
+ * symlinks and small copies are placed synchronously on this thread: each is a few syscalls of
+ * a few µs, and handing them to libuv's pool cost more than the syscalls (its one queue's mutex,
+ * a wake-up and a promise per call: a 100k-file hardlink checkout spent 6 s of main-thread time
+ * in the dispatch of link/lstat/stat at load ~8, against ~2.5 s for the same syscalls made
+ * directly, and 100k object lstats took 2.3 s on the pool against 1.0 s directly). Large copies
+ * still go through the pool, several at once.
+ */
 async function placeAllNew(ctx: Ctx, items: { w: Wanted; abs: string }[]): Promise<void> {
+  const large: { w: Wanted; abs: string }[] = [];
+  const cheap = ctx.linker.sharesObject();
+  // One reference time for all: taken before any placement, so at least as strict as one each.
+  const tRef = Date.now();
+  for (const it of items) {
+    const { w, abs } = it;
+    if (!cheap && w.obj.size >= SMALL_COPY) {
+      large.push(it);
+      continue;
+    }
+    const used = ctx.linker.place(ctx.store.objectPath(w.hash), abs, { exec: w.exec, replace: false, size: w.obj.size });
+    if (used === 'hardlink' || used === 'symlink') record(ctx, abs, w.hash, tRef);
+    const y = ctx.tick();
+    if (y) await y;
+  }
+  await placeLargeNew(ctx, large);
+}
+
+/**
+ * A link shares the object's old mtime, so it can be recorded in the stat cache; its ctime is the
+ * link's own (each link made or removed changes it), so it is read here, once per file. A fresh
+ * copy is racy (statcache.ts) and is not recorded: the next status reads it once.
+ */
+function record(ctx: Ctx, abs: string, hash: string, tRef: number): void {
+  const st = statSync(abs, { throwIfNoEntry: false });
+  const cut = abs.lastIndexOf(sep);
+  if (st) ctx.stats.set(abs.slice(0, cut), abs.slice(cut + 1), fileStat(st), hash, tRef);
+}
+
+/** Place large copies, none of which exists yet, IN_FLIGHT at a time on libuv's pool. */
+async function placeLargeNew(ctx: Ctx, items: { w: Wanted; abs: string }[]): Promise<void> {
   let next = 0;
   let failed: { e: unknown } | undefined;
   const worker = async (): Promise<void> => {
@@ -157,11 +167,7 @@ async function placeAllNew(ctx: Ctx, items: { w: Wanted; abs: string }[]): Promi
       try {
         const tRef = Date.now();
         const used = await ctx.linker.placeNew(ctx.store.objectPath(w.hash), abs, { exec: w.exec, size: w.obj.size });
-        // As in placeFile: a link can be recorded in the stat cache, a fresh copy is racy.
-        if (used === 'hardlink' || used === 'symlink') {
-          const cut = abs.lastIndexOf(sep);
-          ctx.stats.set(abs.slice(0, cut), abs.slice(cut + 1), fileStat(await stat(abs)), w.hash, tRef);
-        }
+        if (used === 'hardlink' || used === 'symlink') record(ctx, abs, w.hash, tRef);
       } catch (e) {
         failed ??= { e };
       }
@@ -179,23 +185,15 @@ class Problems {
 
   constructor(private readonly ctx: Ctx) {}
 
-  /** Whether the member's object was checked already. */
-  known(hash: string): boolean {
-    return this.seen.has(hash);
-  }
-
-  /**
-   * The member's object, verified; undefined (and noted) when it is missing or bad. `st`: its
-   * lstat, just taken (null: not there), for a small one.
-   */
-  async member(e: ManifestEntry, st?: Stats | null): Promise<ObjInfo | undefined> {
+  /** The member's object, verified; undefined (and noted) when it is missing or bad. */
+  async member(e: ManifestEntry): Promise<ObjInfo | undefined> {
     const known = this.seen.get(e.hash);
     if (known !== undefined) return known ?? undefined;
     const { store } = this.ctx;
     // Small objects synchronously, with one lstat: no promise per file in a 100k-file checkout.
     let ost: Stats | undefined;
     let state: ObjectState;
-    if (e.size < CHUNK_BYTES) ({ state, st: ost } = store.trust.stateSyncWithStat(e.hash, e.size, st));
+    if (e.size < CHUNK_BYTES) ({ state, st: ost } = store.trust.stateSyncWithStat(e.hash, e.size));
     else {
       ost = store.stat(e.hash);
       state = ost ? await store.trust.state(e.hash, e.size) : 'missing';
@@ -259,11 +257,7 @@ async function placeFile(ctx: Ctx, w: Wanted, dest: string, cur: Stats | undefin
   if (cur && (await upToDate(ctx, w, obj, dest, cur))) return;
   const tRef = Date.now();
   const used = ctx.linker.place(obj, dest, { exec: w.exec, replace: cur !== undefined, size: w.obj.size });
-  // A link shares the object's old mtime and can be recorded; a fresh copy is racy (statcache.ts),
-  // so it is not even stat'ed: the next status re-reads it once.
-  if (used === 'hardlink' || used === 'symlink') {
-    ctx.stats.set(dirname(dest), basename(dest), fileStat(statSync(dest)), w.hash, tRef);
-  }
+  if (used === 'hardlink' || used === 'symlink') record(ctx, dest, w.hash, tRef);
 }
 
 async function upToDate(ctx: Ctx, w: Wanted, obj: string, dest: string, cur: Stats): Promise<boolean> {

@@ -7,6 +7,7 @@ import { CHUNK_BYTES, hashFileContent, hashSmallSync } from './hash.js';
 import { ManifestBuilder } from './manifest.js';
 import { fileStat, type FileStat } from './statcache.js';
 import type { PathInfo } from './types.js';
+import { isLeftoverTemp } from './link.js';
 import { encodeSig, SigBuilder, sigHit } from './dirsig.js';
 import { WalkError, walkDir, type WalkFile, type WalkOptions } from './walk.js';
 
@@ -143,6 +144,7 @@ export async function unsaved(ctx: Ctx, abs: string): Promise<string[]> {
   const out: string[] = [];
   try {
     await walkOutput(ctx, abs, async (f) => {
+      if (isLeftoverTemp(f.name)) return; // a killed checkout's half-written copy, not an edit
       if (!ctx.store.stat((await hashFileRef(ctx, f)).hash)) out.push(f.rel);
     });
   } catch (e) {

@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { chmod, copyFile, link, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { isErrno } from '../core/errors.js';
+import { pidAlive } from '../core/proc.js';
 import { tempBeside, type ObjectStore } from './objects.js';
 import type { LinkType } from './types.js';
 
@@ -66,22 +67,25 @@ export class Linker {
 
   /**
    * Put object file `obj` at `dest`. With `replace`, `dest` may exist and is swapped atomically
-   * (temp beside it, then rename); without, `dest` must not exist. A large copy goes through a
-   * temp file too, so a kill mid-copy never leaves a truncated file at `dest` (a small one is one
-   * write). Returns the type used. When every configured type fails, the last error is thrown.
+   * (temp beside it, then rename); without, `dest` must not exist. A copy (or a clone) always
+   * goes through a temp file, so a kill mid-copy never leaves a truncated or empty file at `dest`:
+   * a small one written in place was, after a SIGKILL, an empty file that the next checkout took
+   * for an unsaved edit and refused to overwrite. A temp a killed process left is not an edit
+   * (`isLeftoverTemp`); the next checkout removes it with the other extra files. Returns the type
+   * used. When every configured type fails, the last error is thrown.
    */
   place(obj: string, dest: string, opts: { exec: boolean; replace: boolean; size: number }): LinkType {
     this.primary();
     let last: unknown;
     const types = this.order.filter((t) => !this.disabled.has(t));
     for (const t of types.length ? types : (['copy'] as LinkType[])) {
-      const viaTemp = opts.replace || ((t === 'copy' || t === 'reflink') && opts.size >= copyBuf.length);
+      const viaTemp = opts.replace || t === 'copy' || t === 'reflink';
       const target = viaTemp ? tempBeside(dest) : dest;
       try {
         placeOne(t, obj, target, opts.exec, opts.size);
       } catch (e) {
+        dropFailed(e, target);
         if (!errnoIn(e, FALLBACK)) throw e;
-        rmSync(target, { force: true });
         if (errnoIn(e, UNSUPPORTED)) this.disabled.add(t);
         last = e;
         continue;
@@ -109,13 +113,13 @@ export class Linker {
     let last: unknown;
     const types = this.order.filter((t) => !this.disabled.has(t));
     for (const t of types.length ? types : (['copy'] as LinkType[])) {
-      const viaTemp = (t === 'copy' || t === 'reflink') && opts.size >= copyBuf.length;
+      const viaTemp = t === 'copy' || t === 'reflink';
       const target = viaTemp ? tempBeside(dest) : dest;
       try {
         await placeOneAsync(t, obj, target, opts.exec, opts.size);
       } catch (e) {
+        dropFailed(e, target);
         if (!errnoIn(e, FALLBACK)) throw e;
-        await rm(target, { force: true });
         if (errnoIn(e, UNSUPPORTED)) this.disabled.add(t);
         last = e;
         continue;
@@ -148,6 +152,28 @@ export class Linker {
       rmSync(b, { force: true });
     }
   }
+}
+
+/** `.name.tmp-<pid>-<hex>`: objects.ts `tempBeside`. */
+const TEMP_NAME = /^\..+\.tmp-(\d+)-[0-9a-f]{9,}$/;
+
+/**
+ * Whether file name `name` is a placement temp (`tempBeside`) of a process that no longer runs:
+ * what a checkout killed mid-copy leaves, never content anybody wrote.
+ */
+export function isLeftoverTemp(name: string): boolean {
+  const m = TEMP_NAME.exec(name);
+  return m !== null && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]));
+}
+
+/**
+ * After a failed placement at `target`: remove whatever it left there (a temp, or a file created
+ * and then cut short by ENOSPC, EIO or EFBIG), unless the failure was EEXIST, which means the file
+ * was there before and is not ours. Any other failure means the target was created by this call
+ * or never existed (targets are created exclusively), so removing it loses nothing.
+ */
+function dropFailed(e: unknown, target: string): void {
+  if (!isErrno(e, 'EEXIST')) rmSync(target, { force: true });
 }
 
 function placeOne(t: LinkType, obj: string, target: string, exec: boolean, size: number): void {
@@ -196,7 +222,10 @@ async function placeOneAsync(t: LinkType, obj: string, target: string, exec: boo
   }
 }
 
-const copyBuf = Buffer.allocUnsafe(1 << 20);
+/** Below this size a copy is one read and one write, straight to its place (`copySmall`). */
+export const SMALL_COPY = 1 << 20;
+
+const copyBuf = Buffer.allocUnsafe(SMALL_COPY);
 
 /** A small object's bytes, read into `buf` (its size, verified by the caller). */
 function readSmall(obj: string, buf: Buffer): Buffer {

@@ -1,10 +1,21 @@
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCache } from '../../src/cache/index.js';
 import { hashCounters } from '../../src/cache/hash.js';
 import { cacheSetup } from '../helpers/cache.js';
-import { age, listDirs, readTree, sha, writeTree } from '../helpers/tree.js';
+import { age, ageTree, listDirs, readTree, sha, writeTree } from '../helpers/tree.js';
 
 describe('checkout', () => {
   it('checkout of a directory removes extra files and dirs, fixes changed ones, keeps the rest', async () => {
@@ -180,5 +191,70 @@ describe('checkout of a directory into new places (several in flight)', () => {
     expect(readdirSync(outside)).toEqual([]);
     expect(lstatSync(join(dest, 'sub')).isDirectory()).toBe(true);
     expect(readTree(dest)).toEqual({ 'sub/a': 'a', 'sub/b': 'b' });
+  });
+});
+
+describe('the stat cache after a checkout into an empty destination', () => {
+  /** A saved tree of `n` files with aged objects, a fresh cache over the same stat cache, and `dest`. */
+  async function checkedOut(link: 'hardlink' | 'copy', n = 30) {
+    const s = cacheSetup({ linkTypes: [link] });
+    const spec: Parameters<typeof writeTree>[1] = {};
+    for (let i = 0; i < n; i++) spec[`d${i % 3}/f${i}.txt`] = `file ${i}\n`;
+    writeTree(join(s.ws, 'out'), spec);
+    const info = await s.cache.save(join(s.ws, 'out'));
+    const reopen = () => openCache({ dir: s.cacheDir, linkTypes: [link], statCache: join(s.root, 'stat.json') });
+    // Old objects: a link to one shares its mtime, so its entry is not racy.
+    for (const h of [info.hash, ...Object.keys(spec).map((p) => sha(spec[p] as string))]) age(s.cache.objectPath(h));
+    const dest = join(s.root, 'dest');
+    const c = reopen();
+    await c.checkout(info.hash, dest);
+    await c.flush();
+    return { ...s, info, dest, reopen };
+  }
+
+  it('hardlink: a status right after it reads nothing and agrees; an edit after it is seen, even with its mtime put back', async () => {
+    const { info, dest, reopen } = await checkedOut('hardlink');
+    let reads = hashCounters.files;
+    expect((await reopen().hashPath(dest))?.hash).toBe(info.hash);
+    expect(hashCounters.files - reads).toBe(0);
+
+    // The same size, the old mtime restored by hand: only the ctime tells (and the inode's).
+    const f = join(dest, 'd1/f4.txt');
+    const before = statSync(f);
+    chmodSync(f, 0o644);
+    writeFileSync(f, 'FILE 4\n');
+    chmodSync(f, before.mode & 0o777);
+    utimesSync(f, before.atime, before.mtime);
+    const c = reopen();
+    reads = hashCounters.files;
+    const now = await c.hashPath(dest);
+    expect(now?.hash).not.toBe(info.hash);
+    expect(hashCounters.files - reads).toBe(1);
+    await c.flush();
+
+    // A file replaced by a new one (a new inode) is seen too.
+    rmSync(join(dest, 'd2/f5.txt'));
+    writeFileSync(join(dest, 'd2/f5.txt'), 'file 5\n');
+    reads = hashCounters.files;
+    expect((await reopen().hashPath(dest))?.hash).toBe(now?.hash);
+    expect(hashCounters.files - reads).toBe(1);
+  });
+
+  it('copy: fresh copies are racy, so the first status reads them once, the second nothing; an edit is seen', async () => {
+    const { info, dest, reopen } = await checkedOut('copy', 12);
+    const first = reopen();
+    let reads = hashCounters.files;
+    expect((await first.hashPath(dest))?.hash).toBe(info.hash);
+    expect(hashCounters.files - reads).toBeLessThanOrEqual(12);
+    await first.flush();
+    ageTree(dest); // as if some time passed: the entries of the next status are not racy
+    const second = reopen();
+    await second.hashPath(dest);
+    await second.flush();
+    reads = hashCounters.files;
+    expect((await reopen().hashPath(dest))?.hash).toBe(info.hash);
+    expect(hashCounters.files - reads).toBe(0);
+    writeFileSync(join(dest, 'd0/f3.txt'), 'FILE 3\n');
+    expect((await reopen().hashPath(dest))?.hash).not.toBe(info.hash);
   });
 });
