@@ -7,8 +7,9 @@ import { CHUNK_BYTES } from './hash.js';
  * Storing small files on worker threads. Storing a small file is system CPU (open, read, create,
  * write, rename: the kernel's work, not JavaScript's), so on the main thread one core does it all
  * while the other idles; a thread per core gets both. Each job is one file, read once: the bytes
- * read are hashed and written (copy), or the inode is first hard-linked into the cache and that
- * link is what is read and hashed (link), so what gets a name is always what was hashed.
+ * read are hashed and written to a temp file renamed into place (copy), or the inode read is
+ * hard-linked under its name and checked to be the inode the open fd read (link), so what gets a
+ * name is always what was hashed.
  *
  * A worker never decides anything that needs the store's state (trust, the stat cache, which
  * fallback a link type takes): it does the one common case and answers `retry` for anything
@@ -51,17 +52,13 @@ const SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const { createHash } = require('node:crypto');
-const { objectsDir, tmpDir, prefix } = workerData;
+const { objectsDir, prefix } = workerData;
 const buf = Buffer.allocUnsafe(${POOL_MAX_BYTES});
 let counter = 0;
-const made = new Set();
 const nums = (s) => ({ dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, mode: s.mode });
 const tmpBeside = (dir, base) => dir + '/.' + base + '.tmp-' + prefix + (counter++).toString(16);
-function objDir(hash) {
-  const d = objectsDir + '/' + hash.slice(0, 2);
-  if (!made.has(d)) { fs.mkdirSync(d, { recursive: true }); made.add(d); }
-  return d;
-}
+// The fan-out directories exist (the caller makes them): a missing one is an error, so 'retry'.
+const objDir = (hash) => objectsDir + '/' + hash.slice(0, 2);
 function readAll(fd, size) {
   const n = fs.readSync(fd, buf, 0, buf.length, null);
   return n === size && n < buf.length ? buf.subarray(0, n) : undefined;
@@ -92,29 +89,34 @@ function copyOne(j) {
   try { fs.renameSync(tmp, obj); } catch (e) { fs.rmSync(tmp, { force: true }); throw e; }
   return { kind: 'stored', hash, size: data.length, tRef: wRef, st: nums(st) };
 }
+// Hash the file, then link it under its name: link() is atomic and fails when the name exists,
+// so no temp name and no rename. The fd pins the inode that was read: if the path was replaced
+// in between, the name now holds another inode, which is unlinked again (nothing is served
+// from the store unhashed, trust.ts, so a reader in that window finds it bad, never wrong).
 function linkOne(j) {
-  const tmp = tmpBeside(tmpDir, 'obj');
-  fs.linkSync(j.abs, tmp);
-  let done = false;
+  const tRef = Date.now();
+  const fd = fs.openSync(j.abs, 'r');
   try {
-    const tRef = Date.now();
-    const fd = fs.openSync(tmp, 'r');
+    const data = readAll(fd, j.size);
+    if (!data) return { kind: 'retry', why: 'size' };
+    const hash = createHash('sha256').update(data).digest('hex');
+    const obj = objectsDir + '/' + hash.slice(0, 2) + '/' + hash.slice(2);
     try {
-      const data = readAll(fd, j.size);
-      if (!data) return { kind: 'retry', why: 'size' };
-      const hash = createHash('sha256').update(data).digest('hex');
-      const dir = objDir(hash);
-      const obj = dir + '/' + hash.slice(2);
-      if (fs.lstatSync(obj, { throwIfNoEntry: false })) return { kind: 'exists', hash, size: data.length, tRef };
-      fs.fchmodSync(fd, j.exec ? 0o555 : 0o444);
-      fs.renameSync(tmp, obj);
-      done = true;
-      return { kind: 'stored', hash, size: data.length, tRef, st: nums(fs.fstatSync(fd)) };
-    } finally {
-      fs.closeSync(fd);
+      fs.linkSync(j.abs, obj);
+    } catch (e) {
+      if (e && e.code === 'EEXIST') return { kind: 'exists', hash, size: data.length, tRef };
+      throw e;
     }
+    const named = fs.lstatSync(obj, { throwIfNoEntry: false });
+    const st0 = fs.fstatSync(fd);
+    if (!named || named.ino !== st0.ino || named.dev !== st0.dev) {
+      if (named && named.ino !== st0.ino) fs.rmSync(obj, { force: true });
+      return { kind: 'retry', why: 'replaced' };
+    }
+    fs.fchmodSync(fd, j.exec ? 0o555 : 0o444);
+    return { kind: 'stored', hash, size: data.length, tRef, st: nums(fs.fstatSync(fd)) };
   } finally {
-    if (!done) fs.rmSync(tmp, { force: true });
+    fs.closeSync(fd);
   }
 }
 parentPort.on('message', (jobs) => {
@@ -146,7 +148,7 @@ export class StorePool {
   private failed: unknown;
 
   constructor(
-    private readonly dirs: { objectsDir: string; tmpDir: string },
+    private readonly dirs: { objectsDir: string },
     private readonly n: number = poolThreads(),
   ) {}
 

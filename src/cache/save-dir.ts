@@ -105,8 +105,7 @@ export async function saveDir(ctx: Ctx, abs: string): Promise<PathInfo> {
 function startPool(ctx: Ctx): StorePool {
   // Every fan-out directory, made once here (with a shared store's mode), not per file there.
   for (let i = 0; i < 256; i++) ctx.store.ensureDir(join(ctx.store.objectsDir, i.toString(16).padStart(2, '0')));
-  ctx.store.ensureDir(ctx.store.tmpDir);
-  return new StorePool({ objectsDir: ctx.store.objectsDir, tmpDir: ctx.store.tmpDir }, storeTuning.threads);
+  return new StorePool({ objectsDir: ctx.store.objectsDir }, storeTuning.threads);
 }
 
 /** Take a worker's answer into the trust and the stat cache, as the serial store would. */

@@ -115,8 +115,11 @@ describe('storing a directory on worker threads', () => {
     expect(await cache.check(info.hash)).toMatchObject({ ok: true });
   });
 
-  it('files rewritten while the store runs are never stored under a wrong name', async () => {
-    const { ws, cacheDir, cache } = cacheSetup();
+  it.each([
+    ['copy', 'in place', false],
+    ['hardlink', 'by rename', true],
+  ] as const)('%s mode: files rewritten (%s) while the store runs are never stored under a wrong name', async (_m, _how, hardlink) => {
+    const { ws, cacheDir, cache } = cacheSetup(hardlink ? { linkTypes: ['hardlink'] } : {});
     const out = join(ws, 'out');
     const spec: TreeSpec = {};
     for (let i = 0; i < 1000; i++) spec[`f${String(i).padStart(4, '0')}`] = `v0 ${i}\n`;
@@ -126,7 +129,7 @@ describe('storing a directory on worker threads', () => {
       process.execPath,
       [
         '-e',
-        `const fs = require('fs'); let v = 1; for (;;) { for (let i = 0; i < 1000; i += 7) fs.writeFileSync(${JSON.stringify(out)} + '/f' + String(i).padStart(4, '0'), 'v' + v + ' ' + i + '\\n'.repeat(1 + (v % 3))); v++; }`,
+        `const fs = require('fs'); const ren = ${hardlink}; let v = 1; for (;;) { for (let i = 0; i < 1000; i += 7) { const p = ${JSON.stringify(out)} + '/f' + String(i).padStart(4, '0'); const t = ren ? p + '.new' : p; fs.writeFileSync(t, 'v' + v + ' ' + i + '\\n'.repeat(1 + (v % 3))); if (ren) fs.renameSync(t, p); } v++; }`,
       ],
       { stdio: 'ignore' },
     );
