@@ -1,6 +1,11 @@
 // Scale axis `files` (issue 16): one directory output of 10k, 100k and 1M small files.
-//   first store: the first `repro run` of a one-stage pipeline whose output is the directory, vs
-//                `find DIR -type f -print0 | xargs -0 -P2 sha256sum` (both cores);
+//   first store: the first `repro run` of a one-stage pipeline whose output is the directory, in
+//                copy mode (the default link types; ext4 has no reflink, so every byte is written
+//                again) and in hardlink mode (`cache.link: [hardlink]`: hash + link, no data
+//                written), each vs `find DIR -type f -print0 | xargs -0 -P2 sha256sum` (both
+//                cores) and vs its physical peer in the same run: `cp -r` / `cp -al` of the tree.
+//                BENCH_STORE_SERIAL=1 adds the copy-mode store on one thread (REPRO_STORE_THREADS=0),
+//                the A/B for the worker pool;
 //   no-op status: `repro status` with everything stored, vs `git status --porcelain` on a
 //                workspace with the same files committed;
 //   peak RSS of each repro figure (`/usr/bin/time -f %M` around each timed run).
@@ -15,18 +20,24 @@ import { filesDir } from './bench-scale-workload.mjs';
 const SIZES = [10000, 100000, 1000000];
 const label = (n) => (n >= 1e6 ? `${n / 1e6}m` : `${n / 1000}k`);
 
-/** repro workspace: the stage moves `stash/` into place as `data/`, so its command costs nothing. */
-function reproWs(ctx, n, src) {
-  const ws = join(ctx.ROOT, `files-ws-${label(n)}`);
+/**
+ * repro workspace: the stage moves `stash/` into place as `data/`, so its command costs nothing.
+ * `hardlink`: a workspace of its own with `cache.link: [hardlink]`, its files a real copy (a
+ * hardlink store makes the workspace inodes the read-only objects: linked to the shared tree,
+ * that would change the files under the git peer's index).
+ */
+function reproWs(ctx, n, src, hardlink = false) {
+  const ws = join(ctx.ROOT, `files-ws-${label(n)}${hardlink ? '-hl' : ''}`);
   if (existsSync(join(ws, '.git'))) return ws;
   rmSync(ws, { recursive: true, force: true });
   mkdirSync(ws, { recursive: true });
-  execFileSync('cp', ['-al', src, join(ws, 'stash')]);
+  execFileSync('cp', [hardlink ? '-r' : '-al', src, join(ws, 'stash')]);
+  if (hardlink) writeFileSync(join(ws, '.exprc'), 'cache:\n  link: [hardlink]\n');
   writeFileSync(join(ws, 'repro.yaml'), 'version: 1\nstages:\n  store:\n    cmd: mv stash data\n    outs: [data/]\n');
   writeFileSync(join(ws, '.gitignore'), 'data/\nstash/\n');
   const git = (...a) => execFileSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@x', ...a], { cwd: ws, stdio: 'ignore' });
   git('init', '-q');
-  git('add', 'repro.yaml', '.gitignore');
+  git('add', 'repro.yaml', '.gitignore', ...(hardlink ? ['.exprc'] : []));
   git('commit', '-qm', 'w');
   return ws;
 }
@@ -63,11 +74,14 @@ function reset(ws) {
  * (the largest seen is kept in `peak[key]`): no extra run is needed, which matters at 1M files.
  */
 function reproRss(ctx, peak, key, ws, ...args) {
+  return reproRssEnv(ctx, peak, key, ws, {}, ...args);
+}
+function reproRssEnv(ctx, peak, key, ws, env, ...args) {
   return () => {
     const t0 = performance.now();
     const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ctx.bin, ...args], {
       cwd: ws,
-      env: ctx.benchEnv,
+      env: { ...ctx.benchEnv, ...env },
       encoding: 'utf8',
     });
     const ms = performance.now() - t0;
@@ -88,9 +102,12 @@ export async function bench(ctx) {
   for (const n of sizes) {
     const src = filesDir(ctx, n);
     const ws = reproWs(ctx, n, src);
+    const hws = reproWs(ctx, n, src, true);
     const gws = gitWs(ctx, n, src);
     const peak = {};
     const runs = n >= 1e6 ? 1 : n >= 1e5 ? 3 : 5;
+    const cpDest = join(ctx.ROOT, `files-cp-${label(n)}`);
+    const rmDest = () => rmSync(cpDest, { recursive: true, force: true });
     const timeStore = process.env.BENCH_SCALE_FILES_STORE !== '0';
     if (!timeStore && !existsSync(join(ws, '.repro'))) {
       reset(ws);
@@ -101,13 +118,26 @@ export async function bench(ctx) {
       : ctx.race(
           [
             { name: 'repro', before: () => reset(ws), run: reproRss(ctx, peak, 'store', ws, 'run', '--no-record') },
+            ...(process.env.BENCH_STORE_SERIAL === '1'
+              ? [
+                  {
+                    name: 'serial',
+                    before: () => reset(ws),
+                    run: reproRssEnv(ctx, peak, 'serial', ws, { REPRO_STORE_THREADS: '0' }, 'run', '--no-record'),
+                  },
+                ]
+              : []),
+            { name: 'hl', before: () => reset(hws), run: reproRss(ctx, peak, 'storeHl', hws, 'run', '--no-record') },
             {
               name: 'sha',
               run: () => ctx.time('sh', ['-c', `find '${join(ws, 'data')}' -type f -print0 | xargs -0 -P2 sha256sum > /dev/null`]),
             },
+            { name: 'cpr', before: rmDest, run: () => ctx.time('cp', ['-r', join(ws, 'data'), cpDest]) },
+            { name: 'cpal', before: rmDest, run: () => ctx.time('cp', ['-al', join(ws, 'data'), cpDest]) },
           ],
           runs,
         );
+    rmDest();
     ctx.repro(ws, 'status')(); // the stat cache settles (files just stored are racy once)
     const st = ctx.race(
       [
@@ -117,13 +147,37 @@ export async function bench(ctx) {
       ],
       n >= 1e6 ? 3 : 5,
     );
-    const { store: firstRss, status: stRss } = peak;
-    if (first)
-      ctx.report(`${label(n)} files, first store`, first.repro, 'xargs -P2 sha256sum', first.sha, n === 1e5 ? '≤ 1.0x' : undefined);
+    const { store: firstRss, storeHl: hlRss, status: stRss } = peak;
+    if (first) {
+      ctx.report(`${label(n)} files, first store (copy)`, first.repro, 'xargs -P2 sha256sum', first.sha, n === 1e5 ? '≤ 1.0x' : undefined);
+      ctx.report(`${label(n)} files, first store (copy)`, first.repro, 'cp -r', first.cpr, n === 1e5 ? 'aim ≤ 1.2x' : undefined);
+      if (first.serial !== undefined) ctx.report(`${label(n)} files, first store (copy, one thread)`, first.serial, 'cp -r', first.cpr);
+      ctx.report(`${label(n)} files, first store (hardlink)`, first.hl, 'xargs -P2 sha256sum', first.sha, n === 1e5 ? '≤ 1.0x' : undefined);
+      ctx.report(`${label(n)} files, first store (hardlink)`, first.hl, 'cp -al', first.cpal, n === 1e5 ? 'aim ≤ 1.5x' : undefined);
+    }
     ctx.report(`${label(n)} files, no-op status`, st.repro, 'git status', st.git, n >= 1e5 ? '≤ 1.5x' : undefined);
     console.log(`  bare Node walk + lstat (the floor for a status in Node): ${ctx.fmt(st.floor).trim()}`);
-    console.log(`  peak RSS: first store ${firstRss?.toFixed(0) ?? '-'} MiB, status ${stRss.toFixed(0)} MiB`);
-    rows.push({ n, store: first?.repro ?? NaN, sha: first?.sha ?? NaN, status: st.repro, git: st.git, firstRss: firstRss ?? NaN, stRss });
+    console.log(
+      `  peak RSS: first store ${firstRss?.toFixed(0) ?? '-'} MiB (copy), ${hlRss?.toFixed(0) ?? '-'} MiB (hardlink); status ${stRss.toFixed(0)} MiB`,
+    );
+    rows.push({
+      n,
+      store: first?.repro ?? NaN,
+      sha: first?.sha ?? NaN,
+      status: st.repro,
+      git: st.git,
+      firstRss: firstRss ?? NaN,
+      stRss,
+      hl: first?.hl ?? NaN,
+      cpr: first?.cpr ?? NaN,
+      cpal: first?.cpal ?? NaN,
+    });
+  }
+  if (rows.some((r) => r.store === r.store)) console.log('\nsize   first store copy / cp -r   hardlink / cp -al   (both vs sha256sum -P2)');
+  for (const r of rows.filter((x) => x.store === x.store)) {
+    console.log(
+      `${label(r.n).padEnd(6)} ${ctx.fmt(r.store)} / ${ctx.fmt(r.cpr)} (${(r.store / r.cpr).toFixed(2)}x)   ${ctx.fmt(r.hl)} / ${ctx.fmt(r.cpal)} (${(r.hl / r.cpal).toFixed(2)}x)   ${(r.store / r.sha).toFixed(1)}x / ${(r.hl / r.sha).toFixed(1)}x of ${ctx.fmt(r.sha).trim()}`,
+    );
   }
   console.log('\nsize   first store (growth)   sha256sum -P2   no-op status (growth)   git status   RSS store/status');
   rows.forEach((r, i) => {

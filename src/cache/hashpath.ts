@@ -77,7 +77,7 @@ export async function hashPath(ctx: Ctx, abs: string, opts: WalkNaming = {}): Pr
   const objects = ctx.store.realObjectsDir();
   const hit = await sigHit(ctx, abs, { ...opts, allowedTargets: objects ? [objects] : [] });
   if (hit) return hit;
-  const m = new ManifestBuilder({ keepText: false });
+  const m = new ManifestBuilder();
   const sig = new SigBuilder();
   let allTrusted = true; // see dirsig.ts: a signature is recorded only over trusted stat-cache entries
   await walkOutput(
@@ -100,7 +100,7 @@ export async function hashPath(ctx: Ctx, abs: string, opts: WalkNaming = {}): Pr
     },
     opts,
   );
-  const { info } = m.finish();
+  const info = m.finish();
   if (allTrusted) ctx.sigs.set(abs, encodeSig(sig.digest(), info));
   else ctx.sigs.delete(abs);
   return info;

@@ -37,18 +37,20 @@ export function manifestHash(encoded: string): string {
 
 /**
  * Builds a manifest from entries arriving in order, hashing as it goes, so a 100k-file status
- * keeps no per-file objects. Keeps the text only when asked (to store it).
+ * keeps no per-file objects. The text goes to `sink` in chunks of ~64 KiB when one is given (a
+ * store writes it to a temp file as it goes: at 1M files the whole text is ~150 MB, and keeping
+ * it, joining it and copying it into a Buffer cost three times that in memory).
  */
 export class ManifestBuilder {
   private readonly h = createHash('sha256');
-  private readonly parts: string[] | undefined;
+  private readonly sink: ((chunk: string) => void) | undefined;
   private pending = '[';
   private prev: string | undefined;
   private nfiles = 0;
   private size = 0;
 
-  constructor(opts: { keepText: boolean }) {
-    this.parts = opts.keepText ? [] : undefined;
+  constructor(opts: { sink?: (chunk: string) => void } = {}) {
+    this.sink = opts.sink;
   }
 
   add(path: string, hash: string, size: number, mode: number): void {
@@ -61,18 +63,15 @@ export class ManifestBuilder {
     if (this.pending.length >= 1 << 16) this.drain();
   }
 
-  finish(): { info: PathInfo; encoded?: string } {
+  finish(): PathInfo {
     this.pending += ']';
     this.drain();
-    return {
-      info: { hash: this.h.digest('hex') + DIR_SUFFIX, size: this.size, nfiles: this.nfiles, isDir: true },
-      encoded: this.parts?.join(''),
-    };
+    return { hash: this.h.digest('hex') + DIR_SUFFIX, size: this.size, nfiles: this.nfiles, isDir: true };
   }
 
   private drain(): void {
     this.h.update(this.pending);
-    this.parts?.push(this.pending);
+    this.sink?.(this.pending);
     this.pending = '';
   }
 }

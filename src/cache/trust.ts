@@ -37,7 +37,10 @@ export type ObjectState = 'good' | 'missing' | 'corrupt';
 
 const VERSION = 1;
 
-function signature(st: Stats): string {
+/** The stat fields an object is remembered by (a `Stats`, or the numbers a worker sent). */
+type SigStat = Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs' | 'mode'>;
+
+function signature(st: SigStat): string {
   return `${st.dev} ${st.ino} ${st.size} ${st.mtimeMs} m${st.mode}`;
 }
 
@@ -122,6 +125,14 @@ export class Trust {
     if (st?.isFile()) this.remember(hash, st, isRacy(st, tRef));
   }
 
+  /**
+   * `trustWritten` for an object whose stat the writer took itself (a store worker's fstat of
+   * the file it wrote and renamed into place): no lstat here.
+   */
+  trustStat(hash: string, st: SigStat, tRef: number): void {
+    this.remember(hash, st, isRacy(st, tRef));
+  }
+
   forget(hash: string): void {
     if (this.map().delete(hash)) this.dirty = true;
   }
@@ -161,7 +172,7 @@ export class Trust {
     return 'good';
   }
 
-  private remember(hash: string, st: Stats, racy: boolean): void {
+  private remember(hash: string, st: SigStat, racy: boolean): void {
     const m = this.map();
     const sig = signature(st) + (racy ? ' r' : '');
     if (m.get(hash) === sig) return;
