@@ -18,8 +18,11 @@ import type { Readable } from 'node:stream';
  * before the file may enter the cache (fetch.ts) and removes the temp file on any failure. A
  * failure stops every request in flight (their bodies are destroyed) and waits for the writes
  * under way before the file is closed. Errors: `RangedAborted` when `signal` aborts,
- * `RangedFailure` (the remote's error as `cause`) for a request or a body that failed or was cut
- * off, an errno error (with `syscall`) for a local write.
+ * `RangedFailure` (the remote's error as `remote`) for a request or a body that failed or was
+ * cut off, an errno error (with `syscall`) for a local write.
+ *
+ * Off by default (s3.ts `RANGED_BYTES`): on the shared 2-CPU machine four sockets read by one
+ * thread cost twice one stream's user CPU and the 2 GiB fetch was slower (docs/bench.md).
  */
 
 /** Bytes of one part received and not yet written beyond which its socket is not read. */
