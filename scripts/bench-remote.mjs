@@ -165,8 +165,8 @@ export async function benchRemote(h) {
             before: () => rmSync(cache, { recursive: true, force: true }),
             run: () => reproIn(ws, 'fetch', '-r', 's3', '-j', String(jobs)),
           },
-          // A/B for the big file: the same fetch as ranged GETs in worker threads (off by
-          // default, src/remote/s3.ts RANGED_BYTES), from 128 MiB, 16 MiB parts, 4 workers.
+          // A/B for the big file: the same fetch as ranged GETs from the main thread (off by
+          // default, src/remote/s3.ts RANGED_BYTES), from 128 MiB, 16 MiB parts, 4 in flight.
           ...(big
             ? [
                 {
@@ -190,7 +190,7 @@ export async function benchRemote(h) {
         runs,
       );
       report(`fetch ${what}, S3 (throughput ratio inverted)`, m.repro, 'rclone copy', m.rclone, big ? '<= 1.11x' : '<= 1.25x');
-      if (big) report(`fetch ${what}, S3, ranged GETs in workers (A/B)`, m.ranged, 'rclone copy', m.rclone);
+      if (big) report(`fetch ${what}, S3, ranged GETs, 4 x 16 MiB (A/B)`, m.ranged, 'rclone copy', m.rclone);
       if (big) rssOf('fetch', [bin, 'fetch', '-r', 's3', '-j', String(jobs)], ws, () => rmSync(cache, { recursive: true, force: true }));
     } finally {
       rmSync(cache, { recursive: true, force: true });

@@ -16,7 +16,7 @@ import { ObjectStore } from './objects.js';
  */
 export interface ObjectIo {
   /** The object's file, size and exec bit; undefined when absent (or not a regular file). */
-  stat(hash: string): { path: string; size: number; exec: boolean } | undefined;
+  stat(hash: string): { path: string; size: number; exec: boolean; mode: number } | undefined;
   /** A manifest's entries, checked (`E_CACHE` when missing or corrupt). */
   members(hash: string): { hash: string; size: number; exec: boolean }[];
   tempPath(): string;
@@ -33,7 +33,7 @@ export function objectIo(dir: string): ObjectIo {
     stat(hash) {
       const st = store.stat(hash);
       if (!st?.isFile()) return undefined;
-      return { path: store.objectPath(hash), size: st.size, exec: (st.mode & 0o100) !== 0 };
+      return { path: store.objectPath(hash), size: st.size, exec: (st.mode & 0o100) !== 0, mode: st.mode & 0o7777 };
     },
     members(hash) {
       let text: string;

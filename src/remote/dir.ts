@@ -19,6 +19,12 @@ import type { Backend, RemoteEntry, RemoteObject } from './types.js';
  * then, and a no-op push (nothing to write) reads no directory. Age, not the pid in the name: a
  * shared directory is written from other machines, whose pids mean nothing here; a live
  * writer's temp file is younger (its mtime moves as it is written, and the rename follows).
+ *
+ * Per object a push costs one copyFile and one rename: libuv's copyFile gives the new file the
+ * source's permission bits (whatever the umask), so a cache object already read-only with the
+ * wanted mode (0444, 0555 when executable: the cache's own) needs no chmod; any other source
+ * mode is corrected before the rename. Never a hard link, even on one file system: the remote is
+ * an independent copy (docs/remotes.md).
  */
 const TOKEN = randomBytes(4).toString('hex');
 const SMALL = 1 << 20;
@@ -60,15 +66,16 @@ export function openDirBackend(root: string, label: string): Backend {
     if (made.size === 0) await ensureRoot();
     await mkdir(dir, { recursive: true }).catch((e) => fail('create a directory', e));
     made.add(dir);
-    await sweepTemps(dir);
+    await sweepTemps(dir); // one readdir of a fan-out directory: 256 at most per push
   };
-  const writeAtomic = async (key: string, write: (tmp: string) => Promise<void>, mode: number): Promise<void> => {
+  /** `mode`: what to chmod the temp file to before the rename; undefined: it already has it. */
+  const writeAtomic = async (key: string, write: (tmp: string) => Promise<void>, mode: number | undefined): Promise<void> => {
     const dest = abs(key);
     await ensureDir(dirname(dest));
     const tmp = join(dirname(dest), `.${key.slice(key.lastIndexOf('/') + 1)}.tmp-${process.pid}-${TOKEN}${(counter++).toString(16)}`);
     try {
       await write(tmp);
-      await chmod(tmp, mode);
+      if (mode !== undefined) await chmod(tmp, mode);
       await rename(tmp, dest);
     } catch (e) {
       await rm(tmp, { force: true });
@@ -131,8 +138,9 @@ export function openDirBackend(root: string, label: string): Backend {
       }
       return { body: createReadStream(p, { highWaterMark: 1 << 20 }), size: st.size, exec };
     },
-    async put(key, src, { exec }) {
-      await writeAtomic(key, (tmp) => copyFile(src, tmp), exec ? 0o555 : 0o444);
+    async put(key, src, { exec, mode }) {
+      const want = exec ? 0o555 : 0o444;
+      await writeAtomic(key, (tmp) => copyFile(src, tmp), mode === want ? undefined : want);
     },
     async putBytes(key, data) {
       await writeAtomic(key, (tmp) => writeFile(tmp, data, { flag: 'wx' }), 0o444);

@@ -1,44 +1,39 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { Worker } from 'node:worker_threads';
+import type { Readable } from 'node:stream';
 
 /**
- * A big object downloaded as ranged parts by worker threads, hashed in order by this thread.
+ * A big object downloaded as ranged parts, several in flight, by this thread, and hashed in
+ * order as its bytes arrive: no worker threads (an HTTP client each cost twice the CPU on the
+ * shared 2-CPU machine) and no read-back of the file (docs/bench.md, "Remotes").
  *
- * Why threads: on a CPU-short machine one Node thread parsing every HTTP byte and hashing it was
- * the limit (docs/bench.md, "The 2 GiB fetch"); ranged GETs from the main thread were slower, not
- * faster. Here each worker has its own HTTP client and event loop, takes one part at a time
- * (`partBytes`, the next one not yet taken) and writes it as it streams in, positionally
- * (`fs.writeSync(fd, chunk, 0, len, pos)`) into the temp file. Nothing is gathered: memory is
- * constant (the workers' sockets, one read buffer here) for any size.
+ * Every chunk of every part is written where it belongs (positional writes, gathered per part
+ * while the previous write of that part is under way) into the temp file. sha256 is sequential:
+ * the chunks of the part at the head (the lowest part not yet fully hashed) go to the hash as
+ * they arrive; a later part's chunks are kept until the head reaches it, then hashed at once,
+ * and that part's further chunks go straight to the hash. A part is started only while it is
+ * within `parts` of the head, so memory is at most `parts` x `partBytes` for any size.
  *
- * sha256 is sequential, so this thread hashes the file in order over its written prefix: each time
- * the parts done form a longer contiguous run from byte 0, it reads that run back (page cache, one
- * `READ_BYTES` buffer) and feeds the hash. Returns the hex digest of the bytes as written; the
- * caller compares it with the object's name before the file may enter the cache (fetch.ts), and
- * removes the temp file on any failure.
+ * Returns the hex digest of the bytes in order; the caller compares it with the object's name
+ * before the file may enter the cache (fetch.ts) and removes the temp file on any failure. A
+ * failure stops every request in flight (their bodies are destroyed) and waits for the writes
+ * under way before the file is closed. Errors: `RangedAborted` when `signal` aborts,
+ * `RangedFailure` (the remote's error as `remote`) for a request or a body that failed or was
+ * cut off, an errno error (with `syscall`) for a local write.
  *
- * The worker is given as the source of a self-contained function (`script`, run with
- * `eval: true`, so it works from the bundle, the compiled tree and the tests alike) and
- * `data`. Protocol: the worker posts `{ t: 'ready' }`, is sent `{ i, start, end }` (inclusive
- * byte range, part i) and answers `{ t: 'done', i, bytes }` or `{ t: 'fail', err }`; `{ t: 'stop' }`
- * lets it close its client and exit.
+ * Off by default (s3.ts `RANGED_BYTES`): on the shared 2-CPU machine four sockets read by one
+ * thread cost twice one stream's user CPU and the 2 GiB fetch was slower (docs/bench.md).
  */
 
-const READ_BYTES = 4 * 1024 * 1024;
-
-export interface WorkerFailure {
-  name?: string;
-  code?: string;
-  message?: string;
-  status?: number;
-  /** A local write failed (errno code in `code`), not the remote. */
-  local?: boolean;
-}
+/** Bytes of one part received and not yet written beyond which its socket is not read. */
+const WRITE_LAG = 4 * 1024 * 1024;
 
 export class RangedFailure extends Error {
-  constructor(readonly failure: WorkerFailure) {
-    super(failure.message ?? 'ranged download failed');
+  constructor(
+    message: string,
+    readonly remote?: unknown,
+  ) {
+    super(message);
   }
 }
 
@@ -49,102 +44,123 @@ export class RangedAborted extends Error {
 }
 
 export interface RangedSpec {
-  /** Source of a function `(require) => void`: the worker's body. */
-  script: string;
-  /** Passed to every worker as `workerData.data`; `workerData.tmp` is the file to write. */
-  data: unknown;
   size: number;
   partBytes: number;
-  workers: number;
+  /** Parts in flight (and at most this many parts' bytes in memory). */
+  parts: number;
   signal?: AbortSignal;
+  /** The body of bytes `start`..`end` (inclusive) of the object; aborted through `signal`. */
+  range(start: number, end: number, signal: AbortSignal): Promise<Readable>;
 }
 
 /** Download into `tmp` (created here; must not exist) and return the sha256 hex of its bytes. */
 export async function rangedDownload(tmp: string, spec: RangedSpec): Promise<string> {
   const { size, partBytes } = spec;
   const n = Math.ceil(size / partBytes);
-  const fh = await open(tmp, 'wx+');
-  const workers: Worker[] = [];
-  try {
-    await fh.truncate(size);
-    return await new Promise<string>((resolve, reject) => {
-      const hash = createHash('sha256');
-      const doneParts = new Uint8Array(n);
-      const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, Math.max(1, size)));
-      let next = 0;
-      let prefixParts = 0; // parts 0..prefixParts-1 are all written
-      let hashed = 0; // bytes fed to the hash
-      let pumping = false;
-      let settled = false;
-      const fail = (e: Error): void => {
-        if (settled) return;
-        settled = true;
-        reject(e);
-      };
-      const onAbort = (): void => fail(new RangedAborted());
-      if (spec.signal?.aborted) return onAbort();
-      spec.signal?.addEventListener('abort', onAbort, { once: true });
-      const give = (w: Worker): void => {
-        if (settled || next >= n) return;
-        const i = next++;
-        const start = i * partBytes;
-        w.postMessage({ i, start, end: Math.min(size, start + partBytes) - 1 });
-      };
-      const pump = async (): Promise<void> => {
-        if (pumping) return;
-        pumping = true;
-        try {
-          while (!settled) {
-            while (prefixParts < n && doneParts[prefixParts]) prefixParts++;
-            const upTo = Math.min(size, prefixParts * partBytes);
-            if (hashed >= upTo) break;
-            const len = Math.min(buf.length, upTo - hashed);
-            const { bytesRead } = await fh.read(buf, 0, len, hashed);
-            if (bytesRead <= 0) throw new Error(`temp file shorter than its written parts: '${tmp}'`);
-            hash.update(buf.subarray(0, bytesRead));
-            hashed += bytesRead;
-          }
-          if (!settled && hashed === size && prefixParts === n) {
-            settled = true;
-            spec.signal?.removeEventListener('abort', onAbort);
-            resolve(hash.digest('hex'));
-          }
-        } catch (e) {
-          fail(e as Error);
-        } finally {
-          pumping = false;
+  const window = Math.max(1, spec.parts);
+  const fh = await open(tmp, 'wx');
+  const stop = new AbortController();
+  const hash = createHash('sha256');
+  const held: (Buffer[] | undefined)[] = new Array<Buffer[] | undefined>(n);
+  const finished = new Uint8Array(n);
+  const running = new Set<Promise<void>>();
+  let head = 0;
+  let next = 0;
+  let failure: Error | undefined;
+  const fail = (e: Error): void => {
+    failure ??= e;
+    stop.abort();
+  };
+  const onAbort = (): void => fail(new RangedAborted());
+  if (spec.signal?.aborted) onAbort();
+  spec.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const part = async (i: number): Promise<void> => {
+    const start = i * partBytes;
+    const want = Math.min(size, start + partBytes) - start;
+    let body: Readable;
+    try {
+      body = await spec.range(start, start + want - 1, stop.signal);
+    } catch (e) {
+      throw stop.signal.aborted ? (failure ?? new RangedAborted()) : new RangedFailure((e as Error).message, e);
+    }
+    let got = 0;
+    let pos = start;
+    let queue: Buffer[] = [];
+    let queued = 0;
+    let writing: Promise<void> | undefined;
+    const drain = async (): Promise<void> => {
+      while (queue.length) {
+        const bufs = queue;
+        queue = [];
+        const len = bufs.reduce((a, b) => a + b.length, 0);
+        let done = 0;
+        while (done < len) {
+          const { bytesWritten } = await fh.writev(done ? [Buffer.concat(bufs).subarray(done)] : bufs, pos + done);
+          done += bytesWritten;
         }
-      };
-      const count = Math.max(1, Math.min(spec.workers, n));
-      for (let k = 0; k < count; k++) {
-        const w = new Worker(`(${spec.script})(require)`, { eval: true, workerData: { tmp, data: spec.data } });
-        workers.push(w);
-        w.on('message', (m: { t: string; i?: number; bytes?: number; err?: WorkerFailure }) => {
-          if (m.t === 'ready') give(w);
-          else if (m.t === 'done') {
-            const i = m.i!;
-            const want = Math.min(size, (i + 1) * partBytes) - i * partBytes;
-            if (m.bytes !== want)
-              return fail(new RangedFailure({ message: `part ${i + 1} of ${n} was cut off (${m.bytes} of ${want} bytes)` }));
-            doneParts[i] = 1;
-            give(w);
-            void pump();
-          } else if (m.t === 'fail') fail(new RangedFailure(m.err ?? {}));
-        });
-        w.on('error', (e) => fail(e));
-        w.on('exit', (code) => {
-          if (!settled && code !== 0) fail(new Error(`download worker exited with code ${code}`));
-        });
+        pos += len;
+        queued -= len;
       }
-      if (size === 0) void pump();
-    });
+    };
+    const onStop = (): void => void body.destroy();
+    stop.signal.addEventListener('abort', onStop, { once: true });
+    try {
+      try {
+        for await (const chunk of body as AsyncIterable<Buffer>) {
+          if (failure) break;
+          got += chunk.length;
+          if (got > want) throw new RangedFailure(`part ${i + 1} of ${n} is longer than asked for`);
+          if (i === head) hash.update(chunk);
+          else (held[i] ??= []).push(chunk);
+          queue.push(chunk);
+          queued += chunk.length;
+          writing ??= drain()
+            .catch((e: Error) => fail(e)) // a local write failed: errno error, stops the rest
+            .finally(() => (writing = undefined));
+          // Backpressure: the socket is not read while this part's writes lag by `WRITE_LAG`.
+          if (queued > WRITE_LAG) await writing;
+        }
+      } catch (e) {
+        if (e instanceof RangedFailure || failure) throw e;
+        throw new RangedFailure((e as Error).message, e);
+      }
+      if (failure) throw failure;
+      if (got !== want) throw new RangedFailure(`part ${i + 1} of ${n} was cut off (${got} of ${want} bytes)`);
+      while (writing) await writing;
+      if (failure) throw failure;
+    } finally {
+      stop.signal.removeEventListener('abort', onStop);
+    }
+    finished[i] = 1;
+    while (head < n && finished[head]) {
+      head++;
+      const kept = held[head];
+      if (kept) for (const c of kept) hash.update(c);
+      held[head] = undefined;
+    }
+  };
+
+  const launch = (): void => {
+    while (!failure && next < n && next < head + window) {
+      const p: Promise<void> = part(next++)
+        .catch((e: Error) => fail(e))
+        .finally(() => {
+          running.delete(p);
+          launch();
+        });
+      running.add(p);
+    }
+  };
+  try {
+    launch();
+    while (running.size) await Promise.race(running);
+    if (failure) throw failure;
+    if (head !== n) throw new RangedFailure(`download stopped at part ${head + 1} of ${n}`);
+    return hash.digest('hex');
   } finally {
-    await Promise.all(
-      workers.map(async (w) => {
-        w.postMessage({ t: 'stop' });
-        await w.terminate();
-      }),
-    );
+    spec.signal?.removeEventListener('abort', onAbort);
+    stop.abort();
     await fh.close();
   }
 }

@@ -6,8 +6,7 @@ import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import { mapLimit } from '../core/pool.js';
 import { remoteError } from './errors.js';
-import { RangedAborted, RangedFailure, rangedDownload } from './ranged.js';
-import { s3PartWorker, type S3WorkerData } from './s3-worker.js';
+import { RangedFailure, rangedDownload } from './ranged.js';
 import type { Backend, RemoteEntry, RemoteSpec } from './types.js';
 
 /**
@@ -33,16 +32,14 @@ const loadSdk = (): Sdk => (sdk ??= requireCjs('@aws-sdk/client-s3') as Sdk);
 export const MULTIPART_BYTES = 64 * 1024 * 1024;
 const PART_JOBS = 4;
 /**
- * Downloads of this size and up go as ranged GETs in worker threads (ranged.ts): `RANGED_PART`
- * bytes each, `RANGED_WORKERS` at a time (rclone's `--multi-thread-streams 4`). Off unless
- * `REPRO_S3_RANGED_BYTES` sets a threshold: measured on the shared 2-CPU machine, the workers
- * spent about twice the CPU of one GET stream (an SDK per worker, the file read back for the
- * in-order hash) and the 2 GiB fetch was not faster (docs/bench.md, "Remotes"); it needs an idle
- * machine with more cores to judge.
+ * Downloads of this size and up go as ranged GETs from this thread (ranged.ts): `RANGED_PART`
+ * bytes each, `RANGED_PARTS` in flight (rclone's `--multi-thread-streams 4`), hashed in order
+ * as they arrive. `REPRO_S3_RANGED_BYTES` (threshold), `REPRO_S3_RANGED_PART` and
+ * `REPRO_S3_RANGED_PARTS` tune it (the tests and the bench's A/B use them).
  */
 export const RANGED_BYTES = Number(process.env.REPRO_S3_RANGED_BYTES ?? Infinity);
 const RANGED_PART = Number(process.env.REPRO_S3_RANGED_PART ?? 16 * 1024 * 1024);
-const RANGED_WORKERS = Number(process.env.REPRO_S3_RANGED_WORKERS ?? 4);
+const RANGED_PARTS = Number(process.env.REPRO_S3_RANGED_PARTS ?? 4);
 
 export function parseS3Url(url: string): { bucket: string; prefix: string } {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
@@ -126,29 +123,24 @@ export function openS3Backend(spec: RemoteSpec, label: string): Backend {
     },
     rangedFrom: RANGED_BYTES,
     async download(key, tmp, size, signal) {
-      const data: S3WorkerData = { base: import.meta.url, config, bucket, key: k(key) };
       try {
         return await rangedDownload(tmp, {
-          script: s3PartWorker.toString(),
-          data,
           size,
           partBytes: RANGED_PART,
-          workers: RANGED_WORKERS,
+          parts: RANGED_PARTS,
           signal,
+          range: async (start, end, abortSignal) => {
+            const r = await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key: k(key), Range: `bytes=${start}-${end}` }), {
+              abortSignal,
+            });
+            return r.Body as Readable;
+          },
         });
       } catch (e) {
-        if (e instanceof RangedAborted) throw e;
-        if (e instanceof RangedFailure && e.failure.local)
-          throw Object.assign(new Error(e.message), { code: e.failure.code, syscall: 'write' });
-        const f = e instanceof RangedFailure ? e.failure : { message: (e as Error).message };
-        if (f.status === 404 || f.name === 'NoSuchKey') return undefined;
-        throw translate(
-          { name: f.name, code: f.code, message: f.message, $metadata: { httpStatusCode: f.status } },
-          label,
-          `download '${key}'`,
-          bucket,
-          spec,
-        );
+        if (!(e instanceof RangedFailure)) throw e; // interrupted, or a local write failed
+        if (isNotFound(e.remote)) return undefined;
+        if (e.remote === undefined) throw remoteError(label, `cannot download '${key}': ${e.message}`, 'run again: nothing was kept of it');
+        throw translate(e.remote, label, `download '${key}'`, bucket, spec);
       }
     },
     async put(key, src, { size, exec }) {

@@ -20,6 +20,8 @@ export interface LocalObject {
   path: string;
   size: number;
   exec: boolean;
+  /** Its permission bits (`st_mode & 0o7777`) when known: a directory remote then skips a chmod. */
+  mode?: number;
 }
 
 export interface LocalObjects {
@@ -159,7 +161,7 @@ export async function pushObjects(
   let done = 0;
   let pending: string[] = [];
   const upload = async (h: string, obj: LocalObject): Promise<void> => {
-    await backend.put(objectKey(h), obj.path, { size: obj.size, exec: obj.exec });
+    await backend.put(objectKey(h), obj.path, { size: obj.size, exec: obj.exec, mode: obj.mode });
     res.uploaded++;
     res.bytes += obj.size;
     pending.push(h);

@@ -29,8 +29,11 @@ export interface Backend {
    * `tmp` on any failure and compares the digest before the file enters the cache.
    */
   download?(key: string, tmp: string, size: number, signal?: AbortSignal): Promise<string | undefined>;
-  /** Store the file `src` (`size` bytes) under `key`, atomically: readers never see a part. */
-  put(key: string, src: string, opts: { size: number; exec: boolean }): Promise<void>;
+  /**
+   * Store the file `src` (`size` bytes) under `key`, atomically: readers never see a part.
+   * `mode`: `src`'s permission bits as last seen, when known (a hint; a copy may rely on it).
+   */
+  put(key: string, src: string, opts: { size: number; exec: boolean; mode?: number }): Promise<void>;
   /** Store small bytes (run-cache entries, the epoch marker). */
   putBytes(key: string, data: Uint8Array): Promise<void>;
   /** Remove keys; absent ones are not an error. */

@@ -3,7 +3,8 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { git, repro, tempRepos } from '../helpers/repo.js';
+import { spawn } from 'node:child_process';
+import { BIN, git, repro, tempRepos } from '../helpers/repo.js';
 import { read } from '../helpers/tree.js';
 import { cloneOf as cloneIn, PIPE, producer as produce } from '../remote/fixtures.js';
 
@@ -158,6 +159,57 @@ describe('directory remote', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).objects).toMatchObject({ total: 4, uploaded: 0, present: 4, missingLocal: [] });
   });
+  it('pushes objects read-only with the right mode, also from a cache object made writable', async () => {
+    const remote = join(await tmpDir(), 'store');
+    const a = await producer(remote);
+    // A user's `chmod u+w` on a cache object: libuv's copyFile would carry 0644 over, so the
+    // push must correct it (the cache's own 0444 / 0555 need no chmod).
+    const one = /one\.txt:\n\s+hash: ([0-9a-f]{64})/.exec(await read(a, 'repro.lock'))![1]!;
+    chmodSync(join(a, '.repro', 'cache', 'objects', one.slice(0, 2), one.slice(2)), 0o644);
+    expect((await repro(a, 'push')).code).toBe(0);
+    const modes = new Map<string, number>();
+    for (const fan of readdirSync(join(remote, 'objects')))
+      for (const n of readdirSync(join(remote, 'objects', fan))) modes.set(fan + n, statSync(join(remote, 'objects', fan, n)).mode & 0o777);
+    expect(modes.size).toBe(4);
+    expect(modes.get(one)).toBe(0o444);
+    // run.sh is the one executable object, the other three (a.txt, one.txt, the manifest) 0444.
+    expect([...modes.values()].sort()).toEqual([0o444, 0o444, 0o444, 0o555]);
+  });
+
+  it('a push killed with -9 midway leaves no partial object under its name, and the next push completes it', async () => {
+    const remote = join(await tmpDir(), 'store');
+    const files: Record<string, string> = {
+      'repro.yaml':
+        'stages:\n  many:\n    cmd: mkdir -p out && for i in $(seq 1 1500); do echo "file $i" > out/f$i.txt; done\n    outs: [out/]\n',
+      '.gitignore': '.repro/\n',
+    };
+    const a = await produce(repo, remote, files);
+    const child = spawn(process.execPath, [BIN, 'push', '-j', '2'], { cwd: a, stdio: 'ignore' });
+    const exited = new Promise<void>((res) => child.on('close', () => res()));
+    // Killed once some objects are on the remote (or at exit if it was faster than the poll).
+    const count = (): number =>
+      existsSync(join(remote, 'objects'))
+        ? readdirSync(join(remote, 'objects')).reduce((n, f) => n + readdirSync(join(remote, 'objects', f)).length, 0)
+        : 0;
+    for (let i = 0; i < 2000 && count() < 30 && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    await exited;
+    // Whatever is under an object name is whole: every such file is a complete, read-only copy.
+    const cache = join(a, '.repro', 'cache', 'objects');
+    for (const fan of readdirSync(join(remote, 'objects')))
+      for (const n of readdirSync(join(remote, 'objects', fan)).filter((x) => !x.startsWith('.'))) {
+        expect(readFileSync(join(remote, 'objects', fan, n)).equals(readFileSync(join(cache, fan, n)))).toBe(true);
+        expect(statSync(join(remote, 'objects', fan, n)).mode & 0o222).toBe(0);
+      }
+    const r = await repro(a, 'push', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).objects).toMatchObject({ total: 1501, missingLocal: [] });
+    const b = await cloneOf(a);
+    const pulled = await repro(b, 'pull', '--json');
+    expect(pulled.code, pulled.stderr).toBe(0);
+    expect(JSON.parse(pulled.stdout).fetch.objects).toMatchObject({ downloaded: 1501, corrupt: [], missing: [] });
+    expect(await read(b, 'out/f1499.txt')).toBe('file 1499\n');
+  }, 60_000);
 });
 
 void readFile;

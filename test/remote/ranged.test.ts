@@ -8,13 +8,13 @@ import { fetchObjects, openBackend, type Backend, type LocalObjects } from '../.
 import { freshBucket, s3Gateway, S3_ENDPOINT, S3_KEYS } from '../helpers/s3-gateway.js';
 
 /**
- * Big objects come down from S3 as ranged GETs in worker threads (src/remote/ranged.ts), hashed
+ * Big objects come down from S3 as ranged GETs, several in flight (src/remote/ranged.ts), hashed
  * in order before they enter the cache. The thresholds are lowered here (read when s3.ts is
  * first loaded, which openBackend does below) so a few MiB make many parts.
  */
 process.env.REPRO_S3_RANGED_BYTES = String(1 << 20);
 process.env.REPRO_S3_RANGED_PART = String(256 * 1024);
-process.env.REPRO_S3_RANGED_WORKERS = '3';
+process.env.REPRO_S3_RANGED_PARTS = '3';
 
 const up = await s3Gateway();
 let tmp: string;
@@ -72,7 +72,7 @@ async function cacheAt(name: string): Promise<ReturnType<typeof localCache>> {
   return localCache(dir);
 }
 
-describe.skipIf(!up)('big objects from S3: ranged GETs in worker threads', () => {
+describe.skipIf(!up)('big objects from S3: ranged GETs in flight together', () => {
   it('gives the exact bytes of a many-part object (last part short)', async () => {
     const b = await s3(await freshBucket());
     try {
@@ -130,7 +130,7 @@ describe.skipIf(!up)('big objects from S3: ranged GETs in worker threads', () =>
       await put(b, keyOf(h), data);
       const local = await cacheAt('interrupt');
       const ac = new AbortController();
-      // Interrupt once the first part is on disk: the download is then under way in the workers.
+      // Interrupt once the first part is on disk: the parts are then under way.
       const tmpDir = join(tmp, 'interrupt', 'tmp');
       const watching: Backend = {
         ...b,
