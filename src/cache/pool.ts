@@ -41,7 +41,12 @@ export interface StatNums {
 }
 
 export type StoreResult =
-  | { kind: 'stored'; hash: string; size: number; tRef: number; st: StatNums }
+  /**
+   * `tRef`: taken before the read (what the workspace file's stat-cache entry is judged against:
+   * a change after the read within the racy margin of it must not be trusted); `objRef`: taken
+   * before the object was written (what the object's trust is judged against).
+   */
+  | { kind: 'stored'; hash: string; size: number; tRef: number; objRef: number; st: StatNums }
   | { kind: 'exists'; hash: string; size: number; tRef: number }
   | { kind: 'retry'; why: string };
 
@@ -87,7 +92,7 @@ function copyOne(j) {
   }
   fs.closeSync(out);
   try { fs.renameSync(tmp, obj); } catch (e) { fs.rmSync(tmp, { force: true }); throw e; }
-  return { kind: 'stored', hash, size: data.length, tRef: wRef, st: nums(st) };
+  return { kind: 'stored', hash, size: data.length, tRef, objRef: wRef, st: nums(st) };
 }
 // Hash the file, then link it under its name: link() is atomic and fails when the name exists,
 // so no temp name and no rename. The fd pins the inode that was read: if the path was replaced
@@ -114,7 +119,7 @@ function linkOne(j) {
       return { kind: 'retry', why: 'replaced' };
     }
     fs.fchmodSync(fd, j.exec ? 0o555 : 0o444);
-    return { kind: 'stored', hash, size: data.length, tRef, st: nums(fs.fstatSync(fd)) };
+    return { kind: 'stored', hash, size: data.length, tRef, objRef: tRef, st: nums(fs.fstatSync(fd)) };
   } finally {
     fs.closeSync(fd);
   }

@@ -126,7 +126,7 @@ async function settle(
     else ctx.stats.set(f.dir, f.name, f.st, hash, tRef);
     return { hash, size };
   }
-  ctx.store.trust.trustStat(hash, res.st, tRef);
+  ctx.store.trust.trustStat(hash, res.st, res.objRef);
   if (!ctx.linker.sharesObject()) ctx.stats.set(f.dir, f.name, f.st, hash, tRef);
   else if (ctx.linker.primary() === 'hardlink') {
     // The workspace file is the object's inode now: its stat is the worker's fstat after the rename.
