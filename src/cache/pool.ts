@@ -200,6 +200,11 @@ export class StorePool {
         this.pump(this.queue.length > 0 && this.workers.every((x) => x.inFlight.length === 0));
       });
       w.on('error', (e) => this.fail(e));
+      // A worker that ends without an error event (killed, out of memory) must not leave its
+      // batches waiting forever: they fail, and the caller stores them the serial way.
+      w.on('exit', (code) => {
+        if (slot.inFlight.length || this.queue.length) this.fail(new Error(`store worker exited (code ${code}) with files in flight`));
+      });
       this.workers.push(slot);
     }
   }

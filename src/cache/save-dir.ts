@@ -76,9 +76,10 @@ export async function saveDir(ctx: Ctx, abs: string): Promise<PathInfo> {
         const viaPool = f.st.size < POOL_MAX_BYTES && !f.isLink && ctx.stats.get(f.dir, f.name, f.st) === undefined;
         if (viaPool) pool ??= startPool(ctx);
         const r = viaPool
-          ? pool!
-              .submit({ abs: f.abs, size: f.st.size, exec: mode === 0o755, link: ctx.linker.sharesObject() })
-              .then((res) => settle(ctx, f, mode === 0o755, res, serial))
+          ? pool!.submit({ abs: f.abs, size: f.st.size, exec: mode === 0o755, link: ctx.linker.sharesObject() }).then(
+              (res) => settle(ctx, f, mode === 0o755, res, serial),
+              () => serial(f), // the pool failed (a worker died): the serial store says what is wrong, if anything
+            )
           : serial(f);
         slots.push({ f, mode, r });
         if (slots.length >= WINDOW) return head();

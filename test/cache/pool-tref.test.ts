@@ -45,3 +45,25 @@ it('a copy answer is judged from a moment before the read, not after it', async 
     await pool.close();
   }
 });
+
+it('a worker that dies with a file in flight fails that file instead of leaving it waiting', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'repro-pool-exit-'));
+  const objects = join(dir, 'objects');
+  for (let i = 0; i < 256; i++) mkdirSync(join(objects, i.toString(16).padStart(2, '0')), { recursive: true });
+  const fifo = join(dir, 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  const pool = new StorePool({ objectsDir: objects }, 1);
+  try {
+    const answer = pool.submit({ abs: fifo, size: 5, exec: false, link: false });
+    pool.flush();
+    const w = await open(fifo, 'w'); // the worker is blocked reading the FIFO now
+    // terminate() takes effect once the blocking read returns: end it by closing the FIFO.
+    const ended = (pool as unknown as { workers: { w: { terminate(): Promise<number> } }[] }).workers[0]!.w.terminate();
+    await w.close();
+    await ended;
+    await expect(answer).rejects.toThrow(/store worker exited/);
+    await expect(pool.submit({ abs: fifo, size: 5, exec: false, link: false })).rejects.toThrow(/store worker exited/);
+  } finally {
+    await pool.close();
+  }
+});
