@@ -6,7 +6,7 @@ import { join } from 'node:path';
  * Held outputs: a stage waiting in repro-spawner's queue has its old outputs moved into
  * `.repro/held/` (a rename) instead of deleted, deleted when its command starts and put back when
  * it never does (Ctrl-C while it waits), so an interrupted run leaves those outputs as they were.
- * Used by the scheduler (runCommand); one instance per run, which holds the repository lock.
+ * Used by ops/run/command.ts (runCommand); one instance per run, which holds the repository lock.
  */
 export interface Held {
   abs: string;

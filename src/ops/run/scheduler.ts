@@ -1,10 +1,5 @@
-import { mkdirSync, unlinkSync } from 'node:fs';
-import { statIfExists } from '../../core/fs.js';
-import { rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { absPath } from '../../core/paths.js';
 import { Semaphore } from '../../core/semaphore.js';
-import { failureText, runStage, spawnerInUse, type StageRunResult } from '../../exec/index.js';
+import { failureText, spawnerInUse, type StageRunResult } from '../../exec/index.js';
 import { redactText } from '../../env/index.js';
 import type { Pipeline, Stage } from '../../pipeline/index.js';
 import type { KeyComponents, LockFile, LockOut } from '../../lock/index.js';
@@ -14,15 +9,15 @@ import { explainKeyChange, type Reason } from './reasons.js';
 import { runCacheEpoch, writeRunCache } from './runcache.js';
 import { hostname } from 'node:os';
 import type { RunOptions, StageResult } from '../../model/run.js';
-import { seedlessKey } from './seedless.js';
 import { RUN_TOKEN_VAR } from './takeover.js';
-import { EPOCH_VAR, sourceDateEpoch } from './epoch.js';
-import { keepObserved } from './observed.js';
+import { sourceDateEpoch } from './epoch.js';
 import { restorable, restoreOuts } from './restore.js';
-import { HeldOutputs, type Held } from './held.js';
+import { HeldOutputs } from './held.js';
 import { ReadyQueue } from './ready.js';
 import { missingDepsText, unproducedDeps } from './missing.js';
 import { storeOutputs } from './store.js';
+import { runCommand, type CommandContext } from './command.js';
+import { lockEntry } from './lock-entry.js';
 
 /**
  * Walks the selected stages in dependency order for `run()`: for each ready stage, decides
@@ -40,7 +35,7 @@ export class Scheduler {
   /** A plain copy of the environment, made once: each read of `process.env` goes through getenv. */
   private readonly baseEnv: Record<string, string>;
   private readonly willChange = new Set<string>();
-  /** Where a queued stage's old outputs wait until its command starts (see runCommand). */
+  /** Where a queued stage's old outputs wait until its command starts (see command.ts). */
   private readonly held: HeldOutputs;
   /** Looked up once: os.hostname() is a uname call each time. */
   private readonly host = hostname();
@@ -239,59 +234,19 @@ export class Scheduler {
     return this.finish(stage, comps, key, reasons, res);
   }
 
-  /**
-   * Run the stage's command with its outputs cleared. Cleared means removed when the command is
-   * about to start; a stage waiting in repro-spawner's queue has its outputs moved into
-   * `.repro/held/` instead (a rename), deleted when its command starts and put back when it
-   * never does (Ctrl-C while it waits), so an interrupted run leaves those outputs as they were.
-   */
-  private async runCommand(stage: Stage, reasons: Reason[]): Promise<StageRunResult> {
-    const root = this.p.root;
-    const held: Held[] = [];
-    for (const o of stage.outs) {
-      const abs = absPath(root, o.path);
-      // Usually absent (first run) or one small file: decide without the thread pool.
-      const st = statIfExists(abs, { follow: false });
-      if (st && !(this.queued && this.held.hold(abs, st.isDirectory(), held))) {
-        if (st.isDirectory()) await rm(abs, { recursive: true, force: true });
-        else unlinkSync(abs);
-      }
-      // A courtesy: the command finds its outputs' parent directories in place. Once per run.
-      const parent = dirname(abs);
-      if (!o.path.includes('/') || this.madeDirs.has(parent)) continue;
-      mkdirSync(parent, { recursive: true });
-      this.madeDirs.add(parent);
-    }
-    const envExtra: Record<string, string> = { REPRO_STAGE: stage.name };
-    if (this.opts.live && this.baseEnv.PYTHONUNBUFFERED === undefined) envExtra.PYTHONUNBUFFERED = '1';
-    const epoch = await this.sourceDateEpoch();
-    if (epoch !== null) envExtra[EPOCH_VAR] = String(epoch);
-    if (stage.seed !== null) {
-      envExtra.REPRO_SEED = String(stage.seed);
-      envExtra.PYTHONHASHSEED = String(stage.seed);
-    }
-    const dropping: Array<Promise<void>> = [];
-    const res = await runStage({
-      cmds: stage.cmd,
-      cwd: absPath(root, stage.wdir),
-      env: this.baseEnv, // the same object every time: the helper then sends only envExtra
-      envExtra,
-      logPath: join(this.ctx.stateDir, 'logs', `${stage.name}.log`),
-      prefix: stage.name,
-      sink: (line, stream, partial) =>
-        this.opts.onEvent?.({ type: 'stage-output', stage: stage.name, line, stream, ...(partial ? { partial: true as const } : {}) }),
-      partial: this.opts.live,
-      signal: this.opts.signal,
-      concurrency: this.queued ? this.jobs : undefined,
-      // 'running' is said when the command really starts, not when it joins the queue.
-      onStart: () => {
-        HeldOutputs.drop(held, dropping);
-        this.opts.onEvent?.({ type: 'stage-start', stage: stage.name, reasons, restore: false });
-      },
-    });
-    await Promise.all(dropping);
-    if (!res.started) HeldOutputs.putBack(held);
-    return res;
+  private runCommand(stage: Stage, reasons: Reason[]): Promise<StageRunResult> {
+    const c: CommandContext = {
+      root: this.p.root,
+      stateDir: this.ctx.stateDir,
+      held: this.held,
+      madeDirs: this.madeDirs,
+      baseEnv: this.baseEnv,
+      queued: this.queued,
+      jobs: this.jobs,
+      opts: this.opts,
+      epoch: () => this.sourceDateEpoch(),
+    };
+    return runCommand(c, stage, reasons);
   }
 
   sourceDateEpoch(): Promise<number | null> {
@@ -332,21 +287,7 @@ export class Scheduler {
 
   /** `epoch`: the SOURCE_DATE_EPOCH the outputs were made with; a restore keeps the recorded one. */
   private setLockEntry(stage: Stage, comps: KeyComponents, key: string, outs: Record<string, LockOut>, epoch?: number): void {
-    const prev = this.lock.stages[stage.name];
-    // seed_metrics describe a sweep of this configuration: kept across seeds, dropped when anything else changes.
-    const keep = prev?.seed_metrics && seedlessKey(prev) === seedlessKey(comps);
-    this.lock.stages[stage.name] = {
-      ...comps,
-      key,
-      out_hashes: outs,
-      ...(keep ? { seed_metrics: prev.seed_metrics } : {}),
-      ...(epoch !== undefined
-        ? { source_date_epoch: epoch }
-        : prev?.key === key && prev.source_date_epoch !== undefined
-          ? { source_date_epoch: prev.source_date_epoch }
-          : {}),
-      ...keepObserved(prev, comps),
-    };
+    this.lock.stages[stage.name] = lockEntry(this.lock.stages[stage.name], comps, key, outs, epoch);
     this.lockDirty = true;
   }
 }
