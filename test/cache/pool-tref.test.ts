@@ -20,13 +20,18 @@ afterEach(() => {
   dir = undefined;
 });
 
-it('a copy answer is judged from a moment before the read, not after it', async () => {
-  dir = mkdtempSync(join(tmpdir(), 'repro-pool-tref-'));
+/** A one-worker pool over a fresh objects directory, and a FIFO to store (its read blocks until written). */
+function fifoPool(): { fifo: string; pool: StorePool } {
+  dir = mkdtempSync(join(tmpdir(), 'repro-pool-'));
   const objects = join(dir, 'objects');
   for (let i = 0; i < 256; i++) mkdirSync(join(objects, i.toString(16).padStart(2, '0')), { recursive: true });
   const fifo = join(dir, 'fifo');
   execFileSync('mkfifo', [fifo]);
-  const pool = new StorePool({ objectsDir: objects }, 1);
+  return { fifo, pool: new StorePool({ objectsDir: objects }, 1) };
+}
+
+it('a copy answer is judged from a moment before the read, not after it', async () => {
+  const { fifo, pool } = fifoPool();
   try {
     const answer = pool.submit({ abs: fifo, size: 5, exec: false, link: false });
     pool.flush();
@@ -47,12 +52,7 @@ it('a copy answer is judged from a moment before the read, not after it', async 
 });
 
 it('a worker that dies with a file in flight fails that file instead of leaving it waiting', async () => {
-  dir = mkdtempSync(join(tmpdir(), 'repro-pool-exit-'));
-  const objects = join(dir, 'objects');
-  for (let i = 0; i < 256; i++) mkdirSync(join(objects, i.toString(16).padStart(2, '0')), { recursive: true });
-  const fifo = join(dir, 'fifo');
-  execFileSync('mkfifo', [fifo]);
-  const pool = new StorePool({ objectsDir: objects }, 1);
+  const { fifo, pool } = fifoPool();
   try {
     const answer = pool.submit({ abs: fifo, size: 5, exec: false, link: false });
     pool.flush();
