@@ -7,7 +7,8 @@
 // loaded machine: BENCH_REMOTE_SETS=dir10k leaves it out), BENCH_REMOTE_PARTS
 // (default "s3,big,noop,dir": transfers of the sets through S3, the 2 GiB file, the no-op and
 // one-change pushes of dir100k, the directory remote), BENCH_JOBS (default 16: repro -j and
-// rclone --transfers/--checkers).
+// rclone --transfers/--checkers), BENCH_REMOTE_BASE (a bin/repro.js of another build: the 2 GiB
+// fetch by that build too, an A/B in the same run).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -180,6 +181,17 @@ export async function benchRemote(h) {
                 },
               ]
             : []),
+          // BENCH_REMOTE_BASE=<bin/repro.js of another build>: the same fetch by that build (A/B).
+          ...(big && process.env.BENCH_REMOTE_BASE
+            ? [
+                {
+                  name: 'base',
+                  before: () => rmSync(cache, { recursive: true, force: true }),
+                  run: () =>
+                    run(process.execPath, [process.env.BENCH_REMOTE_BASE, 'fetch', '-r', 's3', '-j', String(jobs)], { cwd: ws, env }),
+                },
+              ]
+            : []),
           {
             name: 'rclone',
             before: () => rmSync(down, { recursive: true, force: true }),
@@ -191,6 +203,7 @@ export async function benchRemote(h) {
       );
       report(`fetch ${what}, S3 (throughput ratio inverted)`, m.repro, 'rclone copy', m.rclone, big ? '<= 1.11x' : '<= 1.25x');
       if (big) report(`fetch ${what}, S3, ranged GETs, 4 x 16 MiB (A/B)`, m.ranged, 'rclone copy', m.rclone);
+      if (m.base) report(`fetch ${what}, S3, BENCH_REMOTE_BASE's build (A/B)`, m.base, 'rclone copy', m.rclone);
       if (big) rssOf('fetch', [bin, 'fetch', '-r', 's3', '-j', String(jobs)], ws, () => rmSync(cache, { recursive: true, force: true }));
     } finally {
       rmSync(cache, { recursive: true, force: true });

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import { isReproError } from '../core/errors.js';
 import { remoteError } from './errors.js';
+import { writeHashed } from './follow-hash.js';
 import { objectKey } from './keys.js';
 import { RangedAborted } from './ranged.js';
 import { runPool } from './pool.js';
@@ -157,18 +156,7 @@ async function downloadOne(
       }
       if (size > SMALL_OBJECT) obj.body.destroy();
       await writeFile(tmp, parts.length === 1 ? parts[0]! : Buffer.concat(parts), { flag: 'wx' });
-    } else
-      await pipeline(
-        obj.body,
-        async function* (src: AsyncIterable<Buffer>) {
-          for await (const chunk of src) {
-            h.update(chunk);
-            size += chunk.length;
-            yield chunk;
-          }
-        },
-        createWriteStream(tmp, { flags: 'wx' }),
-      );
+    } else ({ size, digest } = await writeHashed(obj.body as AsyncIterable<Buffer>, tmp, obj.size));
   } catch (e) {
     await rm(tmp, { force: true });
     if (e instanceof RangedAborted) {

@@ -1,7 +1,9 @@
-import { mkdtemp } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import type { LocalObjects } from '../../src/remote/index.js';
 import { git, repro } from '../helpers/repo.js';
 
 /**
@@ -40,4 +42,22 @@ export async function cloneOf(dirs: string[], a: string): Promise<string> {
   dirs.push(b);
   git(tmpdir(), 'clone', '-q', a, b);
   return b;
+}
+
+/** A bare local cache: objects/<2>/<62> under `dir`, temp files in `dir/tmp`. */
+export function localCache(dir: string): LocalObjects & { path: (h: string) => string } {
+  const path = (h: string): string => join(dir, 'objects', h.slice(0, 2), h.slice(2));
+  let n = 0;
+  return {
+    path,
+    stat: (h) => (existsSync(path(h)) ? { path: path(h), size: 0, exec: false } : undefined),
+    members: async () => [],
+    verify: async (h) => (existsSync(path(h)) ? 'good' : 'missing'),
+    tempPath: () => join(dir, 'tmp', `t${n++}`),
+    install: async (t, h) => {
+      await mkdir(join(dir, 'objects', h.slice(0, 2)), { recursive: true });
+      await rename(t, path(h));
+      return true;
+    },
+  };
 }

@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchObjects, openBackend, type Backend, type LocalObjects } from '../../src/remote/index.js';
+import { fetchObjects, openBackend, type Backend } from '../../src/remote/index.js';
 import { freshBucket, s3Gateway, S3_ENDPOINT, S3_KEYS } from '../helpers/s3-gateway.js';
+import { localCache } from './fixtures.js';
 
 /**
  * Big objects come down from S3 as ranged GETs, several in flight (src/remote/ranged.ts), hashed
@@ -27,24 +28,6 @@ afterAll(async () => {
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const keyOf = (h: string): string => `objects/${h.slice(0, 2)}/${h.slice(2)}`;
-
-/** A bare local cache: objects/<2>/<62> under `dir`, temp files in `dir/tmp`. */
-function localCache(dir: string): LocalObjects & { path: (h: string) => string } {
-  const path = (h: string): string => join(dir, 'objects', h.slice(0, 2), h.slice(2));
-  let n = 0;
-  return {
-    path,
-    stat: (h) => (existsSync(path(h)) ? { path: path(h), size: 0, exec: false } : undefined),
-    members: async () => [],
-    verify: async (h) => (existsSync(path(h)) ? 'good' : 'missing'),
-    tempPath: () => join(dir, 'tmp', `t${n++}`),
-    install: async (t, h) => {
-      await mkdir(join(dir, 'objects', h.slice(0, 2)), { recursive: true });
-      await rename(t, path(h));
-      return true;
-    },
-  };
-}
 
 async function s3(bucket: string): Promise<Backend> {
   return openBackend(

@@ -1,0 +1,126 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchObjects, openBackend } from '../../src/remote/index.js';
+import { FOLLOW_HASH_BYTES, followHash, writeHashed } from '../../src/remote/follow-hash.js';
+import { freshBucket, s3Gateway, S3_ENDPOINT, S3_KEYS } from '../helpers/s3-gateway.js';
+import { localCache } from './fixtures.js';
+
+/**
+ * A big download is written by the receiving thread and hashed by a worker reading the file
+ * behind it (src/remote/follow-hash.ts). The digest must be exactly that of the bytes written,
+ * however the chunks and the writes interleave, and a failed download must stop the worker.
+ */
+const up = await s3Gateway();
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'repro-follow-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** `data` in chunks of uneven sizes (as a socket delivers them), yielding to the event loop. */
+async function* chunks(data: Buffer, fail?: number): AsyncIterable<Buffer> {
+  let at = 0;
+  for (let i = 0; at < data.length; i++) {
+    if (fail !== undefined && at >= fail) throw new Error('connection reset');
+    const n = Math.min(data.length - at, 1000 + ((i * 7919) % 70000));
+    yield data.subarray(at, at + n);
+    at += n;
+    if (i % 50 === 0) await new Promise((r) => setImmediate(r));
+  }
+}
+
+describe('writeHashed', () => {
+  it('hashes a big download on the worker and writes exactly its bytes', async () => {
+    const data = randomBytes(FOLLOW_HASH_BYTES + 3 * 1024 * 1024 + 17);
+    const out = join(tmp, 'big');
+    const r = await writeHashed(chunks(data), out, data.length);
+    expect(r).toEqual({ size: data.length, digest: sha(data) });
+    expect((await readFile(out)).equals(data)).toBe(true);
+  });
+
+  it('hashes in this thread below the threshold or without an announced size', async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 5);
+    for (const announced of [data.length, undefined]) {
+      const out = join(tmp, `small-${announced}`);
+      expect(await writeHashed(chunks(data), out, announced)).toEqual({ size: data.length, digest: sha(data) });
+    }
+  });
+
+  it('hashes what arrived, not what was announced: a short body gives another digest', async () => {
+    const data = randomBytes(FOLLOW_HASH_BYTES + 1024);
+    const r = await writeHashed(chunks(data.subarray(0, data.length - 1)), join(tmp, 'short'), data.length);
+    expect(r.size).toBe(data.length - 1);
+    expect(r.digest).toBe(sha(data.subarray(0, data.length - 1)));
+  });
+
+  it('rejects on a stream error, never overwrites a file, and frees its worker', async () => {
+    const data = randomBytes(FOLLOW_HASH_BYTES + 1024);
+    // More failed downloads than cores: each must give its worker slot back.
+    for (let i = 0; i < 4; i++)
+      await expect(writeHashed(chunks(data, 5 * 1024 * 1024), join(tmp, `cut-${i}`), data.length)).rejects.toThrow('connection reset');
+    await writeFile(join(tmp, 'there'), 'x');
+    await expect(writeHashed(chunks(data), join(tmp, 'there'), data.length)).rejects.toMatchObject({ code: 'EEXIST' });
+    const f = followHash(join(tmp, 'cut-0'));
+    expect(f).toBeDefined();
+    await f!.abandon();
+  });
+
+  it('follows a file written in steps, the digest covering exactly the bytes announced', async () => {
+    const data = randomBytes(9 * 1024 * 1024);
+    const p = join(tmp, 'steps');
+    await writeFile(p, '');
+    const f = followHash(p)!;
+    const { open } = await import('node:fs/promises');
+    const fh = await open(p, 'r+');
+    for (let at = 0; at < data.length; at += 1024 * 1024) {
+      await fh.write(data, at, 1024 * 1024, at);
+      f.written(at + 1024 * 1024);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await fh.close();
+    expect(await f.finish(data.length)).toBe(sha(data));
+  });
+});
+
+describe.skipIf(!up)('a big object fetched from S3', () => {
+  it('enters the cache when it hashes to its name and is reported corrupt when it does not', async () => {
+    const bucket = await freshBucket();
+    const remote = await openBackend(
+      { name: 'r', url: `s3://${bucket}/c`, endpoint: S3_ENDPOINT, access_key_id: S3_KEYS.access, secret_access_key: S3_KEYS.secret },
+      tmp,
+    );
+    try {
+      const good = randomBytes(FOLLOW_HASH_BYTES + 1024 * 1024);
+      const bad = Buffer.from(good);
+      bad[bad.length >> 1]! ^= 1;
+      const [hg, hb] = [sha(good), sha(randomBytes(8))];
+      for (const [h, body] of [
+        [hg, good],
+        [hb, bad],
+      ] as const) {
+        const src = join(tmp, `src-${h}`);
+        await writeFile(src, body);
+        await remote.put(`objects/${h.slice(0, 2)}/${h.slice(2)}`, src, { size: body.length, exec: false });
+      }
+      const dir = join(tmp, 'cache');
+      await mkdir(join(dir, 'tmp'), { recursive: true });
+      const local = localCache(dir);
+      const res = await fetchObjects(remote, local, [hg, hb], { jobs: 4 });
+      expect(res.downloaded).toBe(1);
+      expect(res.corrupt.map((c) => c.hash)).toEqual([hb]);
+      expect((await readFile(local.path(hg))).equals(good)).toBe(true);
+      expect(existsSync(local.path(hb))).toBe(false);
+      expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+    } finally {
+      remote.close();
+    }
+  });
+});
