@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { isReproError } from '../core/errors.js';
 import { remoteError } from './errors.js';
-import { writeHashed } from './follow-hash.js';
+import { BodyFailure, writeHashed } from './follow-hash.js';
 import { objectKey } from './keys.js';
 import { RangedAborted } from './ranged.js';
 import { runPool } from './pool.js';
@@ -148,11 +148,15 @@ async function downloadOne(
     else if (obj.size !== undefined && obj.size <= SMALL_OBJECT) {
       // Small: gather, hash, one write (a stream per small file costs more than its bytes).
       const parts: Buffer[] = [];
-      for await (const chunk of obj.body as AsyncIterable<Buffer>) {
-        h.update(chunk);
-        size += chunk.length;
-        parts.push(chunk);
-        if (size > SMALL_OBJECT) break; // longer than announced: the hash check below fails it
+      try {
+        for await (const chunk of obj.body as AsyncIterable<Buffer>) {
+          h.update(chunk);
+          size += chunk.length;
+          parts.push(chunk);
+          if (size > SMALL_OBJECT) break; // longer than announced: the hash check below fails it
+        }
+      } catch (e) {
+        throw new BodyFailure(e);
       }
       if (size > SMALL_OBJECT) obj.body.destroy();
       await writeFile(tmp, parts.length === 1 ? parts[0]! : Buffer.concat(parts), { flag: 'wx' });
@@ -164,7 +168,9 @@ async function downloadOne(
       return;
     }
     if (isReproError(e)) throw e;
-    if ((e as NodeJS.ErrnoException).syscall) throw e; // a local write failure (disk full): the OS error says it
+    // A local write failure (disk full): the OS error says it. A reset connection also carries
+    // a syscall (`read`), but it arrives as the body's failure.
+    if (!(e instanceof BodyFailure) && (e as NodeJS.ErrnoException).syscall) throw e;
     throw remoteError(
       backend.label,
       `download of '${key}' was cut off: ${(e as Error).message}`,

@@ -123,8 +123,8 @@ const WRITE_BATCH = 1 << 20;
 /**
  * Write a download to `tmp` (created, never overwritten) and hash it: on a worker thread behind
  * the writes when the announced size is big enough (see the module comment), else in this
- * thread. Returns the bytes written and their sha256 hex. A failure of the stream or of a write
- * rejects; the caller removes `tmp`.
+ * thread. Returns the bytes written and their sha256 hex. A failure of the body rejects with
+ * `BodyFailure`, of a write with its errno error; the caller removes `tmp`.
  */
 export async function writeHashed(
   body: AsyncIterable<Buffer>,
@@ -134,23 +134,38 @@ export async function writeHashed(
   const fh = await open(tmp, 'wx');
   const follow = announced !== undefined && announced >= FOLLOW_HASH_BYTES ? followHash(tmp) : undefined;
   const h = follow ? undefined : createHash('sha256');
+  const chunks = body[Symbol.asyncIterator]();
   let size = 0;
   let pos = 0;
   let batch: Buffer[] = [];
   let batchBytes = 0;
   let inFlight: Promise<void> | undefined;
+  // A failed write is kept here (never a rejected promise nobody awaits yet) and thrown at the next step.
+  let writeError: unknown;
   const flush = async (): Promise<void> => {
     const bufs = batch;
     const n = batchBytes;
     batch = [];
     batchBytes = 0;
-    if (inFlight) await inFlight;
+    await inFlight;
+    if (writeError) throw writeError;
     const at = pos;
     pos += n;
-    inFlight = writeAll(fh, tmp, bufs, n, at).then(() => follow?.written(at + n));
+    inFlight = writeAll(fh, tmp, bufs, n, at).then(
+      () => follow?.written(at + n),
+      (e: unknown) => void (writeError ??= e),
+    );
   };
   try {
-    for await (const chunk of body) {
+    for (;;) {
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await chunks.next();
+      } catch (e) {
+        throw new BodyFailure(e);
+      }
+      if (next.done) break;
+      const chunk = next.value;
       h?.update(chunk);
       size += chunk.length;
       batch.push(chunk);
@@ -158,16 +173,28 @@ export async function writeHashed(
       // One write in flight while the next batch gathers: the socket keeps flowing.
       if (batchBytes >= WRITE_BATCH) await flush();
     }
-    if (batchBytes) await flush();
+    await flush();
     await inFlight;
+    if (writeError) throw writeError;
     await fh.close();
   } catch (e) {
-    await inFlight?.catch(() => {});
+    if (!(e instanceof BodyFailure)) await chunks.return?.(); // a write failed: stop reading the body
+    await inFlight;
     await follow?.abandon();
     await fh.close().catch(() => {});
     throw e;
   }
   return { size, digest: follow ? await follow.finish(size) : h!.digest('hex') };
+}
+
+/**
+ * The body of a download failed (a connection reset, a timeout): the remote's side, told apart
+ * from a failed local write, which keeps its errno error.
+ */
+export class BodyFailure extends Error {
+  constructor(readonly reason: unknown) {
+    super((reason as Error)?.message ?? String(reason));
+  }
 }
 
 async function writeAll(fh: FileHandle, path: string, bufs: Buffer[], n: number, at: number): Promise<void> {

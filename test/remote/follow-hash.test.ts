@@ -1,11 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { get, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchObjects, openBackend } from '../../src/remote/index.js';
-import { FOLLOW_HASH_BYTES, followHash, writeHashed } from '../../src/remote/follow-hash.js';
+import { BodyFailure, FOLLOW_HASH_BYTES, followHash, writeHashed } from '../../src/remote/follow-hash.js';
 import { freshBucket, s3Gateway, S3_ENDPOINT, S3_KEYS } from '../helpers/s3-gateway.js';
 import { localCache } from './fixtures.js';
 
@@ -66,11 +68,32 @@ describe('writeHashed', () => {
     // More failed downloads than cores: each must give its worker slot back.
     for (let i = 0; i < 4; i++)
       await expect(writeHashed(chunks(data, 5 * 1024 * 1024), join(tmp, `cut-${i}`), data.length)).rejects.toThrow('connection reset');
+    // A local failure (here: the temp name is taken) keeps its errno error: it is not the remote's.
     await writeFile(join(tmp, 'there'), 'x');
-    await expect(writeHashed(chunks(data), join(tmp, 'there'), data.length)).rejects.toMatchObject({ code: 'EEXIST' });
+    const e = await writeHashed(chunks(data), join(tmp, 'there'), data.length).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'EEXIST' });
+    expect(e).not.toBeInstanceOf(BodyFailure);
     const f = followHash(join(tmp, 'cut-0'));
     expect(f).toBeDefined();
     await f!.abandon();
+  });
+
+  it('reports a connection reset mid-body as a BodyFailure (the remote side, not a local write)', async () => {
+    // A real socket: the server announces 40 MiB, sends 2 MiB, and drops the connection.
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-length': String(40 << 20) });
+      res.write(randomBytes(2 << 20), () => res.socket?.destroy());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const body = await new Promise<import('node:http').IncomingMessage>((r) =>
+        get(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, r),
+      );
+      const e = await writeHashed(body, join(tmp, 'reset'), 40 << 20).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(BodyFailure);
+    } finally {
+      server.close();
+    }
   });
 
   it('follows a file written in steps, the digest covering exactly the bytes announced', async () => {
