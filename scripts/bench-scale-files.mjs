@@ -154,6 +154,10 @@ export async function bench(ctx) {
       if (first.serial !== undefined) ctx.report(`${label(n)} files, first store (copy, one thread)`, first.serial, 'cp -r', first.cpr);
       ctx.report(`${label(n)} files, first store (hardlink)`, first.hl, 'xargs -P2 sha256sum', first.sha, n === 1e5 ? '≤ 1.0x' : undefined);
       ctx.report(`${label(n)} files, first store (hardlink)`, first.hl, 'cp -al', first.cpal, n === 1e5 ? 'aim ≤ 1.5x' : undefined);
+      // What a store cannot do without: hash every file and write (copy) or link (hardlink) it.
+      // The sum of the two peers' medians is that floor (docs/bench.md, "the first store's floor").
+      ctx.report(`${label(n)} files, first store (copy)`, first.repro, 'sha256sum -P2 + cp -r', first.sha + first.cpr);
+      ctx.report(`${label(n)} files, first store (hardlink)`, first.hl, 'sha256sum -P2 + cp -al', first.sha + first.cpal);
     }
     ctx.report(`${label(n)} files, no-op status`, st.repro, 'git status', st.git, n >= 1e5 ? '≤ 1.5x' : undefined);
     console.log(`  bare Node walk + lstat (the floor for a status in Node): ${ctx.fmt(st.floor).trim()}`);
