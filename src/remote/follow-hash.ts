@@ -76,7 +76,12 @@ export function followHash(path: string): FollowHash | undefined {
   if (running >= Math.max(1, availableParallelism() - 1) || process.env.REPRO_FOLLOW_HASH === '0') return undefined;
   const shared = new SharedArrayBuffer(16);
   const state = new BigInt64Array(shared);
-  const worker = new Worker(SOURCE, { eval: true, workerData: { path, shared } });
+  let worker: Worker;
+  try {
+    worker = new Worker(SOURCE, { eval: true, workerData: { path, shared } });
+  } catch {
+    return undefined; // no thread to be had (a resource limit): the caller hashes in its own
+  }
   running++;
   let ended = false;
   const answer = new Promise<{ digest?: string; bytes?: number; error?: string; abandoned?: boolean }>((resolve) => {
