@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { isReproError } from '../core/errors.js';
 import { remoteError } from './errors.js';
-import { BodyFailure, writeHashed } from './follow-hash.js';
+import { BodyFailure, writeHashed } from './write-hashed.js';
 import { objectKey } from './keys.js';
 import { RangedAborted } from './ranged.js';
 import { runPool } from './pool.js';
@@ -160,7 +160,7 @@ async function downloadOne(
       }
       if (size > SMALL_OBJECT) obj.body.destroy();
       await writeFile(tmp, parts.length === 1 ? parts[0]! : Buffer.concat(parts), { flag: 'wx' });
-    } else ({ size, digest } = await writeHashed(obj.body as AsyncIterable<Buffer>, tmp, obj.size));
+    } else ({ size, digest } = await writeHashed(obj.body as AsyncIterable<Buffer>, tmp));
   } catch (e) {
     await rm(tmp, { force: true });
     if (e instanceof RangedAborted) {

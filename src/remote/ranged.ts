@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { followHash } from './follow-hash.js';
 
 /**
  * A big object downloaded as ranged parts, several in flight, by this thread, and hashed in
@@ -14,9 +13,6 @@ import { followHash } from './follow-hash.js';
  * they arrive; a later part's chunks are kept until the head reaches it, then hashed at once,
  * and that part's further chunks go straight to the hash. A part is started only while it is
  * within `parts` of the head, so memory is at most `parts` x `partBytes` for any size.
- *
- * When a hash worker is free (follow-hash.ts), nothing is held: the worker hashes the file
- * behind the complete prefix of parts, and this thread only receives and writes.
  *
  * Returns the hex digest of the bytes in order; the caller compares it with the object's name
  * before the file may enter the cache (fetch.ts) and removes the temp file on any failure. A
@@ -64,10 +60,7 @@ export async function rangedDownload(tmp: string, spec: RangedSpec): Promise<str
   const window = Math.max(1, spec.parts);
   const fh = await open(tmp, 'wx');
   const stop = new AbortController();
-  // With a hash worker following the file (follow-hash.ts), this thread only writes: the worker
-  // is told how far the parts are complete from the start. Without one, the hash runs here.
-  const follow = followHash(tmp);
-  const hash = follow ? undefined : createHash('sha256');
+  const hash = createHash('sha256');
   const held: (Buffer[] | undefined)[] = new Array<Buffer[] | undefined>(n);
   const finished = new Uint8Array(n);
   const running = new Set<Promise<void>>();
@@ -118,10 +111,8 @@ export async function rangedDownload(tmp: string, spec: RangedSpec): Promise<str
           if (failure) break;
           got += chunk.length;
           if (got > want) throw new RangedFailure(`part ${i + 1} of ${n} is longer than asked for`);
-          if (hash) {
-            if (i === head) hash.update(chunk);
-            else (held[i] ??= []).push(chunk);
-          }
+          if (i === head) hash.update(chunk);
+          else (held[i] ??= []).push(chunk);
           queue.push(chunk);
           queued += chunk.length;
           writing ??= drain()
@@ -145,10 +136,9 @@ export async function rangedDownload(tmp: string, spec: RangedSpec): Promise<str
     while (head < n && finished[head]) {
       head++;
       const kept = held[head];
-      if (kept) for (const c of kept) hash!.update(c);
+      if (kept) for (const c of kept) hash.update(c);
       held[head] = undefined;
     }
-    follow?.written(Math.min(size, head * partBytes));
   };
 
   const launch = (): void => {
@@ -167,11 +157,10 @@ export async function rangedDownload(tmp: string, spec: RangedSpec): Promise<str
     while (running.size) await Promise.race(running);
     if (failure) throw failure;
     if (head !== n) throw new RangedFailure(`download stopped at part ${head + 1} of ${n}`);
-    return follow ? await follow.finish(size) : hash!.digest('hex');
+    return hash.digest('hex');
   } finally {
     spec.signal?.removeEventListener('abort', onAbort);
     stop.abort();
     await fh.close();
-    if (follow && (failure || head !== n)) await follow.abandon();
   }
 }

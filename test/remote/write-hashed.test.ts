@@ -7,14 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchObjects, openBackend } from '../../src/remote/index.js';
-import { BodyFailure, FOLLOW_HASH_BYTES, followHash, writeHashed } from '../../src/remote/follow-hash.js';
+import { BodyFailure, writeHashed } from '../../src/remote/write-hashed.js';
+
+const BIG = 40 * 1024 * 1024;
 import { freshBucket, s3Gateway, S3_ENDPOINT, S3_KEYS } from '../helpers/s3-gateway.js';
 import { localCache } from './fixtures.js';
 
 /**
- * A big download is written by the receiving thread and hashed by a worker reading the file
- * behind it (src/remote/follow-hash.ts). The digest must be exactly that of the bytes written,
- * however the chunks and the writes interleave, and a failed download must stop the worker.
+ * A download is written in batches while it is hashed (src/remote/write-hashed.ts): the digest
+ * must be exactly that of the bytes written, however the chunks arrive, and a failure must say
+ * whose side it was on.
  */
 const up = await s3Gateway();
 let tmp: string;
@@ -40,42 +42,23 @@ async function* chunks(data: Buffer, fail?: number): AsyncIterable<Buffer> {
 }
 
 describe('writeHashed', () => {
-  it('hashes a big download on the worker and writes exactly its bytes', async () => {
-    const data = randomBytes(FOLLOW_HASH_BYTES + 3 * 1024 * 1024 + 17);
-    const out = join(tmp, 'big');
-    const r = await writeHashed(chunks(data), out, data.length);
-    expect(r).toEqual({ size: data.length, digest: sha(data) });
-    expect((await readFile(out)).equals(data)).toBe(true);
-  });
-
-  it('hashes in this thread below the threshold or without an announced size', async () => {
-    const data = randomBytes(3 * 1024 * 1024 + 5);
-    for (const announced of [data.length, undefined]) {
-      const out = join(tmp, `small-${announced}`);
-      expect(await writeHashed(chunks(data), out, announced)).toEqual({ size: data.length, digest: sha(data) });
+  it('writes exactly the bytes of a download and hashes them', async () => {
+    for (const data of [randomBytes(BIG + 3 * 1024 * 1024 + 17), randomBytes(5)]) {
+      const out = join(tmp, `whole-${data.length}`);
+      expect(await writeHashed(chunks(data), out)).toEqual({ size: data.length, digest: sha(data) });
+      expect((await readFile(out)).equals(data)).toBe(true);
     }
   });
 
-  it('hashes what arrived, not what was announced: a short body gives another digest', async () => {
-    const data = randomBytes(FOLLOW_HASH_BYTES + 1024);
-    const r = await writeHashed(chunks(data.subarray(0, data.length - 1)), join(tmp, 'short'), data.length);
-    expect(r.size).toBe(data.length - 1);
-    expect(r.digest).toBe(sha(data.subarray(0, data.length - 1)));
-  });
-
-  it('rejects on a stream error, never overwrites a file, and frees its worker', async () => {
-    const data = randomBytes(FOLLOW_HASH_BYTES + 1024);
-    // More failed downloads than cores: each must give its worker slot back.
-    for (let i = 0; i < 4; i++)
-      await expect(writeHashed(chunks(data, 5 * 1024 * 1024), join(tmp, `cut-${i}`), data.length)).rejects.toThrow('connection reset');
+  it('rejects on a stream error and never overwrites a file', async () => {
+    const data = randomBytes(BIG + 1024);
+    await expect(writeHashed(chunks(data, 5 * 1024 * 1024), join(tmp, 'cut'))).rejects.toBeInstanceOf(BodyFailure);
     // A local failure (here: the temp name is taken) keeps its errno error: it is not the remote's.
     await writeFile(join(tmp, 'there'), 'x');
-    const e = await writeHashed(chunks(data), join(tmp, 'there'), data.length).catch((x: unknown) => x);
+    const e = await writeHashed(chunks(data), join(tmp, 'there')).catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'EEXIST' });
     expect(e).not.toBeInstanceOf(BodyFailure);
-    const f = followHash(join(tmp, 'cut-0'));
-    expect(f).toBeDefined();
-    await f!.abandon();
+    expect(await readFile(join(tmp, 'there'), 'utf8')).toBe('x');
   });
 
   it('reports a connection reset mid-body as a BodyFailure (the remote side, not a local write)', async () => {
@@ -89,27 +72,11 @@ describe('writeHashed', () => {
       const body = await new Promise<import('node:http').IncomingMessage>((r) =>
         get(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, r),
       );
-      const e = await writeHashed(body, join(tmp, 'reset'), 40 << 20).catch((x: unknown) => x);
+      const e = await writeHashed(body, join(tmp, 'reset')).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(BodyFailure);
     } finally {
       server.close();
     }
-  });
-
-  it('follows a file written in steps, the digest covering exactly the bytes announced', async () => {
-    const data = randomBytes(9 * 1024 * 1024);
-    const p = join(tmp, 'steps');
-    await writeFile(p, '');
-    const f = followHash(p)!;
-    const { open } = await import('node:fs/promises');
-    const fh = await open(p, 'r+');
-    for (let at = 0; at < data.length; at += 1024 * 1024) {
-      await fh.write(data, at, 1024 * 1024, at);
-      f.written(at + 1024 * 1024);
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    await fh.close();
-    expect(await f.finish(data.length)).toBe(sha(data));
   });
 });
 
@@ -121,7 +88,7 @@ describe.skipIf(!up)('a big object fetched from S3', () => {
       tmp,
     );
     try {
-      const good = randomBytes(FOLLOW_HASH_BYTES + 1024 * 1024);
+      const good = randomBytes(BIG + 1024 * 1024);
       const bad = Buffer.from(good);
       bad[bad.length >> 1]! ^= 1;
       const [hg, hb] = [sha(good), sha(randomBytes(8))];
