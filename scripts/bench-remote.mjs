@@ -262,11 +262,20 @@ export async function benchRemote(h) {
       const store = join(ROOT, 'remote-dir-store');
       const copy = join(ROOT, 'remote-dir-cp');
       const cache = join(ws, '.repro', 'cache');
+      // Each contender starts after what the last one removed and wrote is on disk (`sync`,
+      // untimed): otherwise the removal of 10k-100k files (and the ext4 discards it queues) is
+      // paid by whoever runs next.
+      const settle = () => spawnSync('sync');
       const emptyStore = () => {
         rmSync(store, { recursive: true, force: true });
         rmSync(join(ws, '.repro', 'remotes'), { recursive: true, force: true });
+        settle();
       };
-      const cp = { name: 'cp', before: () => rmSync(copy, { recursive: true, force: true }), run: () => run('cp', ['-r', src, copy]) };
+      const emptyCopy = () => {
+        rmSync(copy, { recursive: true, force: true });
+        settle();
+      };
+      const cp = { name: 'cp', before: emptyCopy, run: () => run('cp', ['-r', src, copy]) };
       const withBase = (ours, theirs) => (base ? [ours, theirs, cp] : [ours, cp]);
       const m = race(
         withBase(
@@ -281,7 +290,10 @@ export async function benchRemote(h) {
       rmSync(saved, { recursive: true, force: true });
       execFileSync('mv', [cache, saved]);
       try {
-        const emptyCache = () => rmSync(cache, { recursive: true, force: true });
+        const emptyCache = () => {
+          rmSync(cache, { recursive: true, force: true });
+          settle();
+        };
         const f = race(
           withBase(
             { name: 'repro', before: emptyCache, run: () => reproIn(ws, 'fetch', '-r', 'dir') },
