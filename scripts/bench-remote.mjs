@@ -8,7 +8,8 @@
 // (default "s3,big,noop,dir": transfers of the sets through S3, the 2 GiB file, the no-op and
 // one-change pushes of dir100k, the directory remote), BENCH_JOBS (default 16: repro -j and
 // rclone --transfers/--checkers), BENCH_REMOTE_BASE (a bin/repro.js of another build: the 2 GiB
-// fetch by that build too, an A/B in the same run).
+// fetch by that build too, an A/B in the same run), BENCH_DIRREMOTE_BASE (likewise for the
+// directory-remote part).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -266,39 +267,55 @@ export async function benchRemote(h) {
 
   /** push and fetch through a directory remote on the same disk, against cp -r of the same files. */
   async function dirRemote() {
+    const base = process.env.BENCH_DIRREMOTE_BASE;
+    const baseIn = (cwd, ...args) => run(process.execPath, [base, ...args], { cwd });
     for (const set of sets) {
       const ws = join(ROOT, `remote-ws-${set}`);
       const src = join(ROOT, 'data', set);
       const store = join(ROOT, 'remote-dir-store');
       const copy = join(ROOT, 'remote-dir-cp');
       const cache = join(ws, '.repro', 'cache');
+      // Each contender starts after what the last one removed and wrote is on disk (`sync`,
+      // untimed): otherwise the removal of 10k-100k files (and the ext4 discards it queues) is
+      // paid by whoever runs next.
+      const settle = () => spawnSync('sync');
+      const emptyStore = () => {
+        rmSync(store, { recursive: true, force: true });
+        rmSync(join(ws, '.repro', 'remotes'), { recursive: true, force: true });
+        settle();
+      };
+      const emptyCopy = () => {
+        rmSync(copy, { recursive: true, force: true });
+        settle();
+      };
+      const cp = { name: 'cp', before: emptyCopy, run: () => run('cp', ['-r', src, copy]) };
+      const withBase = (ours, theirs) => (base ? [ours, theirs, cp] : [ours, cp]);
       const m = race(
-        [
-          {
-            name: 'repro',
-            before: () => {
-              rmSync(store, { recursive: true, force: true });
-              rmSync(join(ws, '.repro', 'remotes'), { recursive: true, force: true });
-            },
-            run: () => reproIn(ws, 'push', '-r', 'dir'),
-          },
-          { name: 'cp', before: () => rmSync(copy, { recursive: true, force: true }), run: () => run('cp', ['-r', src, copy]) },
-        ],
+        withBase(
+          { name: 'repro', before: emptyStore, run: () => reproIn(ws, 'push', '-r', 'dir') },
+          { name: 'base', before: emptyStore, run: () => baseIn(ws, 'push', '-r', 'dir') },
+        ),
         Math.min(RUNS, 5),
       );
       report(`push ${set}, directory remote (time ratio)`, m.repro, 'cp -r', m.cp, '<= 1.11x');
+      if (base) report(`push ${set}, directory remote, base build`, m.base, 'cp -r', m.cp, '');
       const saved = join(ws, '.repro', 'cache.bench');
       rmSync(saved, { recursive: true, force: true });
       execFileSync('mv', [cache, saved]);
       try {
+        const emptyCache = () => {
+          rmSync(cache, { recursive: true, force: true });
+          settle();
+        };
         const f = race(
-          [
-            { name: 'repro', before: () => rmSync(cache, { recursive: true, force: true }), run: () => reproIn(ws, 'fetch', '-r', 'dir') },
-            { name: 'cp', before: () => rmSync(copy, { recursive: true, force: true }), run: () => run('cp', ['-r', src, copy]) },
-          ],
+          withBase(
+            { name: 'repro', before: emptyCache, run: () => reproIn(ws, 'fetch', '-r', 'dir') },
+            { name: 'base', before: emptyCache, run: () => baseIn(ws, 'fetch', '-r', 'dir') },
+          ),
           Math.min(RUNS, 5),
         );
         report(`fetch ${set}, directory remote (time ratio)`, f.repro, 'cp -r', f.cp, '<= 1.11x');
+        if (base) report(`fetch ${set}, directory remote, base build`, f.base, 'cp -r', f.cp, '');
       } finally {
         rmSync(cache, { recursive: true, force: true });
         execFileSync('mv', [saved, cache]);

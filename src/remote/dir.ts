@@ -1,10 +1,12 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, type Dirent, type Stats } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { isErrno } from '../core/errors.js';
+import { copySmallSync, makeBreather, readSmallSync, readUmask, SMALL_SYNC } from './dir-sync.js';
 import { dirRemoteError, remoteError } from './errors.js';
+import { dirIo, type DirIo } from './fs-kind.js';
 import type { Backend, RemoteEntry, RemoteObject } from './types.js';
 
 /**
@@ -25,6 +27,10 @@ import type { Backend, RemoteEntry, RemoteObject } from './types.js';
  * wanted mode (0444, 0555 when executable: the cache's own) needs no chmod; any other source
  * mode is corrected before the rename. Never a hard link, even on one file system: the remote is
  * an independent copy (docs/remotes.md).
+ *
+ * On a local file system (`io` 'sync', fs-kind.ts) small objects are copied, read, listed and
+ * looked up with synchronous calls instead (dir-sync.ts): the same temp + rename, the copy
+ * created with its final mode. On any other the thread pool keeps `jobs` requests in flight.
  */
 const TOKEN = randomBytes(4).toString('hex');
 const SMALL = 1 << 20;
@@ -46,20 +52,70 @@ async function sweepTemps(dir: string): Promise<void> {
   );
 }
 
-export function openDirBackend(root: string, label: string): Backend {
+/** `sweepTemps`, synchronously. */
+function sweepTempsSync(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  const cutoff = Date.now() - STALE_MS;
+  for (const n of names) {
+    if (!TEMP_NAME.test(n)) continue;
+    const st = lstatSync(join(dir, n), { throwIfNoEntry: false });
+    if (st?.isFile() && st.mtimeMs < cutoff) rmSync(join(dir, n), { force: true });
+  }
+}
+
+const lstatQuiet = (p: string): Stats | undefined => {
+  try {
+    return lstatSync(p, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+};
+
+const absentErr = (e: unknown): boolean => isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR');
+
+export function openDirBackend(root: string, label: string, opts: { io?: DirIo } = {}): Backend {
+  const io = opts.io ?? dirIo(root);
+  const breathe = makeBreather();
+  const umask = io === 'sync' ? readUmask() : 0o777;
   const made = new Set<string>();
   const abs = (key: string): string => join(root, ...key.split('/'));
   const fail = (op: string, e: unknown): never => {
     throw dirRemoteError(label, op, e) ?? e;
   };
+  const noParent = (): Error =>
+    remoteError(
+      label,
+      `the directory's parent does not exist: '${dirname(root)}'`,
+      'check the path (is the share mounted?) or create it first',
+    );
   const ensureRoot = async (): Promise<void> => {
     const st = await lstat(dirname(root)).catch((e) => (isErrno(e, 'ENOENT') ? undefined : fail('read', e)));
-    if (!st)
-      throw remoteError(
-        label,
-        `the directory's parent does not exist: '${dirname(root)}'`,
-        'check the path (is the share mounted?) or create it first',
-      );
+    if (!st) throw noParent();
+  };
+  const ensureDirSync = (dir: string): void => {
+    if (made.has(dir)) return;
+    if (made.size === 0) {
+      const st = (() => {
+        try {
+          return lstatSync(dirname(root), { throwIfNoEntry: false });
+        } catch (e) {
+          return fail('read', e);
+        }
+      })();
+      if (!st) throw noParent();
+    }
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      fail('create a directory', e);
+    }
+    made.add(dir);
+    sweepTempsSync(dir);
   };
   const ensureDir = async (dir: string): Promise<void> => {
     if (made.has(dir)) return;
@@ -68,11 +124,30 @@ export function openDirBackend(root: string, label: string): Backend {
     made.add(dir);
     await sweepTemps(dir); // one readdir of a fan-out directory: 256 at most per push
   };
+  const tempFor = (dest: string, key: string): string =>
+    join(dirname(dest), `.${key.slice(key.lastIndexOf('/') + 1)}.tmp-${process.pid}-${TOKEN}${(counter++).toString(16)}`);
+  /** `writeAtomic`, synchronously: `write` creates the temp file with its final mode. */
+  const writeAtomicSync = (key: string, write: (tmp: string) => void): void => {
+    const dest = abs(key);
+    ensureDirSync(dirname(dest));
+    const tmp = tempFor(dest, key);
+    try {
+      write(tmp);
+      renameSync(tmp, dest);
+    } catch (e) {
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // the write's error is the one to report
+      }
+      fail('write', e);
+    }
+  };
   /** `mode`: what to chmod the temp file to before the rename; undefined: it already has it. */
   const writeAtomic = async (key: string, write: (tmp: string) => Promise<void>, mode: number | undefined): Promise<void> => {
     const dest = abs(key);
     await ensureDir(dirname(dest));
-    const tmp = join(dirname(dest), `.${key.slice(key.lastIndexOf('/') + 1)}.tmp-${process.pid}-${TOKEN}${(counter++).toString(16)}`);
+    const tmp = tempFor(dest, key);
     try {
       await write(tmp);
       if (mode !== undefined) await chmod(tmp, mode);
@@ -88,11 +163,14 @@ export function openDirBackend(root: string, label: string): Backend {
     async *list(prefix) {
       // Walks `prefix` (a directory) recursively; what is not a regular file is skipped.
       const walk = async function* (dir: string, rel: string): AsyncGenerator<RemoteEntry[]> {
-        let names: import('node:fs').Dirent[];
+        let names: Dirent[];
         try {
-          names = await readdir(dir, { withFileTypes: true });
+          if (io === 'sync') {
+            await breathe();
+            names = readdirSync(dir, { withFileTypes: true });
+          } else names = await readdir(dir, { withFileTypes: true });
         } catch (e) {
-          if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return;
+          if (absentErr(e)) return;
           return fail('list', e);
         }
         const page: RemoteEntry[] = [];
@@ -103,9 +181,12 @@ export function openDirBackend(root: string, label: string): Backend {
         }
         // Sizes: one lstat each, in parallel (a listing without sizes would make a truncated
         // object look present).
-        await Promise.all(
-          page.map(async (e) => (e.size = (await lstat(join(dir, e.key.slice(rel.length))).catch(() => undefined))?.size ?? -1)),
-        );
+        const sizeOf = (st: Stats | undefined): number => (st?.isFile() ? st.size : -1);
+        if (io === 'sync') for (const e of page) e.size = sizeOf(lstatQuiet(join(dir, e.key.slice(rel.length))));
+        else
+          await Promise.all(
+            page.map(async (e) => (e.size = sizeOf(await lstat(join(dir, e.key.slice(rel.length))).catch(() => undefined)))),
+          );
         if (page.length) yield page.filter((e) => e.size >= 0);
         for (const s of subdirs) yield* walk(join(dir, s), `${rel}${s}/`);
       };
@@ -113,10 +194,10 @@ export function openDirBackend(root: string, label: string): Backend {
     },
     async stat(key) {
       try {
-        const st = await lstat(abs(key));
+        const st = io === 'sync' ? lstatSync(abs(key)) : await lstat(abs(key));
         return st.isFile() ? st.size : undefined;
       } catch (e) {
-        if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return undefined;
+        if (absentErr(e)) return undefined;
         return fail('read', e);
       }
     },
@@ -138,8 +219,22 @@ export function openDirBackend(root: string, label: string): Backend {
       }
       return { body: createReadStream(p, { highWaterMark: 1 << 20 }), size: st.size, exec };
     },
-    async put(key, src, { exec, mode }) {
+    ...(io === 'sync' && {
+      async readSmall(key: string, max: number) {
+        await breathe();
+        try {
+          return readSmallSync(abs(key), Math.min(max, SMALL_SYNC));
+        } catch (e) {
+          return fail('read', e);
+        }
+      },
+    }),
+    async put(key, src, { size, exec, mode }) {
       const want = exec ? 0o555 : 0o444;
+      if (io === 'sync' && size <= SMALL_SYNC) {
+        await breathe();
+        return writeAtomicSync(key, (tmp) => copySmallSync(src, tmp, size, want, umask));
+      }
       await writeAtomic(key, (tmp) => copyFile(src, tmp), mode === want ? undefined : want);
     },
     async putBytes(key, data) {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { isReproError } from '../core/errors.js';
 import { remoteError } from './errors.js';
@@ -119,6 +120,8 @@ async function downloadOne(
   res: FetchResult,
   signal: AbortSignal | undefined,
 ): Promise<void> {
+  if (backend.readSmall && (meta.size === undefined || meta.size <= SMALL_OBJECT) && (await fetchSmall(backend, local, hash, meta, res)))
+    return;
   const key = objectKey(hash);
   const ranged = (n: number | undefined): n is number =>
     backend.download !== undefined && n !== undefined && n >= (backend.rangedFrom ?? Infinity);
@@ -186,4 +189,45 @@ async function downloadOne(
   await local.install(tmp, hash, size, meta.exec ?? obj.exec, tRef);
   res.downloaded++;
   res.bytes += size;
+}
+
+/**
+ * `downloadOne` for a backend with `readSmall`: the object's bytes read whole, hashed, and only
+ * when they match written to the cache's temp dir and installed; a mismatch never touches the
+ * cache. False when the object is too big for it (the caller goes on with `get`).
+ */
+async function fetchSmall(
+  backend: Backend,
+  local: LocalObjects,
+  hash: string,
+  meta: { size?: number; exec?: boolean },
+  res: FetchResult,
+): Promise<boolean> {
+  const key = objectKey(hash);
+  const got = await backend.readSmall!(key, SMALL_OBJECT);
+  if (got === 'large') return false;
+  if (got === 'absent') {
+    res.missing.push(hash);
+    return true;
+  }
+  const size = got.data.length;
+  if (
+    createHash('sha256').update(got.data).digest('hex') !== hash.replace(/\.dir$/, '') ||
+    (meta.size !== undefined && size !== meta.size)
+  ) {
+    res.corrupt.push({ hash, key });
+    return true;
+  }
+  const tmp = local.tempPath();
+  const tRef = Date.now();
+  try {
+    writeFileSync(tmp, got.data, { flag: 'wx' });
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e; // a local write failure (disk full): the OS error says it
+  }
+  await local.install(tmp, hash, size, meta.exec ?? got.exec, tRef);
+  res.downloaded++;
+  res.bytes += size;
+  return true;
 }

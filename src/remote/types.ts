@@ -18,6 +18,13 @@ export interface Backend {
   /** A stream of `key`'s bytes, or undefined when it is absent. */
   get(key: string): Promise<RemoteObject | undefined>;
   /**
+   * A small object's bytes in one read, where the backend does that cheaper than `get` (a
+   * directory remote on a local disk: synchronous calls, no stream): 'absent', 'large' (more
+   * than `max` bytes: use `get`), or the bytes and the exec bit. Nothing is checked here: the
+   * caller hashes the bytes before anything enters the cache.
+   */
+  readSmall?(key: string, max: number): Promise<{ data: Buffer; exec: boolean } | 'absent' | 'large'>;
+  /**
    * Objects of at least this many bytes are fetched with `download`, when the backend has it.
    */
   readonly rangedFrom?: number;
