@@ -9,6 +9,7 @@ import { hashFileRef } from './hashpath.js';
 import { readManifest } from './inspect.js';
 import { fileStat } from './statcache.js';
 import { SMALL_COPY } from './link.js';
+import { checkoutFresh } from './checkout-fresh.js';
 import type { BadObject, ManifestEntry } from './types.js';
 import { listTree, type TreeKind } from './walk.js';
 
@@ -23,7 +24,9 @@ import { listTree, type TreeKind } from './walk.js';
  * its name first, then every member that is not already in place.
  * A directory checkout first finds what is in place and checks every other member (so a missing
  * or bad object fails before anything is touched), then removes what the manifest does not list,
- * including empty directories (manifests do not record them), then places files.
+ * including empty directories (manifests do not record them), then places files. A large one
+ * whose destination does not exist is placed by worker threads into a temp directory renamed
+ * into place (checkout-fresh.ts), falling back on this path for anything out of the ordinary.
  */
 
 /** What placing needs to know of an object (plain numbers: a Node 20 `Stats` is heavy to keep). */
@@ -52,6 +55,8 @@ export async function checkout(ctx: Ctx, hash: string, dest: string): Promise<vo
 
 async function checkoutDir(ctx: Ctx, hash: string, dest: string): Promise<void> {
   const mst = ctx.store.require(hash);
+  const top = lstatSync(dest, { throwIfNoEntry: false });
+  if (!top && (await checkoutFresh(ctx, hash, mst, dest))) return;
   if ((await ctx.store.trust.state(hash)) !== 'good') throw new ObjectError('corrupt', [ctx.store.trust.bad(hash, mst)]);
   let entries: ManifestEntry[];
   try {
@@ -61,7 +66,6 @@ async function checkoutDir(ctx: Ctx, hash: string, dest: string): Promise<void> 
     if (!isReproError(e, 'E_CACHE')) throw e;
     throw new ObjectError('corrupt', [ctx.store.trust.bad(hash, mst)]);
   }
-  const top = lstatSync(dest, { throwIfNoEntry: false });
   const tree = top?.isDirectory() ? listTree(dest) : new Map<string, TreeKind>();
 
   // Pass 1 touches nothing: which files are already in place, and are all other objects here?

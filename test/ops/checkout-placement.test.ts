@@ -5,6 +5,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BIN, repro, reproBin, tempRepos } from '../helpers/repo.js';
 import { readTree } from '../helpers/tree.js';
+import { FRESH_MIN_FILES } from '../../src/cache/checkout-fresh.js';
 
 // Placements that fail or are killed half-way, through the real binary: nothing half-written is
 // left as if it were the output, and the next checkout completes.
@@ -51,6 +52,51 @@ describe('checkout placements cut short', () => {
     expect(again.code).toBe(0);
     expect(readTree(join(d, 'out'))).toEqual(want);
   });
+
+  it('a big fresh checkout whose worker fails part-way (EFBIG) reports it and leaves neither the output nor its temp directory', async () => {
+    const d = await ranDirOutput('copy', FRESH_MIN_FILES + 100);
+    const want = readTree(join(d, 'out'));
+    await rm(join(d, 'out'), { recursive: true });
+    const r = spawnSync('sh', ['-c', 'trap "" XFSZ; ulimit -f 8; exec "$0" "$@"', process.execPath, BIN, 'checkout'], {
+      cwd: d,
+      encoding: 'utf8',
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/EFBIG|too large/i);
+    expect(existsSync(join(d, 'out'))).toBe(false);
+    expect(readdirSync(d).filter((n) => n.includes('.tmp-'))).toEqual([]);
+
+    const again = await reproBin(d, ['checkout']);
+    expect(again.code).toBe(0);
+    expect(readTree(join(d, 'out'))).toEqual(want);
+  });
+
+  for (const link of ['copy', 'hardlink']) {
+    it(`${link}: a big fresh checkout killed with SIGKILL while its temp directory fills is completed by the next one`, async () => {
+      const d = await ranDirOutput(link, FRESH_MIN_FILES + 300);
+      const want = readTree(join(d, 'out'));
+      await rm(join(d, 'out'), { recursive: true });
+      const child = spawn(process.execPath, [BIN, 'checkout'], { cwd: d, stdio: 'ignore' });
+      const exited = new Promise<void>((res) => child.on('exit', () => res()));
+      // Kill it once its temp directory holds files (or when it is done or slow: either way the
+      // next checkout must complete). Bounded: at most ~5 s of polling.
+      for (let i = 0; i < 500 && child.exitCode === null; i++) {
+        const tmp = readdirSync(d).find((n) => n.startsWith('.out.tmp-'));
+        if (tmp && existsSync(join(d, tmp, 's')) && readdirSync(join(d, tmp, 's')).length > 50) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      child.kill('SIGKILL');
+      await exited;
+      expect(existsSync(join(d, 'out')) && damaged(join(d, 'out'), want).length > 0).toBe(false);
+
+      const again = await reproBin(d, ['checkout']);
+      expect(again.code).toBe(0);
+      expect(readTree(join(d, 'out'))).toEqual(want);
+      // The dead process's temp directory went with the takeover of its lock.
+      expect(readdirSync(d).filter((n) => n.includes('.tmp-'))).toEqual([]);
+      expect((await reproBin(d, ['status', '--json'])).code).toBe(0);
+    });
+  }
 
   for (const link of ['copy', 'hardlink']) {
     it(`${link}: a checkout killed with SIGKILL part-way is completed by the next one`, async () => {
