@@ -33,10 +33,13 @@ import type { Backend, RemoteEntry, RemoteObject } from './types.js';
  * created with its final mode. On any other the thread pool keeps `jobs` requests in flight.
  */
 const TOKEN = randomBytes(4).toString('hex');
-const SMALL = 1 << 20;
 const STALE_MS = 60 * 60 * 1000;
 const TEMP_NAME = /^\..+\.tmp-\d+-[0-9a-f]+$/;
 let counter = 0;
+
+/** Whether `dir/name` (lstat `st`) is a temp file left by a push that died at least `STALE_MS` ago. */
+const staleTemp = (name: string, st: Stats | undefined, cutoff: number): boolean =>
+  st !== undefined && st.isFile() && st.mtimeMs < cutoff && TEMP_NAME.test(name);
 
 /** Remove the temp files in `dir` older than `STALE_MS`; what cannot be read or removed is left. */
 async function sweepTemps(dir: string): Promise<void> {
@@ -47,7 +50,7 @@ async function sweepTemps(dir: string): Promise<void> {
       .filter((n) => TEMP_NAME.test(n))
       .map(async (n) => {
         const st = await lstat(join(dir, n)).catch(() => undefined);
-        if (st?.isFile() && st.mtimeMs < cutoff) await rm(join(dir, n), { force: true }).catch(() => undefined);
+        if (staleTemp(n, st, cutoff)) await rm(join(dir, n), { force: true }).catch(() => undefined);
       }),
   );
 }
@@ -62,9 +65,12 @@ function sweepTempsSync(dir: string): void {
   }
   const cutoff = Date.now() - STALE_MS;
   for (const n of names) {
-    if (!TEMP_NAME.test(n)) continue;
-    const st = lstatSync(join(dir, n), { throwIfNoEntry: false });
-    if (st?.isFile() && st.mtimeMs < cutoff) rmSync(join(dir, n), { force: true });
+    if (!TEMP_NAME.test(n) || !staleTemp(n, lstatQuiet(join(dir, n)), cutoff)) continue;
+    try {
+      rmSync(join(dir, n), { force: true });
+    } catch {
+      // left, as sweepTemps leaves it
+    }
   }
 }
 
@@ -207,13 +213,13 @@ export function openDirBackend(root: string, label: string, opts: { io?: DirIo }
       try {
         st = await lstat(p);
       } catch (e) {
-        if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return undefined;
+        if (absentErr(e)) return undefined;
         return fail('read', e);
       }
       if (!st.isFile()) return undefined;
       const exec = (st.mode & 0o100) !== 0;
       // A small object in one read (no stream machinery: most objects of a data directory are small).
-      if (st.size <= SMALL) {
+      if (st.size <= SMALL_SYNC) {
         const data = await readFile(p).catch((e) => (isErrno(e, 'ENOENT') ? undefined : fail('read', e)));
         return data && { body: Readable.from([data]), size: data.length, exec };
       }

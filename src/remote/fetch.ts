@@ -111,6 +111,10 @@ async function absent(local: LocalObjects, hashes: string[], opts: TransferOptio
   return out;
 }
 
+/** Whether bytes with sha256 `digest` and `size` are the object `hash` (of the manifest's size, when known). */
+const matches = (hash: string, digest: string, size: number, meta: { size?: number }): boolean =>
+  digest === hash.replace(/\.dir$/, '') && (meta.size === undefined || size === meta.size);
+
 /** Download one object into the cache's temp dir, hash it on the way, and install it only when it matches. */
 async function downloadOne(
   backend: Backend,
@@ -181,7 +185,7 @@ async function downloadOne(
       e,
     );
   }
-  if ((digest ?? h.digest('hex')) !== hash.replace(/\.dir$/, '') || (meta.size !== undefined && size !== meta.size)) {
+  if (!matches(hash, digest ?? h.digest('hex'), size, meta)) {
     await rm(tmp, { force: true });
     res.corrupt.push({ hash, key });
     return;
@@ -211,10 +215,7 @@ async function fetchSmall(
     return true;
   }
   const size = got.data.length;
-  if (
-    createHash('sha256').update(got.data).digest('hex') !== hash.replace(/\.dir$/, '') ||
-    (meta.size !== undefined && size !== meta.size)
-  ) {
+  if (!matches(hash, createHash('sha256').update(got.data).digest('hex'), size, meta)) {
     res.corrupt.push({ hash, key });
     return true;
   }
