@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -33,17 +33,20 @@ function damaged(dir: string, want: Record<string, string>): string[] {
   return Object.keys(got).filter((p) => p.includes('.tmp') || got[p] !== want[p]);
 }
 
+/**
+ * `repro checkout` in `d` under a 4 KiB file size limit (dash counts 512-byte blocks) with
+ * SIGXFSZ ignored, so a write past it returns EFBIG instead of killing the process.
+ */
+const checkoutUnderFileLimit = (d: string): SpawnSyncReturns<string> =>
+  spawnSync('sh', ['-c', 'trap "" XFSZ; ulimit -f 8; exec "$0" "$@"', process.execPath, BIN, 'checkout'], { cwd: d, encoding: 'utf8' });
+
 describe('checkout placements cut short', () => {
   it('a write cut short (EFBIG under a file size limit) leaves no temp and no truncated file, and the next checkout completes', async () => {
     const d = await ranDirOutput('copy', 5);
     const want = readTree(join(d, 'out'));
     await rm(join(d, 'out'), { recursive: true });
-    // 4 KiB (dash counts 512-byte blocks): `mid` (8 KiB, written in place) and `big` (2 MiB,
-    // through a temp) fail part-way; SIGXFSZ is ignored, so write() returns EFBIG instead.
-    const r = spawnSync('sh', ['-c', 'trap "" XFSZ; ulimit -f 8; exec "$0" "$@"', process.execPath, BIN, 'checkout'], {
-      cwd: d,
-      encoding: 'utf8',
-    });
+    // `mid` (8 KiB, written in place) and `big` (2 MiB, through a temp) fail part-way.
+    const r = checkoutUnderFileLimit(d);
     expect(r.status).not.toBe(0);
     expect(damaged(join(d, 'out'), want)).toEqual([]);
     expect(existsSync(join(d, 'out', 'mid'))).toBe(false);
@@ -57,10 +60,7 @@ describe('checkout placements cut short', () => {
     const d = await ranDirOutput('copy', FRESH_MIN_FILES + 100);
     const want = readTree(join(d, 'out'));
     await rm(join(d, 'out'), { recursive: true });
-    const r = spawnSync('sh', ['-c', 'trap "" XFSZ; ulimit -f 8; exec "$0" "$@"', process.execPath, BIN, 'checkout'], {
-      cwd: d,
-      encoding: 'utf8',
-    });
+    const r = checkoutUnderFileLimit(d);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/EFBIG|too large/i);
     expect(existsSync(join(d, 'out'))).toBe(false);
