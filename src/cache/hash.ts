@@ -1,5 +1,6 @@
 import { openSync, readSync, closeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { ioBuffer } from '../core/iobuf.js';
 
 /**
  * Content hashing. Reads are synchronous on purpose: on the 2-vCPU benchmark machine,
@@ -17,7 +18,7 @@ import { createHash } from 'node:crypto';
 export const CHUNK_BYTES = 1 << 20;
 
 /** Shared by calls that finish without yielding; never held across an `await`. */
-const shared = Buffer.allocUnsafe(CHUNK_BYTES);
+const shared = ioBuffer(CHUNK_BYTES);
 
 /**
  * Files opened for hashing by this process. Observability for tests and benchmarks (a stat-cache
@@ -62,13 +63,13 @@ export async function hashFileContent(
   try {
     const h = createHash('sha256');
     // The first read uses the shared buffer and is hashed before any await.
-    const first = chunk <= shared.length ? shared : Buffer.allocUnsafe(chunk);
+    const first = chunk <= shared.length ? shared : ioBuffer(chunk);
     let n = readSync(fd, first, 0, chunk, null);
     let size = n;
     h.update(first.subarray(0, n));
     if (n === 0 || (n < chunk && n === opts.expectedSize)) return { hash: h.digest('hex'), size };
     // Larger than one read (or its size was not known): a private buffer, so yielding is safe.
-    const buf = first === shared ? Buffer.allocUnsafe(chunk) : first;
+    const buf = first === shared ? ioBuffer(chunk) : first;
     const tick = opts.tick ?? makeYielder();
     while ((n = readSync(fd, buf, 0, chunk, null)) > 0) {
       h.update(buf.subarray(0, n));

@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { chmod, copyFile, link, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { isErrno } from '../core/errors.js';
+import { ioBuffer } from '../core/iobuf.js';
 import { pidAlive } from '../core/proc.js';
 import { tempBeside, type ObjectStore } from './objects.js';
 import type { LinkType } from './types.js';
@@ -206,7 +207,7 @@ async function placeOneAsync(t: LinkType, obj: string, target: string, exec: boo
     case 'copy':
       if (size < copyBuf.length) {
         // Read here (page cache, a few µs), create with the final mode there: see copySmall.
-        const data = readSmall(obj, Buffer.allocUnsafe(size));
+        const data = readSmall(obj, ioBuffer(size));
         await writeFile(target, data, { flag: 'wx', mode });
         return;
       }
@@ -225,7 +226,7 @@ async function placeOneAsync(t: LinkType, obj: string, target: string, exec: boo
 /** Below this size a copy is one read and one write, straight to its place (`copySmall`). */
 export const SMALL_COPY = 1 << 20;
 
-const copyBuf = Buffer.allocUnsafe(SMALL_COPY);
+const copyBuf = ioBuffer(SMALL_COPY);
 
 /** A small object's bytes, read into `buf` (its size, verified by the caller). */
 function readSmall(obj: string, buf: Buffer): Buffer {

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { IO_BUFFER_SKEW } from '../core/iobuf.js';
 import { SMALL_COPY } from './link.js';
 
 /**
@@ -67,7 +68,8 @@ const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const { objectsDir } = workerData;
 const SMALL = ${SMALL_COPY};
-const buf = Buffer.allocUnsafe(SMALL);
+// core/iobuf.ts: the copy buffer placed off glibc's page + 16 (the kernel's copy is slow there).
+const buf = Buffer.allocUnsafeSlow(SMALL + ${IO_BUFFER_SKEW + 16}).subarray(${IO_BUFFER_SKEW}, ${IO_BUFFER_SKEW} + SMALL);
 const FICLONE_FORCE = fs.constants.COPYFILE_FICLONE_FORCE;
 function put(out, k, s) {
   const o = k * ${STAT_FIELDS};

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { IO_BUFFER_SKEW } from '../core/iobuf.js';
 import { CHUNK_BYTES } from './hash.js';
 
 /**
@@ -58,7 +59,8 @@ const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const { createHash } = require('node:crypto');
 const { objectsDir, prefix } = workerData;
-const buf = Buffer.allocUnsafe(${POOL_MAX_BYTES});
+// core/iobuf.ts: the read buffer placed off glibc's page + 16 (the kernel's copy is slow there).
+const buf = Buffer.allocUnsafeSlow(${POOL_MAX_BYTES} + ${IO_BUFFER_SKEW + 16}).subarray(${IO_BUFFER_SKEW}, ${IO_BUFFER_SKEW} + ${POOL_MAX_BYTES});
 let counter = 0;
 const nums = (s) => ({ dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, mode: s.mode });
 const tmpBeside = (dir, base) => dir + '/.' + base + '.tmp-' + prefix + (counter++).toString(16);

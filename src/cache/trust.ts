@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
 import { ReproError, isErrno } from '../core/errors.js';
+import { ioBuffer } from '../core/iobuf.js';
 import { CHUNK_BYTES, hashCounters, hashFileContent, type Tick } from './hash.js';
 import { DIR_SUFFIX, isDirHash } from './manifest.js';
 import type { ObjectStore } from './objects.js';
@@ -208,7 +209,7 @@ function load(file: string | undefined): Map<string, string> {
   return out;
 }
 
-const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+const buf = ioBuffer(CHUNK_BYTES);
 
 /** sha256 hex of a file's bytes, synchronously. */
 function hashSync(path: string): string {

@@ -1,4 +1,5 @@
 import { closeSync, constants, fchmodSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { ioBuffer } from '../core/iobuf.js';
 
 /**
  * The synchronous half of a directory remote on a local file system (fs-kind.ts): small objects
@@ -9,7 +10,7 @@ import { closeSync, constants, fchmodSync, fstatSync, openSync, readSync, writeS
 /** Up to this size an object is copied or read in one read of the whole. */
 export const SMALL_SYNC = 1 << 20;
 
-const copyBuf = Buffer.allocUnsafe(SMALL_SYNC);
+const copyBuf = ioBuffer(SMALL_SYNC);
 
 /**
  * Copy the cache object `src` (`size` bytes, at most `SMALL_SYNC`) to the new file `tmp` with
@@ -73,7 +74,7 @@ export function readSmallSync(path: string, max: number): SmallRead | 'absent' |
     const st = fstatSync(fd);
     if (!st.isFile()) return 'absent';
     if (st.size > max) return 'large';
-    const data = Buffer.allocUnsafe(st.size);
+    const data = ioBuffer(st.size);
     let n = 0;
     for (let r; n < data.length && (r = readSync(fd, data, n, data.length - n, n)) > 0;) n += r;
     return { data: n === data.length ? data : data.subarray(0, n), exec: (st.mode & 0o100) !== 0 };

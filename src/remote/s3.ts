@@ -4,6 +4,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
+import { ioBuffer } from '../core/iobuf.js';
 import { mapLimit } from '../core/pool.js';
 import { remoteError } from './errors.js';
 import { RangedFailure, rangedDownload } from './ranged.js';
@@ -198,7 +199,7 @@ async function multipart(
       PART_JOBS,
       async (i) => {
         const len = Math.min(partBytes, size - i * partBytes);
-        const buf = Buffer.allocUnsafe(len);
+        const buf = ioBuffer(len);
         for (let off = 0; off < len;) {
           const { bytesRead } = await fh.read(buf, off, len - off, i * partBytes + off);
           if (bytesRead === 0) throw new Error(`file shrank while uploading: '${src}'`);
