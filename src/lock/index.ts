@@ -122,7 +122,8 @@ function entryProblem(e: unknown): string | undefined {
 
 const CLASSES = new Set(['deterministic', 'seed-dependent', 'environment-dependent', 'unstable']);
 
-function observedOk(o: unknown): boolean {
+/** Whether `o` is a well-formed `observed` entry (a lock's, or a copy of one kept elsewhere). */
+export function observedOk(o: unknown): boolean {
   return (
     isMap(o) &&
     CLASSES.has(o.class as string) &&

@@ -295,6 +295,8 @@ describe('the no-op summary', () => {
       JSON.stringify({ ...JSON.parse(good), statuses: 'ux' }),
       JSON.stringify({ ...JSON.parse(good), keys: 'a'.repeat(64) }),
       JSON.stringify({ ...JSON.parse(good), build: 'another repro' }),
+      JSON.stringify({ ...JSON.parse(good), observed: { train: { class: 'flaky', varied: [], at: null } } }),
+      JSON.stringify({ ...JSON.parse(good), observed: { train: 'unstable' } }),
     ];
     for (const text of bad) {
       writeFileSync(file, text);

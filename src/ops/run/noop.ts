@@ -7,7 +7,7 @@ import { isErrno } from '../../core/errors.js';
 import { absPath, storedPathProblem } from '../../core/paths.js';
 import { captureEnv } from '../../env/index.js';
 import { CONFIG_FILE } from '../../config/config.js';
-import { LOCK_FILE, type LockFile } from '../../lock/index.js';
+import { LOCK_FILE, observedOk, type LockFile } from '../../lock/index.js';
 import { PIPELINE_FILE, type Pipeline } from '../../pipeline/index.js';
 import type { Observed } from '../../model/key.js';
 import type { RunOptions, StageResult } from '../../model/run.js';
@@ -267,6 +267,7 @@ function valid(d: unknown): d is Summary {
   if (typeof s.byRun !== 'boolean' || typeof s.env !== 'string' || typeof s.sigs !== 'string') return false;
   if (!Array.isArray(s.capture) || !s.capture.every((c) => typeof c === 'string')) return false;
   if (typeof s.observed !== 'object' || s.observed === null || Array.isArray(s.observed)) return false;
+  if (!Object.values(s.observed).every(observedOk)) return false;
   if (typeof s.paths !== 'string' || typeof s.names !== 'string' || typeof s.statuses !== 'string' || typeof s.keys !== 'string')
     return false;
   const n = s.names === '' ? 0 : s.names.split('\n').length;
