@@ -1,12 +1,13 @@
-import { mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ReproError, isErrno } from '../core/errors.js';
 import { mark } from '../core/timing.js';
-import { catObject, git, gitText } from './git.js';
+import { catInfo, catObject, git, gitText } from './git.js';
+import { objectId } from './objects.js';
 import type { RepoInfo } from './repoinfo.js';
 import { NEVER, byPath, readUntracked, screenCandidates, type Candidate, type Screen, type SnapshotOutcome } from './snapshot-extra.js';
 import { readStatus, type StatusEntry } from './status.js';
+import { TreeEdit, type Leaf } from './tree-edit.js';
 
 export interface SnapshotOptions {
   repo: RepoInfo;
@@ -21,9 +22,10 @@ export interface SnapshotOptions {
  * as `git add` applies them. Touches no ref, no index, no work-tree file.
  *
  * How: `git status` (which trusts the index's stat data, as Git always does) names the paths that
- * differ from HEAD; a private index (`GIT_INDEX_FILE` in a temp directory) starts as
- * `git read-tree HEAD`, takes the staged entries and the work-tree files' blobs
- * (`git hash-object -w --stdin-paths`, through the filters), then `git write-tree`. Entries Git
+ * differ from HEAD; HEAD's tree, edited in memory (tree-edit.ts), takes the staged entries and
+ * the work-tree files' blobs (`git hash-object -w --stdin-paths`, through the filters), and the
+ * new trees and raw blobs go to Git in one `git unpack-objects`: the tree `git read-tree HEAD`,
+ * `git update-index --index-info` and `git write-tree` give on a private index. Entries Git
  * itself does not look at keep their index entry: sparse-checkout and assume-unchanged files,
  * and submodules (their staged commit, not the one checked out in them).
  */
@@ -81,11 +83,6 @@ export async function isDirty(repo: RepoInfo, opts: { ignore?: (path: string) =>
 
 export { type Screen, type SnapshotOutcome, type WithheldFile } from './snapshot-extra.js';
 
-interface Leaf {
-  mode: string;
-  oid: string;
-}
-
 /**
  * Whether the snapshot's version of `e` differs from HEAD's. `hashed` is the work-tree blob id
  * when it was computed; a work-tree change over an unchanged index always differs.
@@ -121,120 +118,99 @@ async function build(opts: {
   const ignore = opts.ignore ?? (() => false);
   const replaced = new Set(opts.replaced ?? []);
   const exclude = opts.exclude ?? (() => false);
-  const tmp = await mkdtemp(join(tmpdir(), 'repro-snapshot-'));
-  // A private index in a temp directory: never split (no shared index is written into the git
-  // dir) and never sparse (write-tree then sees every path).
-  const env = { GIT_INDEX_FILE: join(tmp, 'index') };
-  const idx = (args: string[], input?: string): Promise<Buffer> =>
-    git(repo.root, ['-c', 'core.splitIndex=false', '-c', 'index.sparse=false', ...args], { env, input });
-  try {
-    const include = (opts.include ?? []).filter((p) => p !== '' && p !== '.');
-    const [status, , others] = await Promise.all([
-      readStatus(repo),
-      idx(repo.head ? ['read-tree', repo.head] : ['read-tree', '--empty']),
-      include.length ? untrackedUnder(repo, include) : [],
-    ]);
+  const include = (opts.include ?? []).filter((p) => p !== '' && p !== '.');
+  const [status, base, others] = await Promise.all([
+    readStatus(repo),
+    repo.head ? catInfo(repo.root, `${repo.head}^{tree}`) : null,
+    include.length ? untrackedUnder(repo, include) : [],
+  ]);
+  if (repo.head && !base) throw new ReproError('E_GIT', `HEAD's tree not found: '${repo.head}'`);
 
-    // What the snapshot holds beyond HEAD: staged blobs and work-tree files, then untracked inputs.
-    const candidates: Candidate[] = [];
-    const entryOf = new Map(status.map((e) => [e.path, e]));
-    for (const e of status) {
-      if (e.sub || replaced.has(e.path)) continue;
-      if (e.worktree === 'changed') {
-        const content = await readWorktree(repo.root, e.path, e.worktreeMode);
-        if (content) candidates.push({ path: e.path, tracked: true, content, mode: e.worktreeMode, fromWorktree: true });
-      } else if (e.worktree === 'same' && e.index.mode !== '000000' && e.index.mode !== '160000' && !same(e.index, e.head)) {
-        const blob = await catObject(repo.root, e.index.oid);
-        if (blob) candidates.push({ path: e.path, tracked: true, content: blob.content, mode: e.index.mode, fromWorktree: false });
-      }
+  // What the snapshot holds beyond HEAD: staged blobs and work-tree files, then untracked inputs.
+  const candidates: Candidate[] = [];
+  const entryOf = new Map(status.map((e) => [e.path, e]));
+  for (const e of status) {
+    if (e.sub || replaced.has(e.path)) continue;
+    if (e.worktree === 'changed') {
+      const content = await readWorktree(repo.root, e.path, e.worktreeMode);
+      if (content) candidates.push({ path: e.path, tracked: true, content, mode: e.worktreeMode, fromWorktree: true });
+    } else if (e.worktree === 'same' && e.index.mode !== '000000' && e.index.mode !== '160000' && !same(e.index, e.head)) {
+      const blob = await catObject(repo.root, e.index.oid);
+      if (blob) candidates.push({ path: e.path, tracked: true, content: blob.content, mode: e.index.mode, fromWorktree: false });
     }
-    const skip = (p: string): boolean =>
-      entryOf.has(p) || replaced.has(p) || exclude(p) || NEVER.some((n) => p === n || p.startsWith(n + '/'));
-    const untracked = await readUntracked(
-      repo.root,
-      others.filter((p) => !skip(p)),
-    );
-    candidates.push(...untracked.files);
-
-    const screened = await screenCandidates(
-      candidates,
-      opts.screen && timed(opts.screen),
-      (p) => (entryOf.get(p)?.head.mode ?? '000000') !== '000000',
-    );
-    const withheldPaths = new Set(screened.withheld.map((w) => w.path));
-
-    // Blob ids of the kept work-tree files (written), and of withheld edited-and-staged files (not written, for `dirty`).
-    const toWrite = screened.kept.filter((c) => c.fromWorktree);
-    const regular = toWrite.filter((c) => c.mode !== '120000');
-    const links = toWrite.filter((c) => c.mode === '120000');
-    const needOnly = status.filter((e) => withheldPaths.has(e.path) && e.worktree === 'changed' && e.staged && !ignore(e.path));
-    const [regularIds, linkIds, onlyIds] = await Promise.all([
-      hashPaths(
-        repo,
-        regular.map((c) => c.path),
-        true,
-      ),
-      hashContents(
-        repo,
-        tmp,
-        links.map((c) => c.content),
-      ),
-      hashPaths(
-        repo,
-        needOnly.map((e) => e.path),
-        false,
-      ),
-    ]);
-    const hashed = new Map<string, string>();
-    regular.forEach((c, i) => hashed.set(c.path, regularIds[i]!));
-    links.forEach((c, i) => hashed.set(c.path, linkIds[i]!));
-    needOnly.forEach((e, i) => hashed.set(e.path, onlyIds[i]!));
-
-    // From the work tree as it is, withheld files included (as `isDirty` sees it).
-    const dirty = status.some((e) => !ignore(e.path) && differsFromHead(e, hashed.get(e.path)));
-    const untrackedKept = screened.kept.filter((c) => !c.tracked).map((c) => c.path);
-    const outcome: SnapshotOutcome = {
-      untracked: untrackedKept.sort(),
-      withheld: [...screened.withheld, ...untracked.withheld].sort(byPath),
-    };
-
-    // The private index: HEAD, then each changed path's snapshot leaf, then the extra files.
-    const zero = '0'.repeat(repo.head?.length ?? (repo.objectFormat === 'sha256' ? 64 : 40));
-    const removals: string[] = [];
-    const adds: string[] = [];
-    const put = (path: string, leaf: Leaf | null): void => {
-      if (leaf === null) removals.push(`0 ${zero}\t${path}\0`);
-      else adds.push(`${leaf.mode} ${leaf.oid}\t${path}\0`);
-    };
-    for (const e of status) {
-      if (replaced.has(e.path)) continue;
-      if (withheldPaths.has(e.path)) put(e.path, e.head.mode === '000000' ? null : e.head);
-      else if (e.sub || e.worktree === 'same') put(e.path, finalIndexLeaf(e));
-      else if (e.worktree === 'deleted') put(e.path, null);
-      else {
-        const oid = hashed.get(e.path);
-        put(e.path, oid === undefined ? null : { mode: e.worktreeMode, oid }); // undefined: vanished while read
-      }
-    }
-    for (const c of screened.kept) if (!c.tracked) put(c.path, { mode: c.mode, oid: hashed.get(c.path)! });
-    const extras = Object.entries(opts.extraFiles(dirty, outcome)).map(([path, content]) => [checkExtraPath(path), content] as const);
-    const extraIds = await hashContents(
-      repo,
-      tmp,
-      extras.map(([, c]) => (typeof c === 'string' ? Buffer.from(c) : c)),
-    );
-    extras.forEach(([path], i) => put(path, { mode: '100644', oid: extraIds[i]! }));
-    if (removals.length || adds.length)
-      await idx(['update-index', '-z', '--add', '--replace', '--index-info'], removals.join('') + adds.join(''));
-    const tree = await gitTextIdx(repo, env);
-    return { tree, dirty, ...outcome };
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
   }
-}
+  const skip = (p: string): boolean =>
+    entryOf.has(p) || replaced.has(p) || exclude(p) || NEVER.some((n) => p === n || p.startsWith(n + '/'));
+  const untracked = await readUntracked(
+    repo.root,
+    others.filter((p) => !skip(p)),
+  );
+  candidates.push(...untracked.files);
 
-function gitTextIdx(repo: RepoInfo, env: Record<string, string>): Promise<string> {
-  return gitText(repo.root, ['-c', 'core.splitIndex=false', 'write-tree'], { env });
+  const screened = await screenCandidates(
+    candidates,
+    opts.screen && timed(opts.screen),
+    (p) => (entryOf.get(p)?.head.mode ?? '000000') !== '000000',
+  );
+  const withheldPaths = new Set(screened.withheld.map((w) => w.path));
+
+  // Blob ids of the kept work-tree files (written), and of withheld edited-and-staged files (not written, for `dirty`).
+  const toWrite = screened.kept.filter((c) => c.fromWorktree);
+  const regular = toWrite.filter((c) => c.mode !== '120000');
+  const links = toWrite.filter((c) => c.mode === '120000');
+  const needOnly = status.filter((e) => withheldPaths.has(e.path) && e.worktree === 'changed' && e.staged && !ignore(e.path));
+  const linkIds = links.map((c) => blobId(repo, c.content));
+  const [regularIds, onlyIds] = await Promise.all([
+    hashPaths(
+      repo,
+      regular.map((c) => c.path),
+      true,
+    ),
+    hashPaths(
+      repo,
+      needOnly.map((e) => e.path),
+      false,
+    ),
+  ]);
+  const hashed = new Map<string, string>();
+  regular.forEach((c, i) => hashed.set(c.path, regularIds[i]!));
+  links.forEach((c, i) => hashed.set(c.path, linkIds[i]!));
+  needOnly.forEach((e, i) => hashed.set(e.path, onlyIds[i]!));
+
+  // From the work tree as it is, withheld files included (as `isDirty` sees it).
+  const dirty = status.some((e) => !ignore(e.path) && differsFromHead(e, hashed.get(e.path)));
+  const untrackedKept = screened.kept.filter((c) => !c.tracked).map((c) => c.path);
+  const outcome: SnapshotOutcome = {
+    untracked: untrackedKept.sort(),
+    withheld: [...screened.withheld, ...untracked.withheld].sort(byPath),
+  };
+
+  // HEAD's tree, then each changed path's snapshot leaf, then the extra files; removals first.
+  const removals: string[] = [];
+  const adds: [string, Leaf][] = [];
+  const put = (path: string, leaf: Leaf | null): void => {
+    if (leaf === null) removals.push(path);
+    else adds.push([path, leaf]);
+  };
+  for (const e of status) {
+    if (replaced.has(e.path)) continue;
+    if (withheldPaths.has(e.path)) put(e.path, e.head.mode === '000000' ? null : e.head);
+    else if (e.sub || e.worktree === 'same') put(e.path, finalIndexLeaf(e));
+    else if (e.worktree === 'deleted') put(e.path, null);
+    else {
+      const oid = hashed.get(e.path);
+      put(e.path, oid === undefined ? null : { mode: e.worktreeMode, oid }); // undefined: vanished while read
+    }
+  }
+  for (const c of screened.kept) if (!c.tracked) put(c.path, { mode: c.mode, oid: hashed.get(c.path)! });
+  const extras = Object.entries(opts.extraFiles(dirty, outcome)).map(([path, content]) => [checkExtraPath(path), content] as const);
+  const extraBlobs = extras.map(([, c]) => Buffer.from(c));
+  extras.forEach(([path], i) => put(path, { mode: '100644', oid: blobId(repo, extraBlobs[i]!) }));
+  const edit = new TreeEdit(repo, base?.oid ?? null);
+  for (const path of removals) await edit.remove(path);
+  for (const [path, leaf] of adds) await edit.put(path, leaf);
+  const tree = await edit.write([...links.map((c) => Buffer.from(c.content)), ...extraBlobs]);
+  return { tree, dirty, ...outcome };
 }
 
 function timed(screen: Screen): Screen {
@@ -278,13 +254,9 @@ async function hashPaths(repo: RepoInfo, paths: string[], write: boolean): Promi
   return out.split('\n');
 }
 
-/** Blob ids of raw contents (no filters: repro's own files, symlink targets), written. */
-async function hashContents(repo: RepoInfo, tmp: string, contents: Uint8Array[]): Promise<string[]> {
-  if (contents.length === 0) return [];
-  const files = contents.map((_, i) => join(tmp, `blob-${i}`));
-  await Promise.all(contents.map((c, i) => writeFile(files[i]!, c)));
-  const out = await gitText(repo.root, ['hash-object', '-w', '--no-filters', '--stdin-paths'], { input: files.join('\n') + '\n' });
-  return out.split('\n');
+/** The id of a blob of raw `content` (no filters: repro's own files, symlink targets), as `git hash-object --no-filters` gives it. */
+function blobId(repo: RepoInfo, content: Uint8Array): string {
+  return objectId(repo, { type: 'blob', content: Buffer.from(content) });
 }
 
 /** A repo-relative POSIX path that stays inside the tree and out of `.git`. */
