@@ -8,7 +8,8 @@ import { ioBuffer } from '../core/iobuf.js';
 import { mapLimit } from '../core/pool.js';
 import { remoteError } from './errors.js';
 import { RangedFailure, rangedDownload } from './ranged.js';
-import type { Backend, RemoteEntry, RemoteSpec } from './types.js';
+import { streamDownload } from './s3-stream.js';
+import type { Backend, RemoteEntry, RemoteObject, RemoteSpec } from './types.js';
 
 /**
  * The S3 backend (AWS, Ceph RGW, MinIO, any S3-compatible server) and the only importer of
@@ -36,11 +37,12 @@ const PART_JOBS = 4;
  * Downloads of this size and up go as ranged GETs from this thread (ranged.ts): `RANGED_PART`
  * bytes each, `RANGED_PARTS` in flight (rclone's `--multi-thread-streams 4`), hashed in order
  * as they arrive. `REPRO_S3_RANGED_BYTES` (threshold), `REPRO_S3_RANGED_PART` and
- * `REPRO_S3_RANGED_PARTS` tune it (the tests and the bench's A/B use them).
- */
+ * `REPRO_S3_RANGED_PARTS` tune it (the tests and the bench's A/B use them). */
 export const RANGED_BYTES = Number(process.env.REPRO_S3_RANGED_BYTES ?? Infinity);
 const RANGED_PART = Number(process.env.REPRO_S3_RANGED_PART ?? 16 * 1024 * 1024);
 const RANGED_PARTS = Number(process.env.REPRO_S3_RANGED_PARTS ?? 4);
+/** Below that, from this size, a plain-HTTP endpoint's objects come as one GET on a bare socket (s3-stream.ts). */
+const STREAM_BYTES = Number(process.env.REPRO_S3_STREAM_BYTES ?? 16 * 1024 * 1024);
 
 export function parseS3Url(url: string): { bucket: string; prefix: string } {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
@@ -87,6 +89,17 @@ export function openS3Backend(spec: RemoteSpec, label: string): Backend {
     }
   };
 
+  async function get(key: string): Promise<RemoteObject | undefined> {
+    try {
+      const r = await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key: k(key) }));
+      return { body: r.Body as Readable, size: r.ContentLength, exec: r.Metadata?.mode === '755' };
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw translate(e, label, 'download an object', bucket, spec);
+    }
+  }
+  const plain = spec.endpoint?.startsWith('http://') ? new URL(spec.endpoint) : undefined;
+
   return {
     label,
     async *list(p) {
@@ -113,17 +126,14 @@ export function openS3Backend(spec: RemoteSpec, label: string): Backend {
         throw translate(e, label, 'read an object', bucket, spec);
       }
     },
-    async get(key) {
-      try {
-        const r = await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key: k(key) }));
-        return { body: r.Body as Readable, size: r.ContentLength, exec: r.Metadata?.mode === '755' };
-      } catch (e) {
-        if (isNotFound(e)) return undefined;
-        throw translate(e, label, 'download an object', bucket, spec);
-      }
-    },
-    rangedFrom: RANGED_BYTES,
+    get,
+    rangedFrom: Math.min(RANGED_BYTES, plain ? STREAM_BYTES : Infinity),
     async download(key, tmp, size, signal) {
+      if (plain && size < RANGED_BYTES) {
+        const { credentials, region } = client.config;
+        const fallback = async (): Promise<Readable | undefined> => (await get(key))?.body;
+        return streamDownload({ endpoint: plain, bucket, key: k(key), region, credentials, fallback }, tmp, size, signal);
+      }
       try {
         return await rangedDownload(tmp, {
           size,
