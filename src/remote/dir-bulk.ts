@@ -8,7 +8,8 @@ import type { BulkIo } from './types.js';
  * fetch moved by worker threads (dir-pool.ts) instead of one synchronous call after another on
  * the main thread. Engaged from `BULK_MIN` objects (below it, starting the threads costs more
  * than they save: docs/bench.md, "Remotes", fifth session) and with at least one thread
- * (`REPRO_DIR_REMOTE_THREADS`, 0: off).
+ * (`REPRO_DIR_REMOTE_THREADS`, 0: off). A fetch's reads go through them only when asked
+ * (`REPRO_DIR_REMOTE_FETCH_THREADS=1`): measured no faster than the main thread (docs/bench.md).
  *
  * What the synchronous path guarantees holds: each object through a temp name beside it and a
  * rename, every fan-out directory made and swept of stale temps (dir.ts) before any object goes
@@ -32,7 +33,13 @@ export interface DirParts {
   put(key: string, src: string, opts: { size: number; exec: boolean }): Promise<void>;
 }
 
-export function dirBulk(d: DirParts, count: number, min = BULK_MIN, env: NodeJS.ProcessEnv = process.env): BulkIo | undefined {
+export function dirBulk(
+  d: DirParts,
+  count: number,
+  min = BULK_MIN,
+  fetchToo = false,
+  env: NodeJS.ProcessEnv = process.env,
+): BulkIo | undefined {
   const threads = dirPoolThreads(env);
   if (threads === 0 || count < min) return undefined;
   return {
@@ -68,32 +75,33 @@ export function dirBulk(d: DirParts, count: number, min = BULK_MIN, env: NodeJS.
       }
       return true;
     },
-    async read(items, onRead, signal) {
-      const pool = new DirPool(d.umask, threads);
-      try {
-        const batches = chunk(
-          sortedByKey(
-            items.map((_, i) => i),
-            items,
-          ),
-        );
-        const jobs: ReadJob[][] = batches.map((b) =>
-          b.map((i) => {
-            const it = items[i]!;
-            return { src: d.abs(it.key), tmp: it.tmp, digest: it.digest, size: it.size ?? -1, max: SMALL_SYNC };
-          }),
-        );
-        return await pool
-          .run<ReadAnswer>('read', jobs, (b, out) => out.forEach((r, k) => onRead(batches[b]![k]!, r)), signal)
-          .catch((e) => {
-            if (e instanceof PoolFailure && e.phase === 'read') d.fail('read', e);
-            throw e; // a local write failure (disk full): the OS error says it
-          });
-      } finally {
-        await pool.close();
-      }
-    },
+    read: fetchToo ? read : undefined,
   };
+  async function read(...[items, onRead, signal]: Parameters<NonNullable<BulkIo['read']>>): Promise<boolean> {
+    const pool = new DirPool(d.umask, threads);
+    try {
+      const batches = chunk(
+        sortedByKey(
+          items.map((_, i) => i),
+          items,
+        ),
+      );
+      const jobs: ReadJob[][] = batches.map((b) =>
+        b.map((i) => {
+          const it = items[i]!;
+          return { src: d.abs(it.key), tmp: it.tmp, digest: it.digest, size: it.size ?? -1, max: SMALL_SYNC };
+        }),
+      );
+      return await pool
+        .run<ReadAnswer>('read', jobs, (b, out) => out.forEach((r, k) => onRead(batches[b]![k]!, r)), signal)
+        .catch((e) => {
+          if (e instanceof PoolFailure && e.phase === 'read') d.fail('read', e);
+          throw e; // a local write failure (disk full): the OS error says it
+        });
+    } finally {
+      await pool.close();
+    }
+  }
 }
 
 /**

@@ -87,7 +87,7 @@ const lstatQuiet = (p: string): Stats | undefined => {
 const absentErr = (e: unknown): boolean => isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR');
 
 /** `bulkMin`: the object count from which `bulk` engages (dir-bulk.ts's `BULK_MIN`; tests set it low). */
-export function openDirBackend(root: string, label: string, opts: { io?: DirIo; bulkMin?: number } = {}): Backend {
+export function openDirBackend(root: string, label: string, opts: { io?: DirIo; bulkMin?: number; bulkFetch?: boolean } = {}): Backend {
   const io = opts.io ?? dirIo(root);
   const breathe = makeBreather();
   const umask = io === 'sync' ? readUmask() : 0o777;
@@ -258,6 +258,7 @@ export function openDirBackend(root: string, label: string, opts: { io?: DirIo; 
           },
           count,
           opts.bulkMin,
+          opts.bulkFetch ?? process.env.REPRO_DIR_REMOTE_FETCH_THREADS === '1',
         ),
     }),
     async putBytes(key, data) {

@@ -31,7 +31,7 @@ export async function fetchBulk(
   let failure: { e: unknown } | undefined;
   let completed: boolean;
   try {
-    completed = await bulk.read(
+    completed = await bulk.read!(
       mine.map(([h, meta], i) => ({ key: objectKey(h), digest: h, size: meta.size, tmp: tmps[i]! })),
       (i, r) => {
         const [h, meta] = mine[i]!;

@@ -85,7 +85,7 @@ export async function fetchObjects(
   res.present = res.total - get.length - getDirs.length;
   // Many small files at once where the backend moves them in bulk (fetch-bulk.ts); the rest below.
   const bulk = backend.bulk?.(get.length);
-  const left = bulk ? await fetchBulk(bulk, local, get, res, tick, opts) : { rest: get, interrupted: false };
+  const left = bulk?.read ? await fetchBulk(bulk, local, get, res, tick, opts) : { rest: get, interrupted: false };
   if (left.interrupted) return { ...res, interrupted: true };
   if (
     !(await runPool(

@@ -78,8 +78,9 @@ export interface BulkIo {
    * (sha256 hex) and have `size` (when given), write them to the new file `tmp`: `onRead(i, r)`
    * with 'ok' (size, exec bit), 'absent', 'large' (use `get`) or 'corrupt' (nothing written).
    * A read failure is E_REMOTE; a write failure the errno error. False when `signal` stopped it.
+   * Optional: a directory remote offers it only when asked (measured no faster: docs/bench.md).
    */
-  read(
+  read?(
     items: { key: string; digest: string; size?: number; tmp: string }[],
     onRead: (i: number, r: { kind: 'ok'; size: number; exec: boolean } | { kind: 'absent' | 'large' | 'corrupt' }) => void,
     signal?: AbortSignal,

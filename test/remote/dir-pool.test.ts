@@ -28,7 +28,7 @@ afterAll(async () => {
 let n = 0;
 const fresh = (what: string): string => join(tmp, `${what}-${n++}`);
 const sha = (b: string | Buffer): string => createHash('sha256').update(b).digest('hex');
-const bulkRemote = (root = fresh('remote')) => ({ root, b: openDirBackend(root, 'd', { io: 'sync', bulkMin: 1 }) });
+const bulkRemote = (root = fresh('remote')) => ({ root, b: openDirBackend(root, 'd', { io: 'sync', bulkMin: 1, bulkFetch: true }) });
 
 /** Every file under `dir` (relative path → mode), temp names included. */
 function tree(dir: string, rel = ''): Record<string, number> {
