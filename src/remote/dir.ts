@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { isErrno } from '../core/errors.js';
+import { dirBulk } from './dir-bulk.js';
 import { copySmallSync, makeBreather, readSmallSync, readUmask, SMALL_SYNC } from './dir-sync.js';
 import { dirRemoteError, remoteError } from './errors.js';
 import { dirIo, type DirIo } from './fs-kind.js';
@@ -30,7 +31,8 @@ import type { Backend, RemoteEntry, RemoteObject } from './types.js';
  *
  * On a local file system (`io` 'sync', fs-kind.ts) small objects are copied, read, listed and
  * looked up with synchronous calls instead (dir-sync.ts): the same temp + rename, the copy
- * created with its final mode. On any other the thread pool keeps `jobs` requests in flight.
+ * created with its final mode; from `BULK_MIN` objects at once (`bulk`), worker threads do the
+ * same (dir-bulk.ts). On any other the thread pool keeps `jobs` requests in flight.
  */
 const TOKEN = randomBytes(4).toString('hex');
 const STALE_MS = 60 * 60 * 1000;
@@ -84,7 +86,8 @@ const lstatQuiet = (p: string): Stats | undefined => {
 
 const absentErr = (e: unknown): boolean => isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR');
 
-export function openDirBackend(root: string, label: string, opts: { io?: DirIo } = {}): Backend {
+/** `bulkMin`: the object count from which `bulk` engages (dir-bulk.ts's `BULK_MIN`; tests set it low). */
+export function openDirBackend(root: string, label: string, opts: { io?: DirIo; bulkMin?: number; bulkFetch?: boolean } = {}): Backend {
   const io = opts.io ?? dirIo(root);
   const breathe = makeBreather();
   const umask = io === 'sync' ? readUmask() : 0o777;
@@ -243,6 +246,21 @@ export function openDirBackend(root: string, label: string, opts: { io?: DirIo }
       }
       await writeAtomic(key, (tmp) => copyFile(src, tmp), mode === want ? undefined : want);
     },
+    ...(io === 'sync' && {
+      bulk: (count: number) =>
+        dirBulk(
+          {
+            abs,
+            ensureDir: ensureDirSync,
+            fail,
+            umask,
+            put: (key, src, o) => writeAtomic(key, (tmp) => copyFile(src, tmp), o.exec ? 0o555 : 0o444),
+          },
+          count,
+          opts.bulkMin,
+          opts.bulkFetch ?? process.env.REPRO_DIR_REMOTE_FETCH_THREADS === '1',
+        ),
+    }),
     async putBytes(key, data) {
       await writeAtomic(key, (tmp) => writeFile(tmp, data, { flag: 'wx' }), 0o444);
     },

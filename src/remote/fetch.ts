@@ -3,6 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { isReproError } from '../core/errors.js';
 import { remoteError } from './errors.js';
+import { fetchBulk } from './fetch-bulk.js';
 import { BodyFailure, writeHashed } from './write-hashed.js';
 import { objectKey } from './keys.js';
 import { RangedAborted } from './ranged.js';
@@ -82,9 +83,13 @@ export async function fetchObjects(
   }
   for (const h of await absent(local, there, opts)) get.push([h, need.get(h)!]);
   res.present = res.total - get.length - getDirs.length;
+  // Many small files at once where the backend moves them in bulk (fetch-bulk.ts); the rest below.
+  const bulk = backend.bulk?.(get.length);
+  const left = bulk?.read ? await fetchBulk(bulk, local, get, res, tick, opts) : { rest: get, interrupted: false };
+  if (left.interrupted) return { ...res, interrupted: true };
   if (
     !(await runPool(
-      get,
+      left.rest,
       opts.jobs,
       async ([h, meta]) => {
         await downloadOne(backend, local, h, meta, res, opts.signal);

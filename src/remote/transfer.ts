@@ -160,8 +160,7 @@ export async function pushObjects(
   const totalBytes = unknown.reduce((n, h) => n + sizeOf(h), 0);
   let done = 0;
   let pending: string[] = [];
-  const upload = async (h: string, obj: LocalObject): Promise<void> => {
-    await backend.put(objectKey(h), obj.path, { size: obj.size, exec: obj.exec, mode: obj.mode });
+  const uploaded = (h: string, obj: LocalObject): void => {
     res.uploaded++;
     res.bytes += obj.size;
     pending.push(h);
@@ -171,8 +170,22 @@ export async function pushObjects(
     }
     opts.onProgress?.({ phase: 'uploading', done: ++done, total: unknown.length, bytes: res.bytes, totalBytes });
   };
+  const upload = async (h: string, obj: LocalObject): Promise<void> => {
+    await backend.put(objectKey(h), obj.path, { size: obj.size, exec: obj.exec, mode: obj.mode });
+    uploaded(h, obj);
+  };
+  // Many files at once where the backend moves them in bulk (worker threads), else `jobs` puts.
+  const bulk = backend.bulk?.(upFiles.length);
+  const putFiles = (): Promise<boolean> =>
+    bulk
+      ? bulk.put(
+          upFiles.map((h) => ({ key: objectKey(h), src: files.get(h)!.path, size: files.get(h)!.size, exec: files.get(h)!.exec })),
+          (i) => uploaded(upFiles[i]!, files.get(upFiles[i]!)!),
+          opts.signal,
+        )
+      : runPool(upFiles, opts.jobs, (h) => upload(h, files.get(h)!), opts.signal);
   try {
-    if (!(await runPool(upFiles, opts.jobs, (h) => upload(h, files.get(h)!), opts.signal))) res.interrupted = true;
+    if (!(await putFiles())) res.interrupted = true;
     known.add(pending, dirCounts);
     pending = [];
     if (!res.interrupted) {

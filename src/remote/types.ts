@@ -50,8 +50,41 @@ export interface Backend {
    * not exist), so a fetch says so instead of reporting every object as absent.
    */
   probe?(): Promise<void>;
+  /**
+   * Many small objects moved at once (worker threads: a directory remote on a local disk,
+   * dir-pool.ts), when the backend has that and `count` objects make it pay; undefined: the
+   * caller moves them one call at a time.
+   */
+  bulk?(count: number): BulkIo | undefined;
   /** Release connections. */
   close(): void;
+}
+
+/** `Backend.bulk`: `put` and the one-read fetch of many objects, in one call each. */
+export interface BulkIo {
+  /** Objects up to this size go through `read`; bigger ones through `get`. */
+  readonly maxBytes: number;
+  /**
+   * `put` of every item (any size), `onPut(i)` as item `i` is stored; false when `signal` stopped
+   * it. Throws E_REMOTE (or the errno error) of the first failure, once nothing is in flight.
+   */
+  put(
+    items: { key: string; src: string; size: number; exec: boolean }[],
+    onPut: (i: number) => void,
+    signal?: AbortSignal,
+  ): Promise<boolean>;
+  /**
+   * Read each item's object whole (at most `maxBytes`) and, only when its bytes hash to `digest`
+   * (sha256 hex) and have `size` (when given), write them to the new file `tmp`: `onRead(i, r)`
+   * with 'ok' (size, exec bit), 'absent', 'large' (use `get`) or 'corrupt' (nothing written).
+   * A read failure is E_REMOTE; a write failure the errno error. False when `signal` stopped it.
+   * Optional: a directory remote offers it only when asked (measured no faster: docs/bench.md).
+   */
+  read?(
+    items: { key: string; digest: string; size?: number; tmp: string }[],
+    onRead: (i: number, r: { kind: 'ok'; size: number; exec: boolean } | { kind: 'absent' | 'large' | 'corrupt' }) => void,
+    signal?: AbortSignal,
+  ): Promise<boolean>;
 }
 
 export interface RemoteEntry {

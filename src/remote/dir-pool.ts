@@ -1,0 +1,256 @@
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { IO_BUFFER_SKEW } from '../core/iobuf.js';
+import { SMALL_SYNC } from './dir-sync.js';
+
+/**
+ * The small objects of a directory remote on a local file system moved on worker threads
+ * (dir.ts, `bulk`). Copying a small file is kernel work (open, read, create, write, rename), so
+ * on the main thread one core does it all while the other idles; two threads, each copying its
+ * own run of objects synchronously, get both. A push's copy is the main thread's `copySmallSync`
+ * into a temp name beside the object and a rename; a fetch's read is `readSmallSync`'s (no
+ * symlink followed, no FIFO waited on), then the sha256 of the bytes against the object's name
+ * and, only when it matches, a write into the cache's temp file (the caller installs it).
+ *
+ * A worker decides nothing: it does what it is sent, in order, and stops a batch at the first
+ * error (having removed the temp file that object left), answering how many went before and the
+ * error; the caller stops handing out batches and reports it (dir.ts: E_REMOTE by errno, as the
+ * synchronous path does). The fan-out directories exist before a batch is sent (the caller
+ * makes and sweeps them), so a worker never creates a directory.
+ *
+ * Plain CommonJS run with `eval` (node builtins only), so it works the same from the bundle, from
+ * dist/ and from the TypeScript sources under test (as cache/pool.ts).
+ */
+
+/** Copy `src` (`size` bytes) to `dest` through a temp name beside it, created with `mode`. */
+export interface PutJob {
+  src: string;
+  dest: string;
+  size: number;
+  mode: number;
+}
+
+/** Read `src` whole (at most `max` bytes); if it hashes to `digest` (and has `size`, when >= 0), write it to `tmp`. */
+export interface ReadJob {
+  src: string;
+  tmp: string;
+  digest: string;
+  size: number;
+  max: number;
+}
+
+export type ReadAnswer = { kind: 'ok'; size: number; exec: boolean } | { kind: 'absent' | 'large' | 'corrupt' };
+
+/** An errno error as the worker saw it (an `Error` loses its `code` through postMessage). */
+interface Failure {
+  message: string;
+  code?: string;
+  errno?: number;
+  syscall?: string;
+  path?: string;
+  dest?: string;
+  /** 'read': reading the remote's object; 'write': anything else. */
+  phase: 'read' | 'write';
+}
+
+interface Answer {
+  done: number;
+  out: (ReadAnswer | 0)[];
+  err?: Failure;
+}
+
+const SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const { createHash } = require('node:crypto');
+const { prefix, umask } = workerData;
+const MAX = ${SMALL_SYNC};
+// core/iobuf.ts: the buffer placed off glibc's page + 16 (the kernel's copy is slow there).
+const buf = Buffer.allocUnsafeSlow(MAX + ${IO_BUFFER_SKEW + 16}).subarray(${IO_BUFFER_SKEW}, ${IO_BUFFER_SKEW} + MAX);
+const READ_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
+const ABSENT = { kind: 'absent' }, LARGE = { kind: 'large' }, CORRUPT = { kind: 'corrupt' };
+let counter = 0;
+function readInto(fd, size) {
+  let n = 0;
+  for (let r; n < size && (r = fs.readSync(fd, buf, n, size - n, n)) > 0; ) n += r;
+  return n;
+}
+function writeAll(fd, n) {
+  for (let off = 0; off < n; ) off += fs.writeSync(fd, buf, off, n - off);
+}
+// Create 'tmp' exclusively, write the first n bytes of buf, close; on any failure remove it again.
+function writeNew(tmp, n, mode, then) {
+  const out = fs.openSync(tmp, 'wx', mode);
+  try {
+    try {
+      writeAll(out, n);
+      if ((umask & mode) !== 0) fs.fchmodSync(out, mode);
+    } finally { fs.closeSync(out); }
+    if (then) then();
+  } catch (e) {
+    try { fs.rmSync(tmp, { force: true }); } catch {}
+    throw e;
+  }
+}
+function putOne(j) {
+  const slash = j.dest.lastIndexOf('/');
+  const tmp = j.dest.slice(0, slash) + '/.' + j.dest.slice(slash + 1) + '.tmp-' + prefix + (counter++).toString(16);
+  const fd = fs.openSync(j.src, 'r');
+  let n;
+  try { n = readInto(fd, j.size); } finally { fs.closeSync(fd); }
+  writeNew(tmp, n, j.mode, () => fs.renameSync(tmp, j.dest));
+  return 0;
+}
+function readOne(j) {
+  let fd, n, exec;
+  try {
+    try {
+      fd = fs.openSync(j.src, READ_FLAGS);
+    } catch (e) {
+      if (e && (e.code === 'ENOENT' || e.code === 'ENOTDIR' || e.code === 'ELOOP')) return ABSENT;
+      throw e;
+    }
+    try {
+      const st = fs.fstatSync(fd);
+      if (!st.isFile()) return ABSENT;
+      if (st.size > j.max) return LARGE;
+      n = readInto(fd, st.size);
+      exec = (st.mode & 0o100) !== 0;
+    } finally { fs.closeSync(fd); }
+  } catch (e) {
+    if (e && typeof e === 'object') e.phase = 'read';
+    throw e;
+  }
+  if (j.size >= 0 && n !== j.size) return CORRUPT;
+  if (createHash('sha256').update(buf.subarray(0, n)).digest('hex') !== j.digest) return CORRUPT;
+  writeNew(j.tmp, n, 0o666);
+  return { kind: 'ok', size: n, exec };
+}
+function failure(e) {
+  return { message: String((e && e.message) || e), code: e && e.code, errno: e && e.errno, syscall: e && e.syscall,
+    path: e && e.path, dest: e && e.dest, phase: (e && e.phase) || 'write' };
+}
+parentPort.on('message', (m) => {
+  const out = [];
+  for (let k = 0; k < m.jobs.length; k++) {
+    try { out.push(m.op === 'put' ? putOne(m.jobs[k]) : readOne(m.jobs[k])); }
+    catch (e) { return parentPort.postMessage({ done: k, out, err: failure(e) }); }
+  }
+  parentPort.postMessage({ done: m.jobs.length, out });
+});
+`;
+
+/** Objects per message: a batch is a few ms of copying, a message a few µs. */
+export const POOL_BATCH = 64;
+/** Batches in flight per worker, so that a worker never waits for the main thread. */
+const DEPTH = 2;
+
+/** A worker's failure as the errno error the synchronous path would have thrown; `phase` says which side failed. */
+export class PoolFailure extends Error {
+  constructor(
+    f: Failure,
+    readonly phase: 'read' | 'write',
+  ) {
+    super(f.message);
+    Object.assign(this, { code: f.code, errno: f.errno, syscall: f.syscall, path: f.path, dest: f.dest });
+  }
+}
+
+/**
+ * Worker threads for one bulk transfer, started by the constructor (they boot while the caller
+ * makes the fan-out directories); `close` ends them.
+ */
+export class DirPool {
+  private readonly workers: Worker[] = [];
+
+  constructor(umask: number, threads = dirPoolThreads()) {
+    const prefix = `${process.pid}-${randomBytes(4).toString('hex')}`;
+    // Temp names in the shape dir.ts sweeps: `.<name>.tmp-<pid>-<hex>`, unique per worker.
+    for (let t = 0; t < Math.max(1, threads); t++)
+      this.workers.push(new Worker(SOURCE, { eval: true, workerData: { prefix: `${prefix}${t.toString(16)}0`, umask } }));
+  }
+
+  /**
+   * Hand `batches` out in order, the first worker taking them from the front and the second from
+   * the back (sorted keys: the two work in different directories); `onAnswer(b, out)` gets the
+   * answers of batch `b` as they arrive, a prefix of it when a job failed. Resolves true once all
+   * are done, false when `signal` stopped it (the batches in flight finish first); rejects with
+   * the first failure (`PoolFailure`, or a worker that died) once nothing is in flight.
+   */
+  run<A>(op: 'put' | 'read', batches: unknown[][], onAnswer: (b: number, out: A[]) => void, signal?: AbortSignal): Promise<boolean> {
+    let front = 0;
+    let back = batches.length - 1;
+    let inFlight = 0;
+    let failed: { e: unknown } | undefined;
+    return new Promise<boolean>((resolve, reject) => {
+      const settle = (): void => {
+        if (inFlight > 0) return;
+        if (failed) reject(failed.e);
+        else if (front > back) resolve(true);
+        else if (signal?.aborted) resolve(false);
+      };
+      const cleanups: (() => void)[] = [];
+      const finish = (): void => {
+        for (const c of cleanups) c();
+        settle();
+      };
+      this.workers.forEach((w, t) => {
+        const mine: number[] = [];
+        const next = (): void => {
+          if (failed || signal?.aborted || front > back) return;
+          const b = t % 2 === 1 ? back-- : front++;
+          mine.push(b);
+          inFlight++;
+          w.postMessage({ op, jobs: batches[b] });
+        };
+        const onMessage = (a: Answer): void => {
+          const b = mine.shift()!;
+          inFlight--;
+          if (!a.err) next(); // first: the worker never waits for this thread's bookkeeping
+          try {
+            onAnswer(b, a.out.slice(0, a.done) as A[]);
+          } catch (e) {
+            failed ??= { e };
+          }
+          if (a.err) failed ??= { e: new PoolFailure(a.err, a.err.phase) };
+          if (inFlight === 0) finish();
+        };
+        const onError = (e: unknown): void => {
+          failed ??= { e };
+          inFlight -= mine.splice(0).length;
+          finish();
+        };
+        const onExit = (code: number): void => {
+          if (mine.length) onError(new Error(`directory remote worker exited (code ${code}) with objects in flight`));
+        };
+        w.on('message', onMessage);
+        w.on('error', onError);
+        w.on('exit', onExit);
+        cleanups.push(() => {
+          w.off('message', onMessage);
+          w.off('error', onError);
+          w.off('exit', onExit);
+        });
+        for (let d = 0; d < DEPTH; d++) next();
+      });
+      if (inFlight === 0) finish(); // nothing to do
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.splice(0).map((w) => w.terminate()));
+  }
+}
+
+/**
+ * Worker threads for a directory remote's bulk transfers: one per core, at most 4; none (the
+ * synchronous path on the main thread) with one core. `REPRO_DIR_REMOTE_THREADS` sets it (0: off).
+ */
+export function dirPoolThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.REPRO_DIR_REMOTE_THREADS;
+  const n = Number(v);
+  if (v !== undefined && v !== '' && Number.isInteger(n) && n >= 0 && n <= 16) return n;
+  const cores = availableParallelism();
+  return cores < 2 ? 0 : Math.min(4, cores);
+}

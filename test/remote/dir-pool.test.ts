@@ -1,0 +1,230 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeManifest, manifestHash, objectIo } from '../../src/cache/index.js';
+import { BULK_MIN } from '../../src/remote/dir-bulk.js';
+import { dirPoolThreads } from '../../src/remote/dir-pool.js';
+import { openDirBackend } from '../../src/remote/dir.js';
+import { fetchObjects, KnownSet, objectKey, pushObjects, type LocalObjects } from '../../src/remote/index.js';
+import { BIN, git, repro } from '../helpers/repo.js';
+
+/**
+ * The directory remote's bulk path (dir-bulk.ts, dir-pool.ts): a push's small objects copied and
+ * a fetch's read, hashed and written by worker threads. Real files, real workers; `bulkMin: 1`
+ * makes a few objects take the path the bench's thousands take.
+ */
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'repro-dirpool-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+let n = 0;
+const fresh = (what: string): string => join(tmp, `${what}-${n++}`);
+const sha = (b: string | Buffer): string => createHash('sha256').update(b).digest('hex');
+const bulkRemote = (root = fresh('remote')) => ({ root, b: openDirBackend(root, 'd', { io: 'sync', bulkMin: 1, bulkFetch: true }) });
+
+/** Every file under `dir` (relative path → mode), temp names included. */
+function tree(dir: string, rel = ''): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (!existsSync(dir)) return out;
+  for (const d of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, d.name);
+    if (d.isDirectory()) Object.assign(out, tree(p, `${rel}${d.name}/`));
+    else out[rel + d.name] = lstatSync(p).mode & 0o777;
+  }
+  return out;
+}
+
+/** A local cache holding `files` (content → exec) and one manifest naming them all. */
+async function cacheWith(files: [string | Buffer, boolean][]): Promise<{ dir: string; local: LocalObjects; manifest: string }> {
+  const dir = fresh('cache');
+  const io = objectIo(dir);
+  const put = async (data: string | Buffer, hash: string, exec: boolean): Promise<void> => {
+    const t = io.tempPath();
+    writeFileSync(t, data);
+    await io.install(t, hash, Buffer.byteLength(data), exec, Date.now());
+  };
+  for (const [data, exec] of files) await put(data, sha(data), exec);
+  const entries = files
+    .map(([data, exec], i) => ({
+      path: `f${String(i).padStart(4, '0')}`,
+      hash: sha(data),
+      mode: exec ? 0o755 : 0o644,
+      size: Buffer.byteLength(data),
+    }))
+    .sort((a, b) => (a.path < b.path ? -1 : 1));
+  const text = encodeManifest(entries);
+  const manifest = manifestHash(text);
+  await put(text, manifest, false);
+  return { dir, local: localOf(dir), manifest };
+}
+
+const localOf = (dir: string): LocalObjects => {
+  const io = objectIo(dir);
+  return {
+    stat: (h) => io.stat(h),
+    members: async (h) => io.members(h),
+    verify: async () => 'good',
+    tempPath: () => io.tempPath(),
+    install: (t, h, size, exec, tRef) => io.install(t, h, size, exec, tRef),
+  };
+};
+
+/** 300 files of many sizes (empty, tiny, 64 KiB, one over the one-read limit), some executable, one content twice. */
+const FILES: [string | Buffer, boolean][] = [
+  ...Array.from({ length: 296 }, (_, i): [string, boolean] => [`file ${i}\n`.repeat(1 + (i % 13) * 50), i % 5 === 0]),
+  ['', false],
+  [Buffer.alloc(65536, 7), true],
+  [Buffer.alloc((1 << 20) + 3, 1), false],
+  ['file 0\n', true],
+];
+
+describe('the directory remote in bulk (worker threads)', () => {
+  it('engages from its object count, with at least one thread, and REPRO_DIR_REMOTE_THREADS=0 turns it off', () => {
+    expect(openDirBackend(fresh('r'), 'r', { io: 'sync' }).bulk!(BULK_MIN - 1)).toBeUndefined();
+    expect(dirPoolThreads({ REPRO_DIR_REMOTE_THREADS: '0' })).toBe(0);
+    expect(dirPoolThreads({ REPRO_DIR_REMOTE_THREADS: '3' })).toBe(3);
+    expect(dirPoolThreads({})).toBeGreaterThanOrEqual(0);
+    expect(dirPoolThreads({})).toBeLessThanOrEqual(4);
+    // Never on a network file system: there the thread pool keeps requests in flight.
+    expect(openDirBackend(fresh('r'), 'r', { io: 'pool', bulkMin: 1 }).bulk).toBeUndefined();
+    if (dirPoolThreads({}) > 0) expect(openDirBackend(fresh('r'), 'r', { io: 'sync' }).bulk!(BULK_MIN)).toBeDefined();
+  });
+
+  it('pushes and fetches through the workers, round-tripping the exact bytes and modes', async () => {
+    const from = await cacheWith(FILES);
+    const { root, b } = bulkRemote();
+    const known = KnownSet.load(fresh('state'), 'u', 'e');
+    const pushed = await pushObjects(b, from.local, [from.manifest], known, { jobs: 4 });
+    known.close();
+    const distinct = new Set(FILES.map(([d]) => sha(d))).size;
+    expect(pushed).toMatchObject({ uploaded: distinct + 1, missingLocal: [], heldBack: [], interrupted: false });
+    const onRemote = tree(join(root, 'objects'));
+    expect(Object.keys(onRemote).filter((k) => k.includes('.tmp-'))).toEqual([]);
+    expect(Object.keys(onRemote)).toHaveLength(distinct + 1);
+    for (const [data, exec] of FILES) {
+      const key = objectKey(sha(data));
+      expect(readFileSync(join(root, key)).equals(Buffer.from(data))).toBe(true);
+      // The one content stored both ways is executable on the remote, as in the cache.
+      const wantExec = exec || FILES.some(([d, x]) => x && sha(d) === sha(data));
+      expect([key, onRemote[key.slice('objects/'.length)]]).toEqual([key, wantExec ? 0o555 : 0o444]);
+    }
+
+    const to = fresh('cache');
+    const got = await fetchObjects(b, localOf(to), [from.manifest], { jobs: 4 });
+    expect(got).toMatchObject({ downloaded: distinct + 1, corrupt: [], missing: [], interrupted: false });
+    const io = objectIo(to);
+    for (const [data, exec] of FILES) {
+      const st = io.stat(sha(data))!;
+      expect(readFileSync(st.path).equals(Buffer.from(data))).toBe(true);
+      if (exec) expect(st.exec).toBe(true);
+    }
+    expect(readdirSync(join(to, 'tmp'))).toEqual([]);
+  });
+
+  it('refuses a corrupt or truncated remote object by key, installs nothing of it, and reports a missing one', async () => {
+    const from = await cacheWith(FILES.slice(0, 40));
+    const { root, b } = bulkRemote();
+    const known = KnownSet.load(fresh('state'), 'u', 'e');
+    await pushObjects(b, from.local, [from.manifest], known, { jobs: 4 });
+    known.close();
+    const [bad, short, gone] = [FILES[3]![0], FILES[4]![0], FILES[5]![0]].map((d) => sha(d));
+    const overwrite = (h: string, data: string): void => {
+      const p = join(root, objectKey(h));
+      spawnSync('chmod', ['u+w', p]);
+      writeFileSync(p, data);
+    };
+    overwrite(bad!, (FILES[3]![0] as string).replace('file', 'fire')); // the manifest's size, other bytes
+    overwrite(short!, (FILES[4]![0] as string).slice(0, -1)); // one byte short: the manifest's size
+    await rm(join(root, objectKey(gone!)));
+    const to = fresh('cache');
+    const res = await fetchObjects(b, localOf(to), [from.manifest], { jobs: 4 });
+    expect(res.corrupt.sort((x, y) => (x.key < y.key ? -1 : 1))).toEqual(
+      [bad!, short!].map((h) => ({ hash: h, key: objectKey(h) })).sort((x, y) => (x.key < y.key ? -1 : 1)),
+    );
+    expect(res.missing).toEqual([gone]);
+    const io = objectIo(to);
+    for (const h of [bad!, short!, gone!]) expect(io.stat(h)).toBeUndefined();
+    expect(io.stat(sha(FILES[6]![0]))).toBeDefined();
+    expect(readdirSync(join(to, 'tmp'))).toEqual([]);
+  });
+
+  it('reports a failure part-way, leaves no partial object or temp under any name, and the next push completes', async () => {
+    const from = await cacheWith(FILES.slice(0, 200));
+    const { root, b } = bulkRemote();
+    // One object's name is taken by a directory with something in it: its rename fails in the worker.
+    const victim = objectKey(sha(FILES[100]![0]));
+    mkdirSync(join(root, victim, 'x'), { recursive: true });
+    const known = KnownSet.load(fresh('state'), 'u', 'e');
+    await expect(pushObjects(b, from.local, [from.manifest], known, { jobs: 4 })).rejects.toMatchObject({
+      code: expect.stringMatching(/EISDIR|ENOTEMPTY|EEXIST/),
+    });
+    known.close();
+    const after = tree(join(root, 'objects'));
+    expect(Object.keys(after).filter((k) => k.includes('.tmp-'))).toEqual([]);
+    // The manifest did not go up; every object that did is whole.
+    expect(existsSync(join(root, objectKey(from.manifest)))).toBe(false);
+    for (const [data] of FILES.slice(0, 200)) {
+      const p = join(root, objectKey(sha(data)));
+      if (p !== join(root, victim) && existsSync(p)) expect(readFileSync(p).equals(Buffer.from(data))).toBe(true);
+    }
+    await rm(join(root, victim), { recursive: true });
+    const again = KnownSet.load(fresh('state'), 'u', 'e');
+    const res = await pushObjects(bulkRemote(root).b, from.local, [from.manifest], again, { jobs: 4 });
+    again.close();
+    expect(res).toMatchObject({ heldBack: [], interrupted: false });
+    expect(existsSync(join(root, objectKey(from.manifest)))).toBe(true);
+  });
+});
+
+describe('a push through the workers under a file-size limit (the CLI)', () => {
+  it('fails with the error (EFBIG), keeps no truncated object under its name, and a re-run completes', async () => {
+    const d = fresh('ws');
+    mkdirSync(join(d, 'src'), { recursive: true });
+    // More files than BULK_MIN, so the workers take them; a few over the 8 KiB limit below.
+    for (let i = 0; i < BULK_MIN + 50; i++)
+      writeFileSync(join(d, 'src', `f${i}`), i % 97 === 0 ? Buffer.alloc(20000, i % 256) : `small ${i}\n`);
+    writeFileSync(join(d, 'repro.yaml'), 'stages:\n  hold:\n    cmd: rm -rf out && cp -r src out\n    deps: [src/]\n    outs: [out/]\n');
+    writeFileSync(join(d, '.gitignore'), '.repro/\nsrc/\n');
+    git(d, 'init', '-q');
+    expect((await repro(d, 'run', '--no-record')).code).toBe(0);
+    const store = fresh('store');
+    expect((await repro(d, 'remote', 'add', '-d', 'team', store)).code).toBe(0);
+    const r = spawnSync('sh', ['-c', 'trap "" XFSZ; ulimit -f 8; exec "$0" "$@"', process.execPath, BIN, 'push', '--no-runs'], {
+      cwd: d,
+      encoding: 'utf8',
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/EFBIG|too large/i);
+    const onRemote = tree(join(store, 'objects'));
+    expect(Object.keys(onRemote).filter((k) => k.includes('.tmp-'))).toEqual([]);
+    for (const k of Object.keys(onRemote)) {
+      const data = readFileSync(join(store, 'objects', k));
+      expect([k, sha(data)]).toEqual([k, k.replace('/', '').replace(/\.dir$/, '')]);
+    }
+    const again = spawnSync(process.execPath, [BIN, 'push', '--no-runs'], { cwd: d, encoding: 'utf8' });
+    expect(again.status).toBe(0);
+    const complete = Object.keys(tree(join(store, 'objects')));
+    expect(complete.filter((k) => k.includes('.tmp-'))).toEqual([]);
+    expect(complete).toHaveLength(BULK_MIN + 50 + 1);
+    // And back: an empty cache fetched through the workers holds the same objects, byte for byte.
+    const cache = join(d, '.repro', 'cache');
+    const before = Object.fromEntries(
+      Object.keys(tree(join(cache, 'objects'))).map((k) => [k, sha(readFileSync(join(cache, 'objects', k)))]),
+    );
+    await rm(cache, { recursive: true });
+    const down = spawnSync(process.execPath, [BIN, 'fetch', '--no-runs'], { cwd: d, encoding: 'utf8' });
+    expect(down.status).toBe(0);
+    const after = Object.fromEntries(
+      Object.keys(tree(join(cache, 'objects'))).map((k) => [k, sha(readFileSync(join(cache, 'objects', k)))]),
+    );
+    expect(after).toEqual(before);
+  }, 120_000);
+});
