@@ -1,5 +1,6 @@
 import { constants, mkdirSync, renameSync, rmSync, type Stats } from 'node:fs';
 import { dirname, sep } from 'node:path';
+import { errnoFields } from '../core/worker-failure.js';
 import type { Ctx } from './context.js';
 import { tempBeside } from './objects.js';
 import { readManifest } from './inspect.js';
@@ -193,5 +194,5 @@ class NumStat {
 
 /** The worker's errno error as an `Error` with its code, as the synchronous call would throw it. */
 function errnoError(f: PlaceFailure): Error {
-  return Object.assign(new Error(f.message), { code: f.code, errno: f.errno, syscall: f.syscall, path: f.path, dest: f.dest });
+  return Object.assign(new Error(f.message), errnoFields(f));
 }

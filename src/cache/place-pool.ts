@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { IO_BUFFER_SKEW } from '../core/iobuf.js';
+import type { WorkerFailure } from '../core/worker-failure.js';
 import { SMALL_COPY } from './link.js';
 
 /**
@@ -53,15 +54,7 @@ export interface PlaceAnswer {
   err?: PlaceFailure;
 }
 
-/** An errno error as the worker saw it (an `Error` loses its `code` through postMessage). */
-export interface PlaceFailure {
-  message: string;
-  code?: string;
-  errno?: number;
-  syscall?: string;
-  path?: string;
-  dest?: string;
-}
+export type PlaceFailure = WorkerFailure;
 
 const SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { IO_BUFFER_SKEW } from '../core/iobuf.js';
+import { errnoFields, type WorkerFailure } from '../core/worker-failure.js';
 import { SMALL_SYNC } from './dir-sync.js';
 
 /**
@@ -42,14 +43,8 @@ export interface ReadJob {
 
 export type ReadAnswer = { kind: 'ok'; size: number; exec: boolean } | { kind: 'absent' | 'large' | 'corrupt' };
 
-/** An errno error as the worker saw it (an `Error` loses its `code` through postMessage). */
-interface Failure {
-  message: string;
-  code?: string;
-  errno?: number;
-  syscall?: string;
-  path?: string;
-  dest?: string;
+/** A worker's errno error, and which side failed. */
+interface Failure extends WorkerFailure {
   /** 'read': reading the remote's object; 'write': anything else. */
   phase: 'read' | 'write';
 }
@@ -153,7 +148,7 @@ export class PoolFailure extends Error {
     readonly phase: 'read' | 'write',
   ) {
     super(f.message);
-    Object.assign(this, { code: f.code, errno: f.errno, syscall: f.syscall, path: f.path, dest: f.dest });
+    Object.assign(this, errnoFields(f));
   }
 }
 
