@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import { ReproError, isErrno } from '../core/errors.js';
 import { makeYielder, type Tick } from './hash.js';
 import { ObjectError, Trust, type ObjectState } from './trust.js';
@@ -56,7 +56,9 @@ export class ObjectStore {
   /** Throws `E_CACHE` for anything but `<64 hex>` or `<64 hex>.dir` (no path tricks). */
   objectPath(hash: string): string {
     if (!HASH.test(hash)) throw new ReproError('E_CACHE', `invalid object hash: '${hash}'`);
-    return join(this.objectsDir, hash.slice(0, 2), hash.slice(2));
+    // objectsDir is normalized and the hash is hex: a concatenation (path.join is ~3x the cost,
+    // and this runs once per object of a 100k-file push or checkout).
+    return `${this.objectsDir}${sep}${hash.slice(0, 2)}${sep}${hash.slice(2)}`;
   }
 
   /** The object's lstat, or undefined when it is absent. */
