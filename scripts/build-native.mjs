@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the native helpers into dist/native (see each source's header for why it exists):
 //   repro-spawner  from native/spawner.c: stages start through it (else through Node's spawn);
-//   repro-statwalk from native/statwalk.c: the stat walk of a status's signature check (else in Node).
+//   repro-statwalk from native/statwalk.c: the stat walk of a status's signature check (else in Node);
+//   repro-dircopy  from native/dircopy.c: a push's small objects into a directory remote (else in Node).
 // Optional: without a C compiler repro does the same work in Node, correct but slower, so a
 // missing compiler is a note, not a failure. REPRO_NO_NATIVE=1 skips the build.
 import { spawnSync } from 'node:child_process';
@@ -13,6 +14,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const HELPERS = [
   { src: 'spawner.c', out: 'repro-spawner', without: "stages will start through Node's spawn (slower)" },
   { src: 'statwalk.c', out: 'repro-statwalk', flags: ['-pthread'], without: 'status will check directory signatures in Node (slower)' },
+  { src: 'dircopy.c', out: 'repro-dircopy', flags: ['-pthread'], without: 'a push to a directory remote will copy in Node (slower)' },
 ];
 if (process.env.REPRO_NO_NATIVE === '1' || process.platform === 'win32') process.exit(0);
 mkdirSync(join(root, 'dist', 'native'), { recursive: true });

@@ -17,6 +17,8 @@ import { ObjectStore } from './objects.js';
 export interface ObjectIo {
   /** The object's file, size and exec bit; undefined when absent (or not a regular file). */
   stat(hash: string): { path: string; size: number; exec: boolean; mode: number } | undefined;
+  /** Where the object's file is when the store has it (no lookup). */
+  path(hash: string): string;
   /** A manifest's entries, checked (`E_CACHE` when missing or corrupt). */
   members(hash: string): { hash: string; size: number; exec: boolean }[];
   tempPath(): string;
@@ -45,6 +47,7 @@ export function objectIo(dir: string): ObjectIo {
       }
       return parseManifest(text, hash).map((e) => ({ hash: e.hash, size: e.size, exec: e.mode === 0o755 }));
     },
+    path: (hash) => store.objectPath(hash),
     tempPath: () => store.tempPath(),
     install: (tmp, hash, size, exec, tRef) => store.install(tmp, hash, size, exec, tRef),
   };

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { IO_BUFFER_SKEW } from '../core/iobuf.js';
 import { errnoFields, type WorkerFailure } from '../core/worker-failure.js';
-import { SMALL_SYNC } from './dir-sync.js';
+import { SMALL_SYNC, STALE_MS, TEMP_NAME } from './dir-sync.js';
 
 /**
  * The small objects of a directory remote on a local file system moved on worker threads
@@ -17,19 +17,24 @@ import { SMALL_SYNC } from './dir-sync.js';
  * A worker decides nothing: it does what it is sent, in order, and stops a batch at the first
  * error (having removed the temp file that object left), answering how many went before and the
  * error; the caller stops handing out batches and reports it (dir.ts: E_REMOTE by errno, as the
- * synchronous path does). The fan-out directories exist before a batch is sent (the caller
- * makes and sweeps them), so a worker never creates a directory.
+ * synchronous path does). A push's worker checks each source itself (a regular file of the size
+ * its manifest gives: the caller need not lstat 10k cache objects first) and makes each fan-out
+ * directory before its first object goes in, sweeping it of stale temps as dir.ts does: the
+ * main thread then only plans, and the directories are made on both cores.
  *
  * Plain CommonJS run with `eval` (node builtins only), so it works the same from the bundle, from
  * dist/ and from the TypeScript sources under test (as cache/pool.ts).
  */
 
-/** Copy `src` (`size` bytes) to `dest` through a temp name beside it, created with `mode`. */
+/**
+ * Copy `src` (`size` bytes) to `dest` through a temp name beside it, created read-only (0444, or
+ * 0555 when `src` is executable: the cache's modes). The answer: 0 stored; 1 `src` is not a regular file of `size` bytes (absent from the local cache,
+ * or not as its manifest says): nothing written.
+ */
 export interface PutJob {
   src: string;
   dest: string;
   size: number;
-  mode: number;
 }
 
 /** Read `src` whole (at most `max` bytes); if it hashes to `digest` (and has `size`, when >= 0), write it to `tmp`. */
@@ -43,15 +48,17 @@ export interface ReadJob {
 
 export type ReadAnswer = { kind: 'ok'; size: number; exec: boolean } | { kind: 'absent' | 'large' | 'corrupt' };
 
+export type PutAnswer = 0 | 1;
+
 /** A worker's errno error, and which side failed. */
 interface Failure extends WorkerFailure {
-  /** 'read': reading the remote's object; 'write': anything else. */
-  phase: 'read' | 'write';
+  /** 'read': reading the remote's object; 'mkdir': making a fan-out directory; 'write': anything else. */
+  phase: 'read' | 'mkdir' | 'write';
 }
 
 interface Answer {
   done: number;
-  out: (ReadAnswer | 0)[];
+  out: (ReadAnswer | PutAnswer)[];
   err?: Failure;
 }
 
@@ -59,7 +66,8 @@ const SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const { createHash } = require('node:crypto');
-const { prefix, umask } = workerData;
+const { prefix, umask, staleMs } = workerData;
+const TEMP_NAME = new RegExp(${JSON.stringify(TEMP_NAME.source)});
 const MAX = ${SMALL_SYNC};
 // core/iobuf.ts: the buffer placed off glibc's page + 16 (the kernel's copy is slow there).
 const buf = Buffer.allocUnsafeSlow(MAX + ${IO_BUFFER_SKEW + 16}).subarray(${IO_BUFFER_SKEW}, ${IO_BUFFER_SKEW} + MAX);
@@ -88,13 +96,49 @@ function writeNew(tmp, n, mode, then) {
     throw e;
   }
 }
+// The fan-out directories this worker has made (and swept of the temp files a push that died
+// left there more than staleMs ago: dir.ts's sweep, the same rule).
+const made = new Set();
+function ensureDir(dir) {
+  if (made.has(dir)) return;
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    if (e && typeof e === 'object') e.phase = 'mkdir';
+    throw e;
+  }
+  made.add(dir);
+  let names;
+  try { names = fs.readdirSync(dir); } catch { return; }
+  const cutoff = Date.now() - staleMs;
+  for (const n of names) {
+    if (!TEMP_NAME.test(n)) continue;
+    try {
+      const st = fs.lstatSync(dir + '/' + n, { throwIfNoEntry: false });
+      if (st && st.isFile() && st.mtimeMs < cutoff) fs.rmSync(dir + '/' + n, { force: true });
+    } catch {}
+  }
+}
 function putOne(j) {
+  let fd;
+  try {
+    fd = fs.openSync(j.src, READ_FLAGS);
+  } catch (e) {
+    if (e && (e.code === 'ENOENT' || e.code === 'ENOTDIR' || e.code === 'ELOOP')) return 1;
+    throw e;
+  }
+  let n, mode;
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.size !== j.size) return 1;
+    mode = (st.mode & 0o100) !== 0 ? 0o555 : 0o444;
+    n = readInto(fd, j.size);
+  } finally { fs.closeSync(fd); }
+  if (n !== j.size) return 1;
   const slash = j.dest.lastIndexOf('/');
+  ensureDir(j.dest.slice(0, slash));
   const tmp = j.dest.slice(0, slash) + '/.' + j.dest.slice(slash + 1) + '.tmp-' + prefix + (counter++).toString(16);
-  const fd = fs.openSync(j.src, 'r');
-  let n;
-  try { n = readInto(fd, j.size); } finally { fs.closeSync(fd); }
-  writeNew(tmp, n, j.mode, () => fs.renameSync(tmp, j.dest));
+  writeNew(tmp, n, mode, () => fs.renameSync(tmp, j.dest));
   return 0;
 }
 function readOne(j) {
@@ -145,7 +189,7 @@ const DEPTH = 2;
 export class PoolFailure extends Error {
   constructor(
     f: Failure,
-    readonly phase: 'read' | 'write',
+    readonly phase: 'read' | 'mkdir' | 'write',
   ) {
     super(f.message);
     Object.assign(this, errnoFields(f));
@@ -163,7 +207,9 @@ export class DirPool {
     const prefix = `${process.pid}-${randomBytes(4).toString('hex')}`;
     // Temp names in the shape dir.ts sweeps: `.<name>.tmp-<pid>-<hex>`, unique per worker.
     for (let t = 0; t < Math.max(1, threads); t++)
-      this.workers.push(new Worker(SOURCE, { eval: true, workerData: { prefix: `${prefix}${t.toString(16)}0`, umask } }));
+      this.workers.push(
+        new Worker(SOURCE, { eval: true, workerData: { prefix: `${prefix}${t.toString(16)}0`, umask, staleMs: STALE_MS } }),
+      );
   }
 
   /**

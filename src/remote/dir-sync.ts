@@ -7,6 +7,13 @@ import { ioBuffer } from '../core/iobuf.js';
  * A caller awaits `breathe()` between objects so signals (Ctrl-C), timers and progress still run.
  */
 
+/**
+ * The temp names a push writes beside an object (`.<name>.tmp-<pid>-<hex>`, the shape the
+ * cache's gc sweeps too), and the age from which one is a dead push's leftover (dir.ts).
+ */
+export const TEMP_NAME = /^\..+\.tmp-\d+-[0-9a-f]+$/;
+export const STALE_MS = 60 * 60 * 1000;
+
 /** Up to this size an object is copied or read in one read of the whole. */
 export const SMALL_SYNC = 1 << 20;
 

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { isErrno } from '../core/errors.js';
 import { dirBulk } from './dir-bulk.js';
-import { copySmallSync, makeBreather, readSmallSync, readUmask, SMALL_SYNC } from './dir-sync.js';
+import { copySmallSync, makeBreather, readSmallSync, readUmask, SMALL_SYNC, STALE_MS, TEMP_NAME } from './dir-sync.js';
 import { dirRemoteError, remoteError } from './errors.js';
 import { dirIo, type DirIo } from './fs-kind.js';
 import type { Backend, RemoteEntry, RemoteObject } from './types.js';
@@ -35,8 +35,6 @@ import type { Backend, RemoteEntry, RemoteObject } from './types.js';
  * same (dir-bulk.ts). On any other the thread pool keeps `jobs` requests in flight.
  */
 const TOKEN = randomBytes(4).toString('hex');
-const STALE_MS = 60 * 60 * 1000;
-const TEMP_NAME = /^\..+\.tmp-\d+-[0-9a-f]+$/;
 let counter = 0;
 
 /** Whether `dir/name` (lstat `st`) is a temp file left by a push that died at least `STALE_MS` ago. */
@@ -92,7 +90,10 @@ export function openDirBackend(root: string, label: string, opts: { io?: DirIo; 
   const breathe = makeBreather();
   const umask = io === 'sync' ? readUmask() : 0o777;
   const made = new Set<string>();
-  const abs = (key: string): string => join(root, ...key.split('/'));
+  // Keys are made by keys.ts (`objects/ab/cdef…`, never read from outside): a concatenation, not
+  // a path.join per object (~3 us each, 30 ms of a 10k-object push).
+  const rootSlash = join(root, '/');
+  const abs = (key: string): string => rootSlash + key;
   const fail = (op: string, e: unknown): never => {
     throw dirRemoteError(label, op, e) ?? e;
   };

@@ -22,11 +22,18 @@ export interface LocalObject {
   exec: boolean;
   /** Its permission bits (`st_mode & 0o7777`) when known: a directory remote then skips a chmod. */
   mode?: number;
+  /**
+   * Not looked at yet: a manifest's member, size and exec bit as the manifest gives them. A bulk
+   * put checks the file itself; any other put `stat`s it first.
+   */
+  unchecked?: true;
 }
 
 export interface LocalObjects {
   /** The cache object's file, or undefined when the local cache does not have it. */
   stat(hash: string): LocalObject | undefined;
+  /** Where the object's file is when the cache has it, without looking (`stat` looks). */
+  path(hash: string): string;
   /** The files a manifest in the local cache names (throws E_CACHE when it is corrupt). */
   members(dirHash: string): Promise<{ hash: string; size: number; exec: boolean }[]>;
   /**
@@ -90,6 +97,10 @@ export async function pushObjects(
   // Distinct files per manifest, remembered with it (known.ts) so the next push need not read it.
   const dirCounts = new Map<string, number>();
   let knownDirFiles = 0;
+  // A backend that moves objects in bulk checks each source as it reads it (`BulkIo.put`): the
+  // members of a manifest are then not lstat'ed here one by one (10k of them: ~100 ms before the
+  // first byte moves), only those that end up going another way.
+  const lazy = backend.bulk !== undefined;
   for (const h of new Set(wanted)) {
     // A manifest the remote is known to hold implies its files (manifests go up last): neither
     // it nor they are looked at locally, and the remembered count stands in for its files.
@@ -114,6 +125,10 @@ export async function pushObjects(
     for (const m of members) {
       if (known.has(m.hash)) {
         if (!files.has(m.hash)) knownMembers.add(m.hash);
+        continue;
+      }
+      if (lazy) {
+        if (!files.has(m.hash)) files.set(m.hash, { path: local.path(m.hash), size: m.size, exec: m.exec, unchecked: true });
         continue;
       }
       const mo = local.stat(m.hash);
@@ -154,7 +169,22 @@ export async function pushObjects(
   res.present = res.total - unknown.length;
   if (opts.signal?.aborted) return { ...res, interrupted: true };
 
-  const missing = new Set(res.missingLocal);
+  // Many files at once where the backend moves them in bulk (worker threads), else `jobs` puts,
+  // each source looked at first.
+  const bulk = backend.bulk?.(unknown.filter((h) => files.has(h)).length);
+  if (!bulk) {
+    for (const h of unknown) {
+      if (!files.get(h)?.unchecked) continue;
+      const mo = local.stat(h);
+      if (mo) files.set(h, mo);
+      else {
+        files.delete(h);
+        res.total--; // as a member found missing in the loop above is not counted
+        res.missingLocal.push(h);
+      }
+    }
+    unknown = unknown.filter((h) => files.has(h) || dirs.has(h));
+  }
   const upFiles = unknown.filter((h) => files.has(h));
   const upDirs = unknown.filter((h) => dirs.has(h));
   const totalBytes = unknown.reduce((n, h) => n + sizeOf(h), 0);
@@ -174,13 +204,15 @@ export async function pushObjects(
     await backend.put(objectKey(h), obj.path, { size: obj.size, exec: obj.exec, mode: obj.mode });
     uploaded(h, obj);
   };
-  // Many files at once where the backend moves them in bulk (worker threads), else `jobs` puts.
-  const bulk = backend.bulk?.(upFiles.length);
   const putFiles = (): Promise<boolean> =>
     bulk
       ? bulk.put(
-          upFiles.map((h) => ({ key: objectKey(h), src: files.get(h)!.path, size: files.get(h)!.size, exec: files.get(h)!.exec })),
-          (i) => uploaded(upFiles[i]!, files.get(upFiles[i]!)!),
+          upFiles.map((h) => ({ key: objectKey(h), src: files.get(h)!.path, size: files.get(h)!.size })),
+          (i, r) => {
+            if (r === 'stored') return uploaded(upFiles[i]!, files.get(upFiles[i]!)!);
+            res.total--;
+            res.missingLocal.push(upFiles[i]!);
+          },
           opts.signal,
         )
       : runPool(upFiles, opts.jobs, (h) => upload(h, files.get(h)!), opts.signal);
@@ -190,6 +222,7 @@ export async function pushObjects(
     pending = [];
     if (!res.interrupted) {
       // A manifest goes up only once every file it names is on the remote.
+      const missing = new Set(res.missingLocal);
       const ready = upDirs.filter((h) => {
         const ok = dirs.get(h)!.members.every((m) => !missing.has(m) && known.has(m));
         if (!ok) res.heldBack.push(h);

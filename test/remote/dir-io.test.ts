@@ -40,6 +40,7 @@ async function cacheWith(files: Record<string, boolean> = {}): Promise<{ dir: st
   }
   const local: LocalObjects = {
     stat: (h) => io.stat(h),
+    path: (h) => io.path(h),
     members: async (h) => io.members(h),
     verify: async () => 'good',
     tempPath: () => io.tempPath(),

@@ -1,21 +1,24 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeManifest, manifestHash, objectIo } from '../../src/cache/index.js';
 import { BULK_MIN } from '../../src/remote/dir-bulk.js';
+import { DIRCOPY_PATH, dirCopyCounters } from '../../src/remote/dir-copy.js';
 import { dirPoolThreads } from '../../src/remote/dir-pool.js';
 import { openDirBackend } from '../../src/remote/dir.js';
 import { fetchObjects, KnownSet, objectKey, pushObjects, type LocalObjects } from '../../src/remote/index.js';
 import { BIN, git, repro } from '../helpers/repo.js';
 
 /**
- * The directory remote's bulk path (dir-bulk.ts, dir-pool.ts): a push's small objects copied and
- * a fetch's read, hashed and written by worker threads. Real files, real workers; `bulkMin: 1`
- * makes a few objects take the path the bench's thousands take.
+ * The directory remote's bulk path (dir-bulk.ts, dir-copy.ts, dir-pool.ts): a push's small
+ * objects copied by the native helper (repro-dircopy, built by `npm test`'s build) or by worker
+ * threads (`REPRO_DIRCOPY=node`), a fetch's read, hashed and written by worker threads. Real
+ * files, real helper, real workers; `bulkMin: 1` makes a few objects take the path the bench's
+ * thousands take.
  */
 let tmp: string;
 beforeAll(async () => {
@@ -70,6 +73,7 @@ const localOf = (dir: string): LocalObjects => {
   const io = objectIo(dir);
   return {
     stat: (h) => io.stat(h),
+    path: (h) => io.path(h),
     members: async (h) => io.members(h),
     verify: async () => 'good',
     tempPath: () => io.tempPath(),
@@ -86,7 +90,22 @@ const FILES: [string | Buffer, boolean][] = [
   ['file 0\n', true],
 ];
 
-describe('the directory remote in bulk (worker threads)', () => {
+describe.each(['native', 'node'])('the directory remote in bulk (a push copied by %s code)', (how) => {
+  let ran = 0;
+  beforeAll(() => {
+    process.env.REPRO_DIRCOPY = how;
+    ran = dirCopyCounters.ran;
+  });
+  afterAll(() => {
+    delete process.env.REPRO_DIRCOPY;
+    // The helper did the pushes of the 'native' round (and none of the 'node' one).
+    if (how === 'native') expect(dirCopyCounters.ran).toBeGreaterThan(ran);
+    else expect(dirCopyCounters.ran).toBe(ran);
+  });
+  it('has the helper built (a C compiler is on every machine here)', () => {
+    expect(existsSync(DIRCOPY_PATH)).toBe(true);
+  });
+
   it('engages from its object count, with at least one thread, and REPRO_DIR_REMOTE_THREADS=0 turns it off', () => {
     expect(openDirBackend(fresh('r'), 'r', { io: 'sync' }).bulk!(BULK_MIN - 1)).toBeUndefined();
     expect(dirPoolThreads({ REPRO_DIR_REMOTE_THREADS: '0' })).toBe(0);
@@ -156,6 +175,37 @@ describe('the directory remote in bulk (worker threads)', () => {
     expect(readdirSync(join(to, 'tmp'))).toEqual([]);
   });
 
+  it('reports a member gone from the local cache or not of its size as missing, holds the manifest back, and sweeps stale temps only', async () => {
+    const from = await cacheWith(FILES.slice(0, 60));
+    const [gone, short, third] = [7, 8, 9].map((i) => sha(FILES[i]![0]));
+    const io = objectIo(from.dir);
+    await rm(io.path(gone!));
+    chmodSync(io.path(short!), 0o644);
+    writeFileSync(io.path(short!), (FILES[8]![0] as string).slice(1)); // one byte short of its manifest size
+    const { root, b } = bulkRemote();
+    // What a push killed between write and rename leaves beside an object: one from 2 h ago, one live.
+    const fan = join(root, objectKey(third!), '..');
+    mkdirSync(fan, { recursive: true });
+    const stale = join(fan, `.${third!.slice(2)}.tmp-99999-abcd12340`);
+    const live = join(fan, `.${third!.slice(2)}.tmp-99998-abcd12341`);
+    writeFileSync(stale, 'half');
+    writeFileSync(live, 'half');
+    const old = new Date(Date.now() - 2 * 3600_000);
+    utimesSync(stale, old, old);
+    const known = KnownSet.load(fresh('state'), 'u', 'e');
+    const res = await pushObjects(b, from.local, [from.manifest], known, { jobs: 4 });
+    known.close();
+    expect(res.missingLocal.sort()).toEqual([gone, short].sort());
+    expect(res.heldBack).toEqual([from.manifest]);
+    const distinct = new Set(FILES.slice(0, 60).map(([d]) => sha(d)));
+    expect(res.uploaded).toBe(distinct.size - 2);
+    expect(existsSync(join(root, objectKey(gone!)))).toBe(false);
+    expect(existsSync(join(root, objectKey(short!)))).toBe(false);
+    expect(existsSync(join(root, objectKey(from.manifest)))).toBe(false);
+    expect(readFileSync(join(root, objectKey(third!))).equals(Buffer.from(FILES[9]![0]))).toBe(true);
+    expect([existsSync(stale), existsSync(live)]).toEqual([false, true]);
+  });
+
   it('reports a failure part-way, leaves no partial object or temp under any name, and the next push completes', async () => {
     const from = await cacheWith(FILES.slice(0, 200));
     const { root, b } = bulkRemote();
@@ -184,7 +234,27 @@ describe('the directory remote in bulk (worker threads)', () => {
   });
 });
 
-describe('a push through the workers under a file-size limit (the CLI)', () => {
+describe('a push under the bulk threshold (each source looked at first)', () => {
+  it('reports a member gone from the local cache as missing and holds the manifest back', async () => {
+    const from = await cacheWith(FILES.slice(0, 20));
+    const gone = sha(FILES[3]![0]);
+    await rm(objectIo(from.dir).path(gone));
+    const root = fresh('remote');
+    const b = openDirBackend(root, 'd', { io: 'sync', bulkMin: 1e9 });
+    const known = KnownSet.load(fresh('state'), 'u', 'e');
+    const res = await pushObjects(b, from.local, [from.manifest], known, { jobs: 4 });
+    known.close();
+    expect(res).toMatchObject({
+      missingLocal: [gone],
+      heldBack: [from.manifest],
+      uploaded: new Set(FILES.slice(0, 20).map(([d]) => sha(d))).size - 1,
+    });
+    expect(res.total).toBe(res.uploaded + 1); // the manifest and what was pushed; the missing one is not counted
+    expect(existsSync(join(root, objectKey(from.manifest)))).toBe(false);
+  });
+});
+
+describe('a push through the helper under a file-size limit (the CLI)', () => {
   it('fails with the error (EFBIG), keeps no truncated object under its name, and a re-run completes', async () => {
     const d = fresh('ws');
     mkdirSync(join(d, 'src'), { recursive: true });

@@ -45,7 +45,7 @@ export async function cloneOf(dirs: string[], a: string): Promise<string> {
 }
 
 /** A bare local cache: objects/<2>/<62> under `dir`, temp files in `dir/tmp`. */
-export function localCache(dir: string): LocalObjects & { path: (h: string) => string } {
+export function localCache(dir: string): LocalObjects {
   const path = (h: string): string => join(dir, 'objects', h.slice(0, 2), h.slice(2));
   let n = 0;
   return {

@@ -31,6 +31,7 @@ export async function openSession(ctx: RepoContext, flags: TransferFlags): Promi
   const io = objectIo(cacheDirOf(ctx.root, ctx.config));
   const local: LocalObjects = {
     stat: (h) => io.stat(h),
+    path: (h) => io.path(h),
     members: async (h) => io.members(h),
     verify: async (h) => {
       const state = await ctx.cache.verifyObject(h);
