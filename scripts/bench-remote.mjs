@@ -11,7 +11,7 @@
 // fetch by that build too, an A/B in the same run), BENCH_DIRREMOTE_BASE (likewise for the
 // directory-remote part).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ENDPOINT = 'http://127.0.0.1:7480';
@@ -275,19 +275,28 @@ export async function benchRemote(h) {
       const store = join(ROOT, 'remote-dir-store');
       const copy = join(ROOT, 'remote-dir-cp');
       const cache = join(ws, '.repro', 'cache');
-      // Each contender starts after what the last one removed and wrote is on disk (`sync`,
-      // untimed): otherwise the removal of 10k-100k files (and the ext4 discards it queues) is
-      // paid by whoever runs next.
-      const settle = () => spawnSync('sync');
+      // Each contender starts with a fresh directory where the last one wrote: the old tree is
+      // renamed aside (instant), its writes synced, and all of them removed after the race, untimed. Removing
+      // 10k-100k files and re-creating them at once left ext4 slow for whoever ran next (openat
+      // at 300-400 us a call, `cp -r` of 10k files 4-8 s instead of ~0.5 s; docs/bench.md).
+      const aside = [];
+      const moveAside = (p) => {
+        if (!existsSync(p)) return;
+        const old = `${p}.old-${aside.length}`;
+        rmSync(old, { recursive: true, force: true });
+        renameSync(p, old);
+        aside.push(old);
+        spawnSync('sync'); // what the last contender wrote is on disk before the next starts
+      };
+      const clearAside = () => {
+        for (const p of aside.splice(0)) rmSync(p, { recursive: true, force: true });
+        spawnSync('sync');
+      };
       const emptyStore = () => {
-        rmSync(store, { recursive: true, force: true });
+        moveAside(store);
         rmSync(join(ws, '.repro', 'remotes'), { recursive: true, force: true });
-        settle();
       };
-      const emptyCopy = () => {
-        rmSync(copy, { recursive: true, force: true });
-        settle();
-      };
+      const emptyCopy = () => moveAside(copy);
       const cp = { name: 'cp', before: emptyCopy, run: () => run('cp', ['-r', src, copy]) };
       const withBase = (ours, theirs) => (base ? [ours, theirs, cp] : [ours, cp]);
       const m = race(
@@ -297,16 +306,14 @@ export async function benchRemote(h) {
         ),
         Math.min(RUNS, 5),
       );
+      clearAside();
       report(`push ${set}, directory remote (time ratio)`, m.repro, 'cp -r', m.cp, '<= 1.11x');
       if (base) report(`push ${set}, directory remote, base build`, m.base, 'cp -r', m.cp, '');
       const saved = join(ws, '.repro', 'cache.bench');
       rmSync(saved, { recursive: true, force: true });
       execFileSync('mv', [cache, saved]);
       try {
-        const emptyCache = () => {
-          rmSync(cache, { recursive: true, force: true });
-          settle();
-        };
+        const emptyCache = () => moveAside(cache);
         const f = race(
           withBase(
             { name: 'repro', before: emptyCache, run: () => reproIn(ws, 'fetch', '-r', 'dir') },
@@ -314,11 +321,13 @@ export async function benchRemote(h) {
           ),
           Math.min(RUNS, 5),
         );
+        clearAside();
         report(`fetch ${set}, directory remote (time ratio)`, f.repro, 'cp -r', f.cp, '<= 1.11x');
         if (base) report(`fetch ${set}, directory remote, base build`, f.base, 'cp -r', f.cp, '');
       } finally {
         rmSync(cache, { recursive: true, force: true });
         execFileSync('mv', [saved, cache]);
+        clearAside();
         rmSync(copy, { recursive: true, force: true });
         rmSync(store, { recursive: true, force: true });
       }
