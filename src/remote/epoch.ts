@@ -3,7 +3,7 @@ import { EPOCH_KEY } from './keys.js';
 import { readAll } from './read.js';
 import type { Backend } from './types.js';
 
-/** The remote's gc epoch (see known.ts): 'none' until the first `gc --cloud`. One request. */
+/** The remote's epoch (see known.ts): 'none' until the first push or `gc --cloud` writes one. One request. */
 export async function readEpoch(backend: Backend): Promise<string> {
   const obj = await backend.get(EPOCH_KEY);
   if (!obj) return 'none';

@@ -68,6 +68,22 @@ describe('directory remote', () => {
     expect(await read(b, 'out/a.txt')).toBe('a hello\n'); // the good ones arrived
   });
 
+  it('a remote emptied by hand is pushed to again in full: what a clone remembers of it is dropped', async () => {
+    const remote = join(await tmpDir(), 'store');
+    const a = await producer(remote);
+    expect(JSON.parse((await repro(a, 'push', '--json')).stdout).objects).toMatchObject({ uploaded: 4 });
+    // The first push gave the remote an epoch; the memory of what it holds is kept under it.
+    expect(readFileSync(join(remote, 'repro-epoch'), 'utf8')).toMatch(/^[0-9a-f]{16}\n$/);
+    rmSync(remote, { recursive: true, force: true });
+    mkdirSync(remote);
+    const again = await repro(a, 'push', '--json');
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).objects).toMatchObject({ uploaded: 4, present: 0 });
+    const b = await cloneOf(a);
+    expect((await repro(b, 'pull')).code).toBe(0);
+    expect(readFileSync(join(b, 'one.txt'), 'utf8')).toBe(readFileSync(join(a, 'one.txt'), 'utf8'));
+  });
+
   it('ignores listing entries that are not object names (a hostile remote names no paths)', async () => {
     const remote = join(await tmpDir(), 'store');
     const a = await producer(remote);

@@ -1,6 +1,6 @@
 import { sha256 } from '../../core/canonical.js';
 import { isReproError, ReproError } from '../../core/errors.js';
-import { KnownSet, pushObjects, readEpoch, runCacheKey, RUNCACHE_PREFIX, type PushResult } from '../../remote/index.js';
+import { KnownSet, pushObjects, newEpoch, readEpoch, runCacheKey, RUNCACHE_PREFIX, type PushResult } from '../../remote/index.js';
 import { openContext } from '../context.js';
 import { namedObjects, type NamedObjectsOptions } from './named-objects.js';
 import { openSession, type TransferFlags } from './session.js';
@@ -44,7 +44,12 @@ export async function push(opts: PushOptions): Promise<PushReport> {
   for (const [, outs] of entries) for (const o of Object.values(outs)) if (typeof o?.hash === 'string') named.hashes.add(o.hash);
   const s = await openSession(ctx, opts);
   try {
-    const known = KnownSet.load(ctx.stateDir, s.spec.url, await readEpoch(s.backend));
+    // A remote without an epoch gets one before anything is remembered about it: memory kept
+    // under 'none' would survive the remote being emptied by hand (rm -rf, a new bucket of the
+    // same name), and the next push would skip every object as "already there".
+    let epoch = await readEpoch(s.backend);
+    if (epoch === 'none' || epoch === 'invalid') epoch = await newEpoch(s.backend);
+    const known = KnownSet.load(ctx.stateDir, s.spec.url, epoch);
     try {
       const res = await pushObjects(s.backend, s.local, named.hashes, known, {
         jobs: s.jobs,
