@@ -27,6 +27,8 @@ export interface ObjectIo {
    * The caller verified the content; `tRef` is a time from before the temp file was written.
    */
   install(tmp: string, hash: string, size: number, exec: boolean, tRef: number): Promise<boolean>;
+  /** `install` for bytes in memory the caller checked: written beside the object, renamed into place. */
+  writeSmall(hash: string, data: Uint8Array, exec: boolean): boolean;
 }
 
 export function objectIo(dir: string): ObjectIo {
@@ -50,5 +52,6 @@ export function objectIo(dir: string): ObjectIo {
     path: (hash) => store.objectPath(hash),
     tempPath: () => store.tempPath(),
     install: (tmp, hash, size, exec, tRef) => store.install(tmp, hash, size, exec, tRef),
+    writeSmall: (hash, data, exec) => store.writeBuffer(hash, data, exec),
   };
 }

@@ -45,6 +45,12 @@ export interface LocalObjects {
   tempPath(): string;
   /** Move a verified temp file into the cache as `hash`; `tRef`: a time from before it was written. */
   install(tmp: string, hash: string, size: number, exec: boolean, tRef: number): Promise<boolean>;
+  /**
+   * A small object whose bytes the caller checked against `hash`, written beside its final name
+   * with its final mode and renamed into place (no shared temp directory, no chmod); false when a
+   * good object was already there.
+   */
+  writeSmall(hash: string, data: Uint8Array, exec: boolean): boolean;
 }
 
 export interface Progress {

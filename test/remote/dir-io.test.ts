@@ -45,6 +45,7 @@ async function cacheWith(files: Record<string, boolean> = {}): Promise<{ dir: st
     verify: async () => 'good',
     tempPath: () => io.tempPath(),
     install: (t, h, size, exec, tRef) => io.install(t, h, size, exec, tRef),
+    writeSmall: (h, data, exec) => io.writeSmall(h, data, exec),
   };
   return { dir, local };
 }
@@ -158,6 +159,25 @@ describe.each<DirIo>(['sync', 'pool'])('a directory remote moving objects the %s
 });
 
 describe('the one-read fetch of a directory remote (readSmall)', () => {
+  it('writes each fetched object beside its name with its final mode, leaving no temp file, and keeps a good one', async () => {
+    const from = await cacheWith({ 'plain\n': false, 'run me\n': true });
+    const root = fresh('remote');
+    const b = openDirBackend(root, 'd', { io: 'sync' });
+    const hashes = [sha('plain\n'), sha('run me\n')];
+    const known = KnownSet.load(fresh('state'), 'u', 'e');
+    expect((await pushObjects(b, from.local, hashes, known, { jobs: 2 })).uploaded).toBe(2);
+    known.close();
+    const to = await cacheWith({ 'plain\n': false });
+    const res = await fetchObjects(b, to.local, hashes, { jobs: 2 });
+    expect([res.downloaded, res.present]).toEqual([1, 1]);
+    expect(statSync(to.local.path(hashes[0]!)).mode & 0o777).toBe(0o444);
+    expect(statSync(to.local.path(hashes[1]!)).mode & 0o777).toBe(0o555);
+    expect(readFileSync(to.local.path(hashes[1]!), 'utf8')).toBe('run me\n');
+    // Every file under the cache is an object: no temp beside one, none in the temp directory.
+    const files = execFileSync('find', [to.dir, '-type', 'f'], { encoding: 'utf8' }).trim().split('\n').sort();
+    expect(files).toEqual(hashes.map((h) => to.local.path(h)).sort());
+  });
+
   it('reads a small regular file with its exec bit; anything else is absent or large, and a FIFO does not block', async () => {
     const root = fresh('remote');
     const b = openDirBackend(root, 'd', { io: 'sync' });

@@ -78,6 +78,7 @@ const localOf = (dir: string): LocalObjects => {
     verify: async () => 'good',
     tempPath: () => io.tempPath(),
     install: (t, h, size, exec, tRef) => io.install(t, h, size, exec, tRef),
+    writeSmall: (h, data, exec) => io.writeSmall(h, data, exec),
   };
 };
 

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +54,11 @@ export function localCache(dir: string): LocalObjects {
     members: async () => [],
     verify: async (h) => (existsSync(path(h)) ? 'good' : 'missing'),
     tempPath: () => join(dir, 'tmp', `t${n++}`),
+    writeSmall: (h, data) => {
+      mkdirSync(join(dir, 'objects', h.slice(0, 2)), { recursive: true });
+      writeFileSync(path(h), data, { flag: 'wx' });
+      return true;
+    },
     install: async (t, h) => {
       await mkdir(join(dir, 'objects', h.slice(0, 2)), { recursive: true });
       await rename(t, path(h));

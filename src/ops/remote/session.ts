@@ -40,6 +40,7 @@ export async function openSession(ctx: RepoContext, flags: TransferFlags): Promi
     },
     tempPath: () => io.tempPath(),
     install: (tmp, h, size, exec, tRef) => io.install(tmp, h, size, exec, tRef),
+    writeSmall: (h, data, exec) => io.writeSmall(h, data, exec),
   };
   return { spec, backend, local, jobs };
 }
