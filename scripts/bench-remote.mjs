@@ -275,6 +275,8 @@ export async function benchRemote(h) {
       const store = join(ROOT, 'remote-dir-store');
       const copy = join(ROOT, 'remote-dir-cp');
       const cache = join(ws, '.repro', 'cache');
+      // The workspace is reused between bench runs: point its remote here, whatever it was set to.
+      quiet(process.execPath, [bin, 'remote', 'modify', 'dir', 'url', store], { cwd: ws });
       // Each contender starts with a fresh directory where the last one wrote: the old tree is
       // renamed aside (instant), its writes synced, and all of them removed after the race, untimed. Removing
       // 10k-100k files and re-creating them at once left ext4 slow for whoever ran next (openat
@@ -296,9 +298,11 @@ export async function benchRemote(h) {
         moveAside(store);
         rmSync(join(ws, '.repro', 'remotes'), { recursive: true, force: true });
       };
-      const emptyCopy = () => moveAside(copy);
-      const cp = { name: 'cp', before: emptyCopy, run: () => run('cp', ['-r', src, copy]) };
-      const withBase = (ours, theirs) => (base ? [ours, theirs, cp] : [ours, cp]);
+      // The peer writes beside what repro writes (the store for a push, the cache for a fetch):
+      // where ext4 puts new inodes depends on the parent directory, and a crowded one was seen
+      // to make every create 5-10x slower for cp as for repro.
+      const cpTo = (dest) => ({ name: 'cp', before: () => moveAside(dest), run: () => run('cp', ['-r', src, dest]) });
+      const withBase = (ours, theirs, cp = cpTo(copy)) => (base ? [ours, theirs, cp] : [ours, cp]);
       const m = race(
         withBase(
           { name: 'repro', before: emptyStore, run: () => reproIn(ws, 'push', '-r', 'dir') },
@@ -309,7 +313,8 @@ export async function benchRemote(h) {
       clearAside();
       report(`push ${set}, directory remote (time ratio)`, m.repro, 'cp -r', m.cp, '<= 1.11x');
       if (base) report(`push ${set}, directory remote, base build`, m.base, 'cp -r', m.cp, '');
-      const saved = join(ws, '.repro', 'cache.bench');
+      // Kept out of .repro while the fetch runs, so that it does not crowd where the fetch writes.
+      const saved = join(ROOT, `remote-cache-saved-${set}`);
       rmSync(saved, { recursive: true, force: true });
       execFileSync('mv', [cache, saved]);
       try {
@@ -318,6 +323,7 @@ export async function benchRemote(h) {
           withBase(
             { name: 'repro', before: emptyCache, run: () => reproIn(ws, 'fetch', '-r', 'dir') },
             { name: 'base', before: emptyCache, run: () => baseIn(ws, 'fetch', '-r', 'dir') },
+            cpTo(join(ws, '.repro', 'cache-cp')),
           ),
           Math.min(RUNS, 5),
         );
