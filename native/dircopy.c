@@ -179,7 +179,14 @@ static int copy_one(const struct job *j, char *buf, const char **syscall) {
     return -1;
   }
   struct stat st;
-  if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != j->size) {
+  if (fstat(in, &st) != 0) {
+    int e = errno;
+    close(in);
+    errno = e;
+    *syscall = "fstat";
+    return -1;
+  }
+  if (!S_ISREG(st.st_mode) || st.st_size != j->size) {
     close(in);
     return 1;
   }
@@ -291,7 +298,7 @@ static void *worker(void *arg) {
       if (r < 0) {
         int e = errno;
         int opened_src = strcmp(syscall, "open-src") == 0;
-        char side = opened_src || strcmp(syscall, "read") == 0 ? 's' : 'd';
+        char side = opened_src || strcmp(syscall, "read") == 0 || strcmp(syscall, "fstat") == 0 ? 's' : 'd';
         len += (size_t)snprintf(line + len, sizeof line - len, "E %ld %d %s %c\n", i, e, opened_src ? "open" : syscall, side);
         pthread_mutex_lock(&mu);
         failed = 1;
@@ -344,6 +351,7 @@ int main(int argc, char **argv) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
+  sa.sa_flags = SA_RESTART; /* a stop is a flag the threads read: no call of theirs should fail with EINTR */
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
   /* Past a file-size limit a write fails with EFBIG, reported, its temp file removed; Node starts

@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
+import { chmodSync, closeSync, fchmodSync, lstatSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, sep } from 'node:path';
 import { ReproError, isErrno } from '../core/errors.js';
@@ -42,6 +42,8 @@ export class ObjectStore {
   readonly trust: Trust;
   private madeDirs = new Set<string>();
   private readonly shared: boolean;
+  /** Read at the first small write (repro never changes it). */
+  private umask: number | undefined;
 
   constructor(
     readonly root: string,
@@ -129,8 +131,12 @@ export class ObjectStore {
     const obj = this.objectPath(hash);
     this.ensureDir(dirname(obj));
     const tmp = tempBeside(obj); // beside the object: a rename within one directory is cheaper
-    const fd = openSync(tmp, 'wx', exec ? MODE_RO_EXEC : MODE_RO);
+    const mode = exec ? MODE_RO_EXEC : MODE_RO;
+    const fd = openSync(tmp, 'wx', mode);
     try {
+      // As `install`'s chmod: the object's full mode, whatever the umask takes (a 077 umask
+      // would leave 0400, unreadable to the other users of a shared cache).
+      if (((this.umask ??= readUmask()) & mode) !== 0) fchmodSync(fd, mode);
       for (let off = 0; off < data.length;) off += writeSync(fd, data, off, data.length - off);
     } catch (e) {
       closeSync(fd);
@@ -187,6 +193,15 @@ export class ObjectStore {
   /** Forget which directories exist (gc may have removed some). */
   forgetDirs(): void {
     this.madeDirs.clear();
+  }
+}
+
+/** The process umask (on a worker thread it cannot be read: assume it takes everything). */
+function readUmask(): number {
+  try {
+    return process.umask();
+  } catch {
+    return 0o777;
   }
 }
 

@@ -85,9 +85,12 @@ async function gcLocked(ctx: RepoContext, opts: GcOptions): Promise<GcReport> {
       if (!dry && removed.length) {
         // Manifests first: a directory must never look complete on the remote once a file of it is gone.
         const order = [...removed.filter((h) => h.endsWith('.dir')), ...removed.filter((h) => !h.endsWith('.dir'))];
-        const epoch = await newEpoch(s.backend);
+        // A new epoch before the deletes and another after: what any push remembered while they
+        // ran (or a first push that wrote its own epoch over ours) is under an epoch that is
+        // gone once they end, so no clone keeps believing in a deleted object.
+        await newEpoch(s.backend);
         await s.backend.delete(order.map(objectKey));
-        KnownSet.load(ctx.stateDir, s.spec.url, epoch).close();
+        KnownSet.load(ctx.stateDir, s.spec.url, await newEpoch(s.backend)).close();
       }
       cloud = { remote: { name: s.spec.name, url: s.spec.url }, removed, bytes };
     } finally {

@@ -20,6 +20,8 @@ import { STALE_MS } from './dir-sync.js';
  * 'mkdir' for a fan-out directory, else 'write'). Resolves 'done', or 'stopped' when `signal`
  * stopped it (the objects in flight finish first), or 'unavailable' when the helper is absent or
  * could not run (`REPRO_DIRCOPY=node` too): the caller then copies what got no answer in Node.
+ * That can also happen part-way (it exits 3 when its own output or memory fails): the objects it
+ * had in flight then leave temp files, swept an hour later as a killed push's are.
  */
 
 /** Path of the helper binary, from src/remote or dist/bundle alike. */

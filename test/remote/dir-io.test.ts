@@ -178,6 +178,23 @@ describe('the one-read fetch of a directory remote (readSmall)', () => {
     expect(files).toEqual(hashes.map((h) => to.local.path(h)).sort());
   });
 
+  it('gives a fetched object its full mode under a umask that would take bits from it', async () => {
+    const from = await cacheWith({ 'shared\n': true });
+    const b = openDirBackend(fresh('remote'), 'd', { io: 'sync' });
+    const h = sha('shared\n');
+    const known = KnownSet.load(fresh('state'), 'u', 'e');
+    await pushObjects(b, from.local, [h], known, { jobs: 1 });
+    known.close();
+    const old = process.umask(0o077);
+    try {
+      const to = await cacheWith();
+      expect((await fetchObjects(b, to.local, [h], { jobs: 1 })).downloaded).toBe(1);
+      expect(statSync(to.local.path(h)).mode & 0o777).toBe(0o555);
+    } finally {
+      process.umask(old);
+    }
+  });
+
   it('reads a small regular file with its exec bit; anything else is absent or large, and a FIFO does not block', async () => {
     const root = fresh('remote');
     const b = openDirBackend(root, 'd', { io: 'sync' });
