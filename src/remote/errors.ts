@@ -27,5 +27,13 @@ export function dirRemoteError(label: string, op: string, e: unknown): ReproErro
       e,
     );
   }
+  if (isErrno(e, 'ENOTDIR') || (op === 'create a directory' && isErrno(e, 'EEXIST'))) {
+    return remoteError(
+      label,
+      `cannot ${op}: a file is in the way of a directory: '${path}'`,
+      "check the remote's url (`repro remote list`): it must name a directory",
+      e,
+    );
+  }
   return undefined;
 }

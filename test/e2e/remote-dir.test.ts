@@ -103,6 +103,16 @@ describe('directory remote', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: remote 'team' \(\/nonexistent-parent\/store\): /m);
     expect(r.stderr).toMatch(/^hint: /m);
+    // A url that goes through a file: the same, not an unexplained ENOTDIR.
+    const file = join(await tmpDir(), 'a-file');
+    writeFileSync(file, 'x');
+    for (const url of [join(file, 'store'), file]) {
+      const b = await producer(url);
+      const f = await repro(b, 'push');
+      expect([url, f.code]).toEqual([url, 2]);
+      expect(f.stderr).toMatch(/^error: remote 'team' \(.*\): /m);
+      expect(f.stderr).toMatch(/^hint: check the remote's url/m);
+    }
   });
 
   it('says what to do when no remote is configured', async () => {
