@@ -14,6 +14,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, sep } from 'node:path';
 import { ReproError, isErrno } from '../core/errors.js';
+import { readUmask } from '../core/fs.js';
 import { makeYielder, type Tick } from './hash.js';
 import { ObjectError, Trust, type ObjectState } from './trust.js';
 
@@ -205,15 +206,6 @@ export class ObjectStore {
   /** Forget which directories exist (gc may have removed some). */
   forgetDirs(): void {
     this.madeDirs.clear();
-  }
-}
-
-/** The process umask (on a worker thread it cannot be read: assume it takes everything). */
-function readUmask(): number {
-  try {
-    return process.umask();
-  } catch {
-    return 0o777;
   }
 }
 

@@ -15,6 +15,19 @@ export function statIfExists(path: string, opts: { follow?: boolean } = {}): Sta
   }
 }
 
+/**
+ * The process's umask, for a writer that must know whether its creation mode survives (an
+ * fchmod only when it does not). process.umask() reads it by setting it twice: harmless on the
+ * main thread; a worker cannot read it, and gets 0o777 (assume the worst: always fchmod).
+ */
+export function readUmask(): number {
+  try {
+    return process.umask();
+  } catch {
+    return 0o777;
+  }
+}
+
 /** True when `path` exists. With `follow: false` a dangling symlink counts as existing (lstat). */
 export async function pathExists(path: string, opts: { follow?: boolean } = {}): Promise<boolean> {
   return statIfExists(path, opts) !== undefined;

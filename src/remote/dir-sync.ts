@@ -22,7 +22,7 @@ const copyBuf = ioBuffer(SMALL_SYNC);
 /**
  * Copy the cache object `src` (`size` bytes, at most `SMALL_SYNC`) to the new file `tmp` with
  * permission bits `mode`: open, read, close, open (exclusive), write, close; an fchmod too when
- * `umask` (`readUmask()`) takes bits from the creation mode. The read stops at
+ * `umask` (core/fs.ts `readUmask()`) takes bits from the creation mode. The read stops at
  * `size` bytes (a cache object does not change; one that did is caught by the hash check of
  * whoever fetches it, as with any copy).
  */
@@ -40,17 +40,6 @@ export function copySmallSync(src: string, tmp: string, size: number, mode: numb
     if ((umask & mode) !== 0) fchmodSync(out, mode);
   } finally {
     closeSync(out);
-  }
-}
-
-/** The process's umask (read once per backend: a copy then knows whether it needs an fchmod). */
-export function readUmask(): number {
-  // process.umask() with no argument reads it by setting it twice: harmless on the main thread,
-  // where this runs (a worker cannot read it: assume the worst, an fchmod per copy).
-  try {
-    return process.umask();
-  } catch {
-    return 0o777;
   }
 }
 
