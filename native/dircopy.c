@@ -1,35 +1,50 @@
 /*
- * repro-dircopy: the small objects of a push to a directory remote on a local file system
- * (src/remote/dir-copy.ts), copied outside Node.
+ * repro-dircopy: the small objects of a push to a directory remote on a local file system, and of
+ * a fetch from one (src/remote/dir-copy.ts), copied outside Node.
  *
- * Why: a push copies each cache object into the remote through a temp name and a rename. Done in
- * Node (worker threads, dir-pool.ts) each object costs ~8 synchronous fs calls through the
- * binding, ~20 us of JavaScript and binding per object over the system calls themselves: 10k
- * objects took ~700 ms on one thread where this loop takes ~480 ms, as long as `cp -r` of the
- * same files (docs/bench.md, "Remotes", seventh session).
+ * Why: each object goes through a temp name and a rename. Done in Node (worker threads,
+ * dir-pool.ts) each object costs ~8 synchronous fs calls through the binding, ~20 us of
+ * JavaScript and binding per object over the system calls themselves: 10k objects took ~700 ms
+ * on one thread where this loop takes ~480 ms, as long as `cp -r` of the same files (docs/bench.md,
+ * "Remotes", seventh session). A fetch also hashes each object (sha256), and 100k of them through
+ * Node took 2.2x a `cp -r` (ninth session).
  *
- * Usage: repro-dircopy THREADS STALE_SECONDS TAG
+ * Usage: repro-dircopy THREADS STALE_SECONDS TAG                    (a push)
+ *        repro-dircopy fetch THREADS STALE_SECONDS TAG SRCDIR DESTDIR (a fetch)
  *   THREADS        copying threads (1-16);
- *   STALE_SECONDS  a temp file in a destination directory older than this is a dead push's
+ *   STALE_SECONDS  a temp file in a destination directory older than this is a dead copy's
  *                  leftover and is removed when the directory is first written (dir.ts's sweep);
  *   TAG            the temp names' middle: `.<name>.tmp-TAG<hex>` (TAG is `<pid>-<hex>`, the
- *                  shape dir.ts and the cache's gc recognise).
- * Input, on stdin: one record per object, `SRC \0 DEST \0 SIZE \0` (SIZE in decimal, at most
- * MAX_SIZE), read whole before the first copy. DEST's directory is made (mkdir -p) before the
- * first object goes into it.
- * Output, on stdout, as objects finish (in no set order): `I 0\n` when record I (from 0) is
- * stored under DEST, `I 1\n` when SRC is not a regular file of SIZE bytes (nothing written). On
- * the first failure: `E I ERRNO SYSCALL SIDE\n` (the numeric errno; SYSCALL one of open, read,
- * write, fchmod, rename, mkdir; SIDE `s` when SRC failed, `d` when DEST or its directory did),
- * then no new object is started, those in flight finish, and the exit status is 1. Records that
- * print nothing were not attempted. Exit 3: the helper could not start (bad arguments or
- * records, no memory): nothing was copied, and the caller copies in Node instead.
+ *                  shape dir.ts and the cache's gc recognise);
+ *   SRCDIR DESTDIR a fetch's objects directories, remote and local: an object named HASH (its
+ *                  sha256, 64 hex) is SRCDIR/<2 hex>/<62 hex> there and DESTDIR/<2 hex>/<62 hex>
+ *                  here (src/remote/keys.ts and src/cache/objects.ts: the same layout).
+ * Input, on stdin, read whole before the first copy: one record per object, in a push
+ * `SRC \0 DEST \0 SIZE \0`, in a fetch `HASH \0 SIZE \0 EXEC \0` (SIZE in decimal, at most
+ * MAX_SIZE; EXEC `1`, `0`, or `-`: as the remote's object is). DEST's directory is made (mkdir -p)
+ * before the first object goes into it.
+ * Output, on stdout, as objects finish (in no set order): `I 1\n` when record I (from 0) is not a
+ * regular file (nothing written; in a push also when it is not of SIZE bytes), in a fetch `I 3\n`
+ * when it is not of SIZE bytes or its bytes do not hash to HASH (nothing written), and after each
+ * chunk of records `C LO HI\n`: records LO to HI-1 are done, and those not answered above were
+ * stored (one line per chunk, not per object: 100k lines cost Node ~100 ms to split and parse).
+ * On the first failure: `E I ERRNO SYSCALL SIDE\n`
+ * (the numeric errno; SYSCALL one of open, fstat, read, write, fchmod, rename, mkdir; SIDE `s`
+ * when SRC failed, `d` when DEST or its directory did), then no new object is started, those in
+ * flight finish, and the exit status is 1. Records that no `C` line covers were not attempted
+ * (or, before record I of an `E` line, are covered by the `C` line printed with it). Exit 3:
+ * the helper could not start (bad arguments or records, no memory): nothing was copied, and the
+ * caller copies in Node instead.
  *
- * Each object: open SRC (no symlink followed, no FIFO waited on), fstat, read it whole; open a
- * temp name beside DEST exclusively with its final mode (0444, 0555 when SRC is executable: the
- * cache's modes; an fchmod too when the umask takes bits of it), write, close, rename to DEST. A
- * failure removes the temp file: nothing half-written is left under any name, and only a process
- * killed mid-object leaves a temp file, for the sweep.
+ * Each object: open SRC (no symlink followed, no FIFO waited on), fstat, read it whole (a fetch:
+ * hash it); open a temp name beside DEST exclusively with its final mode (0444, 0555 when
+ * executable: the cache's modes; an fchmod too when the umask takes bits of it), write, close,
+ * rename to DEST. A failure removes the temp file: nothing half-written is left under any name,
+ * and only a process killed mid-object leaves a temp file, for the sweep.
+ *
+ * The sha256 is OpenSSL's (libcrypto, loaded at start with dlopen: SHA-NI where the CPU has it,
+ * ~4x the portable code below), else the portable code (REPRO_DIRCOPY_SHA=portable forces it, for
+ * the tests).
  *
  * SIGTERM or SIGINT: no new object is started; those in flight finish and print; exit 2. If the
  * parent dies the helper gets SIGTERM (PR_SET_PDEATHSIG), and a write to a closed stdout ends it.
@@ -39,10 +54,12 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,10 +74,16 @@
 #define MAX_THREADS 16
 
 struct job {
-  const char *src;
-  const char *dest;
+  const char *src;  /* a push's; a fetch's is made from HASH */
+  const char *dest; /* a push's; a fetch's is made from HASH */
+  const char *hash; /* a fetch's HASH */
   long long size;
+  unsigned char digest[32]; /* a fetch's HASH, as bytes */
+  char exec;                /* a fetch's EXEC: '1', '0', or '-' */
 };
+
+static int fetching;                  /* the fetch mode */
+static const char *srcdir, *destdir;  /* a fetch's objects directories */
 
 static struct job *jobs;
 static long njobs;
@@ -72,6 +95,86 @@ static mode_t umask_bits;
 static long long stale_seconds;
 static const char *tag;
 static unsigned long counter;
+
+/* SHA-256 (FIPS 180-4), for when libcrypto is not there. */
+static const uint32_t K256[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha256_block(uint32_t h[8], const unsigned char *p) {
+  uint32_t w[64];
+  for (int i = 0; i < 16; i++)
+    w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+  for (int i = 16; i < 64; i++) {
+    uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+    uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+    w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+  }
+  uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
+  for (int i = 0; i < 64; i++) {
+    uint32_t t1 = k + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + K256[i] + w[i];
+    uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+    k = g;
+    g = f;
+    f = e;
+    e = d + t1;
+    d = c;
+    c = b;
+    b = a;
+    a = t1 + t2;
+  }
+  h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += k;
+}
+
+static unsigned char *sha256_portable(const unsigned char *data, size_t n, unsigned char *out) {
+  uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) sha256_block(h, data + i);
+  unsigned char tail[128] = {0};
+  size_t r = n - i, tl = r < 56 ? 64 : 128;
+  memcpy(tail, data + i, r);
+  tail[r] = 0x80;
+  uint64_t bits = (uint64_t)n * 8;
+  for (int b = 0; b < 8; b++) tail[tl - 1 - b] = (unsigned char)(bits >> (8 * b));
+  sha256_block(h, tail);
+  if (tl == 128) sha256_block(h, tail + 64);
+  for (int b = 0; b < 8; b++) {
+    out[4 * b] = (unsigned char)(h[b] >> 24);
+    out[4 * b + 1] = (unsigned char)(h[b] >> 16);
+    out[4 * b + 2] = (unsigned char)(h[b] >> 8);
+    out[4 * b + 3] = (unsigned char)h[b];
+  }
+  return out;
+}
+
+typedef unsigned char *(*sha256_fn)(const unsigned char *, size_t, unsigned char *);
+static sha256_fn sha256 = sha256_portable;
+
+/* OpenSSL's one-shot SHA256 (1.1 and 3 alike), when its library can be loaded. */
+static void load_sha256(void) {
+  const char *want = getenv("REPRO_DIRCOPY_SHA");
+  if (want && strcmp(want, "portable") == 0) return;
+  static const char *const libs[] = {"libcrypto.so.3", "libcrypto.so.1.1", "libcrypto.so"};
+  for (size_t i = 0; i < sizeof libs / sizeof *libs; i++) {
+    void *lib = dlopen(libs[i], RTLD_NOW | RTLD_LOCAL);
+    if (!lib) continue;
+    sha256_fn f = (sha256_fn)dlsym(lib, "SHA256");
+    if (f) {
+      sha256 = f;
+      return;
+    }
+    dlclose(lib);
+  }
+}
 
 /* Directories made (and swept) so far: a push writes into at most the 256 fan-out directories. */
 static char **made;
@@ -170,11 +273,19 @@ static int ensure_dir(char *dir) {
   return 0;
 }
 
-/* One object: 0 stored, 1 not a regular file of its size, -1 failed (errno, *syscall set). */
-static int copy_one(const struct job *j, char *buf, const char **syscall) {
-  int in = open(j->src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+/* Answers (besides failures, -1 with errno and *syscall set). */
+#define STORED 0
+#define ABSENT 1
+#define CORRUPT 3
+
+/*
+ * Read SRC whole into BUF: STORED with *n and *src_mode set, ABSENT when it is not a regular file
+ * (or, in a push, not of the record's size), CORRUPT when a fetch's is not of the record's size.
+ */
+static int read_src(const char *src, const struct job *j, char *buf, long long *n, mode_t *src_mode, const char **syscall) {
+  int in = open(src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (in < 0) {
-    if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) return 1;
+    if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) return ABSENT;
     *syscall = "open-src";
     return -1;
   }
@@ -186,13 +297,14 @@ static int copy_one(const struct job *j, char *buf, const char **syscall) {
     *syscall = "fstat";
     return -1;
   }
-  if (!S_ISREG(st.st_mode) || st.st_size != j->size) {
+  int wrong = !S_ISREG(st.st_mode) ? ABSENT : st.st_size != j->size ? (fetching ? CORRUPT : ABSENT) : STORED;
+  if (wrong != STORED) {
     close(in);
-    return 1;
+    return wrong;
   }
-  long long n = 0;
-  while (n < j->size) {
-    ssize_t r = pread(in, buf + n, (size_t)(j->size - n), n);
+  long long got = 0;
+  while (got < j->size) {
+    ssize_t r = pread(in, buf + got, (size_t)(j->size - got), got);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) {
       int e = errno;
@@ -202,21 +314,26 @@ static int copy_one(const struct job *j, char *buf, const char **syscall) {
       return -1;
     }
     if (r == 0) break;
-    n += r;
+    got += r;
   }
   close(in);
-  if (n != j->size) return 1;
-  mode_t mode = (st.st_mode & 0100) ? 0555 : 0444;
+  if (got != j->size) return fetching ? CORRUPT : ABSENT; /* shrank while read */
+  *n = got;
+  *src_mode = st.st_mode;
+  return STORED;
+}
 
+/* The N bytes of BUF stored under DEST with MODE through a temp name beside it: STORED or -1. */
+static int write_dest(const char *dest, const char *buf, long long n, mode_t mode, const char **syscall) {
   char tmp[PATH_MAX + 64];
-  const char *slash = strrchr(j->dest, '/');
-  size_t dirlen = (size_t)(slash - j->dest);
+  const char *slash = strrchr(dest, '/');
+  size_t dirlen = (size_t)(slash - dest);
   if (dirlen >= PATH_MAX) {
     errno = ENAMETOOLONG;
     *syscall = "mkdir";
     return -1;
   }
-  memcpy(tmp, j->dest, dirlen);
+  memcpy(tmp, dest, dirlen);
   tmp[dirlen] = 0;
   if (ensure_dir(tmp) != 0) {
     *syscall = "mkdir";
@@ -252,7 +369,7 @@ static int copy_one(const struct job *j, char *buf, const char **syscall) {
     failed_at = "write";
     e = errno;
   }
-  if (!failed_at && rename(tmp, j->dest) != 0) {
+  if (!failed_at && rename(tmp, dest) != 0) {
     failed_at = "rename";
     e = errno;
   }
@@ -262,7 +379,32 @@ static int copy_one(const struct job *j, char *buf, const char **syscall) {
     *syscall = failed_at;
     return -1;
   }
-  return 0;
+  return STORED;
+}
+
+/* One object: STORED, ABSENT or CORRUPT (see the header), or -1 (errno, *syscall set). */
+static int copy_one(const struct job *j, char *buf, const char **syscall) {
+  char src[PATH_MAX], dest[PATH_MAX];
+  if (fetching) {
+    int a = snprintf(src, sizeof src, "%s/%.2s/%s", srcdir, j->hash, j->hash + 2);
+    int b = snprintf(dest, sizeof dest, "%s/%.2s/%s", destdir, j->hash, j->hash + 2);
+    if (a < 0 || (size_t)a >= sizeof src || b < 0 || (size_t)b >= sizeof dest) {
+      errno = ENAMETOOLONG;
+      *syscall = a < 0 || (size_t)a >= sizeof src ? "open-src" : "open";
+      return -1;
+    }
+  }
+  long long n;
+  mode_t src_mode;
+  int r = read_src(fetching ? src : j->src, j, buf, &n, &src_mode, syscall);
+  if (r != STORED) return r;
+  int exec = (src_mode & 0100) != 0;
+  if (fetching) {
+    unsigned char md[32];
+    if (memcmp(sha256((const unsigned char *)buf, (size_t)n, md), j->digest, 32) != 0) return CORRUPT;
+    if (j->exec != '-') exec = j->exec == '1';
+  }
+  return write_dest(fetching ? dest : j->dest, buf, n, exec ? 0555 : 0444, syscall);
 }
 
 /* The next chunk for thread T: [*lo, *hi); 0 when there is none (or the copy is stopping). */
@@ -288,31 +430,38 @@ static void *worker(void *arg) {
   int t = (int)(long)arg;
   char *buf = malloc(MAX_SIZE);
   if (!buf) die("out of memory");
-  char line[64 * (CHUNK + 1)];
+  char line[64 * (CHUNK + 2)];
   long lo, hi;
   while (next_chunk(t, &lo, &hi)) {
     size_t len = 0;
-    for (long i = lo; i < hi; i++) {
+    long i = lo;
+    for (; i < hi; i++) {
       const char *syscall = "";
       int r = copy_one(&jobs[i], buf, &syscall);
       if (r < 0) {
         int e = errno;
         int opened_src = strcmp(syscall, "open-src") == 0;
         char side = opened_src || strcmp(syscall, "read") == 0 || strcmp(syscall, "fstat") == 0 ? 's' : 'd';
-        len += (size_t)snprintf(line + len, sizeof line - len, "E %ld %d %s %c\n", i, e, opened_src ? "open" : syscall, side);
+        len += (size_t)snprintf(line + len, sizeof line - len, "C %ld %ld\nE %ld %d %s %c\n", lo, i, i, e,
+                                opened_src ? "open" : syscall, side);
         pthread_mutex_lock(&mu);
         failed = 1;
         pthread_mutex_unlock(&mu);
         break;
       }
-      len += (size_t)snprintf(line + len, sizeof line - len, "%ld %d\n", i, r);
+      if (r != STORED) len += (size_t)snprintf(line + len, sizeof line - len, "%ld %d\n", i, r);
     }
+    if (i == hi) len += (size_t)snprintf(line + len, sizeof line - len, "C %ld %ld\n", lo, hi);
     pthread_mutex_lock(&mu);
     emit(line, len);
     pthread_mutex_unlock(&mu);
   }
   free(buf);
   return NULL;
+}
+
+static int hexval(char c) {
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
 /* All of stdin, NUL-terminated. */
@@ -338,8 +487,16 @@ static char *read_all(size_t *len) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4) {
-    fprintf(stderr, "usage: repro-dircopy THREADS STALE_SECONDS TAG\n");
+  if (argc == 7 && strcmp(argv[1], "fetch") == 0) {
+    fetching = 1;
+    srcdir = argv[5];
+    destdir = argv[6];
+    argv++;
+    argc = 4;
+  }
+  if (argc != 4 || (fetching && (srcdir[0] != '/' || destdir[0] != '/'))) {
+    fprintf(stderr, "usage: repro-dircopy THREADS STALE_SECONDS TAG\n"
+                    "       repro-dircopy fetch THREADS STALE_SECONDS TAG SRCDIR DESTDIR\n");
     return 3;
   }
   int threads = atoi(argv[1]);
@@ -359,15 +516,17 @@ int main(int argc, char **argv) {
   signal(SIGXFSZ, SIG_IGN);
   umask_bits = umask(0);
   umask(umask_bits);
+  if (fetching) load_sha256();
 
   size_t len;
   char *in = read_all(&len);
   size_t cap = 1024;
   jobs = malloc(cap * sizeof *jobs);
   if (!jobs) die("out of memory");
+  int fields = 3;
   for (size_t off = 0; off < len;) {
     const char *f[3];
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < fields; k++) {
       f[k] = in + off;
       char *z = memchr(in + off, 0, len - off);
       if (!z) {
@@ -377,9 +536,23 @@ int main(int argc, char **argv) {
       off = (size_t)(z - in) + 1;
     }
     char *end;
-    long long size = strtoll(f[2], &end, 10);
-    if (*end || size < 0 || size > MAX_SIZE || f[0][0] != '/' || f[1][0] != '/' || !strrchr(f[1], '/')[1]) {
-      fprintf(stderr, "repro-dircopy: record %ld is not SRC DEST SIZE\n", njobs);
+    const char *size_field = fetching ? f[1] : f[2];
+    long long size = strtoll(size_field, &end, 10);
+    int bad = !*size_field || *end || size < 0 || size > MAX_SIZE;
+    struct job j = {f[0], f[1], NULL, size, {0}, '-'};
+    if (fetching) {
+      j.src = j.dest = NULL;
+      j.hash = f[0];
+      bad = bad || strlen(f[0]) != 64 || strlen(f[2]) != 1 || !strchr("01-", f[2][0]);
+      for (int k = 0; k < 32 && !bad; k++) {
+        int hi = hexval(f[0][2 * k]), lo = hexval(f[0][2 * k + 1]);
+        if (hi < 0 || lo < 0) bad = 1;
+        else j.digest[k] = (unsigned char)(hi << 4 | lo);
+      }
+      j.exec = f[2][0];
+    } else bad = bad || f[0][0] != '/' || f[1][0] != '/' || !strrchr(f[1], '/')[1];
+    if (bad) {
+      fprintf(stderr, "repro-dircopy: record %ld is not %s\n", njobs, fetching ? "HASH SIZE EXEC" : "SRC DEST SIZE");
       return 3;
     }
     if ((size_t)njobs == cap) {
@@ -387,7 +560,7 @@ int main(int argc, char **argv) {
       jobs = realloc(jobs, cap * sizeof *jobs);
       if (!jobs) die("out of memory");
     }
-    jobs[njobs++] = (struct job){f[0], f[1], size};
+    jobs[njobs++] = j;
   }
   front = 0;
   back = njobs;

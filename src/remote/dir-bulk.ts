@@ -1,6 +1,7 @@
 import { lstatSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { nativeDirCopy } from './dir-copy.js';
+import { dirname, join } from 'node:path';
+import { dirCopyUsable, nativeDirCopy, type FetchJob } from './dir-copy.js';
+import { OBJECTS_PREFIX, objectKey } from './keys.js';
 import {
   DirPool,
   dirPoolThreads,
@@ -15,19 +16,20 @@ import { SMALL_SYNC } from './dir-sync.js';
 import type { BulkIo } from './types.js';
 
 /**
- * `Backend.bulk` of a directory remote on a local file system: the small objects of a push
- * copied by `repro-dircopy` (dir-copy.ts: native, when it was built; `REPRO_DIRCOPY=node` leaves
- * it out), else by worker threads (dir-pool.ts), and a fetch's read by the workers, instead of
- * one synchronous call after another on the main thread. Engaged from `BULK_MIN` objects (below it, starting the threads costs more
- * than they save: docs/bench.md, "Remotes", fifth session) and with at least one thread
- * (`REPRO_DIR_REMOTE_THREADS`, 0: off). A fetch's reads go through them only when asked
- * (`REPRO_DIR_REMOTE_FETCH_THREADS=1`): measured no faster than the main thread (docs/bench.md).
+ * `Backend.bulk` of a directory remote on a local file system: the small objects of a push or a
+ * fetch copied by `repro-dircopy` (dir-copy.ts: native, when it was built; `REPRO_DIRCOPY=node`
+ * leaves it out), else by worker threads (dir-pool.ts), instead of one synchronous call after
+ * another on the main thread. Engaged from `BULK_MIN` objects (below it, starting the threads
+ * costs more than they save: docs/bench.md, "Remotes", fifth session) and with at least one
+ * thread (`REPRO_DIR_REMOTE_THREADS`, 0: off). Without the helper a fetch's reads go through the
+ * workers only when asked (`REPRO_DIR_REMOTE_FETCH_THREADS=1`): measured no faster than the main
+ * thread (docs/bench.md); the helper is (ninth session: 100k objects 0.84x a `cp -r`, 2.2-3.4x before).
  *
  * What the synchronous path guarantees holds: each object through a temp name beside it and a
- * rename, every fan-out directory made and swept of stale temps (dir.ts's rule, by the worker
- * that first writes there) before any object goes into it, a fetched object written to the cache's temp file only when its bytes hash to its
- * name, and the first failure reported as E_REMOTE by errno, with nothing half-written left
- * under an object's name.
+ * rename, every fan-out directory made and swept of stale temps (dir.ts's rule, by the thread
+ * that first writes there) before any object goes into it, a fetched object written only when
+ * its bytes hash to its name, and the first failure reported as E_REMOTE by errno (a local
+ * write's as the errno error), with nothing half-written left under an object's name.
  */
 
 /** From this many objects a push or fetch goes through the worker threads. */
@@ -59,7 +61,7 @@ export function dirBulk(
     async put(items, onPut, signal) {
       const small: number[] = [];
       items.forEach((it, i) => it.size <= SMALL_SYNC && small.push(i));
-      const order = sortedByKey(small, items);
+      const order = byFanout(small.map((i) => items[i]!.key.slice(OBJECTS_PREFIX.length))).map((k) => small[k]!);
       const jobs: PutJob[] = order.map((i) => ({ src: items[i]!.src, dest: d.abs(items[i]!.key), size: items[i]!.size }));
       const answered = new Uint8Array(jobs.length);
       const answer = (k: number, r: PutAnswer): void => {
@@ -70,7 +72,7 @@ export function dirBulk(
       // The first directory here: the remote's root checked (is the share mounted?) before
       // anything is written; the helper or the workers make the others (dir-copy.ts, dir-pool.ts).
       if (jobs.length) d.ensureDir(dirname(jobs[0]!.dest));
-      const how = jobs.length ? await nativeDirCopy(jobs, threads, answer, signal).catch(failed) : 'done';
+      const how = jobs.length ? await nativeDirCopy({ mode: 'push', jobs, onAnswer: answer }, threads, signal).catch(failed) : 'done';
       if (how === 'stopped') return false;
       if (how === 'unavailable') {
         // In Node, what the helper did not answer (all of it, unless it died part-way).
@@ -106,29 +108,46 @@ export function dirBulk(
       }
       return true;
     },
-    read: fetchToo ? read : undefined,
+    read: fetchToo || dirCopyUsable(env) ? read : undefined,
   };
-  async function read(...[items, onRead, signal]: Parameters<NonNullable<BulkIo['read']>>): Promise<boolean> {
+  async function read(...[destDir, items, onRead, signal]: Parameters<NonNullable<BulkIo['read']>>): Promise<boolean> {
+    const order = byFanout(items.map((it) => it.hash));
+    const jobs: FetchJob[] = order.map((i) => {
+      const it = items[i]!;
+      return { hash: it.hash, size: it.size, exec: it.exec === undefined ? -1 : it.exec ? 1 : 0 };
+    });
+    const answered = new Uint8Array(jobs.length);
+    const answer = (k: number, r: ReadAnswer): void => {
+      answered[k] = 1;
+      onRead(order[k]!, r === 0 ? 'stored' : r === 1 ? 'absent' : 'corrupt');
+    };
+    const failed = (e: unknown): never => {
+      if (e instanceof PoolFailure && e.phase === 'read') d.fail('read', e);
+      throw e; // a local write failure (disk full): the OS error says it
+    };
+    // keys.ts's layout: the object `objectKey(h)` is `<srcDir>/<2 hex>/<62 hex>`, as in the cache.
+    const srcDir = d.abs(OBJECTS_PREFIX.slice(0, -1));
+    const how = jobs.length
+      ? await nativeDirCopy({ mode: 'fetch', srcDir, destDir, jobs, onAnswer: answer }, threads, signal).catch(failed)
+      : 'done';
+    if (how !== 'unavailable') return how === 'done';
+    // In Node, what the helper did not answer (all of it, unless it died part-way).
+    const left = jobs.map((_, k) => k).filter((k) => answered[k] === 0);
     const pool = new DirPool(d.umask, threads);
     try {
-      const batches = chunk(
-        sortedByKey(
-          items.map((_, i) => i),
-          items,
-        ),
-      );
-      const jobs: ReadJob[][] = batches.map((b) =>
-        b.map((i) => {
-          const it = items[i]!;
-          return { src: d.abs(it.key), tmp: it.tmp, digest: it.digest, size: it.size ?? -1, max: SMALL_SYNC };
-        }),
-      );
+      const batches = chunk(left);
+      const toJob = (k: number): ReadJob => {
+        const { hash, size, exec } = jobs[k]!;
+        return { src: d.abs(objectKey(hash)), dest: join(destDir, hash.slice(0, 2), hash.slice(2)), digest: hash, size, exec };
+      };
       return await pool
-        .run<ReadAnswer>('read', jobs, (b, out) => out.forEach((r, k) => onRead(batches[b]![k]!, r)), signal)
-        .catch((e) => {
-          if (e instanceof PoolFailure && e.phase === 'read') d.fail('read', e);
-          throw e; // a local write failure (disk full): the OS error says it
-        });
+        .run<ReadAnswer>(
+          'read',
+          batches.map((b) => b.map(toJob)),
+          (b, out) => out.forEach((r, n) => answer(batches[b]![n]!, r)),
+          signal,
+        )
+        .catch(failed);
     } finally {
       await pool.close();
     }
@@ -136,11 +155,22 @@ export function dirBulk(
 }
 
 /**
- * Indices into `items`, in key order: consecutive batches then fall in the same or neighbouring
- * fan-out directories, and the two workers (one from each end) rarely meet in one.
+ * Indices of `names` (hashes, or keys past `objects/`) grouped by fan-out directory (the first
+ * two hex digits), in order of it: consecutive batches then fall in the same or neighbouring
+ * directories, and the two threads (one from each end) rarely meet in one. A counting sort:
+ * sorting 100k keys with a comparator cost ~250 ms.
  */
-function sortedByKey(idx: number[], items: readonly { key: string }[]): number[] {
-  return idx.sort((a, b) => (items[a]!.key < items[b]!.key ? -1 : items[a]!.key > items[b]!.key ? 1 : 0));
+function byFanout(names: readonly string[]): number[] {
+  const start = new Uint32Array(258);
+  const fan = names.map((h) => {
+    const f = parseInt(h.slice(0, 2), 16);
+    return h.length >= 2 && f >= 0 ? f : 256; // anything else last
+  });
+  for (const f of fan) start[f + 1]!++;
+  for (let f = 1; f <= 257; f++) start[f]! += start[f - 1]!;
+  const out = new Array<number>(names.length);
+  fan.forEach((f, i) => (out[start[f]!++] = i));
+  return out;
 }
 
 const chunk = (idx: number[]): number[][] => {

@@ -4,24 +4,26 @@ import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PoolFailure, type PutAnswer, type PutJob } from './dir-pool.js';
+import { PoolFailure, type PutAnswer, type PutJob, type ReadAnswer } from './dir-pool.js';
 import { STALE_MS } from './dir-sync.js';
 
 /**
- * A push's small objects copied into a directory remote by `repro-dircopy` (native/dircopy.c;
- * built into dist/native by `npm run build` when a C compiler is present) instead of Node's
- * worker threads (dir-pool.ts): the same open, read, exclusive create with the final mode,
- * write, rename, the same fan-out directories made and swept on first use, with no JavaScript
- * per object (10k objects: ~0.35 s on two threads where the workers take ~0.5 s; docs/bench.md).
+ * A push's small objects copied into a directory remote, or a fetch's out of one, by
+ * `repro-dircopy` (native/dircopy.c; built into dist/native by `npm run build` when a C compiler
+ * is present) instead of Node's worker threads (dir-pool.ts): the same open, read (a fetch: the
+ * sha256 checked against the object's name), exclusive create with the final mode, write,
+ * rename, the same fan-out directories made and swept on first use, with no JavaScript per
+ * object (10k objects pushed: ~0.35 s on two threads where the workers take ~0.5 s; docs/bench.md).
  *
  * The jobs go to the helper's stdin at once; its answers come back as objects finish and are
- * handed to `onAnswer` (0 stored, 1 the source is not a regular file of its size). The first
- * failure comes back as the errno error the workers would have raised (`PoolFailure`; phase
- * 'mkdir' for a fan-out directory, else 'write'). Resolves 'done', or 'stopped' when `signal`
- * stopped it (the objects in flight finish first), or 'unavailable' when the helper is absent or
- * could not run (`REPRO_DIRCOPY=node` too): the caller then copies what got no answer in Node.
- * That can also happen part-way (it exits 3 when its own output or memory fails): the objects it
- * had in flight then leave temp files, swept an hour later as a killed push's are.
+ * handed to `onAnswer` (`PutAnswer`, `ReadAnswer`: 0 stored, 1 the source is absent, 3 a fetched
+ * object is corrupt). The first failure comes back as the errno error the workers would have
+ * raised (`PoolFailure`; phase 'read' for a fetch's source, 'mkdir' for a fan-out directory,
+ * else 'write'). Resolves 'done', or 'stopped' when `signal` stopped it (the objects in flight
+ * finish first), or 'unavailable' when the helper is absent or could not run (`REPRO_DIRCOPY=node`
+ * too): the caller then copies what got no answer in Node. That can also happen part-way (it
+ * exits 3 when its own output or memory fails): the objects it had in flight then leave temp
+ * files, swept an hour later as a killed push's are.
  */
 
 /** Path of the helper binary, from src/remote or dist/bundle alike. */
@@ -39,19 +41,44 @@ export function dirCopyUsable(env: NodeJS.ProcessEnv = process.env): boolean {
 
 const errnoName = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
 
-export function nativeDirCopy(
-  jobs: PutJob[],
-  threads: number,
-  onAnswer: (k: number, r: PutAnswer) => void,
-  signal?: AbortSignal,
-): Promise<'done' | 'stopped' | 'unavailable'> {
+/** A fetch's object for the helper: `<srcDir>/<2 hex>/<62 hex>` to the same under `destDir` (`ReadJob`'s rules). */
+export interface FetchJob {
+  hash: string;
+  size: number;
+  exec: -1 | 0 | 1;
+}
+
+type Copy =
+  | { mode: 'push'; jobs: PutJob[]; onAnswer: (k: number, r: PutAnswer) => void }
+  | { mode: 'fetch'; srcDir: string; destDir: string; jobs: FetchJob[]; onAnswer: (k: number, r: ReadAnswer) => void };
+
+const EXEC_FIELD = { '-1': '-', '0': '0', '1': '1' } as const;
+
+/** The helper's stdin: one record per job (native/dircopy.c's header). */
+function records(c: Copy): Buffer {
+  if (c.mode === 'push') return Buffer.from(c.jobs.map((j) => `${j.src}\0${j.dest}\0${j.size}\0`).join(''), 'utf8');
+  return Buffer.from(c.jobs.map((j) => `${j.hash}\0${j.size}\0${EXEC_FIELD[j.exec]}\0`).join(''), 'latin1');
+}
+
+/** Where job `k` copies from and to. */
+function pathsOf(c: Copy, k: number): { src: string; dest: string } {
+  if (c.mode === 'push') return c.jobs[k]!;
+  const h = c.jobs[k]!.hash;
+  const obj = `${h.slice(0, 2)}/${h.slice(2)}`;
+  return { src: `${c.srcDir}/${obj}`, dest: `${c.destDir}/${obj}` };
+}
+
+export function nativeDirCopy(c: Copy, threads: number, signal?: AbortSignal): Promise<'done' | 'stopped' | 'unavailable'> {
+  const { jobs } = c;
+  const onAnswer = c.onAnswer as (k: number, r: number) => void;
   if (!dirCopyUsable() || signal?.aborted) return Promise.resolve(signal?.aborted ? 'stopped' : 'unavailable');
   // Temp names in the shape dir.ts sweeps: `.<name>.tmp-<pid>-<hex>`.
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}f`;
   return new Promise((resolve, reject) => {
     let child;
     try {
-      child = spawn(DIRCOPY_PATH, [String(Math.max(1, threads)), String(Math.ceil(STALE_MS / 1000)), tag], {
+      const args = [String(Math.max(1, threads)), String(Math.ceil(STALE_MS / 1000)), tag];
+      child = spawn(DIRCOPY_PATH, c.mode === 'fetch' ? ['fetch', ...args, c.srcDir, c.destDir] : args, {
         stdio: ['pipe', 'pipe', 'pipe'],
       });
     } catch {
@@ -59,16 +86,25 @@ export function nativeDirCopy(
     }
     let failure: PoolFailure | undefined;
     let rest = '';
+    // Records answered one by one (absent, corrupt); a chunk's `C LO HI` line says the rest were stored.
+    const said = new Uint8Array(jobs.length);
     const onLine = (line: string): void => {
       if (line === '') return;
       const f = line.split(' ');
-      if (f[0] !== 'E') return onAnswer(Number(f[0]), f[1] === '0' ? 0 : 1);
-      const job = jobs[Number(f[1])]!;
+      if (f[0] === 'C') {
+        for (let k = Number(f[1]), hi = Number(f[2]); k < hi; k++) if (said[k] === 0) onAnswer(k, 0);
+        return;
+      }
+      if (f[0] !== 'E') {
+        said[Number(f[0])] = 1;
+        return onAnswer(Number(f[0]), Number(f[1]));
+      }
+      const { src, dest } = pathsOf(c, Number(f[1]));
       const errno = Number(f[2]);
       const code = errnoName.get(errno) ?? `errno ${errno}`;
       const syscall = f[3] ?? 'write';
-      const path = f[4] === 's' ? job.src : syscall === 'mkdir' ? dirname(job.dest) : job.dest;
-      const phase = syscall === 'mkdir' ? 'mkdir' : 'write';
+      const path = f[4] === 's' ? src : syscall === 'mkdir' ? dirname(dest) : dest;
+      const phase = syscall === 'mkdir' ? 'mkdir' : f[4] === 's' && c.mode === 'fetch' ? 'read' : 'write';
       failure ??= new PoolFailure({ message: `${code}: ${syscall} '${path}'`, code, errno: -errno, syscall, path, phase }, phase);
     };
     child.stdout.setEncoding('utf8').on('data', (s: string) => {
@@ -96,6 +132,6 @@ export function nativeDirCopy(
       else resolve('unavailable'); // `err` says why (exit 3); the workers do it instead
     });
     child.stdin.on('error', () => undefined); // a helper that exits early: its exit code says why
-    child.stdin.end(Buffer.from(jobs.map((j) => `${j.src}\0${j.dest}\0${j.size}\0`).join(''), 'utf8'));
+    child.stdin.end(records(c));
   });
 }

@@ -10,15 +10,16 @@ import { SMALL_SYNC, STALE_MS, TEMP_NAME } from './dir-sync.js';
  * (dir.ts, `bulk`). Copying a small file is kernel work (open, read, create, write, rename), so
  * on the main thread one core does it all while the other idles; two threads, each copying its
  * own run of objects synchronously, get both. A push's copy is the main thread's `copySmallSync`
- * into a temp name beside the object and a rename; a fetch's read is `readSmallSync`'s (no
- * symlink followed, no FIFO waited on), then the sha256 of the bytes against the object's name
- * and, only when it matches, a write into the cache's temp file (the caller installs it).
+ * into a temp name beside the object and a rename; a fetch's is the same copy in the other
+ * direction with the sha256 of the bytes checked against the object's name in between: only an
+ * object that matches is written. These are the fallback of repro-dircopy (dir-copy.ts), which
+ * does the same outside Node where it was built.
  *
  * A worker decides nothing: it does what it is sent, in order, and stops a batch at the first
  * error (having removed the temp file that object left), answering how many went before and the
  * error; the caller stops handing out batches and reports it (dir.ts: E_REMOTE by errno, as the
- * synchronous path does). A push's worker checks each source itself (a regular file of the size
- * its manifest gives: the caller need not lstat 10k cache objects first) and makes each fan-out
+ * synchronous path does). A worker checks each source itself (a push's: a regular file of the size
+ * its manifest gives, so the caller need not lstat 10k cache objects first) and makes each fan-out
  * directory before its first object goes in, sweeping it of stale temps as dir.ts does: the
  * main thread then only plans, and the directories are made on both cores.
  *
@@ -37,16 +38,21 @@ export interface PutJob {
   size: number;
 }
 
-/** Read `src` whole (at most `max` bytes); if it hashes to `digest` (and has `size`, when >= 0), write it to `tmp`. */
+/**
+ * Read `src` whole; only if it has `size` bytes that hash to `digest`, store it under `dest`
+ * through a temp name beside it, created read-only (0555 when `exec` is 1, or -1 and `src` is
+ * executable; else 0444). The answer: 0 stored, 1 `src` is not a regular file (absent from the
+ * remote), 3 it is not of `size` bytes or does not hash to `digest` (corrupt): nothing written.
+ */
 export interface ReadJob {
   src: string;
-  tmp: string;
+  dest: string;
   digest: string;
   size: number;
-  max: number;
+  exec: -1 | 0 | 1;
 }
 
-export type ReadAnswer = { kind: 'ok'; size: number; exec: boolean } | { kind: 'absent' | 'large' | 'corrupt' };
+export type ReadAnswer = 0 | 1 | 3;
 
 export type PutAnswer = 0 | 1;
 
@@ -72,7 +78,6 @@ const MAX = ${SMALL_SYNC};
 // core/iobuf.ts: the buffer placed off glibc's page + 16 (the kernel's copy is slow there).
 const buf = Buffer.allocUnsafeSlow(MAX + ${IO_BUFFER_SKEW + 16}).subarray(${IO_BUFFER_SKEW}, ${IO_BUFFER_SKEW} + MAX);
 const READ_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
-const ABSENT = { kind: 'absent' }, LARGE = { kind: 'large' }, CORRUPT = { kind: 'corrupt' };
 let counter = 0;
 function readInto(fd, size) {
   let n = 0;
@@ -147,24 +152,26 @@ function readOne(j) {
     try {
       fd = fs.openSync(j.src, READ_FLAGS);
     } catch (e) {
-      if (e && (e.code === 'ENOENT' || e.code === 'ENOTDIR' || e.code === 'ELOOP')) return ABSENT;
+      if (e && (e.code === 'ENOENT' || e.code === 'ENOTDIR' || e.code === 'ELOOP')) return 1;
       throw e;
     }
     try {
       const st = fs.fstatSync(fd);
-      if (!st.isFile()) return ABSENT;
-      if (st.size > j.max) return LARGE;
-      n = readInto(fd, st.size);
-      exec = (st.mode & 0o100) !== 0;
+      if (!st.isFile()) return 1;
+      if (st.size !== j.size) return 3;
+      n = readInto(fd, j.size);
+      exec = j.exec === -1 ? (st.mode & 0o100) !== 0 : j.exec === 1;
     } finally { fs.closeSync(fd); }
   } catch (e) {
     if (e && typeof e === 'object') e.phase = 'read';
     throw e;
   }
-  if (j.size >= 0 && n !== j.size) return CORRUPT;
-  if (createHash('sha256').update(buf.subarray(0, n)).digest('hex') !== j.digest) return CORRUPT;
-  writeNew(j.tmp, n, 0o666);
-  return { kind: 'ok', size: n, exec };
+  if (n !== j.size || createHash('sha256').update(buf.subarray(0, n)).digest('hex') !== j.digest) return 3;
+  const slash = j.dest.lastIndexOf('/');
+  ensureDir(j.dest.slice(0, slash));
+  const tmp = j.dest.slice(0, slash) + '/.' + j.dest.slice(slash + 1) + '.tmp-' + prefix + (counter++).toString(16);
+  writeNew(tmp, n, exec ? 0o555 : 0o444, () => fs.renameSync(tmp, j.dest));
+  return 0;
 }
 function failure(e) {
   return { message: String((e && e.message) || e), code: e && e.code, errno: e && e.errno, syscall: e && e.syscall,

@@ -85,7 +85,10 @@ const lstatQuiet = (p: string): Stats | undefined => {
 
 const absentErr = (e: unknown): boolean => isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR');
 
-/** `bulkMin`: the object count from which `bulk` engages (dir-bulk.ts's `BULK_MIN`; tests set it low). */
+/**
+ * `bulkMin`: the object count from which `bulk` engages (dir-bulk.ts's `BULK_MIN`; tests set it
+ * low). `bulkFetch`: a fetch goes through `bulk` even without repro-dircopy (the worker threads).
+ */
 export function openDirBackend(root: string, label: string, opts: { io?: DirIo; bulkMin?: number; bulkFetch?: boolean } = {}): Backend {
   const io = opts.io ?? dirIo(root);
   const breathe = makeBreather();

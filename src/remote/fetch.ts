@@ -76,7 +76,7 @@ export async function fetchObjects(
   const get: [string, { size?: number; exec?: boolean }][] = [];
   const there: string[] = [];
   for (const [h, meta] of need) {
-    const have = local.stat(h);
+    const have = local.mayHave(h) ? local.stat(h) : undefined;
     if (have && (meta.size === undefined || have.size === meta.size) && (!meta.exec || have.exec)) there.push(h);
     else get.push([h, meta]);
   }

@@ -32,8 +32,15 @@ export interface LocalObject {
 export interface LocalObjects {
   /** The cache object's file, or undefined when the local cache does not have it. */
   stat(hash: string): LocalObject | undefined;
+  /**
+   * False when the local cache certainly lacks the object, cheaper than `stat` for many (a
+   * directory listing per fan-out directory); true: ask `stat`. Later additions are not seen.
+   */
+  mayHave(hash: string): boolean;
   /** Where the object's file is when the cache has it, without looking (`stat` looks). */
   path(hash: string): string;
+  /** The objects directory: an object's file is `<objectsDir>/<2 hex>/<62 hex>[.dir]` (`path`). */
+  readonly objectsDir: string;
   /** The files a manifest in the local cache names (throws E_CACHE when it is corrupt). */
   members(dirHash: string): Promise<{ hash: string; size: number; exec: boolean }[]>;
   /**

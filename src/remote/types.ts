@@ -77,15 +77,19 @@ export interface BulkIo {
     signal?: AbortSignal,
   ): Promise<boolean>;
   /**
-   * Read each item's object whole (at most `maxBytes`) and, only when its bytes hash to `digest`
-   * (sha256 hex) and have `size` (when given), write them to the new file `tmp`: `onRead(i, r)`
-   * with 'ok' (size, exec bit), 'absent', 'large' (use `get`) or 'corrupt' (nothing written).
-   * A read failure is E_REMOTE; a write failure the errno error. False when `signal` stopped it.
-   * Optional: a directory remote offers it only when asked (measured no faster: docs/bench.md).
+   * Read each item's object (`objectKey(hash)`; `hash` a file's, 64 hex) whole, `size` bytes (at
+   * most `maxBytes`), and only when its bytes hash to `hash` store them as
+   * `<destDir>/<2 hex>/<62 hex>` (the local cache's layout: a temp name beside it, renamed into
+   * place, its directory made; mode 0444, or 0555 when `exec`, or when `exec` is undefined and
+   * the remote's object is executable). `onRead(i, r)`: 'stored', 'absent', or 'corrupt' (not of
+   * `size` bytes, or another hash: nothing written). What is there is replaced: the caller sends
+   * only objects it lacks. A read failure is E_REMOTE; a write failure the errno error. False
+   * when `signal` stopped it.
    */
   read?(
-    items: { key: string; digest: string; size?: number; tmp: string }[],
-    onRead: (i: number, r: { kind: 'ok'; size: number; exec: boolean } | { kind: 'absent' | 'large' | 'corrupt' }) => void,
+    destDir: string,
+    items: { hash: string; size: number; exec?: boolean }[],
+    onRead: (i: number, r: 'stored' | 'absent' | 'corrupt') => void,
     signal?: AbortSignal,
   ): Promise<boolean>;
 }

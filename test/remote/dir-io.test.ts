@@ -40,7 +40,9 @@ async function cacheWith(files: Record<string, boolean> = {}): Promise<{ dir: st
   }
   const local: LocalObjects = {
     stat: (h) => io.stat(h),
+    mayHave: (h) => io.mayHave(h),
     path: (h) => io.path(h),
+    objectsDir: io.objectsDir,
     members: async (h) => io.members(h),
     verify: async () => 'good',
     tempPath: () => io.tempPath(),

@@ -15,10 +15,9 @@ import { BIN, git, repro } from '../helpers/repo.js';
 
 /**
  * The directory remote's bulk path (dir-bulk.ts, dir-copy.ts, dir-pool.ts): a push's small
- * objects copied by the native helper (repro-dircopy, built by `npm test`'s build) or by worker
- * threads (`REPRO_DIRCOPY=node`), a fetch's read, hashed and written by worker threads. Real
- * files, real helper, real workers; `bulkMin: 1` makes a few objects take the path the bench's
- * thousands take.
+ * objects copied, and a fetch's read, hashed and written, by the native helper (repro-dircopy,
+ * built by `npm test`'s build) or by worker threads (`REPRO_DIRCOPY=node`). Real files, real
+ * helper, real workers; `bulkMin: 1` makes a few objects take the path the bench's thousands take.
  */
 let tmp: string;
 beforeAll(async () => {
@@ -44,6 +43,9 @@ function tree(dir: string, rel = ''): Record<string, number> {
   }
   return out;
 }
+
+/** Temp files anywhere under `dir`. */
+const temps = (dir: string): string[] => Object.keys(tree(dir)).filter((k) => k.includes('.tmp-'));
 
 /** A local cache holding `files` (content → exec) and one manifest naming them all. */
 async function cacheWith(files: [string | Buffer, boolean][]): Promise<{ dir: string; local: LocalObjects; manifest: string }> {
@@ -73,7 +75,9 @@ const localOf = (dir: string): LocalObjects => {
   const io = objectIo(dir);
   return {
     stat: (h) => io.stat(h),
+    mayHave: (h) => io.mayHave(h),
     path: (h) => io.path(h),
+    objectsDir: io.objectsDir,
     members: async (h) => io.members(h),
     verify: async () => 'good',
     tempPath: () => io.tempPath(),
@@ -91,7 +95,7 @@ const FILES: [string | Buffer, boolean][] = [
   ['file 0\n', true],
 ];
 
-describe.each(['native', 'node'])('the directory remote in bulk (a push copied by %s code)', (how) => {
+describe.each(['native', 'node'])('the directory remote in bulk (objects copied by %s code)', (how) => {
   let ran = 0;
   beforeAll(() => {
     process.env.REPRO_DIRCOPY = how;
@@ -99,7 +103,7 @@ describe.each(['native', 'node'])('the directory remote in bulk (a push copied b
   });
   afterAll(() => {
     delete process.env.REPRO_DIRCOPY;
-    // The helper did the pushes of the 'native' round (and none of the 'node' one).
+    // The helper did the pushes and fetches of the 'native' round (and none of the 'node' one).
     if (how === 'native') expect(dirCopyCounters.ran).toBeGreaterThan(ran);
     else expect(dirCopyCounters.ran).toBe(ran);
   });
@@ -118,7 +122,7 @@ describe.each(['native', 'node'])('the directory remote in bulk (a push copied b
     if (dirPoolThreads({}) > 0) expect(openDirBackend(fresh('r'), 'r', { io: 'sync' }).bulk!(BULK_MIN)).toBeDefined();
   });
 
-  it('pushes and fetches through the workers, round-tripping the exact bytes and modes', async () => {
+  it('pushes and fetches in bulk, round-tripping the exact bytes and modes', async () => {
     const from = await cacheWith(FILES);
     const { root, b } = bulkRemote();
     const known = KnownSet.load(fresh('state'), 'u', 'e');
@@ -141,12 +145,17 @@ describe.each(['native', 'node'])('the directory remote in bulk (a push copied b
     const got = await fetchObjects(b, localOf(to), [from.manifest], { jobs: 4 });
     expect(got).toMatchObject({ downloaded: distinct + 1, corrupt: [], missing: [], interrupted: false });
     const io = objectIo(to);
-    for (const [data, exec] of FILES) {
+    for (const [data] of FILES) {
       const st = io.stat(sha(data))!;
       expect(readFileSync(st.path).equals(Buffer.from(data))).toBe(true);
-      if (exec) expect(st.exec).toBe(true);
+      // The cache's modes: executable when any file of that content in the manifest is.
+      const wantExec = FILES.some(([d, x]) => x && sha(d) === sha(data));
+      expect([st.path, st.mode]).toEqual([st.path, wantExec ? 0o555 : 0o444]);
     }
-    expect(readdirSync(join(to, 'tmp'))).toEqual([]);
+    expect(temps(to)).toEqual([]);
+    // A second fetch finds everything there and copies nothing.
+    const again = await fetchObjects(b, localOf(to), [from.manifest], { jobs: 4 });
+    expect(again).toMatchObject({ downloaded: 0, present: distinct + 1, corrupt: [], missing: [] });
   });
 
   it('refuses a corrupt or truncated remote object by key, installs nothing of it, and reports a missing one', async () => {
@@ -173,7 +182,60 @@ describe.each(['native', 'node'])('the directory remote in bulk (a push copied b
     const io = objectIo(to);
     for (const h of [bad!, short!, gone!]) expect(io.stat(h)).toBeUndefined();
     expect(io.stat(sha(FILES[6]![0]))).toBeDefined();
-    expect(readdirSync(join(to, 'tmp'))).toEqual([]);
+    expect(temps(to)).toEqual([]);
+  });
+
+  it('fails a fetch whose local write fails with the errno error, keeps nothing partial, and the next fetch completes', async () => {
+    const from = await cacheWith(FILES.slice(0, 120));
+    const { b } = bulkRemote();
+    const known = KnownSet.load(fresh('state'), 'u', 'e');
+    await pushObjects(b, from.local, [from.manifest], known, { jobs: 4 });
+    known.close();
+    const to = fresh('cache');
+    // One object's name is taken by a directory with something in it: its rename fails.
+    const fan = objectIo(to).path(sha(FILES[50]![0]));
+    mkdirSync(join(fan, 'x'), { recursive: true });
+    await expect(fetchObjects(b, localOf(to), [from.manifest], { jobs: 4 })).rejects.toMatchObject({
+      code: expect.stringMatching(/EISDIR|ENOTEMPTY|EEXIST/),
+    });
+    expect(temps(to)).toEqual([]);
+    const io = objectIo(to);
+    for (const [data] of FILES.slice(0, 120)) {
+      const st = io.stat(sha(data));
+      if (st) expect(readFileSync(st.path).equals(Buffer.from(data))).toBe(true);
+    }
+    await rm(fan, { recursive: true });
+    const res = await fetchObjects(b, localOf(to), [from.manifest], { jobs: 4 });
+    expect(res).toMatchObject({ corrupt: [], missing: [], interrupted: false });
+    for (const [data] of FILES.slice(0, 120)) expect(readFileSync(io.path(sha(data))).equals(Buffer.from(data))).toBe(true);
+  });
+
+  it('stops a fetch when asked, with every object it kept whole, and the next fetch completes', async () => {
+    const many: [string, boolean][] = Array.from({ length: 3000 }, (_, i) => [`object ${i}\n`.repeat(1 + (i % 7)), false]);
+    const from = await cacheWith(many);
+    const { b } = bulkRemote();
+    const known = KnownSet.load(fresh('state'), 'u', 'e');
+    await pushObjects(b, from.local, [from.manifest], known, { jobs: 4 });
+    known.close();
+    const to = fresh('cache');
+    const stop = new AbortController();
+    const res = await fetchObjects(b, localOf(to), [from.manifest], {
+      jobs: 4,
+      signal: stop.signal,
+      onProgress: (p) => p.done === 2 && stop.abort(),
+    });
+    expect(res.interrupted).toBe(true);
+    expect(res.downloaded).toBeLessThan(many.length);
+    expect(temps(to)).toEqual([]);
+    const io = objectIo(to);
+    for (const [data] of many) {
+      const st = io.stat(sha(data));
+      if (st) expect(readFileSync(st.path).equals(Buffer.from(data))).toBe(true);
+    }
+    const rest = await fetchObjects(b, localOf(to), [from.manifest], { jobs: 4 });
+    expect(rest).toMatchObject({ interrupted: false, corrupt: [], missing: [] });
+    expect(rest.downloaded + rest.present).toBe(many.length + 1);
+    for (const [data] of many) expect(readFileSync(io.path(sha(data))).equals(Buffer.from(data))).toBe(true);
   });
 
   it('reports a member gone from the local cache or not of its size as missing, holds the manifest back, and sweeps stale temps only', async () => {
@@ -232,6 +294,40 @@ describe.each(['native', 'node'])('the directory remote in bulk (a push copied b
     again.close();
     expect(res).toMatchObject({ heldBack: [], interrupted: false });
     expect(existsSync(join(root, objectKey(from.manifest)))).toBe(true);
+  });
+});
+
+describe.each(['libcrypto', 'portable'])("the helper's fetch with the %s sha256", (impl) => {
+  beforeAll(() => {
+    if (impl === 'portable') process.env.REPRO_DIRCOPY_SHA = 'portable';
+  });
+  afterAll(() => {
+    delete process.env.REPRO_DIRCOPY_SHA;
+  });
+  it('accepts exactly the objects whose bytes hash to their names, at every padding boundary', async () => {
+    const sizes = [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 4096, 100_003, 1 << 20];
+    const files: [Buffer, boolean][] = sizes.map((n, i) => [Buffer.from(Array.from({ length: n }, (_, k) => (k * 31 + i) & 255)), false]);
+    const from = await cacheWith(files);
+    const { root, b } = bulkRemote();
+    const known = KnownSet.load(fresh('state'), 'u', 'e');
+    await pushObjects(b, from.local, [from.manifest], known, { jobs: 4 });
+    known.close();
+    // The last byte of the 65-byte object flipped: the same size, another hash.
+    const p = join(root, objectKey(sha(files[7]![0])));
+    spawnSync('chmod', ['u+w', p]);
+    const flipped = Buffer.from(files[7]![0]);
+    flipped[64] = flipped[64]! ^ 1;
+    writeFileSync(p, flipped);
+    const ran = dirCopyCounters.ran;
+    const to = fresh('cache');
+    const res = await fetchObjects(b, localOf(to), [from.manifest], { jobs: 4 });
+    expect(dirCopyCounters.ran).toBe(ran + 1);
+    expect(res).toMatchObject({ downloaded: sizes.length, corrupt: [{ hash: sha(files[7]![0]) }], missing: [] });
+    for (const [data] of files) {
+      const st = objectIo(to).stat(sha(data));
+      if (data === files[7]![0]) expect(st).toBeUndefined();
+      else expect(readFileSync(st!.path).equals(data)).toBe(true);
+    }
   });
 });
 

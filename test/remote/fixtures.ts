@@ -50,6 +50,8 @@ export function localCache(dir: string): LocalObjects {
   let n = 0;
   return {
     path,
+    objectsDir: join(dir, 'objects'),
+    mayHave: () => true,
     stat: (h) => (existsSync(path(h)) ? { path: path(h), size: 0, exec: false } : undefined),
     members: async () => [],
     verify: async (h) => (existsSync(path(h)) ? 'good' : 'missing'),

@@ -31,7 +31,9 @@ export async function openSession(ctx: RepoContext, flags: TransferFlags): Promi
   const io = objectIo(cacheDirOf(ctx.root, ctx.config));
   const local: LocalObjects = {
     stat: (h) => io.stat(h),
+    mayHave: (h) => io.mayHave(h),
     path: (h) => io.path(h),
+    objectsDir: io.objectsDir,
     members: async (h) => io.members(h),
     verify: async (h) => {
       const state = await ctx.cache.verifyObject(h);
