@@ -269,74 +269,78 @@ export async function benchRemote(h) {
   async function dirRemote() {
     const base = process.env.BENCH_DIRREMOTE_BASE;
     const baseIn = (cwd, ...args) => run(process.execPath, [base, ...args], { cwd });
-    for (const set of sets) {
-      const ws = join(ROOT, `remote-ws-${set}`);
-      const src = join(ROOT, 'data', set);
-      const store = join(ROOT, 'remote-dir-store');
-      const copy = join(ROOT, 'remote-dir-cp');
-      const cache = join(ws, '.repro', 'cache');
-      // The workspace is reused between bench runs: point its remote here, whatever it was set to.
-      quiet(process.execPath, [bin, 'remote', 'modify', 'dir', 'url', store], { cwd: ws });
-      // Each contender starts with a fresh directory where the last one wrote: the old tree is
-      // renamed aside (instant), its writes synced, and all of them removed after the race, untimed. Removing
-      // 10k-100k files and re-creating them at once left ext4 slow for whoever ran next (openat
-      // at 300-400 us a call, `cp -r` of 10k files 4-8 s instead of ~0.5 s; docs/bench.md).
-      const aside = [];
-      const moveAside = (p) => {
-        if (!existsSync(p)) return;
-        const old = `${p}.old-${aside.length}`;
-        rmSync(old, { recursive: true, force: true });
-        renameSync(p, old);
-        aside.push(old);
-        spawnSync('sync'); // what the last contender wrote is on disk before the next starts
-      };
-      const clearAside = () => {
-        for (const p of aside.splice(0)) rmSync(p, { recursive: true, force: true });
-        spawnSync('sync');
-      };
-      const emptyStore = () => {
-        moveAside(store);
-        rmSync(join(ws, '.repro', 'remotes'), { recursive: true, force: true });
-      };
-      // The peer writes beside what repro writes (the store for a push, the cache for a fetch):
-      // where ext4 puts new inodes depends on the parent directory, and a crowded one was seen
-      // to make every create 5-10x slower for cp as for repro.
-      const cpTo = (dest) => ({ name: 'cp', before: () => moveAside(dest), run: () => run('cp', ['-r', src, dest]) });
-      const withBase = (ours, theirs, cp = cpTo(copy)) => (base ? [ours, theirs, cp] : [ours, cp]);
-      const m = race(
+    // Each contender starts with a fresh directory where the last one wrote: the old tree is
+    // renamed aside (instant) and its writes synced. Removing 10k-100k files and re-creating
+    // them at once left ext4 slow for whoever ran next (openat at 300-400 us a call, `cp -r` of
+    // 10k files 4-8 s instead of ~0.5 s; docs/bench.md): ext4 skips recently deleted inodes when
+    // it allocates new ones (ialloc.c `recently_deleted`, a buffer lookup per inode skipped; perf:
+    // 30% of a slow `cp -r`), for minutes after the removal. So nothing is removed until every
+    // race of this part is over: a removal between the push race and the fetch race decided the
+    // fetch's figures (docs/bench.md, ninth session).
+    const aside = [];
+    const moveAside = (p) => {
+      if (!existsSync(p)) return;
+      const old = `${p}.old-${aside.length}`;
+      rmSync(old, { recursive: true, force: true });
+      renameSync(p, old);
+      aside.push(old);
+      spawnSync('sync'); // what the last contender wrote is on disk before the next starts
+    };
+    try {
+      for (const set of sets) await dirRemoteSet(set, base, baseIn, moveAside);
+    } finally {
+      for (const p of aside.splice(0)) rmSync(p, { recursive: true, force: true });
+      spawnSync('sync');
+    }
+  }
+
+  async function dirRemoteSet(set, base, baseIn, moveAside) {
+    const ws = join(ROOT, `remote-ws-${set}`);
+    const src = join(ROOT, 'data', set);
+    const store = join(ROOT, 'remote-dir-store');
+    const copy = join(ROOT, 'remote-dir-cp');
+    const cache = join(ws, '.repro', 'cache');
+    // The workspace is reused between bench runs: point its remote here, whatever it was set to.
+    quiet(process.execPath, [bin, 'remote', 'modify', 'dir', 'url', store], { cwd: ws });
+    const emptyStore = () => {
+      moveAside(store);
+      rmSync(join(ws, '.repro', 'remotes'), { recursive: true, force: true });
+    };
+    // The peer writes beside what repro writes (the store for a push, the cache for a fetch):
+    // where ext4 puts new inodes depends on the parent directory, and a crowded one was seen
+    // to make every create 5-10x slower for cp as for repro.
+    const cpTo = (dest) => ({ name: 'cp', before: () => moveAside(dest), run: () => run('cp', ['-r', src, dest]) });
+    const withBase = (ours, theirs, cp = cpTo(copy)) => (base ? [ours, theirs, cp] : [ours, cp]);
+    const m = race(
+      withBase(
+        { name: 'repro', before: emptyStore, run: () => reproIn(ws, 'push', '-r', 'dir') },
+        { name: 'base', before: emptyStore, run: () => baseIn(ws, 'push', '-r', 'dir') },
+      ),
+      Math.min(RUNS, 5),
+    );
+    report(`push ${set}, directory remote (time ratio)`, m.repro, 'cp -r', m.cp, '<= 1.11x');
+    if (base) report(`push ${set}, directory remote, base build`, m.base, 'cp -r', m.cp, '');
+    // Kept out of .repro while the fetch runs, so that it does not crowd where the fetch writes.
+    const saved = join(ROOT, `remote-cache-saved-${set}`);
+    rmSync(saved, { recursive: true, force: true });
+    execFileSync('mv', [cache, saved]);
+    try {
+      const emptyCache = () => moveAside(cache);
+      const f = race(
         withBase(
-          { name: 'repro', before: emptyStore, run: () => reproIn(ws, 'push', '-r', 'dir') },
-          { name: 'base', before: emptyStore, run: () => baseIn(ws, 'push', '-r', 'dir') },
+          { name: 'repro', before: emptyCache, run: () => reproIn(ws, 'fetch', '-r', 'dir') },
+          { name: 'base', before: emptyCache, run: () => baseIn(ws, 'fetch', '-r', 'dir') },
+          cpTo(join(ws, '.repro', 'cache-cp')),
         ),
         Math.min(RUNS, 5),
       );
-      clearAside();
-      report(`push ${set}, directory remote (time ratio)`, m.repro, 'cp -r', m.cp, '<= 1.11x');
-      if (base) report(`push ${set}, directory remote, base build`, m.base, 'cp -r', m.cp, '');
-      // Kept out of .repro while the fetch runs, so that it does not crowd where the fetch writes.
-      const saved = join(ROOT, `remote-cache-saved-${set}`);
-      rmSync(saved, { recursive: true, force: true });
-      execFileSync('mv', [cache, saved]);
-      try {
-        const emptyCache = () => moveAside(cache);
-        const f = race(
-          withBase(
-            { name: 'repro', before: emptyCache, run: () => reproIn(ws, 'fetch', '-r', 'dir') },
-            { name: 'base', before: emptyCache, run: () => baseIn(ws, 'fetch', '-r', 'dir') },
-            cpTo(join(ws, '.repro', 'cache-cp')),
-          ),
-          Math.min(RUNS, 5),
-        );
-        clearAside();
-        report(`fetch ${set}, directory remote (time ratio)`, f.repro, 'cp -r', f.cp, '<= 1.11x');
-        if (base) report(`fetch ${set}, directory remote, base build`, f.base, 'cp -r', f.cp, '');
-      } finally {
-        rmSync(cache, { recursive: true, force: true });
-        execFileSync('mv', [saved, cache]);
-        clearAside();
-        rmSync(copy, { recursive: true, force: true });
-        rmSync(store, { recursive: true, force: true });
-      }
+      report(`fetch ${set}, directory remote (time ratio)`, f.repro, 'cp -r', f.cp, '<= 1.11x');
+      if (base) report(`fetch ${set}, directory remote, base build`, f.base, 'cp -r', f.cp, '');
+    } finally {
+      moveAside(cache);
+      execFileSync('mv', [saved, cache]);
+      moveAside(copy);
+      moveAside(store);
     }
   }
 }
