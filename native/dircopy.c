@@ -20,33 +20,37 @@
  *                  sha256, 64 hex) is SRCDIR/<2 hex>/<62 hex> there and DESTDIR/<2 hex>/<62 hex>
  *                  here (src/remote/keys.ts and src/cache/objects.ts: the same layout).
  * Input, on stdin, read whole before the first copy: one record per object, in a push
- * `SRC \0 DEST \0 SIZE \0`, in a fetch `HASH \0 SIZE \0 EXEC \0` (SIZE in decimal, at most
- * MAX_SIZE; EXEC `1`, `0`, or `-`: as the remote's object is). DEST's directory is made (mkdir -p)
- * before the first object goes into it.
- * Output, on stdout, as objects finish (in no set order): `I 1\n` when record I (from 0) is not a
- * regular file (nothing written; in a push also when it is not of SIZE bytes), in a fetch `I 3\n`
- * when it is not of SIZE bytes or its bytes do not hash to HASH (nothing written), and after each
- * chunk of records `C LO HI\n`: records LO to HI-1 are done, and those not answered above were
- * stored (one line per chunk, not per object: 100k lines cost Node ~100 ms to split and parse).
- * On the first failure: `E I ERRNO SYSCALL SIDE\n`
+ * `SRC \0 DEST \0 SIZE \0`, in a fetch `HASH \0 SIZE \0 EXEC \0` (SIZE in decimal digits, at most
+ * MAX_SIZE; EXEC `1` for the cache's executable mode, `0` for the plain one). DEST's directory is
+ * made (mkdir -p; a non-directory in its way is EEXIST) before the first object goes into it.
+ * Output, on stdout, as chunks finish (in no set order): `I 1\n` when record I (from 0) is not a
+ * regular file (nothing written; in a push also when it is not of SIZE bytes); in a fetch `I 3\n`
+ * when it is not of SIZE bytes or its bytes do not hash to HASH (nothing written), and `I 4\n`
+ * when something is at DEST already (a fetch never replaces it: the caller applies the cache's
+ * rules to what is there); and after each chunk `C LO HI\n`: records LO to HI-1 are done, and
+ * those not answered above were stored (a line per chunk, not per object: 100k lines cost Node
+ * ~100 ms to split and parse). Every line ends in `\n`; a line without one was cut off.
+ * On the first failure: `C LO I\n` for what its chunk did before it, then `E I ERRNO SYSCALL SIDE\n`
  * (the numeric errno; SYSCALL one of open, fstat, read, write, fchmod, rename, mkdir; SIDE `s`
- * when SRC failed, `d` when DEST or its directory did), then no new object is started, those in
- * flight finish, and the exit status is 1. Records that no `C` line covers were not attempted
- * (or, before record I of an `E` line, are covered by the `C` line printed with it). Exit 3:
- * the helper could not start (bad arguments or records, no memory): nothing was copied, and the
- * caller copies in Node instead.
+ * when SRC failed, `d` when DEST or its directory did); then no new chunk is started, those in
+ * flight finish, and the exit status is 1. Records that no `C` line covers were not done. Exit 3:
+ * bad arguments or records (nothing copied), or out of memory or output mid-run (the chunks in
+ * flight may leave temp files, for the sweep); either way the caller copies what got no answer in
+ * Node.
  *
  * Each object: open SRC (no symlink followed, no FIFO waited on), fstat, read it whole (a fetch:
  * hash it); open a temp name beside DEST exclusively with its final mode (0444, 0555 when
  * executable: the cache's modes; an fchmod too when the umask takes bits of it), write, close,
- * rename to DEST. A failure removes the temp file: nothing half-written is left under any name,
- * and only a process killed mid-object leaves a temp file, for the sweep.
+ * rename to DEST (a fetch: only if DEST does not exist). A failure removes the temp file: nothing
+ * half-written is left under any name, and only a process killed mid-object leaves a temp file,
+ * for the sweep.
  *
- * The sha256 is OpenSSL's (libcrypto, loaded at start with dlopen: SHA-NI where the CPU has it,
- * ~4x the portable code below), else the portable code (REPRO_DIRCOPY_SHA=portable forces it, for
- * the tests).
+ * The sha256 is OpenSSL's (libcrypto's SHA256_Init/Update/Final, loaded at start with dlopen:
+ * SHA-NI where the CPU has it, ~4x the portable code below), checked on a known answer, else the
+ * portable code. REPRO_DIRCOPY_SHA=portable forces the portable code and =libcrypto refuses to
+ * run without libcrypto (exit 3), for the tests.
  *
- * SIGTERM or SIGINT: no new object is started; those in flight finish and print; exit 2. If the
+ * SIGTERM or SIGINT: no new chunk is started; those in flight finish and print; exit 2. If the
  * parent dies the helper gets SIGTERM (PR_SET_PDEATHSIG), and a write to a closed stdout ends it.
  *
  * Threads take chunks of CHUNK records, even threads from the front and odd ones from the back
@@ -66,8 +70,13 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE 1 /* linux/fs.h */
+#endif
 
 #define MAX_SIZE (1 << 20) /* dir-sync.ts SMALL_SYNC: bigger objects go through Node's copy */
 #define CHUNK 64
@@ -79,7 +88,7 @@ struct job {
   const char *hash; /* a fetch's HASH */
   long long size;
   unsigned char digest[32]; /* a fetch's HASH, as bytes */
-  char exec;                /* a fetch's EXEC: '1', '0', or '-' */
+  char exec;                /* a fetch's EXEC: '1' or '0' */
 };
 
 static int fetching;                  /* the fetch mode */
@@ -156,23 +165,56 @@ static unsigned char *sha256_portable(const unsigned char *data, size_t n, unsig
   return out;
 }
 
+/*
+ * OpenSSL's SHA256_Init/Update/Final (1.1 and 3 alike): no provider lookup or allocation per call
+ * (the one-shot SHA256() of OpenSSL 3 does both, ~5x the cost for a small object, and returns
+ * NULL when no provider offers sha256). Checked on a known answer at load; the portable code
+ * otherwise. The context is opaque here: SHA256_CTX is 112 bytes, this buffer more than twice that.
+ */
+typedef int (*sha_init_fn)(void *);
+typedef int (*sha_update_fn)(void *, const void *, size_t);
+typedef int (*sha_final_fn)(unsigned char *, void *);
+static sha_init_fn ossl_init;
+static sha_update_fn ossl_update;
+static sha_final_fn ossl_final;
+
+static unsigned char *sha256_ossl(const unsigned char *data, size_t n, unsigned char *out) {
+  _Alignas(16) unsigned char ctx[256];
+  if (ossl_init(ctx) != 1 || ossl_update(ctx, data, n) != 1 || ossl_final(out, ctx) != 1) return sha256_portable(data, n, out);
+  return out;
+}
+
 typedef unsigned char *(*sha256_fn)(const unsigned char *, size_t, unsigned char *);
 static sha256_fn sha256 = sha256_portable;
 
-/* OpenSSL's one-shot SHA256 (1.1 and 3 alike), when its library can be loaded. */
+/* Use libcrypto's sha256 when it loads and gives the known answer for "abc" (FIPS 180-2, B.1). */
 static void load_sha256(void) {
   const char *want = getenv("REPRO_DIRCOPY_SHA");
   if (want && strcmp(want, "portable") == 0) return;
+  static const unsigned char abc[32] = {0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
+                                        0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
+                                        0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+  unsigned char md[32];
+  if (memcmp(sha256_portable((const unsigned char *)"abc", 3, md), abc, 32) != 0) {
+    fprintf(stderr, "repro-dircopy: the portable sha256 fails its known answer\n");
+    _exit(3);
+  }
   static const char *const libs[] = {"libcrypto.so.3", "libcrypto.so.1.1", "libcrypto.so"};
   for (size_t i = 0; i < sizeof libs / sizeof *libs; i++) {
     void *lib = dlopen(libs[i], RTLD_NOW | RTLD_LOCAL);
     if (!lib) continue;
-    sha256_fn f = (sha256_fn)dlsym(lib, "SHA256");
-    if (f) {
-      sha256 = f;
+    ossl_init = (sha_init_fn)dlsym(lib, "SHA256_Init");
+    ossl_update = (sha_update_fn)dlsym(lib, "SHA256_Update");
+    ossl_final = (sha_final_fn)dlsym(lib, "SHA256_Final");
+    if (ossl_init && ossl_update && ossl_final && memcmp(sha256_ossl((const unsigned char *)"abc", 3, md), abc, 32) == 0) {
+      sha256 = sha256_ossl;
       return;
     }
     dlclose(lib);
+  }
+  if (want && strcmp(want, "libcrypto") == 0) {
+    fprintf(stderr, "repro-dircopy: REPRO_DIRCOPY_SHA=libcrypto, and no libcrypto could be loaded\n");
+    _exit(3);
   }
 }
 
@@ -185,9 +227,10 @@ static void on_signal(int sig) {
   stopping = 1;
 }
 
+/* From any thread: _exit, so that no atexit handler (libcrypto's) runs under a thread still hashing. */
 static void die(const char *what) {
   fprintf(stderr, "repro-dircopy: %s: %s\n", what, strerror(errno));
-  exit(3);
+  _exit(3);
 }
 
 /* Write all of buf to stdout under the lock; a parent gone (EPIPE) ends the process. */
@@ -236,9 +279,19 @@ static void sweep(const char *dir) {
   closedir(d);
 }
 
+/* mkdir of PATH, or PATH is a directory already; 0, or -1 with errno (EEXIST: something else is there). */
+static int made_or_dir(const char *path) {
+  if (mkdir(path, 0777) == 0) return 0;
+  if (errno != EEXIST) return -1;
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return 0;
+  errno = EEXIST;
+  return -1;
+}
+
 /* mkdir -p of PATH (absolute, no trailing '/'); 0, or -1 with errno. */
 static int mkdirs(char *path) {
-  if (mkdir(path, 0777) == 0 || errno == EEXIST) return 0;
+  if (made_or_dir(path) == 0) return 0;
   if (errno != ENOENT) return -1;
   char *slash = strrchr(path, '/');
   if (!slash || slash == path) return -1;
@@ -246,7 +299,21 @@ static int mkdirs(char *path) {
   int r = mkdirs(path);
   *slash = '/';
   if (r != 0) return -1;
-  return mkdir(path, 0777) == 0 || errno == EEXIST ? 0 : -1;
+  return made_or_dir(path);
+}
+
+/*
+ * rename FROM to TO unless TO exists (then -1, EEXIST): renameat2's RENAME_NOREPLACE, or where the
+ * file system has no such flag a link and an unlink (the same answer, one call more).
+ */
+static int rename_noreplace(const char *from, const char *to) {
+#ifdef SYS_renameat2
+  if (syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0) return 0;
+  if (errno != EINVAL && errno != ENOSYS) return -1;
+#endif
+  if (link(from, to) != 0) return -1;
+  unlink(from);
+  return 0;
 }
 
 /* Make DIR and sweep it, once per process; 0, or -1 with errno. */
@@ -277,6 +344,7 @@ static int ensure_dir(char *dir) {
 #define STORED 0
 #define ABSENT 1
 #define CORRUPT 3
+#define THERE 4
 
 /*
  * Read SRC whole into BUF: STORED with *n and *src_mode set, ABSENT when it is not a regular file
@@ -323,7 +391,10 @@ static int read_src(const char *src, const struct job *j, char *buf, long long *
   return STORED;
 }
 
-/* The N bytes of BUF stored under DEST with MODE through a temp name beside it: STORED or -1. */
+/*
+ * The N bytes of BUF stored under DEST with MODE through a temp name beside it: STORED, or -1. A
+ * fetch never replaces what is at DEST (THERE: the caller decides about it, as the cache's rules say).
+ */
 static int write_dest(const char *dest, const char *buf, long long n, mode_t mode, const char **syscall) {
   char tmp[PATH_MAX + 64];
   const char *slash = strrchr(dest, '/');
@@ -369,7 +440,11 @@ static int write_dest(const char *dest, const char *buf, long long n, mode_t mod
     failed_at = "write";
     e = errno;
   }
-  if (!failed_at && rename(tmp, dest) != 0) {
+  if (!failed_at && (fetching ? rename_noreplace(tmp, dest) : rename(tmp, dest)) != 0) {
+    if (fetching && errno == EEXIST) {
+      unlink(tmp);
+      return THERE;
+    }
     failed_at = "rename";
     e = errno;
   }
@@ -402,7 +477,7 @@ static int copy_one(const struct job *j, char *buf, const char **syscall) {
   if (fetching) {
     unsigned char md[32];
     if (memcmp(sha256((const unsigned char *)buf, (size_t)n, md), j->digest, 32) != 0) return CORRUPT;
-    if (j->exec != '-') exec = j->exec == '1';
+    exec = j->exec == '1';
   }
   return write_dest(fetching ? dest : j->dest, buf, n, exec ? 0555 : 0444, syscall);
 }
@@ -538,12 +613,12 @@ int main(int argc, char **argv) {
     char *end;
     const char *size_field = fetching ? f[1] : f[2];
     long long size = strtoll(size_field, &end, 10);
-    int bad = !*size_field || *end || size < 0 || size > MAX_SIZE;
-    struct job j = {f[0], f[1], NULL, size, {0}, '-'};
+    int bad = !(*size_field >= '0' && *size_field <= '9') || *end || size < 0 || size > MAX_SIZE;
+    struct job j = {f[0], f[1], NULL, size, {0}, '0'};
     if (fetching) {
       j.src = j.dest = NULL;
       j.hash = f[0];
-      bad = bad || strlen(f[0]) != 64 || strlen(f[2]) != 1 || !strchr("01-", f[2][0]);
+      bad = bad || strlen(f[0]) != 64 || (strcmp(f[2], "0") != 0 && strcmp(f[2], "1") != 0);
       for (int k = 0; k < 32 && !bad; k++) {
         int hi = hexval(f[0][2 * k]), lo = hexval(f[0][2 * k + 1]);
         if (hi < 0 || lo < 0) bad = 1;

@@ -54,8 +54,36 @@ export function dirBulk(
   fetchToo = false,
   env: NodeJS.ProcessEnv = process.env,
 ): BulkIo | undefined {
-  const threads = dirPoolThreads(env);
+  // One core: no workers (they would only take turns with the main thread), but the helper's
+  // one thread still saves the JavaScript per object; REPRO_DIR_REMOTE_THREADS=0 turns both off.
+  const threads = dirPoolThreads(env) || (env.REPRO_DIR_REMOTE_THREADS === undefined && dirCopyUsable(env) ? 1 : 0);
   if (threads === 0 || count < min) return undefined;
+  /**
+   * What the helper did not answer (all of it, unless it died part-way) on the worker threads;
+   * false when `signal` stopped them. `toJob(k)` makes job `k`'s worker job.
+   */
+  async function inPool<A>(
+    op: 'put' | 'read',
+    answered: Uint8Array,
+    toJob: (k: number) => unknown,
+    answer: (k: number, r: A) => void,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    const left: number[] = [];
+    answered.forEach((a, k) => a === 0 && left.push(k));
+    const pool = new DirPool(d.umask, threads);
+    try {
+      const batches = chunk(left);
+      return await pool.run<A>(
+        op,
+        batches.map((b) => b.map(toJob)),
+        (b, out) => out.forEach((r, n) => answer(batches[b]![n]!, r)),
+        signal,
+      );
+    } finally {
+      await pool.close();
+    }
+  }
   return {
     maxBytes: SMALL_SYNC,
     async put(items, onPut, signal) {
@@ -74,25 +102,7 @@ export function dirBulk(
       if (jobs.length) d.ensureDir(dirname(jobs[0]!.dest));
       const how = jobs.length ? await nativeDirCopy({ mode: 'push', jobs, onAnswer: answer }, threads, signal).catch(failed) : 'done';
       if (how === 'stopped') return false;
-      if (how === 'unavailable') {
-        // In Node, what the helper did not answer (all of it, unless it died part-way).
-        const left = jobs.map((_, k) => k).filter((k) => answered[k] === 0);
-        const pool = new DirPool(d.umask, threads);
-        try {
-          const batches = chunk(left);
-          const done = await pool
-            .run<PutAnswer>(
-              'put',
-              batches.map((b) => b.map((k) => jobs[k]!)),
-              (b, out) => out.forEach((r, n) => answer(batches[b]![n]!, r)),
-              signal,
-            )
-            .catch(failed);
-          if (!done) return false;
-        } finally {
-          await pool.close();
-        }
-      }
+      if (how === 'unavailable' && !(await inPool('put', answered, (k) => jobs[k]!, answer, signal).catch(failed))) return false;
       for (let i = 0; i < items.length; i++) {
         const it = items[i]!;
         if (it.size <= SMALL_SYNC) continue;
@@ -112,14 +122,11 @@ export function dirBulk(
   };
   async function read(...[destDir, items, onRead, signal]: Parameters<NonNullable<BulkIo['read']>>): Promise<boolean> {
     const order = byFanout(items.map((it) => it.hash));
-    const jobs: FetchJob[] = order.map((i) => {
-      const it = items[i]!;
-      return { hash: it.hash, size: it.size, exec: it.exec === undefined ? -1 : it.exec ? 1 : 0 };
-    });
+    const jobs: FetchJob[] = order.map((i) => items[i]!);
     const answered = new Uint8Array(jobs.length);
     const answer = (k: number, r: ReadAnswer): void => {
       answered[k] = 1;
-      onRead(order[k]!, r === 0 ? 'stored' : r === 1 ? 'absent' : 'corrupt');
+      onRead(order[k]!, READ_ANSWER[r]);
     };
     const failed = (e: unknown): never => {
       if (e instanceof PoolFailure && e.phase === 'read') d.fail('read', e);
@@ -131,28 +138,15 @@ export function dirBulk(
       ? await nativeDirCopy({ mode: 'fetch', srcDir, destDir, jobs, onAnswer: answer }, threads, signal).catch(failed)
       : 'done';
     if (how !== 'unavailable') return how === 'done';
-    // In Node, what the helper did not answer (all of it, unless it died part-way).
-    const left = jobs.map((_, k) => k).filter((k) => answered[k] === 0);
-    const pool = new DirPool(d.umask, threads);
-    try {
-      const batches = chunk(left);
-      const toJob = (k: number): ReadJob => {
-        const { hash, size, exec } = jobs[k]!;
-        return { src: d.abs(objectKey(hash)), dest: join(destDir, hash.slice(0, 2), hash.slice(2)), digest: hash, size, exec };
-      };
-      return await pool
-        .run<ReadAnswer>(
-          'read',
-          batches.map((b) => b.map(toJob)),
-          (b, out) => out.forEach((r, n) => answer(batches[b]![n]!, r)),
-          signal,
-        )
-        .catch(failed);
-    } finally {
-      await pool.close();
-    }
+    const toJob = (k: number): ReadJob => {
+      const { hash, size, exec } = jobs[k]!;
+      return { src: d.abs(objectKey(hash)), dest: join(destDir, hash.slice(0, 2), hash.slice(2)), digest: hash, size, exec };
+    };
+    return inPool('read', answered, toJob, answer, signal).catch(failed);
   }
 }
+
+const READ_ANSWER = { 0: 'stored', 1: 'absent', 3: 'corrupt', 4: 'there' } as const;
 
 /**
  * Indices of `names` (hashes, or keys past `objects/`) grouped by fan-out directory (the first

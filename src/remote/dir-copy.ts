@@ -45,20 +45,21 @@ const errnoName = new Map(Object.entries(constants.errno).map(([name, n]) => [n,
 export interface FetchJob {
   hash: string;
   size: number;
-  exec: -1 | 0 | 1;
+  exec: boolean;
 }
 
 type Copy =
   | { mode: 'push'; jobs: PutJob[]; onAnswer: (k: number, r: PutAnswer) => void }
   | { mode: 'fetch'; srcDir: string; destDir: string; jobs: FetchJob[]; onAnswer: (k: number, r: ReadAnswer) => void };
 
-const EXEC_FIELD = { '-1': '-', '0': '0', '1': '1' } as const;
-
 /** The helper's stdin: one record per job (native/dircopy.c's header). */
 function records(c: Copy): Buffer {
   if (c.mode === 'push') return Buffer.from(c.jobs.map((j) => `${j.src}\0${j.dest}\0${j.size}\0`).join(''), 'utf8');
-  return Buffer.from(c.jobs.map((j) => `${j.hash}\0${j.size}\0${EXEC_FIELD[j.exec]}\0`).join(''), 'latin1');
+  return Buffer.from(c.jobs.map((j) => `${j.hash}\0${j.size}\0${j.exec ? 1 : 0}\0`).join(''), 'latin1');
 }
+
+/** The per-record answers each mode can give (native/dircopy.c's header). */
+const ANSWERS = { push: ['1'], fetch: ['1', '3', '4'] };
 
 /** Where job `k` copies from and to. */
 function pathsOf(c: Copy, k: number): { src: string; dest: string } {
@@ -86,20 +87,33 @@ export function nativeDirCopy(c: Copy, threads: number, signal?: AbortSignal): P
     }
     let failure: PoolFailure | undefined;
     let rest = '';
-    // Records answered one by one (absent, corrupt); a chunk's `C LO HI` line says the rest were stored.
+    // Records answered one by one (absent, corrupt, there); a chunk's `C LO HI` line says the rest
+    // were stored. Each record is answered once; a line of any other shape is ignored.
     const said = new Uint8Array(jobs.length);
+    const num = (s: string | undefined, max: number): number | undefined =>
+      s !== undefined && /^\d+$/.test(s) && Number(s) <= max ? Number(s) : undefined;
     const onLine = (line: string): void => {
-      if (line === '') return;
       const f = line.split(' ');
       if (f[0] === 'C') {
-        for (let k = Number(f[1]), hi = Number(f[2]); k < hi; k++) if (said[k] === 0) onAnswer(k, 0);
+        const lo = num(f[1], jobs.length);
+        const hi = num(f[2], jobs.length);
+        if (lo === undefined || hi === undefined) return;
+        for (let k = lo; k < hi; k++) {
+          if (said[k] === 1) continue;
+          said[k] = 1;
+          onAnswer(k, 0);
+        }
         return;
       }
       if (f[0] !== 'E') {
-        said[Number(f[0])] = 1;
-        return onAnswer(Number(f[0]), Number(f[1]));
+        const k = num(f[0], jobs.length - 1);
+        if (k === undefined || f.length !== 2 || !ANSWERS[c.mode].includes(f[1]!) || said[k] === 1) return;
+        said[k] = 1;
+        return onAnswer(k, Number(f[1]));
       }
-      const { src, dest } = pathsOf(c, Number(f[1]));
+      const k = num(f[1], jobs.length - 1);
+      if (k === undefined) return;
+      const { src, dest } = pathsOf(c, k);
       const errno = Number(f[2]);
       const code = errnoName.get(errno) ?? `errno ${errno}`;
       const syscall = f[3] ?? 'write';
@@ -107,7 +121,7 @@ export function nativeDirCopy(c: Copy, threads: number, signal?: AbortSignal): P
       const phase = syscall === 'mkdir' ? 'mkdir' : f[4] === 's' && c.mode === 'fetch' ? 'read' : 'write';
       failure ??= new PoolFailure({ message: `${code}: ${syscall} '${path}'`, code, errno: -errno, syscall, path, phase }, phase);
     };
-    child.stdout.setEncoding('utf8').on('data', (s: string) => {
+    child.stdout.setEncoding('latin1').on('data', (s: string) => {
       const lines = (rest + s).split('\n');
       rest = lines.pop()!;
       try {
@@ -124,12 +138,13 @@ export function nativeDirCopy(c: Copy, threads: number, signal?: AbortSignal): P
     child.on('error', () => undefined); // 'close' follows with no code: unavailable
     child.on('close', (code) => {
       signal?.removeEventListener('abort', stop);
-      if (rest) onLine(rest);
+      // `rest` is a line the helper did not finish (every line it writes ends in '\n'): dropped,
+      // so its record counts as not done and is copied in Node.
       if (failure || code === 0 || code === 2) dirCopyCounters.ran++;
       if (failure) reject(failure);
       else if (code === 0) resolve('done');
       else if (code === 2 || signal?.aborted) resolve('stopped');
-      else resolve('unavailable'); // `err` says why (exit 3); the workers do it instead
+      else resolve('unavailable'); // exit 3 (its stderr, not kept, says why): the workers do the rest
     });
     child.stdin.on('error', () => undefined); // a helper that exits early: its exit code says why
     child.stdin.end(records(c));

@@ -40,19 +40,20 @@ export interface PutJob {
 
 /**
  * Read `src` whole; only if it has `size` bytes that hash to `digest`, store it under `dest`
- * through a temp name beside it, created read-only (0555 when `exec` is 1, or -1 and `src` is
- * executable; else 0444). The answer: 0 stored, 1 `src` is not a regular file (absent from the
- * remote), 3 it is not of `size` bytes or does not hash to `digest` (corrupt): nothing written.
+ * through a temp name beside it, created read-only (0555 when `exec`, else 0444), unless `dest`
+ * exists. The answer: 0 stored, 1 `src` is not a regular file (absent from the remote), 3 it is
+ * not of `size` bytes or does not hash to `digest` (corrupt), 4 something is at `dest` already
+ * (never replaced: the caller applies the cache's rules to it); nothing written but for 0.
  */
 export interface ReadJob {
   src: string;
   dest: string;
   digest: string;
   size: number;
-  exec: -1 | 0 | 1;
+  exec: boolean;
 }
 
-export type ReadAnswer = 0 | 1 | 3;
+export type ReadAnswer = 0 | 1 | 3 | 4;
 
 export type PutAnswer = 0 | 1;
 
@@ -140,14 +141,19 @@ function putOne(j) {
     n = readInto(fd, j.size);
   } finally { fs.closeSync(fd); }
   if (n !== j.size) return 1;
-  const slash = j.dest.lastIndexOf('/');
-  ensureDir(j.dest.slice(0, slash));
-  const tmp = j.dest.slice(0, slash) + '/.' + j.dest.slice(slash + 1) + '.tmp-' + prefix + (counter++).toString(16);
-  writeNew(tmp, n, mode, () => fs.renameSync(tmp, j.dest));
+  storeBeside(j.dest, n, mode, (tmp) => fs.renameSync(tmp, j.dest));
   return 0;
 }
+// The first n bytes of buf through a temp name beside dest, made first (with dest's directory);
+// place(tmp) moves it to dest.
+function storeBeside(dest, n, mode, place) {
+  const slash = dest.lastIndexOf('/');
+  ensureDir(dest.slice(0, slash));
+  const tmp = dest.slice(0, slash) + '/.' + dest.slice(slash + 1) + '.tmp-' + prefix + (counter++).toString(16);
+  writeNew(tmp, n, mode, () => place(tmp));
+}
 function readOne(j) {
-  let fd, n, exec;
+  let fd, n;
   try {
     try {
       fd = fs.openSync(j.src, READ_FLAGS);
@@ -160,18 +166,24 @@ function readOne(j) {
       if (!st.isFile()) return 1;
       if (st.size !== j.size) return 3;
       n = readInto(fd, j.size);
-      exec = j.exec === -1 ? (st.mode & 0o100) !== 0 : j.exec === 1;
     } finally { fs.closeSync(fd); }
   } catch (e) {
     if (e && typeof e === 'object') e.phase = 'read';
     throw e;
   }
   if (n !== j.size || createHash('sha256').update(buf.subarray(0, n)).digest('hex') !== j.digest) return 3;
-  const slash = j.dest.lastIndexOf('/');
-  ensureDir(j.dest.slice(0, slash));
-  const tmp = j.dest.slice(0, slash) + '/.' + j.dest.slice(slash + 1) + '.tmp-' + prefix + (counter++).toString(16);
-  writeNew(tmp, n, exec ? 0o555 : 0o444, () => fs.renameSync(tmp, j.dest));
-  return 0;
+  // A link and an unlink, not a rename: what is at dest already is never replaced.
+  let there = false;
+  storeBeside(j.dest, n, j.exec ? 0o555 : 0o444, (tmp) => {
+    try {
+      fs.linkSync(tmp, j.dest);
+    } catch (e) {
+      if (!e || e.code !== 'EEXIST') throw e;
+      there = true;
+    }
+    fs.rmSync(tmp, { force: true });
+  });
+  return there ? 4 : 0;
 }
 function failure(e) {
   return { message: String((e && e.message) || e), code: e && e.code, errno: e && e.errno, syscall: e && e.syscall,

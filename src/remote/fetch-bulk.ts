@@ -8,11 +8,12 @@ type Meta = { size?: number; exec?: boolean };
 /**
  * The files of a fetch moved by the backend in bulk (`Backend.bulk`: a directory remote's
  * repro-dircopy or worker threads read each object, hash it against its name and, only when it
- * matches, store it straight under its name in the local cache). Only files whose size the
- * manifest gives, and at most `bulk.maxBytes`; what is left (bigger, or of unknown size) is
- * returned for the one-at-a-time path. A missing or corrupt object is reported by key, as there.
- * The objects sent are absent from the local cache or were found bad (and moved aside) by the
- * caller, so nothing good is replaced.
+ * matches, store it straight under its name in the local cache, unless something is there).
+ * Only files whose size the manifest gives, and at most `bulk.maxBytes`; what is left (bigger,
+ * of unknown size, or with something at its name in the cache: an object too small, one that
+ * lacks the exec bit, one another process just stored) is returned for the one-at-a-time path,
+ * which applies the cache's rules (`writeSmall`: a good object kept, a bad one moved aside). A
+ * missing or corrupt object is reported by key, as there.
  */
 export async function fetchBulk(
   bulk: BulkIo,
@@ -31,9 +32,10 @@ export async function fetchBulk(
   }
   const completed = await bulk.read!(
     local.objectsDir,
-    mine.map(([hash, meta]) => ({ hash, size: meta.size, exec: meta.exec })),
+    mine.map(([hash, meta]) => ({ hash, size: meta.size, exec: meta.exec ?? false })),
     (i, r) => {
       const [h, meta] = mine[i]!;
+      if (r === 'there') return void rest.push(mine[i]!);
       if (r === 'stored') {
         res.downloaded++;
         res.bytes += meta.size;

@@ -12,9 +12,11 @@ import type { Backend } from './types.js';
 
 /**
  * Fetch, the other half of the transfer loop (transfer.ts): download what the local cache lacks
- * (manifests first, then the files they name), each into the cache's temp directory while hashing
- * it; only an object whose bytes hash to its name is moved into the cache (`install`). Anything
- * else is reported by key and dropped.
+ * (manifests first, then the files they name), hashing each on the way; only an object whose
+ * bytes hash to its name enters the cache. Anything else is reported by key and dropped. A big
+ * object goes through the cache's temp directory and `install`; a small one is written beside its
+ * name (`writeSmall`); many small files of a backend that moves them in bulk go in one call
+ * (fetch-bulk.ts). Each way, a good object already in the cache is kept.
  */
 
 /** Objects up to this size are downloaded into memory and written in one go. */
@@ -75,8 +77,9 @@ export async function fetchObjects(
   res.total = dirs.length + need.size;
   const get: [string, { size?: number; exec?: boolean }][] = [];
   const there: string[] = [];
+  const lacks = local.lackCheck();
   for (const [h, meta] of need) {
-    const have = local.mayHave(h) ? local.stat(h) : undefined;
+    const have = lacks(h) ? undefined : local.stat(h);
     if (have && (meta.size === undefined || have.size === meta.size) && (!meta.exec || have.exec)) there.push(h);
     else get.push([h, meta]);
   }

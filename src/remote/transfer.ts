@@ -33,10 +33,10 @@ export interface LocalObjects {
   /** The cache object's file, or undefined when the local cache does not have it. */
   stat(hash: string): LocalObject | undefined;
   /**
-   * False when the local cache certainly lacks the object, cheaper than `stat` for many (a
-   * directory listing per fan-out directory); true: ask `stat`. Later additions are not seen.
+   * For one transfer: a check that is true when the local cache certainly lacks the object,
+   * cheaper than `stat` for many (an lstat per fan-out directory); false: ask `stat`.
    */
-  mayHave(hash: string): boolean;
+  lackCheck(): (hash: string) => boolean;
   /** Where the object's file is when the cache has it, without looking (`stat` looks). */
   path(hash: string): string;
   /** The objects directory: an object's file is `<objectsDir>/<2 hex>/<62 hex>[.dir]` (`path`). */

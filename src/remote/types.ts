@@ -80,16 +80,16 @@ export interface BulkIo {
    * Read each item's object (`objectKey(hash)`; `hash` a file's, 64 hex) whole, `size` bytes (at
    * most `maxBytes`), and only when its bytes hash to `hash` store them as
    * `<destDir>/<2 hex>/<62 hex>` (the local cache's layout: a temp name beside it, renamed into
-   * place, its directory made; mode 0444, or 0555 when `exec`, or when `exec` is undefined and
-   * the remote's object is executable). `onRead(i, r)`: 'stored', 'absent', or 'corrupt' (not of
-   * `size` bytes, or another hash: nothing written). What is there is replaced: the caller sends
-   * only objects it lacks. A read failure is E_REMOTE; a write failure the errno error. False
-   * when `signal` stopped it.
+   * place unless something is there, its directory made; mode 0555 when `exec`, else 0444).
+   * `onRead(i, r)`: 'stored'; 'absent'; 'corrupt' (not of `size` bytes, or another hash);
+   * 'there' (something was at the object's name: never replaced, the caller applies the cache's
+   * rules to it); nothing written but for 'stored'. A read failure is E_REMOTE; a write failure
+   * the errno error. False when `signal` stopped it.
    */
   read?(
     destDir: string,
-    items: { hash: string; size: number; exec?: boolean }[],
-    onRead: (i: number, r: 'stored' | 'absent' | 'corrupt') => void,
+    items: { hash: string; size: number; exec: boolean }[],
+    onRead: (i: number, r: 'stored' | 'absent' | 'corrupt' | 'there') => void,
     signal?: AbortSignal,
   ): Promise<boolean>;
 }

@@ -40,7 +40,7 @@ async function cacheWith(files: Record<string, boolean> = {}): Promise<{ dir: st
   }
   const local: LocalObjects = {
     stat: (h) => io.stat(h),
-    mayHave: (h) => io.mayHave(h),
+    lackCheck: () => io.lackCheck(),
     path: (h) => io.path(h),
     objectsDir: io.objectsDir,
     members: async (h) => io.members(h),

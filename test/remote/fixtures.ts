@@ -51,7 +51,7 @@ export function localCache(dir: string): LocalObjects {
   return {
     path,
     objectsDir: join(dir, 'objects'),
-    mayHave: () => true,
+    lackCheck: () => () => false,
     stat: (h) => (existsSync(path(h)) ? { path: path(h), size: 0, exec: false } : undefined),
     members: async () => [],
     verify: async (h) => (existsSync(path(h)) ? 'good' : 'missing'),

@@ -31,7 +31,7 @@ export async function openSession(ctx: RepoContext, flags: TransferFlags): Promi
   const io = objectIo(cacheDirOf(ctx.root, ctx.config));
   const local: LocalObjects = {
     stat: (h) => io.stat(h),
-    mayHave: (h) => io.mayHave(h),
+    lackCheck: () => io.lackCheck(),
     path: (h) => io.path(h),
     objectsDir: io.objectsDir,
     members: async (h) => io.members(h),
