@@ -11,7 +11,7 @@
 // fetch by that build too, an A/B in the same run), BENCH_DIRREMOTE_BASE (likewise for the
 // directory-remote part).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ENDPOINT = 'http://127.0.0.1:7480';
@@ -278,6 +278,10 @@ export async function benchRemote(h) {
     // race of this part is over: a removal between the push race and the fetch race decided the
     // fetch's figures (docs/bench.md, ninth session).
     const aside = [];
+    // An interrupted run's trees (`*.old-N`, which moveAside would otherwise remove mid-race).
+    for (const dir of [ROOT, ...sets.map((set) => join(ROOT, `remote-ws-${set}`, '.repro'))])
+      for (const name of existsSync(dir) ? readdirSync(dir) : []) if (/\.old-\d+$/.test(name)) aside.push(join(dir, name));
+    for (const p of aside.splice(0)) rmSync(p, { recursive: true, force: true });
     const moveAside = (p) => {
       if (!existsSync(p)) return;
       const old = `${p}.old-${aside.length}`;
