@@ -44,6 +44,16 @@ function tree(dir: string, rel = ''): Record<string, number> {
   return out;
 }
 
+/** A local cache holding `files` and a bulk remote they were pushed to. */
+async function pushed(files: [string | Buffer, boolean][]) {
+  const from = await cacheWith(files);
+  const { root, b } = bulkRemote();
+  const known = KnownSet.load(fresh('state'), 'u', 'e');
+  await pushObjects(b, from.local, [from.manifest], known, { jobs: 4 });
+  known.close();
+  return { from, root, b };
+}
+
 /** Temp files anywhere under `dir`. */
 const temps = (dir: string): string[] => Object.keys(tree(dir)).filter((k) => k.includes('.tmp-'));
 
@@ -159,11 +169,7 @@ describe.each(['native', 'node'])('the directory remote in bulk (objects copied 
   });
 
   it('refuses a corrupt or truncated remote object by key, installs nothing of it, and reports a missing one', async () => {
-    const from = await cacheWith(FILES.slice(0, 40));
-    const { root, b } = bulkRemote();
-    const known = KnownSet.load(fresh('state'), 'u', 'e');
-    await pushObjects(b, from.local, [from.manifest], known, { jobs: 4 });
-    known.close();
+    const { from, root, b } = await pushed(FILES.slice(0, 40));
     const [bad, short, gone] = [FILES[3]![0], FILES[4]![0], FILES[5]![0]].map((d) => sha(d));
     const overwrite = (h: string, data: string): void => {
       const p = join(root, objectKey(h));
@@ -187,11 +193,7 @@ describe.each(['native', 'node'])('the directory remote in bulk (objects copied 
 
   it('keeps a good object the cache has, adds a missing exec bit, and replaces a bad one, never through the bulk rename', async () => {
     const files = FILES.slice(0, 60);
-    const from = await cacheWith(files);
-    const { b } = bulkRemote();
-    const known = KnownSet.load(fresh('state'), 'u', 'e');
-    await pushObjects(b, from.local, [from.manifest], known, { jobs: 4 });
-    known.close();
+    const { from, b } = await pushed(files);
     const to = fresh('cache');
     const io = objectIo(to);
     const put = (name: string | Buffer, data: string | Buffer, mode: number): string => {
@@ -220,11 +222,7 @@ describe.each(['native', 'node'])('the directory remote in bulk (objects copied 
   });
 
   it('fails a fetch whose fan-out directory is taken by a file with EEXIST, as mkdir -p does', async () => {
-    const from = await cacheWith(FILES.slice(0, 40));
-    const { b } = bulkRemote();
-    const known = KnownSet.load(fresh('state'), 'u', 'e');
-    await pushObjects(b, from.local, [from.manifest], known, { jobs: 4 });
-    known.close();
+    const { from, b } = await pushed(FILES.slice(0, 40));
     const to = fresh('cache');
     const fan = join(objectIo(to).path(sha(FILES[20]![0])), '..');
     mkdirSync(join(fan, '..'), { recursive: true });
@@ -235,11 +233,7 @@ describe.each(['native', 'node'])('the directory remote in bulk (objects copied 
 
   it('stops a fetch when asked, with every object it kept whole, and the next fetch completes', async () => {
     const many: [string, boolean][] = Array.from({ length: 3000 }, (_, i) => [`object ${i}\n`.repeat(1 + (i % 7)), false]);
-    const from = await cacheWith(many);
-    const { b } = bulkRemote();
-    const known = KnownSet.load(fresh('state'), 'u', 'e');
-    await pushObjects(b, from.local, [from.manifest], known, { jobs: 4 });
-    known.close();
+    const { from, b } = await pushed(many);
     const to = fresh('cache');
     const stop = new AbortController();
     const res = await fetchObjects(b, localOf(to), [from.manifest], {
@@ -331,11 +325,7 @@ describe.each(['libcrypto', 'portable'])("the helper's fetch with the %s sha256"
   it('accepts exactly the objects whose bytes hash to their names, at every padding boundary', async () => {
     const sizes = [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 4096, 100_003, 1 << 20];
     const files: [Buffer, boolean][] = sizes.map((n, i) => [Buffer.from(Array.from({ length: n }, (_, k) => (k * 31 + i) & 255)), false]);
-    const from = await cacheWith(files);
-    const { root, b } = bulkRemote();
-    const known = KnownSet.load(fresh('state'), 'u', 'e');
-    await pushObjects(b, from.local, [from.manifest], known, { jobs: 4 });
-    known.close();
+    const { from, root, b } = await pushed(files);
     // The last byte of the 65-byte object flipped: the same size, another hash.
     const p = join(root, objectKey(sha(files[7]![0])));
     spawnSync('chmod', ['u+w', p]);
@@ -388,12 +378,16 @@ describe('a push through the helper under a file-size limit (the CLI)', () => {
     expect((await repro(d, 'run', '--no-record')).code).toBe(0);
     const store = fresh('store');
     expect((await repro(d, 'remote', 'add', '-d', 'team', store)).code).toBe(0);
-    const r = spawnSync('sh', ['-c', 'trap "" XFSZ; ulimit -f 8; exec "$0" "$@"', process.execPath, BIN, 'push', '--no-runs'], {
-      cwd: d,
-      encoding: 'utf8',
-    });
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/EFBIG|too large/i);
+    // The CLI under an 8 KiB file-size limit: fails with the error.
+    const limitedRun = (cmd: string): void => {
+      const r = spawnSync('sh', ['-c', 'trap "" XFSZ; ulimit -f 8; exec "$0" "$@"', process.execPath, BIN, cmd, '--no-runs'], {
+        cwd: d,
+        encoding: 'utf8',
+      });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/EFBIG|too large/i);
+    };
+    limitedRun('push');
     const onRemote = tree(join(store, 'objects'));
     expect(Object.keys(onRemote).filter((k) => k.includes('.tmp-'))).toEqual([]);
     for (const k of Object.keys(onRemote)) {
@@ -408,24 +402,16 @@ describe('a push through the helper under a file-size limit (the CLI)', () => {
     // And back: an empty cache fetched through the helper holds the same objects, byte for byte;
     // under the same limit it fails with the error, and keeps no truncated object or temp file.
     const cache = join(d, '.repro', 'cache');
-    const before = Object.fromEntries(
-      Object.keys(tree(join(cache, 'objects'))).map((k) => [k, sha(readFileSync(join(cache, 'objects', k)))]),
-    );
+    const hashes = (): Record<string, string> =>
+      Object.fromEntries(Object.keys(tree(join(cache, 'objects'))).map((k) => [k, sha(readFileSync(join(cache, 'objects', k)))]));
+    const before = hashes();
     await rm(cache, { recursive: true });
-    const limited = spawnSync('sh', ['-c', 'trap "" XFSZ; ulimit -f 8; exec "$0" "$@"', process.execPath, BIN, 'fetch', '--no-runs'], {
-      cwd: d,
-      encoding: 'utf8',
-    });
-    expect(limited.status).not.toBe(0);
-    expect(limited.stderr).toMatch(/EFBIG|too large/i);
+    limitedRun('fetch');
     const partial = tree(join(cache, 'objects'));
     expect(Object.keys(partial).filter((k) => k.includes('.tmp-'))).toEqual([]);
     for (const k of Object.keys(partial)) expect([k, sha(readFileSync(join(cache, 'objects', k)))]).toEqual([k, before[k]]);
     const down = spawnSync(process.execPath, [BIN, 'fetch', '--no-runs'], { cwd: d, encoding: 'utf8' });
     expect(down.status).toBe(0);
-    const after = Object.fromEntries(
-      Object.keys(tree(join(cache, 'objects'))).map((k) => [k, sha(readFileSync(join(cache, 'objects', k)))]),
-    );
-    expect(after).toEqual(before);
+    expect(hashes()).toEqual(before);
   }, 120_000);
 });
