@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { isReproError } from '../core/errors.js';
+import { mark } from '../core/timing.js';
 import { remoteError } from './errors.js';
 import { fetchBulk } from './fetch-bulk.js';
 import { BodyFailure, writeHashed } from './write-hashed.js';
@@ -74,6 +75,7 @@ export async function fetchObjects(
       need.set(m.hash, { size: m.size, exec: (prev?.exec ?? false) || m.exec });
     }
   }
+  mark('fetch: manifests read');
   res.total = dirs.length + need.size;
   const get: [string, { size?: number; exec?: boolean }][] = [];
   const there: string[] = [];
@@ -86,8 +88,10 @@ export async function fetchObjects(
   for (const h of await absent(local, there, opts)) get.push([h, need.get(h)!]);
   res.present = res.total - get.length - getDirs.length;
   // Many small files at once where the backend moves them in bulk (fetch-bulk.ts); the rest below.
+  mark('fetch: planned');
   const bulk = backend.bulk?.(get.length);
   const left = bulk?.read ? await fetchBulk(bulk, local, get, res, tick, opts) : { rest: get, interrupted: false };
+  if (bulk?.read) mark('fetch: bulk done');
   if (left.interrupted) return { ...res, interrupted: true };
   if (
     !(await runPool(

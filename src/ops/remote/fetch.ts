@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { sha256 } from '../../core/canonical.js';
 import { ReproError } from '../../core/errors.js';
+import { mark } from '../../core/timing.js';
 import { checkStoredPath } from '../../core/paths.js';
 import { acquireRepoLock } from '../../core/repolock.js';
 import type { LockOut } from '../../lock/index.js';
@@ -53,6 +54,7 @@ export async function fetch(opts: FetchOptions): Promise<FetchReport> {
     // `runs` here is the run records' Git refs (--no-runs), not RevisionSet's "every run record's
     // lock" (gc --runs): objects are those of the workspace and the chosen revisions only.
     const named = await namedObjects(ctx, { ...opts, runs: false });
+    mark('fetch: objects named');
     const s = await openSession(ctx, opts);
     try {
       let entries: { key: string; outs: Record<string, LockOut> }[] = [];
@@ -81,9 +83,11 @@ export async function fetch(opts: FetchOptions): Promise<FetchReport> {
         compactRunCache(ctx.stateDir);
         runCache = { entries: total, added, rejected };
       }
+      mark('fetch: objects fetched');
       const { interrupted, ...objects } = res;
       const runs =
         opts.runs === false || interrupted ? null : await fetchRuns(ctx.root, { gitRemote: opts.gitRemote, signal: opts.signal });
+      mark('fetch: run records');
       return { remote: { name: s.spec.name, url: s.spec.url }, revisions: named.revisions, objects, runCache, runs, interrupted };
     } finally {
       s.backend.close();
