@@ -78,19 +78,23 @@ export async function fetchObjects(
   mark('fetch: manifests read');
   res.total = dirs.length + need.size;
   const get: [string, { size?: number; exec?: boolean }][] = [];
+  // In the cache but not as the manifest says (size, exec bit): the one-at-a-time path applies the
+  // cache's rules to what is there; a bulk read would find the name taken and send it there anyway.
+  const repair: typeof get = [];
   const there: string[] = [];
   const lacks = local.lackCheck();
   for (const [h, meta] of need) {
     const have = lacks(h) ? undefined : local.stat(h);
     if (have && (meta.size === undefined || have.size === meta.size) && (!meta.exec || have.exec)) there.push(h);
-    else get.push([h, meta]);
+    else (have ? repair : get).push([h, meta]);
   }
   for (const h of await absent(local, there, opts)) get.push([h, need.get(h)!]);
-  res.present = res.total - get.length - getDirs.length;
+  res.present = res.total - get.length - repair.length - getDirs.length;
   // Many small files at once where the backend moves them in bulk (fetch-bulk.ts); the rest below.
   mark('fetch: planned');
-  const bulk = backend.bulk?.(get.length);
+  const bulk = backend.bulk?.(get.length + repair.length);
   const left = bulk?.read ? await fetchBulk(bulk, local, get, res, tick, opts) : { rest: get, interrupted: false };
+  left.rest.push(...repair);
   if (bulk?.read) mark('fetch: bulk done');
   if (left.interrupted) return { ...res, interrupted: true };
   if (
