@@ -1,17 +1,9 @@
 import { lstatSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { dirCopyUsable, nativeDirCopy, type FetchJob } from './dir-copy.js';
-import { OBJECTS_PREFIX, objectKey } from './keys.js';
-import {
-  DirPool,
-  dirPoolThreads,
-  POOL_BATCH,
-  PoolFailure,
-  type PutAnswer,
-  type PutJob,
-  type ReadAnswer,
-  type ReadJob,
-} from './dir-pool.js';
+import { OBJECTS_PREFIX, objectKey, objectRel } from './keys.js';
+import { DirPool, dirPoolThreads, POOL_BATCH, PoolFailure } from './dir-pool.js';
+import type { PutAnswer, PutJob, ReadAnswer, ReadJob } from './dir-pool-worker.js';
 import { SMALL_SYNC } from './dir-sync.js';
 import type { BulkIo } from './types.js';
 
@@ -140,7 +132,7 @@ export function dirBulk(
     if (how !== 'unavailable') return how === 'done';
     const toJob = (k: number): ReadJob => {
       const { hash, size, exec } = jobs[k]!;
-      return { src: d.abs(objectKey(hash)), dest: join(destDir, hash.slice(0, 2), hash.slice(2)), digest: hash, size, exec };
+      return { src: d.abs(objectKey(hash)), dest: `${destDir}/${objectRel(hash)}`, digest: hash, size, exec };
     };
     return inPool('read', answered, toJob, answer, signal).catch(failed);
   }

@@ -4,8 +4,10 @@ import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PoolFailure, type PutAnswer, type PutJob, type ReadAnswer } from './dir-pool.js';
+import { PoolFailure } from './dir-pool.js';
+import type { PutAnswer, PutJob, ReadAnswer } from './dir-pool-worker.js';
 import { STALE_MS } from './dir-sync.js';
+import { objectRel } from './keys.js';
 
 /**
  * A push's small objects copied into a directory remote, or a fetch's out of one, by
@@ -64,8 +66,7 @@ const ANSWERS = { push: ['1'], fetch: ['1', '3', '4'] };
 /** Where job `k` copies from and to. */
 function pathsOf(c: Copy, k: number): { src: string; dest: string } {
   if (c.mode === 'push') return c.jobs[k]!;
-  const h = c.jobs[k]!.hash;
-  const obj = `${h.slice(0, 2)}/${h.slice(2)}`;
+  const obj = objectRel(c.jobs[k]!.hash);
   return { src: `${c.srcDir}/${obj}`, dest: `${c.destDir}/${obj}` };
 }
 

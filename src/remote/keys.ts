@@ -24,7 +24,12 @@ export function isObjectHash(h: string): boolean {
 /** `objects/ab/cdef…` for a valid hash; throws for anything else (a bug in the caller). */
 export function objectKey(hash: string): string {
   if (!HASH.test(hash)) throw new Error(`invalid object hash: '${hash}'`);
-  return `${OBJECTS_PREFIX}${hash.slice(0, 2)}/${hash.slice(2)}`;
+  return OBJECTS_PREFIX + objectRel(hash);
+}
+
+/** `ab/cdef…`: where an object is under an objects directory, the remote's and the cache's alike. */
+export function objectRel(hash: string): string {
+  return `${hash.slice(0, 2)}/${hash.slice(2)}`;
 }
 
 /** The hash a listed key names, or undefined for a key that is not a cache object. */
