@@ -9,20 +9,23 @@
  * "Remotes", seventh session). A fetch also hashes each object (sha256), and 100k of them through
  * Node took 2.2x a `cp -r` (ninth session).
  *
- * Usage: repro-dircopy THREADS STALE_SECONDS TAG                    (a push)
- *        repro-dircopy fetch THREADS STALE_SECONDS TAG SRCDIR DESTDIR (a fetch)
+ * Usage: repro-dircopy push|fetch THREADS STALE_SECONDS TAG SRCDIR DESTDIR
  *   THREADS        copying threads (1-16);
  *   STALE_SECONDS  a temp file in a destination directory older than this is a dead copy's
  *                  leftover and is removed when the directory is first written (dir.ts's sweep);
  *   TAG            the temp names' middle: `.<name>.tmp-TAG<hex>` (TAG is `<pid>-<hex>`, the
  *                  shape dir.ts and the cache's gc recognise);
- *   SRCDIR DESTDIR a fetch's objects directories, remote and local: an object named HASH (its
- *                  sha256, 64 hex) is SRCDIR/<2 hex>/<62 hex> there and DESTDIR/<2 hex>/<62 hex>
- *                  here (src/remote/keys.ts and src/cache/objects.ts: the same layout).
+ *   SRCDIR DESTDIR objects directories, absolute (a push's: the local cache's, the remote's; a
+ *                  fetch's the other way round): an object named HASH (its sha256, 64 hex) is
+ *                  SRCDIR/<2 hex>/<62 hex> there and DESTDIR/<2 hex>/<62 hex> here
+ *                  (src/remote/keys.ts and src/cache/objects.ts: the same layout).
  * Input, on stdin, read whole before the first copy: one record per object, in a push
- * `SRC \0 DEST \0 SIZE \0`, in a fetch `HASH \0 SIZE \0 EXEC \0` (SIZE in decimal digits, at most
- * MAX_SIZE; EXEC `1` for the cache's executable mode, `0` for the plain one). DEST's directory is
- * made (mkdir -p; a non-directory in its way is EEXIST) before the first object goes into it.
+ * `HASH \0 SIZE \0`, in a fetch `HASH \0 SIZE \0 EXEC \0` (SIZE in decimal digits, at most
+ * MAX_SIZE; EXEC `1` for the cache's executable mode, `0` for the plain one; a push's object is
+ * executable when its source is). Records name objects, not paths: Node builds no path per
+ * object (for 10k objects, building and encoding two paths each cost a push ~40 ms). DEST's
+ * directory is made (mkdir -p; a non-directory in its way is EEXIST) before the first object
+ * goes into it.
  * Output, on stdout, as chunks finish (in no set order): `I 1\n` when record I (from 0) is not a
  * regular file (nothing written; in a push also when it is not of SIZE bytes); in a fetch `I 3\n`
  * when it is not of SIZE bytes or its bytes do not hash to HASH (nothing written), and `I 4\n`
@@ -54,7 +57,7 @@
  * parent dies the helper gets SIGTERM (PR_SET_PDEATHSIG), and a write to a closed stdout ends it.
  *
  * Threads take chunks of CHUNK records, even threads from the front and odd ones from the back
- * (the records come sorted by DEST: the threads then write into different directories).
+ * (the records come grouped by fan-out directory: the threads then write into different ones).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -83,16 +86,14 @@
 #define MAX_THREADS 16
 
 struct job {
-  const char *src;  /* a push's; a fetch's is made from HASH */
-  const char *dest; /* a push's; a fetch's is made from HASH */
-  const char *hash; /* a fetch's HASH */
+  const char *hash; /* HASH, 64 hex */
   long long size;
-  unsigned char digest[32]; /* a fetch's HASH, as bytes */
+  unsigned char digest[32]; /* HASH, as bytes */
   char exec;                /* a fetch's EXEC: '1' or '0' */
 };
 
-static int fetching;                  /* the fetch mode */
-static const char *srcdir, *destdir;  /* a fetch's objects directories */
+static int fetching;                 /* the fetch mode, else a push */
+static const char *srcdir, *destdir; /* the objects directories */
 
 static struct job *jobs;
 static long njobs;
@@ -460,18 +461,16 @@ static int write_dest(const char *dest, const char *buf, long long n, mode_t mod
 /* One object: STORED, ABSENT or CORRUPT (see the header), or -1 (errno, *syscall set). */
 static int copy_one(const struct job *j, char *buf, const char **syscall) {
   char src[PATH_MAX], dest[PATH_MAX];
-  if (fetching) {
-    int a = snprintf(src, sizeof src, "%s/%.2s/%s", srcdir, j->hash, j->hash + 2);
-    int b = snprintf(dest, sizeof dest, "%s/%.2s/%s", destdir, j->hash, j->hash + 2);
-    if (a < 0 || (size_t)a >= sizeof src || b < 0 || (size_t)b >= sizeof dest) {
-      errno = ENAMETOOLONG;
-      *syscall = a < 0 || (size_t)a >= sizeof src ? "open-src" : "open";
-      return -1;
-    }
+  int a = snprintf(src, sizeof src, "%s/%.2s/%s", srcdir, j->hash, j->hash + 2);
+  int b = snprintf(dest, sizeof dest, "%s/%.2s/%s", destdir, j->hash, j->hash + 2);
+  if (a < 0 || (size_t)a >= sizeof src || b < 0 || (size_t)b >= sizeof dest) {
+    errno = ENAMETOOLONG;
+    *syscall = a < 0 || (size_t)a >= sizeof src ? "open-src" : "open";
+    return -1;
   }
   long long n;
   mode_t src_mode;
-  int r = read_src(fetching ? src : j->src, j, buf, &n, &src_mode, syscall);
+  int r = read_src(src, j, buf, &n, &src_mode, syscall);
   if (r != STORED) return r;
   int exec = (src_mode & 0100) != 0;
   if (fetching) {
@@ -479,7 +478,7 @@ static int copy_one(const struct job *j, char *buf, const char **syscall) {
     if (memcmp(sha256((const unsigned char *)buf, (size_t)n, md), j->digest, 32) != 0) return CORRUPT;
     exec = j->exec == '1';
   }
-  return write_dest(fetching ? dest : j->dest, buf, n, exec ? 0555 : 0444, syscall);
+  return write_dest(dest, buf, n, exec ? 0555 : 0444, syscall);
 }
 
 /* The next chunk for thread T: [*lo, *hi); 0 when there is none (or the copy is stopping). */
@@ -562,18 +561,14 @@ static char *read_all(size_t *len) {
 }
 
 int main(int argc, char **argv) {
-  if (argc == 7 && strcmp(argv[1], "fetch") == 0) {
-    fetching = 1;
-    srcdir = argv[5];
-    destdir = argv[6];
-    argv++;
-    argc = 4;
-  }
-  if (argc != 4 || (fetching && (srcdir[0] != '/' || destdir[0] != '/'))) {
-    fprintf(stderr, "usage: repro-dircopy THREADS STALE_SECONDS TAG\n"
-                    "       repro-dircopy fetch THREADS STALE_SECONDS TAG SRCDIR DESTDIR\n");
+  if (argc != 7 || (strcmp(argv[1], "push") != 0 && strcmp(argv[1], "fetch") != 0) || argv[5][0] != '/' || argv[6][0] != '/') {
+    fprintf(stderr, "usage: repro-dircopy push|fetch THREADS STALE_SECONDS TAG SRCDIR DESTDIR\n");
     return 3;
   }
+  fetching = strcmp(argv[1], "fetch") == 0;
+  srcdir = argv[5];
+  destdir = argv[6];
+  argv++;
   int threads = atoi(argv[1]);
   if (threads < 1) threads = 1;
   if (threads > MAX_THREADS) threads = MAX_THREADS;
@@ -598,7 +593,7 @@ int main(int argc, char **argv) {
   size_t cap = 1024;
   jobs = malloc(cap * sizeof *jobs);
   if (!jobs) die("out of memory");
-  int fields = 3;
+  int fields = fetching ? 3 : 2;
   for (size_t off = 0; off < len;) {
     const char *f[3];
     for (int k = 0; k < fields; k++) {
@@ -611,23 +606,20 @@ int main(int argc, char **argv) {
       off = (size_t)(z - in) + 1;
     }
     char *end;
-    const char *size_field = fetching ? f[1] : f[2];
-    long long size = strtoll(size_field, &end, 10);
-    int bad = !(*size_field >= '0' && *size_field <= '9') || *end || size < 0 || size > MAX_SIZE;
-    struct job j = {f[0], f[1], NULL, size, {0}, '0'};
+    long long size = strtoll(f[1], &end, 10);
+    int bad = !(*f[1] >= '0' && *f[1] <= '9') || *end || size < 0 || size > MAX_SIZE || strlen(f[0]) != 64;
+    struct job j = {f[0], size, {0}, '0'};
+    for (int k = 0; k < 32 && !bad; k++) {
+      int hi = hexval(f[0][2 * k]), lo = hexval(f[0][2 * k + 1]);
+      if (hi < 0 || lo < 0) bad = 1;
+      else j.digest[k] = (unsigned char)(hi << 4 | lo);
+    }
     if (fetching) {
-      j.src = j.dest = NULL;
-      j.hash = f[0];
-      bad = bad || strlen(f[0]) != 64 || (strcmp(f[2], "0") != 0 && strcmp(f[2], "1") != 0);
-      for (int k = 0; k < 32 && !bad; k++) {
-        int hi = hexval(f[0][2 * k]), lo = hexval(f[0][2 * k + 1]);
-        if (hi < 0 || lo < 0) bad = 1;
-        else j.digest[k] = (unsigned char)(hi << 4 | lo);
-      }
+      bad = bad || (strcmp(f[2], "0") != 0 && strcmp(f[2], "1") != 0);
       j.exec = f[2][0];
-    } else bad = bad || f[0][0] != '/' || f[1][0] != '/' || !strrchr(f[1], '/')[1];
+    }
     if (bad) {
-      fprintf(stderr, "repro-dircopy: record %ld is not %s\n", njobs, fetching ? "HASH SIZE EXEC" : "SRC DEST SIZE");
+      fprintf(stderr, "repro-dircopy: record %ld is not %s\n", njobs, fetching ? "HASH SIZE EXEC" : "HASH SIZE");
       return 3;
     }
     if ((size_t)njobs == cap) {

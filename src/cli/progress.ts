@@ -85,15 +85,16 @@ export function statusArea(io: Io, o: StatusAreaOptions): StatusArea {
  * One progress line, redrawn in place at most 10 times a second, only on a TTY:
  * `push: 1234/10000 objects, 12.3/98.1 MB, 45.6 MB/s`. `done()` clears it.
  */
-export function progressLine(io: Io, verb: string): { update(p: Progress): void; done(): void } {
-  if (!io.isTTY) return { update() {}, done() {} };
+export function progressLine(io: Io, verb: string): { update: ((p: Progress) => void) | undefined; done(): void } {
+  // No TTY, no updates: `update` undefined, so a transfer builds no progress object per file.
+  if (!io.isTTY) return { update: undefined, done() {} };
   const start = Date.now();
   let last = 0;
   let text = '';
   const area = statusArea(io, { render: (width) => [fit(text, width - 1)] });
   const mb = (n: number): string => (n / 1e6).toFixed(1);
   return {
-    update(p) {
+    update(p: Progress) {
       const now = Date.now();
       if (now - last < 100 && p.done !== p.total) return;
       last = now;

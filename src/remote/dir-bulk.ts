@@ -1,6 +1,6 @@
 import { lstatSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { dirCopyUsable, nativeDirCopy, type FetchJob } from './dir-copy.js';
+import { dirCopyUsable, nativeDirCopy, type CopyJob } from './dir-copy.js';
 import { OBJECTS_PREFIX, objectKey, objectRel } from './keys.js';
 import { DirPool, dirPoolThreads, POOL_BATCH, PoolFailure } from './dir-pool.js';
 import type { PutAnswer, PutJob, ReadAnswer, ReadJob } from './dir-pool-worker.js';
@@ -78,34 +78,43 @@ export function dirBulk(
   }
   return {
     maxBytes: SMALL_SYNC,
-    async put(items, onPut, signal) {
+    async put(srcDir, items, onPut, signal) {
       const small: number[] = [];
-      items.forEach((it, i) => it.size <= SMALL_SYNC && small.push(i));
-      const order = byFanout(small.map((i) => items[i]!.key.slice(OBJECTS_PREFIX.length))).map((k) => small[k]!);
-      const jobs: PutJob[] = order.map((i) => ({ src: items[i]!.src, dest: d.abs(items[i]!.key), size: items[i]!.size }));
+      for (let i = 0; i < items.length; i++) if (items[i]!.size <= SMALL_SYNC) small.push(i);
+      const order = byFanout(small.length, (k) => items[small[k]!]!.hash);
+      for (let k = 0; k < order.length; k++) order[k] = small[order[k]!]!;
+      const jobs: CopyJob[] = order.map((i) => items[i]!);
       const answered = new Uint8Array(jobs.length);
       const answer = (k: number, r: PutAnswer): void => {
         answered[k] = 1;
         onPut(order[k]!, r === 0 ? 'stored' : 'absent');
       };
       const failed = (e: unknown): never => d.fail(e instanceof PoolFailure && e.phase === 'mkdir' ? 'create a directory' : 'write', e);
+      const destDir = d.abs(OBJECTS_PREFIX.slice(0, -1));
       // The first directory here: the remote's root checked (is the share mounted?) before
       // anything is written; the helper or the workers make the others (dir-copy.ts, dir-pool.ts).
-      if (jobs.length) d.ensureDir(dirname(jobs[0]!.dest));
-      const how = jobs.length ? await nativeDirCopy({ mode: 'push', jobs, onAnswer: answer }, threads, signal).catch(failed) : 'done';
+      if (jobs.length) d.ensureDir(dirname(d.abs(objectKey(jobs[0]!.hash))));
+      const how = jobs.length
+        ? await nativeDirCopy({ mode: 'push', srcDir, destDir, jobs, onAnswer: answer }, threads, signal).catch(failed)
+        : 'done';
       if (how === 'stopped') return false;
-      if (how === 'unavailable' && !(await inPool('put', answered, (k) => jobs[k]!, answer, signal).catch(failed))) return false;
+      const toJob = (k: number): PutJob => {
+        const { hash, size } = jobs[k]!;
+        return { src: `${srcDir}/${objectRel(hash)}`, dest: d.abs(objectKey(hash)), size };
+      };
+      if (how === 'unavailable' && !(await inPool('put', answered, toJob, answer, signal).catch(failed))) return false;
       for (let i = 0; i < items.length; i++) {
         const it = items[i]!;
         if (it.size <= SMALL_SYNC) continue;
         if (signal?.aborted) return false;
         // As a worker checks its sources: a regular file of the size asked, else 'absent'.
-        const st = lstatSync(it.src, { throwIfNoEntry: false });
+        const src = `${srcDir}/${objectRel(it.hash)}`;
+        const st = lstatSync(src, { throwIfNoEntry: false });
         if (!st?.isFile() || st.size !== it.size) {
           onPut(i, 'absent');
           continue;
         }
-        await d.put(it.key, it.src, { size: it.size, exec: (st.mode & 0o100) !== 0 });
+        await d.put(objectKey(it.hash), src, { size: it.size, exec: (st.mode & 0o100) !== 0 });
         onPut(i, 'stored');
       }
       return true;
@@ -113,8 +122,8 @@ export function dirBulk(
     read: fetchToo || dirCopyUsable(env) ? read : undefined,
   };
   async function read(...[destDir, items, onRead, signal]: Parameters<NonNullable<BulkIo['read']>>): Promise<boolean> {
-    const order = byFanout(items.map((it) => it.hash));
-    const jobs: FetchJob[] = order.map((i) => items[i]!);
+    const order = byFanout(items.length, (i) => items[i]!.hash);
+    const jobs: CopyJob[] = order.map((i) => items[i]!);
     const answered = new Uint8Array(jobs.length);
     const answer = (k: number, r: ReadAnswer): void => {
       answered[k] = 1;
@@ -132,7 +141,7 @@ export function dirBulk(
     if (how !== 'unavailable') return how === 'done';
     const toJob = (k: number): ReadJob => {
       const { hash, size, exec } = jobs[k]!;
-      return { src: d.abs(objectKey(hash)), dest: `${destDir}/${objectRel(hash)}`, digest: hash, size, exec };
+      return { src: d.abs(objectKey(hash)), dest: `${destDir}/${objectRel(hash)}`, digest: hash, size, exec: exec === true };
     };
     return inPool('read', answered, toJob, answer, signal).catch(failed);
   }
@@ -141,23 +150,29 @@ export function dirBulk(
 const READ_ANSWER = { 0: 'stored', 1: 'absent', 3: 'corrupt', 4: 'there' } as const;
 
 /**
- * Indices of `names` (hashes, or keys past `objects/`) grouped by fan-out directory (the first
- * two hex digits), in order of it: consecutive batches then fall in the same or neighbouring
- * directories, and the two threads (one from each end) rarely meet in one. A counting sort:
- * sorting 100k keys with a comparator cost ~250 ms.
+ * Indices 0..n-1 grouped by their hash's fan-out directory (`hashOf(i)`'s first two hex digits),
+ * in order of it: consecutive batches then fall in the same or neighbouring directories, and the
+ * two threads (one from each end) rarely meet in one. A counting sort: sorting 100k keys with a
+ * comparator cost ~250 ms.
  */
-function byFanout(names: readonly string[]): number[] {
+function byFanout(n: number, hashOf: (i: number) => string): number[] {
   const start = new Uint32Array(258);
-  const fan = names.map((h) => {
-    const f = parseInt(h.slice(0, 2), 16);
-    return h.length >= 2 && f >= 0 ? f : 256; // anything else last
-  });
-  for (const f of fan) start[f + 1]!++;
+  const fan = new Uint16Array(n);
+  for (let i = 0; i < n; i++) {
+    const h = hashOf(i);
+    const hi = HEX[h.charCodeAt(0)];
+    const lo = HEX[h.charCodeAt(1)];
+    fan[i] = hi === undefined || lo === undefined || hi < 0 || lo < 0 ? 256 : (hi << 4) | lo; // anything else last
+    start[fan[i]! + 1]!++;
+  }
   for (let f = 1; f <= 257; f++) start[f]! += start[f - 1]!;
-  const out = new Array<number>(names.length);
-  fan.forEach((f, i) => (out[start[f]!++] = i));
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[start[fan[i]!]!++] = i;
   return out;
 }
+
+/** A lower-case hex digit's value by character code, -1 for any other character below 128. */
+const HEX = Int8Array.from({ length: 128 }, (_, c) => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1));
 
 const chunk = (idx: number[]): number[][] => {
   const out: number[][] = [];

@@ -5,7 +5,7 @@ import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PoolFailure } from './dir-pool.js';
-import type { PutAnswer, PutJob, ReadAnswer } from './dir-pool-worker.js';
+import type { PutAnswer, ReadAnswer } from './dir-pool-worker.js';
 import { STALE_MS } from './dir-sync.js';
 import { objectRel } from './keys.js';
 
@@ -19,7 +19,7 @@ import { objectRel } from './keys.js';
  *
  * The jobs go to the helper's stdin at once; its answers come back as objects finish and are
  * handed to `onAnswer` (`PutAnswer`, `ReadAnswer`: 0 stored, 1 the source is absent, 3 a fetched
- * object is corrupt). The first failure comes back as the errno error the workers would have
+ * object is corrupt, 4 something is at a fetched object's name). The first failure comes back as the errno error the workers would have
  * raised (`PoolFailure`; phase 'read' for a fetch's source, 'mkdir' for a fan-out directory,
  * else 'write'). Resolves 'done', or 'stopped' when `signal` stopped it (the objects in flight
  * finish first), or 'unavailable' when the helper is absent or could not run (`REPRO_DIRCOPY=node`
@@ -43,32 +43,29 @@ export function dirCopyUsable(env: NodeJS.ProcessEnv = process.env): boolean {
 
 const errnoName = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
 
-/** A fetch's object for the helper: `<srcDir>/<2 hex>/<62 hex>` to the same under `destDir` (`ReadJob`'s rules). */
-export interface FetchJob {
+/**
+ * An object for the helper: `<srcDir>/<2 hex>/<62 hex>` copied to the same under `destDir`
+ * (`hash`: a file's, 64 hex). A push's rules are `PutJob`'s (the object is executable when its
+ * source is: `exec` unused), a fetch's `ReadJob`'s.
+ */
+export interface CopyJob {
   hash: string;
   size: number;
-  exec: boolean;
+  exec?: boolean;
 }
 
-type Copy =
-  | { mode: 'push'; jobs: PutJob[]; onAnswer: (k: number, r: PutAnswer) => void }
-  | { mode: 'fetch'; srcDir: string; destDir: string; jobs: FetchJob[]; onAnswer: (k: number, r: ReadAnswer) => void };
+type Copy = { srcDir: string; destDir: string; jobs: CopyJob[] } & (
+  { mode: 'push'; onAnswer: (k: number, r: PutAnswer) => void } | { mode: 'fetch'; onAnswer: (k: number, r: ReadAnswer) => void }
+);
 
 /** The helper's stdin: one record per job (native/dircopy.c's header). */
-function records(c: Copy): Buffer {
-  if (c.mode === 'push') return Buffer.from(c.jobs.map((j) => `${j.src}\0${j.dest}\0${j.size}\0`).join(''), 'utf8');
-  return Buffer.from(c.jobs.map((j) => `${j.hash}\0${j.size}\0${j.exec ? 1 : 0}\0`).join(''), 'latin1');
+function records(mode: 'push' | 'fetch', jobs: readonly CopyJob[]): Buffer {
+  const text = mode === 'push' ? jobs.map((j) => `${j.hash}\0${j.size}\0`) : jobs.map((j) => `${j.hash}\0${j.size}\0${j.exec ? 1 : 0}\0`);
+  return Buffer.from(text.join(''), 'latin1');
 }
 
 /** The per-record answers each mode can give (native/dircopy.c's header). */
 const ANSWERS = { push: ['1'], fetch: ['1', '3', '4'] };
-
-/** Where job `k` copies from and to. */
-function pathsOf(c: Copy, k: number): { src: string; dest: string } {
-  if (c.mode === 'push') return c.jobs[k]!;
-  const obj = objectRel(c.jobs[k]!.hash);
-  return { src: `${c.srcDir}/${obj}`, dest: `${c.destDir}/${obj}` };
-}
 
 export function nativeDirCopy(c: Copy, threads: number, signal?: AbortSignal): Promise<'done' | 'stopped' | 'unavailable'> {
   const { jobs } = c;
@@ -79,8 +76,8 @@ export function nativeDirCopy(c: Copy, threads: number, signal?: AbortSignal): P
   return new Promise((resolve, reject) => {
     let child;
     try {
-      const args = [String(Math.max(1, threads)), String(Math.ceil(STALE_MS / 1000)), tag];
-      child = spawn(DIRCOPY_PATH, c.mode === 'fetch' ? ['fetch', ...args, c.srcDir, c.destDir] : args, {
+      const args = [c.mode, String(Math.max(1, threads)), String(Math.ceil(STALE_MS / 1000)), tag, c.srcDir, c.destDir];
+      child = spawn(DIRCOPY_PATH, args, {
         stdio: ['pipe', 'pipe', 'pipe'],
       });
     } catch {
@@ -114,7 +111,8 @@ export function nativeDirCopy(c: Copy, threads: number, signal?: AbortSignal): P
       }
       const k = num(f[1], jobs.length - 1);
       if (k === undefined) return;
-      const { src, dest } = pathsOf(c, k);
+      const obj = objectRel(jobs[k]!.hash);
+      const [src, dest] = [`${c.srcDir}/${obj}`, `${c.destDir}/${obj}`];
       const errno = Number(f[2]);
       const code = errnoName.get(errno) ?? `errno ${errno}`;
       const syscall = f[3] ?? 'write';
@@ -148,6 +146,6 @@ export function nativeDirCopy(c: Copy, threads: number, signal?: AbortSignal): P
       else resolve('unavailable'); // exit 3 (its stderr, not kept, says why): the workers do the rest
     });
     child.stdin.on('error', () => undefined); // a helper that exits early: its exit code says why
-    child.stdin.end(records(c));
+    child.stdin.end(records(c.mode, jobs));
   });
 }

@@ -22,11 +22,16 @@ export interface LocalObject {
   exec: boolean;
   /** Its permission bits (`st_mode & 0o7777`) when known: a directory remote then skips a chmod. */
   mode?: number;
-  /**
-   * Not looked at yet: a manifest's member, size and exec bit as the manifest gives them. A bulk
-   * put checks the file itself; any other put `stat`s it first.
-   */
-  unchecked?: true;
+}
+
+/**
+ * A manifest's member not looked at yet, size and exec bit as the manifest gives them: a bulk
+ * put checks the file itself; any other put `stat`s it first.
+ */
+interface Unchecked {
+  size: number;
+  exec: boolean;
+  unchecked: true;
 }
 
 export interface LocalObjects {
@@ -102,7 +107,11 @@ export async function pushObjects(
   opts: TransferOptions,
 ): Promise<PushResult> {
   const res: PushResult = { total: 0, uploaded: 0, present: 0, bytes: 0, missingLocal: [], heldBack: [], interrupted: false };
-  const files = new Map<string, LocalObject>();
+  // A backend that moves objects in bulk checks each source as it reads it (`BulkIo.put`): the
+  // members of a manifest are then not lstat'ed here one by one (10k of them: ~100 ms before the
+  // first byte moves), only those that end up going another way (`Unchecked`).
+  const lazy = backend.bulk !== undefined;
+  const files = new Map<string, LocalObject | Unchecked>();
   // Files of a directory that the remote is known to hold: counted, never stat'ed locally (a
   // no-op push of a 100k-file directory would otherwise lstat 100k cache objects).
   const knownMembers = new Set<string>();
@@ -110,10 +119,8 @@ export async function pushObjects(
   // Distinct files per manifest, remembered with it (known.ts) so the next push need not read it.
   const dirCounts = new Map<string, number>();
   let knownDirFiles = 0;
-  // A backend that moves objects in bulk checks each source as it reads it (`BulkIo.put`): the
-  // members of a manifest are then not lstat'ed here one by one (10k of them: ~100 ms before the
-  // first byte moves), only those that end up going another way.
-  const lazy = backend.bulk !== undefined;
+  // Each pass over 10k objects costs a push a few ms of not yet optimised JavaScript: the
+  // members are looked at once here, and what is unknown is split and sized in one more pass.
   for (const h of new Set(wanted)) {
     // A manifest the remote is known to hold implies its files (manifests go up last): neither
     // it nor they are looked at locally, and the remembered count stands in for its files.
@@ -130,40 +137,43 @@ export async function pushObjects(
     }
     if (!h.endsWith('.dir')) {
       files.set(h, obj);
+      knownMembers.delete(h);
       continue;
     }
     const members = await local.members(h);
-    dirCounts.set(h, new Set(members.map((m) => m.hash)).size);
-    if (remembered !== undefined) known.add([h], dirCounts); // known from an older repro, without its count
-    for (const m of members) {
+    const hashes = new Array<string>(members.length);
+    for (let i = 0; i < members.length; i++) {
+      const m = members[i]!;
+      hashes[i] = m.hash;
+      if (files.has(m.hash)) continue;
       if (known.has(m.hash)) {
-        if (!files.has(m.hash)) knownMembers.add(m.hash);
+        knownMembers.add(m.hash);
         continue;
       }
       if (lazy) {
-        if (!files.has(m.hash)) files.set(m.hash, { path: local.path(m.hash), size: m.size, exec: m.exec, unchecked: true });
+        files.set(m.hash, { size: m.size, exec: m.exec, unchecked: true });
         continue;
       }
       const mo = local.stat(m.hash);
       if (mo) files.set(m.hash, mo);
       else res.missingLocal.push(m.hash);
     }
-    dirs.set(h, { obj, members: members.map((m) => m.hash) });
+    dirCounts.set(h, new Set(hashes).size);
+    if (remembered !== undefined) known.add([h], dirCounts); // known from an older repro, without its count
+    dirs.set(h, { obj, members: hashes });
   }
-  for (const h of files.keys()) knownMembers.delete(h);
   res.total += files.size + knownMembers.size + dirs.size + knownDirFiles;
 
   // What the remote already has: remembered, else asked once.
-  const all = [...files.keys(), ...dirs.keys()];
   const sizeOf = (h: string): number => (files.get(h) ?? dirs.get(h)!.obj).size;
-  let unknown = all.filter((h) => !known.has(h));
+  let unknown: string[] = [];
+  for (const h of files.keys()) if (!known.has(h)) unknown.push(h);
+  for (const h of dirs.keys()) if (!known.has(h)) unknown.push(h);
   if (unknown.length > LIST_THRESHOLD) {
     const listed = await listObjects(backend, opts.jobs, opts.signal);
-    known.add(
-      unknown.filter((h) => listed.get(h) === sizeOf(h)),
-      dirCounts,
-    );
-    unknown = unknown.filter((h) => !known.has(h));
+    const found = listed.size ? unknown.filter((h) => listed.get(h) === sizeOf(h)) : [];
+    known.add(found, dirCounts);
+    if (found.length) unknown = unknown.filter((h) => !known.has(h));
   } else if (unknown.length) {
     let done = 0;
     const found: string[] = [];
@@ -184,51 +194,58 @@ export async function pushObjects(
 
   // Many files at once where the backend moves them in bulk (worker threads), else `jobs` puts,
   // each source looked at first.
-  const bulk = backend.bulk?.(unknown.filter((h) => files.has(h)).length);
-  if (!bulk) {
-    for (const h of unknown) {
-      if (!files.get(h)?.unchecked) continue;
-      const mo = local.stat(h);
-      if (mo) files.set(h, mo);
-      else {
-        files.delete(h);
-        res.total--; // as a member found missing in the loop above is not counted
-        res.missingLocal.push(h);
-      }
+  const upFiles: string[] = [];
+  const upDirs: string[] = [];
+  for (const h of unknown) (files.has(h) ? upFiles : upDirs).push(h);
+  const bulk = backend.bulk?.(upFiles.length);
+  const checked = (h: string): LocalObject | undefined => {
+    const f = files.get(h)!;
+    if (!('unchecked' in f)) return f;
+    const mo = local.stat(h);
+    if (mo) files.set(h, mo);
+    else {
+      files.delete(h);
+      res.total--; // as a member found missing in the loop above is not counted
+      res.missingLocal.push(h);
     }
-    unknown = unknown.filter((h) => files.has(h) || dirs.has(h));
-  }
-  const upFiles = unknown.filter((h) => files.has(h));
-  const upDirs = unknown.filter((h) => dirs.has(h));
-  const totalBytes = unknown.reduce((n, h) => n + sizeOf(h), 0);
+    return mo;
+  };
+  const sendFiles = bulk ? upFiles : upFiles.filter((h) => checked(h) !== undefined);
+  let totalBytes = 0;
+  for (const h of sendFiles) totalBytes += files.get(h)!.size;
+  for (const h of upDirs) totalBytes += dirs.get(h)!.obj.size;
+  const total = sendFiles.length + upDirs.length;
   let done = 0;
   let pending: string[] = [];
-  const uploaded = (h: string, obj: LocalObject): void => {
+  const uploaded = (h: string, size: number): void => {
     res.uploaded++;
-    res.bytes += obj.size;
+    res.bytes += size;
     pending.push(h);
     if (pending.length >= 64) {
       known.add(pending, dirCounts);
       pending = [];
     }
-    opts.onProgress?.({ phase: 'uploading', done: ++done, total: unknown.length, bytes: res.bytes, totalBytes });
+    done++;
+    opts.onProgress?.({ phase: 'uploading', done, total, bytes: res.bytes, totalBytes });
   };
   const upload = async (h: string, obj: LocalObject): Promise<void> => {
     await backend.put(objectKey(h), obj.path, { size: obj.size, exec: obj.exec, mode: obj.mode });
-    uploaded(h, obj);
+    uploaded(h, obj.size);
   };
-  const putFiles = (): Promise<boolean> =>
-    bulk
-      ? bulk.put(
-          upFiles.map((h) => ({ key: objectKey(h), src: files.get(h)!.path, size: files.get(h)!.size })),
-          (i, r) => {
-            if (r === 'stored') return uploaded(upFiles[i]!, files.get(upFiles[i]!)!);
-            res.total--;
-            res.missingLocal.push(upFiles[i]!);
-          },
-          opts.signal,
-        )
-      : runPool(upFiles, opts.jobs, (h) => upload(h, files.get(h)!), opts.signal);
+  const putFiles = (): Promise<boolean> => {
+    if (!bulk) return runPool(sendFiles, opts.jobs, (h) => upload(h, files.get(h) as LocalObject), opts.signal);
+    const items = sendFiles.map((h) => ({ hash: h, size: files.get(h)!.size }));
+    return bulk.put(
+      local.objectsDir,
+      items,
+      (i, r) => {
+        if (r === 'stored') return uploaded(items[i]!.hash, items[i]!.size);
+        res.total--;
+        res.missingLocal.push(items[i]!.hash);
+      },
+      opts.signal,
+    );
+  };
   try {
     if (!(await putFiles())) res.interrupted = true;
     known.add(pending, dirCounts);

@@ -65,14 +65,16 @@ export interface BulkIo {
   /** Objects up to this size go through `read`; bigger ones through `get`. */
   readonly maxBytes: number;
   /**
-   * `put` of every item (any size), `onPut(i, 'stored')` as item `i` is stored, or
-   * `onPut(i, 'absent')` when its `src` is not a regular file of `size` bytes (nothing written:
-   * the caller need not lstat each source first); the object is executable when `src` is (the
-   * cache's exec bit). False when `signal` stopped it. Throws E_REMOTE (or the errno error) of
-   * the first failure, once nothing is in flight.
+   * `put` of every item (any size): the object `<srcDir>/<2 hex>/<62 hex>` (the local cache's
+   * layout; `hash` a file's, 64 hex) stored as `objectKey(hash)`; `onPut(i, 'stored')` as item
+   * `i` is stored, or `onPut(i, 'absent')` when its source is not a regular file of `size` bytes
+   * (nothing written: the caller need not lstat each source first); the object is executable
+   * when its source is (the cache's exec bit). False when `signal` stopped it. Throws E_REMOTE
+   * (or the errno error) of the first failure, once nothing is in flight.
    */
   put(
-    items: { key: string; src: string; size: number }[],
+    srcDir: string,
+    items: { hash: string; size: number }[],
     onPut: (i: number, r: 'stored' | 'absent') => void,
     signal?: AbortSignal,
   ): Promise<boolean>;

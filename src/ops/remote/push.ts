@@ -2,6 +2,7 @@ import { sha256 } from '../../core/canonical.js';
 import { isReproError, ReproError } from '../../core/errors.js';
 import { KnownSet, pushObjects, newEpoch, readEpoch, runCacheKey, RUNCACHE_PREFIX, type PushResult } from '../../remote/index.js';
 import { openContext } from '../context.js';
+import { mark } from '../../core/timing.js';
 import { namedObjects, type NamedObjectsOptions } from './named-objects.js';
 import { openSession, type TransferFlags } from './session.js';
 import { runCacheEntries } from '../run/runcache.js';
@@ -39,6 +40,7 @@ export async function push(opts: PushOptions): Promise<PushReport> {
   // `runs` here is the run records' Git refs (--no-runs), not RevisionSet's "every run record's
   // lock" (gc --runs): objects are those of the workspace and the chosen revisions only.
   const named = await namedObjects(ctx, { ...opts, runs: false });
+  mark('push: objects named');
   const checked = opts.runCache ? checkRunCacheEntries(runCacheEntries(ctx.stateDir)) : { good: [], bad: [] };
   const entries = checked.good;
   for (const [, outs] of entries) for (const o of Object.values(outs)) if (typeof o?.hash === 'string') named.hashes.add(o.hash);
@@ -74,8 +76,10 @@ export async function push(opts: PushOptions): Promise<PushReport> {
         }
         runCache = { entries: entries.length + checked.bad.length, uploaded, skipped: checked.bad };
       }
+      mark('push: objects pushed');
       const { interrupted, ...objects } = res;
       const runs = opts.runs === false || interrupted ? null : await pushRunsAfterObjects(ctx.root, s.spec.name, res, opts);
+      mark('push: run records');
       return { remote: { name: s.spec.name, url: s.spec.url }, revisions: named.revisions, objects, runCache, runs, interrupted };
     } finally {
       known.close();
