@@ -1,9 +1,7 @@
 import { objectKey } from './keys.js';
-import type { FetchResult } from './fetch.js';
+import type { FetchResult, Meta } from './fetch.js';
 import type { LocalObjects, TransferOptions } from './transfer.js';
 import type { BulkIo } from './types.js';
-
-type Meta = { size?: number; exec?: boolean };
 
 /**
  * The files of a fetch moved by the backend in bulk (`Backend.bulk`: a directory remote's
@@ -18,29 +16,31 @@ type Meta = { size?: number; exec?: boolean };
 export async function fetchBulk(
   bulk: BulkIo,
   local: LocalObjects,
-  get: [string, Meta][],
+  get: string[],
+  need: ReadonlyMap<string, Meta>,
   res: FetchResult,
   tick: () => void,
   opts: TransferOptions,
-): Promise<{ rest: [string, Meta][]; interrupted: boolean }> {
-  const rest: [string, Meta][] = [];
-  const mine: [string, Meta & { size: number }][] = [];
-  for (const e of get) {
-    const size = e[1].size;
-    if (size !== undefined && size <= bulk.maxBytes && !e[0].endsWith('.dir')) mine.push(e as [string, Meta & { size: number }]);
-    else rest.push(e);
+): Promise<{ rest: string[]; interrupted: boolean }> {
+  const rest: string[] = [];
+  const mine: { hash: string; size: number; exec: boolean }[] = [];
+  for (const hash of get) {
+    const meta = need.get(hash)!;
+    const size = meta.size;
+    if (size !== undefined && size <= bulk.maxBytes && !hash.endsWith('.dir')) mine.push({ hash, size, exec: meta.exec === true });
+    else rest.push(hash);
   }
   const completed = await bulk.read!(
     local.objectsDir,
-    mine.map(([hash, meta]) => ({ hash, size: meta.size, exec: meta.exec ?? false })),
+    mine,
     (i, r) => {
-      const [h, meta] = mine[i]!;
-      if (r === 'there') return void rest.push(mine[i]!);
+      const it = mine[i]!;
+      if (r === 'there') return void rest.push(it.hash);
       if (r === 'stored') {
         res.downloaded++;
-        res.bytes += meta.size;
-      } else if (r === 'absent') res.missing.push(h);
-      else res.corrupt.push({ hash: h, key: objectKey(h) });
+        res.bytes += it.size;
+      } else if (r === 'absent') res.missing.push(it.hash);
+      else res.corrupt.push({ hash: it.hash, key: objectKey(it.hash) });
       tick();
     },
     opts.signal,
