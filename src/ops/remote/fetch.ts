@@ -20,7 +20,7 @@ import { openContext } from '../context.js';
 import { namedObjects, type NamedObjectsOptions } from './named-objects.js';
 import { openSession, type TransferFlags } from './session.js';
 import { readRunCache, writeRunCache, compactRunCache } from '../run/runcache.js';
-import { fetchRuns, type RunsFetchReport } from './refs.js';
+import { fetchRuns, lookUpGitRemote, type RunsFetchReport } from './refs.js';
 
 export interface FetchOptions extends TransferFlags, NamedObjectsOptions {
   cwd: string;
@@ -50,6 +50,7 @@ export interface FetchReport {
 export async function fetch(opts: FetchOptions): Promise<FetchReport> {
   const ctx = await openContext(opts.cwd);
   const held = await acquireRepoLock(join(ctx.stateDir, 'lock'), { command: 'fetch' });
+  const gitRemote = opts.runs === false ? undefined : lookUpGitRemote(ctx.root, opts.gitRemote);
   try {
     // `runs` here is the run records' Git refs (--no-runs), not RevisionSet's "every run record's
     // lock" (gc --runs): objects are those of the workspace and the chosen revisions only.
@@ -86,7 +87,9 @@ export async function fetch(opts: FetchOptions): Promise<FetchReport> {
       mark('fetch: objects fetched');
       const { interrupted, ...objects } = res;
       const runs =
-        opts.runs === false || interrupted ? null : await fetchRuns(ctx.root, { gitRemote: opts.gitRemote, signal: opts.signal });
+        opts.runs === false || interrupted
+          ? null
+          : await fetchRuns(ctx.root, { gitRemote: opts.gitRemote, signal: opts.signal, resolved: gitRemote });
       mark('fetch: run records');
       return { remote: { name: s.spec.name, url: s.spec.url }, revisions: named.revisions, objects, runCache, runs, interrupted };
     } finally {

@@ -6,7 +6,7 @@ import { mark } from '../../core/timing.js';
 import { namedObjects, type NamedObjectsOptions } from './named-objects.js';
 import { openSession, type TransferFlags } from './session.js';
 import { runCacheEntries } from '../run/runcache.js';
-import { pushRuns, type RunsPushReport } from './refs.js';
+import { lookUpGitRemote, pushRuns, type GitRemote, type RunsPushReport } from './refs.js';
 import { checkRunCacheEntries, type BadRunCacheEntry } from './runcache-check.js';
 
 export interface PushOptions extends TransferFlags, NamedObjectsOptions {
@@ -37,6 +37,7 @@ export interface PushReport {
  */
 export async function push(opts: PushOptions): Promise<PushReport> {
   const ctx = await openContext(opts.cwd);
+  const gitRemote = opts.runs === false ? undefined : lookUpGitRemote(ctx.root, opts.gitRemote);
   // `runs` here is the run records' Git refs (--no-runs), not RevisionSet's "every run record's
   // lock" (gc --runs): objects are those of the workspace and the chosen revisions only.
   const named = await namedObjects(ctx, { ...opts, runs: false });
@@ -78,7 +79,10 @@ export async function push(opts: PushOptions): Promise<PushReport> {
       }
       mark('push: objects pushed');
       const { interrupted, ...objects } = res;
-      const runs = opts.runs === false || interrupted ? null : await pushRunsAfterObjects(ctx.root, s.spec.name, res, opts);
+      const runs =
+        opts.runs === false || interrupted
+          ? null
+          : await pushRunsAfterObjects(ctx.root, s.spec.name, res, { ...opts, resolved: gitRemote });
       mark('push: run records');
       return { remote: { name: s.spec.name, url: s.spec.url }, revisions: named.revisions, objects, runCache, runs, interrupted };
     } finally {
@@ -94,9 +98,14 @@ export async function push(opts: PushOptions): Promise<PushReport> {
  * origin, no access, a network error), the objects stay pushed: the error says so, and how to
  * finish (the objects need not go up again).
  */
-async function pushRunsAfterObjects(root: string, remoteName: string, res: PushResult, opts: PushOptions): Promise<RunsPushReport> {
+async function pushRunsAfterObjects(
+  root: string,
+  remoteName: string,
+  res: PushResult,
+  opts: PushOptions & { resolved?: Promise<GitRemote> },
+): Promise<RunsPushReport> {
   try {
-    return await pushRuns(root, { gitRemote: opts.gitRemote, signal: opts.signal });
+    return await pushRuns(root, { gitRemote: opts.gitRemote, signal: opts.signal, resolved: opts.resolved });
   } catch (e) {
     if (!isReproError(e, 'E_GIT')) throw e;
     const git = opts.gitRemote ?? 'origin';

@@ -61,6 +61,14 @@ export interface RunRefsOptions {
   /** The Git remote (a name or URL); default `origin`, skipped with a reason when absent. */
   gitRemote?: string;
   signal?: AbortSignal;
+  /** `gitRemote` already being looked up (`lookUpGitRemote`). */
+  resolved?: Promise<GitRemote>;
+}
+
+export interface GitRemote {
+  remote: string;
+  /** Why the run records are not moved (no Git remote 'origin'), or null. */
+  skipped: string | null;
 }
 
 interface GitResult {
@@ -97,7 +105,18 @@ function lastLines(text: string, n = 3): string {
 }
 
 /** The Git remote to use, or the reason to skip: `origin` missing is a skip, a named one an error. */
-async function resolveGitRemote(root: string, name: string | undefined): Promise<{ remote: string; skipped: string | null }> {
+/**
+ * Start looking up the Git remote now (a `git remote get-url`, ~5 ms) and await it later, as
+ * `RunRefsOptions.resolved`: push and fetch start it before moving objects instead of waiting
+ * for it after. A failure (no such remote: E_USAGE) is thrown where it is awaited.
+ */
+export function lookUpGitRemote(root: string, name: string | undefined): Promise<GitRemote> {
+  const p = resolveGitRemote(root, name);
+  p.catch(() => undefined); // handled where awaited; a transfer that fails first leaves no unhandled rejection
+  return p;
+}
+
+async function resolveGitRemote(root: string, name: string | undefined): Promise<GitRemote> {
   const remote = name ?? 'origin';
   const r = await git(root, ['remote', 'get-url', remote]);
   if (r.code === 0) return { remote, skipped: null };
@@ -121,7 +140,7 @@ async function listRefs(root: string, prefix: string): Promise<Map<string, strin
 
 /** Push every local run ref the remote lacks. Never forced; never any other ref. */
 export async function pushRuns(root: string, opts: RunRefsOptions = {}): Promise<RunsPushReport> {
-  const { remote, skipped } = await resolveGitRemote(root, opts.gitRemote);
+  const { remote, skipped } = await (opts.resolved ?? resolveGitRemote(root, opts.gitRemote));
   const base: RunsPushReport = { gitRemote: remote, skipped, local: 0, pushed: 0, upToDate: 0, rejected: [] };
   if (skipped) return base;
   base.local = (await listRefs(root, RUNS_PREFIX)).size;
@@ -147,7 +166,7 @@ export async function pushRuns(root: string, opts: RunRefsOptions = {}): Promise
 
 /** Fetch the remote's run refs without overwriting any local one (see the header). */
 export async function fetchRuns(root: string, opts: RunRefsOptions = {}): Promise<RunsFetchReport> {
-  const { remote, skipped } = await resolveGitRemote(root, opts.gitRemote);
+  const { remote, skipped } = await (opts.resolved ?? resolveGitRemote(root, opts.gitRemote));
   const report: RunsFetchReport = { gitRemote: remote, skipped, remote: 0, added: 0, unchanged: 0, conflicts: [], rejected: [] };
   if (skipped) return report;
   const ls = await git(root, ['ls-remote', '--refs', remote, `${RUNS_PREFIX}*`], { signal: opts.signal });
