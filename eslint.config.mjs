@@ -131,4 +131,10 @@ export default tseslint.config(
     },
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
+  {
+    // The executable is CommonJS (bin/package.json: ~5 ms less start-up than an ES module).
+    files: ['bin/**/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );
