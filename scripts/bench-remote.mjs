@@ -41,6 +41,26 @@ export async function benchRemote(h) {
   const quiet = (cmd, args, opts = {}) => execFileSync(cmd, args, { env, stdio: 'ignore', ...opts });
   const reproIn = (cwd, ...args) => run(process.execPath, [bin, ...args], { cwd });
   const rclone = (...args) => run('rclone', ['--transfers', String(jobs), '--checkers', String(jobs), ...args]);
+  // ext4 skips inodes freed in the last 60 s (300 s while their inode table block is dirty) when
+  // it allocates new ones (fs/ext4/ialloc.c, recently_deleted): creating 10k-100k files right
+  // after removing as many measured that, not the copy (5-10x slower, docs/bench.md). Every tree
+  // removed here is stamped in ROOT/removed-at; the directory-remote part, whose races create
+  // files, starts only once the last removal is 65 s old, after a sync (removals of an earlier
+  // bench run count too).
+  const stamp = join(ROOT, 'removed-at');
+  const removeTree = (p) => {
+    if (!existsSync(p)) return;
+    rmSync(p, { recursive: true, force: true });
+    writeFileSync(stamp, String(Date.now()));
+  };
+  const settle = async () => {
+    spawnSync('sync');
+    const at = existsSync(stamp) ? Number(readFileSync(stamp, 'utf8')) || 0 : 0;
+    const left = at + 65_000 - Date.now();
+    if (left <= 0) return;
+    console.log(`(waiting ${Math.ceil(left / 1000)} s: ext4 creates files slowly for a minute after many were removed)`);
+    await new Promise((r) => setTimeout(r, left));
+  };
 
   if (spawnSync('sh', ['-c', 'command -v rclone']).status !== 0)
     return console.log('(remote part skipped: rclone is not installed: apt-get install rclone)');
@@ -156,7 +176,7 @@ export async function benchRemote(h) {
     }
     const cache = join(ws, '.repro', 'cache');
     const saved = join(ws, '.repro', 'cache.bench');
-    rmSync(saved, { recursive: true, force: true });
+    removeTree(saved);
     execFileSync('mv', [cache, saved]);
     const down = join(ROOT, 'remote-down');
     try {
@@ -164,7 +184,7 @@ export async function benchRemote(h) {
         [
           {
             name: 'repro',
-            before: () => rmSync(cache, { recursive: true, force: true }),
+            before: () => removeTree(cache),
             run: () => reproIn(ws, 'fetch', '-r', 's3', '-j', String(jobs)),
           },
           // A/B for the big file: the same fetch as ranged GETs from the main thread (off by
@@ -173,7 +193,7 @@ export async function benchRemote(h) {
             ? [
                 {
                   name: 'ranged',
-                  before: () => rmSync(cache, { recursive: true, force: true }),
+                  before: () => removeTree(cache),
                   run: () =>
                     run(process.execPath, [bin, 'fetch', '-r', 's3', '-j', String(jobs)], {
                       cwd: ws,
@@ -187,7 +207,7 @@ export async function benchRemote(h) {
             ? [
                 {
                   name: 'base',
-                  before: () => rmSync(cache, { recursive: true, force: true }),
+                  before: () => removeTree(cache),
                   run: () =>
                     run(process.execPath, [process.env.BENCH_REMOTE_BASE, 'fetch', '-r', 's3', '-j', String(jobs)], { cwd: ws, env }),
                 },
@@ -195,7 +215,7 @@ export async function benchRemote(h) {
             : []),
           {
             name: 'rclone',
-            before: () => rmSync(down, { recursive: true, force: true }),
+            before: () => removeTree(down),
             // The same objects repro fetches, so the same bytes and the same number of files.
             run: () => rclone('copy', ...(big ? ['--multi-thread-streams', '4'] : []), `bench:${ourBucket}/cache/objects`, down),
           },
@@ -205,11 +225,11 @@ export async function benchRemote(h) {
       report(`fetch ${what}, S3 (throughput ratio inverted)`, m.repro, 'rclone copy', m.rclone, big ? '<= 1.11x' : '<= 1.25x');
       if (big) report(`fetch ${what}, S3, ranged GETs, 4 x 16 MiB (A/B)`, m.ranged, 'rclone copy', m.rclone);
       if (m.base) report(`fetch ${what}, S3, BENCH_REMOTE_BASE's build (A/B)`, m.base, 'rclone copy', m.rclone);
-      if (big) rssOf('fetch', [bin, 'fetch', '-r', 's3', '-j', String(jobs)], ws, () => rmSync(cache, { recursive: true, force: true }));
+      if (big) rssOf('fetch', [bin, 'fetch', '-r', 's3', '-j', String(jobs)], ws, () => removeTree(cache));
     } finally {
-      rmSync(cache, { recursive: true, force: true });
+      removeTree(cache);
       execFileSync('mv', [saved, cache]);
-      rmSync(down, { recursive: true, force: true });
+      removeTree(down);
     }
     if (keep) return ourBucket;
     dropBucket(ourBucket);
@@ -237,7 +257,7 @@ export async function benchRemote(h) {
       quiet(process.execPath, [bin, 'remote', 'modify', 's3', 'url', `s3://${b}/cache`], { cwd: ws });
       rmSync(join(ws, '.repro', 'remotes'), { recursive: true, force: true });
     } else {
-      rmSync(join(ROOT, 'remote-dir-store'), { recursive: true, force: true });
+      removeTree(join(ROOT, 'remote-dir-store'));
       rmSync(join(ws, '.repro', 'remotes'), { recursive: true, force: true });
     }
     quiet(process.execPath, [bin, 'push', '-r', r, '-j', String(jobs)], { cwd: ws });
@@ -274,18 +294,19 @@ export async function benchRemote(h) {
     // them at once left ext4 slow for whoever ran next (openat at 300-400 us a call, `cp -r` of
     // 10k files 4-8 s instead of ~0.5 s; docs/bench.md): ext4 skips recently deleted inodes when
     // it allocates new ones (ialloc.c `recently_deleted`, a buffer lookup per inode skipped; perf:
-    // 30% of a slow `cp -r`), for minutes after the removal. So nothing is removed until every
-    // race of this part is over: a removal between the push race and the fetch race decided the
-    // fetch's figures (docs/bench.md, ninth session).
+    // 30% of a slow `cp -r`), for a minute after the removal (`settle`). So nothing is removed
+    // until every race of this part is over: a removal between the push race and the fetch race
+    // decided the fetch's figures (docs/bench.md, ninth session).
     const aside = [];
     // An interrupted run's trees (`*.old-N`, which moveAside would otherwise remove mid-race).
     for (const dir of [ROOT, ...sets.map((set) => join(ROOT, `remote-ws-${set}`, '.repro'))])
       for (const name of existsSync(dir) ? readdirSync(dir) : []) if (/\.old-\d+$/.test(name)) aside.push(join(dir, name));
-    for (const p of aside.splice(0)) rmSync(p, { recursive: true, force: true });
+    for (const p of aside.splice(0)) removeTree(p);
+    await settle();
     const moveAside = (p) => {
       if (!existsSync(p)) return;
       const old = `${p}.old-${aside.length}`;
-      rmSync(old, { recursive: true, force: true });
+      removeTree(old);
       renameSync(p, old);
       aside.push(old);
       spawnSync('sync'); // what the last contender wrote is on disk before the next starts
@@ -293,7 +314,7 @@ export async function benchRemote(h) {
     try {
       for (const set of sets) await dirRemoteSet(set, base, baseIn, moveAside);
     } finally {
-      for (const p of aside.splice(0)) rmSync(p, { recursive: true, force: true });
+      for (const p of aside.splice(0)) removeTree(p);
       spawnSync('sync');
     }
   }
@@ -326,7 +347,7 @@ export async function benchRemote(h) {
     if (base) report(`push ${set}, directory remote, base build`, m.base, 'cp -r', m.cp, '');
     // Kept out of .repro while the fetch runs, so that it does not crowd where the fetch writes.
     const saved = join(ROOT, `remote-cache-saved-${set}`);
-    rmSync(saved, { recursive: true, force: true });
+    removeTree(saved);
     execFileSync('mv', [cache, saved]);
     try {
       const emptyCache = () => moveAside(cache);
