@@ -1,7 +1,7 @@
 import { lstatSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isErrno } from '../core/errors.js';
-import { parseManifest } from './manifest.js';
+import { manifestMembers } from './manifest.js';
 import { ObjectStore } from './objects.js';
 
 /**
@@ -27,7 +27,7 @@ export interface ObjectIo {
   path(hash: string): string;
   /** `<objectsDir>/<2 hex>/<62 hex>[.dir]` is an object's file (`path`). */
   readonly objectsDir: string;
-  /** A manifest's entries, checked (`E_CACHE` when missing or corrupt). */
+  /** A manifest's files (`manifestMembers`: their paths unchecked); `E_CACHE` when it is corrupt, [] when missing. */
   members(hash: string): { hash: string; size: number; exec: boolean }[];
   tempPath(): string;
   /**
@@ -68,7 +68,7 @@ export function objectIo(dir: string): ObjectIo {
         if (isErrno(e, 'ENOENT')) return [];
         throw e;
       }
-      return parseManifest(text, hash).map((e) => ({ hash: e.hash, size: e.size, exec: e.mode === 0o755 }));
+      return manifestMembers(text, hash);
     },
     path: (hash) => store.objectPath(hash),
     tempPath: () => store.tempPath(),

@@ -2,7 +2,7 @@ import { chmodSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/core/canonical.js';
-import { encodeManifest, manifestHash, parseManifest } from '../../src/cache/manifest.js';
+import { encodeManifest, manifestHash, manifestMembers, parseManifest } from '../../src/cache/manifest.js';
 import type { ManifestEntry } from '../../src/cache/index.js';
 import { cacheSetup } from '../helpers/cache.js';
 import { sha, writeTree } from '../helpers/tree.js';
@@ -78,6 +78,34 @@ describe('directory manifest format', () => {
     expect(bad([{ hash: 'nothex', mode: 420, path: 'a', size: 1 }])).toThrow(/hash/);
     expect(bad({})).toThrow(/list/);
     expect(() => parseManifest('[]', manifestHash('[ ]'))).toThrow(/does not match/);
+  });
+
+  it('gives a transfer the files, sizes and exec bits, checking all but the paths', () => {
+    const [h1, h2] = [sha('1'), sha('2')];
+    const entries = [
+      { path: 'a/run.sh', hash: h1, size: 3, mode: 0o755 },
+      { path: 'b.txt', hash: h2, size: 0, mode: 0o644 },
+    ];
+    const text = encodeManifest(entries);
+    expect(manifestMembers(text, manifestHash(text))).toEqual([
+      { hash: h1, size: 3, exec: true },
+      { hash: h2, size: 0, exec: false },
+    ]);
+    expect(parseManifest(text, manifestHash(text))).toEqual(entries);
+    const bad = (entries: unknown) => {
+      const t = JSON.stringify(entries);
+      return () => manifestMembers(t, manifestHash(t));
+    };
+    expect(() => manifestMembers(text, manifestHash(text + ' '))).toThrow(/does not match/);
+    expect(bad([{ hash: 'nothex', mode: 420, path: 'a', size: 1 }])).toThrow(/bad hash/);
+    expect(bad([{ hash: h1, mode: 420, path: 'a', size: -1 }])).toThrow(/bad size/);
+    expect(bad([{ hash: h1, mode: 0o777, path: 'a', size: 1 }])).toThrow(/bad mode/);
+    expect(bad([null])).toThrow(/not an object/);
+    expect(bad({})).toThrow(/list/);
+    // The paths are checkout's to check (parseManifest), before it writes any.
+    const unsafe = JSON.stringify([{ hash: h1, mode: 420, path: '../x', size: 1 }]);
+    expect(manifestMembers(unsafe, manifestHash(unsafe))).toEqual([{ hash: h1, size: 1, exec: false }]);
+    expect(() => parseManifest(unsafe, manifestHash(unsafe))).toThrow(/unsafe path/);
   });
 
   it('reports a corrupt stored manifest as E_CACHE', async () => {
