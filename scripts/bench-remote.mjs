@@ -41,12 +41,14 @@ export async function benchRemote(h) {
   const quiet = (cmd, args, opts = {}) => execFileSync(cmd, args, { env, stdio: 'ignore', ...opts });
   const reproIn = (cwd, ...args) => run(process.execPath, [bin, ...args], { cwd });
   const rclone = (...args) => run('rclone', ['--transfers', String(jobs), '--checkers', String(jobs), ...args]);
-  // ext4 skips inodes freed in the last 60 s (300 s while their inode table block is dirty) when
-  // it allocates new ones (fs/ext4/ialloc.c, recently_deleted): creating 10k-100k files right
-  // after removing as many measured that, not the copy (5-10x slower, docs/bench.md). Every tree
-  // removed here is stamped in ROOT/removed-at; the directory-remote part, whose races create
-  // files, starts only once the last removal is 65 s old, after a sync (removals of an earlier
-  // bench run count too).
+  // On ext4 without a journal (this machine's root), allocating an inode skips every free one
+  // freed in the last 60 s, or 300 s while its inode table block is dirty, which creating files
+  // near it keeps it (fs/ext4/ialloc.c, find_inode_bit and recently_deleted), each skip a buffer
+  // lookup: creating 10k-100k files after as many were removed measured that, not the copy
+  // (perf: 35% of a copy's time there 5 minutes after the bench removed its trees; a `cp -r` of
+  // 10k files 4 s after removing 1.4M inodes took 3.9 s, docs/bench.md). Every tree removed here
+  // is stamped in ROOT/removed-at; the directory-remote part, whose races create files, starts
+  // only once the last removal is 310 s old (an earlier bench run's count too), and runs first.
   const stamp = join(ROOT, 'removed-at');
   const removeTree = (p) => {
     if (!existsSync(p)) return;
@@ -56,9 +58,9 @@ export async function benchRemote(h) {
   const settle = async () => {
     spawnSync('sync');
     const at = existsSync(stamp) ? Number(readFileSync(stamp, 'utf8')) || 0 : 0;
-    const left = at + 65_000 - Date.now();
+    const left = at + 310_000 - Date.now();
     if (left <= 0) return;
-    console.log(`(waiting ${Math.ceil(left / 1000)} s: ext4 creates files slowly for a minute after many were removed)`);
+    console.log(`(waiting ${Math.ceil(left / 1000)} s: ext4 creates files slowly for minutes after many were removed)`);
     await new Promise((r) => setTimeout(r, left));
   };
 
@@ -90,11 +92,19 @@ export async function benchRemote(h) {
   // The bucket the dir100k transfers left filled, reused by the no-op part (a first push of 100k
   // objects into the gateway costs minutes).
   let filled100k;
+  // Trees the directory-remote part set aside, removed once every part is done (`settle`).
+  const trash = [];
   try {
     for (const set of sets) {
       workload(set);
+      workspace(ROOT, `remote-ws-${set}`, join(ROOT, 'data', set), env, bin);
+    }
+    // The directory remote first: its races create 10k-100k files, slow for minutes after many
+    // were removed (`settle`), and the S3 parts remove the trees they fetch.
+    if (want.has('dir')) await dirRemote();
+    for (const set of sets) {
       const src = join(ROOT, 'data', set);
-      const ws = workspace(ROOT, `remote-ws-${set}`, src, env, bin);
+      const ws = join(ROOT, `remote-ws-${set}`);
       if (want.has('s3')) {
         const kept = await transfers(`${set} (${count(src)} files)`, ws, src, { keep: set === 'dir100k' && want.has('noop') });
         if (kept) purged.push((filled100k = kept));
@@ -112,8 +122,9 @@ export async function benchRemote(h) {
       workload('dir100k');
       await noop100k(workspace(ROOT, 'remote-ws-dir100k', join(ROOT, 'data', 'dir100k'), env, bin), filled100k);
     }
-    if (want.has('dir')) await dirRemote();
   } finally {
+    for (const p of trash.splice(0)) removeTree(p);
+    spawnSync('sync');
     for (const b of purged) dropBucket(b);
     if (started) quiet('bash', [join(shared, 'ceph-rgw-down.sh')], { env: { ...env, CD: started } });
   }
@@ -294,8 +305,8 @@ export async function benchRemote(h) {
     // them at once left ext4 slow for whoever ran next (openat at 300-400 us a call, `cp -r` of
     // 10k files 4-8 s instead of ~0.5 s; docs/bench.md): ext4 skips recently deleted inodes when
     // it allocates new ones (ialloc.c `recently_deleted`, a buffer lookup per inode skipped; perf:
-    // 30% of a slow `cp -r`), for a minute after the removal (`settle`). So nothing is removed
-    // until every race of this part is over: a removal between the push race and the fetch race
+    // 30% of a slow `cp -r`), for minutes after the removal (`settle`). So nothing is removed
+    // until every part of the bench is over: a removal between the push race and the fetch race
     // decided the fetch's figures (docs/bench.md, ninth session).
     const aside = [];
     // An interrupted run's trees (`*.old-N`, which moveAside would otherwise remove mid-race).
@@ -314,8 +325,7 @@ export async function benchRemote(h) {
     try {
       for (const set of sets) await dirRemoteSet(set, base, baseIn, moveAside);
     } finally {
-      for (const p of aside.splice(0)) removeTree(p);
-      spawnSync('sync');
+      trash.push(...aside.splice(0));
     }
   }
 
