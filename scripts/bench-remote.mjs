@@ -42,13 +42,13 @@ export async function benchRemote(h) {
   const reproIn = (cwd, ...args) => run(process.execPath, [bin, ...args], { cwd });
   const rclone = (...args) => run('rclone', ['--transfers', String(jobs), '--checkers', String(jobs), ...args]);
   // On ext4 without a journal (this machine's root), allocating an inode skips every free one
-  // freed in the last 60 s, or 300 s while its inode table block is dirty, which creating files
+  // freed in the last 60 s, or 360 s while its inode table block is dirty, which creating files
   // near it keeps it (fs/ext4/ialloc.c, find_inode_bit and recently_deleted), each skip a buffer
   // lookup: creating 10k-100k files after as many were removed measured that, not the copy
   // (perf: 35% of a copy's time there 5 minutes after the bench removed its trees; a `cp -r` of
   // 10k files 4 s after removing 1.4M inodes took 3.9 s, docs/bench.md). Every tree removed here
   // is stamped in ROOT/removed-at; the directory-remote part, whose races create files, starts
-  // only once the last removal is 310 s old (an earlier bench run's count too), and runs first.
+  // only once the last removal is 370 s old (an earlier bench run's count too), and runs first.
   const stamp = join(ROOT, 'removed-at');
   const removeTree = (p) => {
     if (!existsSync(p)) return;
@@ -58,7 +58,7 @@ export async function benchRemote(h) {
   const settle = async () => {
     spawnSync('sync');
     const at = existsSync(stamp) ? Number(readFileSync(stamp, 'utf8')) || 0 : 0;
-    const left = at + 310_000 - Date.now();
+    const left = at + 370_000 - Date.now();
     if (left <= 0) return;
     console.log(`(waiting ${Math.ceil(left / 1000)} s: ext4 creates files slowly for minutes after many were removed)`);
     await new Promise((r) => setTimeout(r, left));
