@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { workerThreads } from '../core/builtins.js';
 import { IO_BUFFER_SKEW } from '../core/iobuf.js';
 import type { WorkerFailure } from '../core/worker-failure.js';
 import { SMALL_COPY } from './link.js';
@@ -145,7 +146,8 @@ export class Placers {
   private stopped = false;
 
   constructor(objectsDir: string, threads = placeThreads()) {
-    for (let t = 0; t < Math.max(1, threads); t++) this.workers.push(new Worker(SOURCE, { eval: true, workerData: { objectsDir } }));
+    for (let t = 0; t < Math.max(1, threads); t++)
+      this.workers.push(new (workerThreads().Worker)(SOURCE, { eval: true, workerData: { objectsDir } }));
   }
 
   /** Hand out no more chunks (those in flight finish). */

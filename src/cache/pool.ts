@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { workerThreads } from '../core/builtins.js';
 import { IO_BUFFER_SKEW } from '../core/iobuf.js';
 import { CHUNK_BYTES } from './hash.js';
 
@@ -194,7 +195,7 @@ export class StorePool {
     for (let i = 0; i < this.n; i++) {
       // The pid and a fresh random part: names in gc's temp shape, unique per worker.
       const prefix = `${process.pid}-${randomBytes(4).toString('hex')}`;
-      const w = new Worker(SOURCE, { eval: true, workerData: { ...this.dirs, prefix } });
+      const w = new (workerThreads().Worker)(SOURCE, { eval: true, workerData: { ...this.dirs, prefix } });
       const slot = { w, inFlight: [] as Pending[][] };
       w.on('message', (out: StoreResult[]) => {
         const batch = slot.inFlight.shift()!;

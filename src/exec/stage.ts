@@ -1,5 +1,4 @@
 import { statSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { ReproError } from '../core/errors.js';
 import { groupAlive, terminateGroup, trackGroup, untrackGroup } from './groups.js';
 import { LineSplitter, Tail } from './lines.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { deflateSync } from 'node:zlib';
+import { zlibModule } from '../core/builtins.js';
 import { git } from './git.js';
 import type { RepoInfo } from './repoinfo.js';
 
@@ -40,7 +40,7 @@ export async function writeObjects(repo: RepoInfo, objects: GitObject[]): Promis
   head.writeUInt32BE(2, 4);
   head.writeUInt32BE(objects.length, 8);
   const parts: Buffer[] = [head];
-  for (const o of objects) parts.push(entryHeader(PACK_TYPE[o.type], o.content.length), deflateSync(o.content));
+  for (const o of objects) parts.push(entryHeader(PACK_TYPE[o.type], o.content.length), zlibModule().deflateSync(o.content));
   const body = Buffer.concat(parts);
   const pack = Buffer.concat([body, createHash(hashAlgo(repo)).update(body).digest()]);
   await git(repo.root, ['unpack-objects', '-q'], { input: pack });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { workerThreads } from '../core/builtins.js';
 import { errnoFields, type WorkerFailure } from '../core/worker-failure.js';
 import { STALE_MS } from './dir-sync.js';
 import { WORKER_SOURCE, type PutAnswer, type ReadAnswer } from './dir-pool-worker.js';
@@ -66,7 +67,10 @@ export class DirPool {
     // Temp names in the shape dir.ts sweeps: `.<name>.tmp-<pid>-<hex>`, unique per worker.
     for (let t = 0; t < Math.max(1, threads); t++)
       this.workers.push(
-        new Worker(WORKER_SOURCE, { eval: true, workerData: { prefix: `${prefix}${t.toString(16)}0`, umask, staleMs: STALE_MS } }),
+        new (workerThreads().Worker)(WORKER_SOURCE, {
+          eval: true,
+          workerData: { prefix: `${prefix}${t.toString(16)}0`, umask, staleMs: STALE_MS },
+        }),
       );
   }
 
