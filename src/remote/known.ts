@@ -124,13 +124,13 @@ export class KnownSet {
   add(hashes: readonly string[], counts?: ReadonlyMap<string, number>): void {
     const lines: string[] = [];
     // Parsed: one lookup per hash (a push's uploads come here 64 at a time, 10k of them ~10 ms
-    // through `count`); a file's hash has no count to look up.
-    const set = this.set;
+    // through `count`); a file's hash has no count to look up. `this.set` is read after each
+    // lookup: `count` may parse the file (and empty `added`) part-way through the list.
     for (const h of hashes) {
       const n = counts && h.endsWith('.dir') ? (counts.get(h) ?? -1) : -1;
-      const had = set ? set.get(h) : this.count(h);
+      const had = this.set ? this.set.get(h) : this.count(h);
       if (had !== undefined && had >= n) continue;
-      if (set) set.set(h, n);
+      if (this.set) this.set.set(h, n);
       else this.added.set(h, n);
       lines.push(n >= 0 ? `${h} ${n}` : h);
     }

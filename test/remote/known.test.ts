@@ -44,6 +44,22 @@ describe('KnownSet', () => {
     c.close();
   });
 
+  it('keeps every hash of one add in memory when a lookup parses the file part-way through it', () => {
+    const url = `s3://b/${Math.random()}`;
+    const a = KnownSet.load(dir, url, 'e1');
+    a.add([h(1)]);
+    a.close();
+    const b = KnownSet.load(dir, url, 'e1');
+    expect(b.has(h(50))).toBe(false); // lookups 1-3 search the text; add's own go past LAZY_LOOKUPS
+    expect(b.has(h(51))).toBe(false);
+    expect(b.has(h(52))).toBe(false);
+    const added = [h(60), h(61), h(62), h(63), h(64), h(65)];
+    b.add(added);
+    for (const x of [h(1), ...added]) expect([x, b.has(x)]).toEqual([x, true]);
+    expect(b.size).toBe(7);
+    b.close();
+  });
+
   it('trusts no torn last line, and drops everything when the epoch changed', () => {
     const url = `s3://b/${Math.random()}`;
     const a = KnownSet.load(dir, url, 'e1');
