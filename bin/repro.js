@@ -47,6 +47,8 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
     ac.abort();
   });
 }
+// Until main() settles: a main() that never did (the event loop ran dry) is a bug, not a success.
+process.exitCode = 1;
 main(argv, { signal: ac.signal }).then((code) => {
   process.exitCode = code;
   if (cacheFile && (!cachedData || script.cachedDataRejected)) {

@@ -23,9 +23,10 @@
  * `HASH \0 SIZE \0`, in a fetch `HASH \0 SIZE \0 EXEC \0` (SIZE in decimal digits, at most
  * MAX_SIZE; EXEC `1` for the cache's executable mode, `0` for the plain one; a push's object is
  * executable when its source is). Records name objects, not paths: Node builds no path per
- * object (for 10k objects, building and encoding two paths each cost a push ~40 ms). DEST's
+ * object (for 10k objects, building and encoding two paths each cost a push ~40 ms). Below,
+ * SRC is SRCDIR/<2 hex>/<62 hex> and DEST is DESTDIR/<2 hex>/<62 hex> of the record's HASH. DEST's
  * directory is made (mkdir -p; a non-directory in its way is EEXIST) before the first object
- * goes into it.
+ * goes into it, and opened once (O_PATH): every open and rename in it names one component.
  * Output, on stdout, as chunks finish (in no set order): `I 1\n` when record I (from 0) is not a
  * regular file (nothing written; in a push also when it is not of SIZE bytes); in a fetch `I 3\n`
  * when it is not of SIZE bytes or its bytes do not hash to HASH (nothing written), and `I 4\n`
@@ -322,8 +323,11 @@ static int rename_noreplace(int dfd, const char *from, const char *to) {
   return 0;
 }
 
-/* An O_PATH descriptor of DIR/<FAN as 2 hex> kept in FDS[FAN]; made (and swept) first when MAKE. -1 with errno. */
-static int fan_dir(int *fds, const char *dir, int fan, int make) {
+/*
+ * An O_PATH descriptor of DIR/<FAN as 2 hex> kept in FDS[FAN]; made (and swept) first when MAKE.
+ * -1 with errno, and *FAILED the call that failed (mkdir or open).
+ */
+static int fan_dir(int *fds, const char *dir, int fan, int make, const char **failed) {
   int fd = __atomic_load_n(&fds[fan], __ATOMIC_ACQUIRE);
   if (fd >= 0) return fd;
   pthread_mutex_lock(&fanmu[fan]);
@@ -331,9 +335,11 @@ static int fan_dir(int *fds, const char *dir, int fan, int make) {
   if (fd < 0) {
     char path[PATH_MAX];
     int len = snprintf(path, sizeof path, "%s/%02x", dir, fan);
+    *failed = "mkdir";
     if (len < 0 || (size_t)len >= sizeof path) errno = ENAMETOOLONG;
     else if (!make || mkdirs(path) == 0) {
       if (make) sweep(path);
+      *failed = "open";
       fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
       if (fd >= 0) __atomic_store_n(&fds[fan], fd, __ATOMIC_RELEASE);
     }
@@ -355,7 +361,8 @@ static int fan_dir(int *fds, const char *dir, int fan, int make) {
  * (or, in a push, not of the record's size), CORRUPT when a fetch's is not of the record's size.
  */
 static int read_src(const char *name, const struct job *j, char *buf, long long *n, mode_t *src_mode, const char **syscall) {
-  int dfd = fan_dir(srcfd, srcdir, j->digest[0], 0);
+  const char *failed = NULL;
+  int dfd = fan_dir(srcfd, srcdir, j->digest[0], 0, &failed);
   if (dfd < 0 && (errno == ENOENT || errno == ENOTDIR)) return ABSENT;
   int in = dfd < 0 ? -1 : openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (in < 0) {
@@ -403,9 +410,10 @@ static int read_src(const char *name, const struct job *j, char *buf, long long 
  * about it, as the cache's rules say).
  */
 static int write_dest(const struct job *j, const char *name, const char *buf, long long n, mode_t mode, const char **syscall) {
-  int dfd = fan_dir(destfd, destdir, j->digest[0], 1);
+  const char *failed = "mkdir";
+  int dfd = fan_dir(destfd, destdir, j->digest[0], 1, &failed);
   if (dfd < 0) {
-    *syscall = "mkdir";
+    *syscall = failed;
     return -1;
   }
   pthread_mutex_lock(&mu);

@@ -104,7 +104,6 @@ function lastLines(text: string, n = 3): string {
   return text.trim().split('\n').slice(-n).join('; ');
 }
 
-/** The Git remote to use, or the reason to skip: `origin` missing is a skip, a named one an error. */
 /**
  * Start looking up the Git remote now (a `git remote get-url`, ~5 ms) and await it later, as
  * `RunRefsOptions.resolved`: push and fetch start it before moving objects instead of waiting
@@ -116,6 +115,7 @@ export function lookUpGitRemote(root: string, name: string | undefined): Promise
   return p;
 }
 
+/** The Git remote to use, or the reason to skip: `origin` missing is a skip, a named one an error. */
 async function resolveGitRemote(root: string, name: string | undefined): Promise<GitRemote> {
   const remote = name ?? 'origin';
   const r = await git(root, ['remote', 'get-url', remote]);
