@@ -42,13 +42,13 @@ export async function benchRemote(h) {
   const reproIn = (cwd, ...args) => run(process.execPath, [bin, ...args], { cwd });
   const rclone = (...args) => run('rclone', ['--transfers', String(jobs), '--checkers', String(jobs), ...args]);
   // On ext4 without a journal (this machine's root), allocating an inode skips every free one
-  // freed in the last 60 s, or 360 s while its inode table block is dirty, which creating files
-  // near it keeps it (fs/ext4/ialloc.c, find_inode_bit and recently_deleted), each skip a buffer
-  // lookup: creating 10k-100k files after as many were removed measured that, not the copy
-  // (perf: 35% of a copy's time there 5 minutes after the bench removed its trees; a `cp -r` of
-  // 10k files 4 s after removing 1.4M inodes took 3.9 s, docs/bench.md). Every tree removed here
-  // is stamped in ROOT/removed-at; the directory-remote part, whose races create files, starts
-  // only once the last removal is 370 s old (an earlier bench run's count too), and runs first.
+  // freed less than 60 s ago, or 360 s while its inode table block is dirty (creating files near
+  // it dirties it), with a buffer lookup per skip (fs/ext4/ialloc.c, find_inode_bit and
+  // recently_deleted): creating 10k-100k files after as many were removed measured that, not the
+  // copy (perf: 35% of a copy's time there 2 minutes after the bench removed its trees; a `cp -r`
+  // of 10k files 4 s after removing 1.4M inodes took 3.9 s, docs/bench.md). Every tree removed
+  // here is stamped in ROOT/removed-at; the directory-remote part, whose races create files, runs
+  // first and starts only once the last removal is 370 s old (an earlier bench run's count too).
   const stamp = join(ROOT, 'removed-at');
   const removeTree = (p) => {
     if (!existsSync(p)) return;
@@ -305,9 +305,9 @@ export async function benchRemote(h) {
     // them at once left ext4 slow for whoever ran next (openat at 300-400 us a call, `cp -r` of
     // 10k files 4-8 s instead of ~0.5 s; docs/bench.md): ext4 skips recently deleted inodes when
     // it allocates new ones (ialloc.c `recently_deleted`, a buffer lookup per inode skipped; perf:
-    // 30% of a slow `cp -r`), for minutes after the removal (`settle`). So nothing is removed
-    // until every part of the bench is over: a removal between the push race and the fetch race
-    // decided the fetch's figures (docs/bench.md, ninth session).
+    // 30% of a slow `cp -r`), for minutes after the removal (`settle`). So this part removes
+    // nothing: its trees go when every part of the bench is over (a removal between the push race
+    // and the fetch race decided the fetch's figures, docs/bench.md, ninth session).
     const aside = [];
     // An interrupted run's trees (`*.old-N`, which moveAside would otherwise remove mid-race).
     for (const dir of [ROOT, ...sets.map((set) => join(ROOT, `remote-ws-${set}`, '.repro'))])
@@ -394,7 +394,10 @@ const count = (dir) =>
 function workspace(root, name, src, env, bin) {
   const ws = join(root, name);
   if (existsSync(join(ws, 'repro.lock'))) return ws;
-  rmSync(ws, { recursive: true, force: true });
+  if (existsSync(ws)) {
+    rmSync(ws, { recursive: true, force: true });
+    writeFileSync(join(root, 'removed-at'), String(Date.now())); // as removeTree does (settle)
+  }
   mkdirSync(ws, { recursive: true });
   const yaml = `stages:\n  hold:\n    cmd: rm -rf data && cp -al '${src}' data\n    outs: [data/]\n`;
   writeFileSync(join(ws, 'repro.yaml'), yaml);
