@@ -154,8 +154,9 @@ export async function pushObjects(
         files.set(m.hash, { size: m.size, exec: m.exec, unchecked: true });
         continue;
       }
+      // Not of the manifest's size (a truncated cache file): missing, never pushed as it is.
       const mo = local.stat(m.hash);
-      if (mo) files.set(m.hash, mo);
+      if (mo?.size === m.size) files.set(m.hash, mo);
       else res.missingLocal.push(m.hash);
     }
     dirCounts.set(h, new Set(hashes).size);
@@ -201,7 +202,8 @@ export async function pushObjects(
   const checked = (h: string): LocalObject | undefined => {
     const f = files.get(h)!;
     if (!('unchecked' in f)) return f;
-    const mo = local.stat(h);
+    const got = local.stat(h);
+    const mo = got?.size === f.size ? got : undefined; // as a bulk put checks its sources
     if (mo) files.set(h, mo);
     else {
       files.delete(h);

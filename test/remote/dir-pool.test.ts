@@ -363,6 +363,25 @@ describe('a push under the bulk threshold (each source looked at first)', () => 
     expect(res.total).toBe(res.uploaded + 1); // the manifest and what was pushed; the missing one is not counted
     expect(existsSync(join(root, objectKey(from.manifest)))).toBe(false);
   });
+
+  it.each([
+    ['looked at when it goes (a bulk backend under its threshold)', { io: 'sync', bulkMin: 1e9 }],
+    ['looked at up front (no bulk: the pool path)', { io: 'pool' }],
+  ] as const)('never pushes a member shorter than its manifest says, %s', async (_, how) => {
+    const from = await cacheWith(FILES.slice(0, 20));
+    const short = sha(FILES[5]![0]);
+    const file = objectIo(from.dir).path(short);
+    chmodSync(file, 0o644);
+    writeFileSync(file, 'x'); // a truncated cache file
+    const root = fresh('remote');
+    const b = openDirBackend(root, 'd', how);
+    const known = KnownSet.load(fresh('state'), 'u', 'e');
+    const res = await pushObjects(b, from.local, [from.manifest], known, { jobs: 4 });
+    known.close();
+    expect(res).toMatchObject({ missingLocal: [short], heldBack: [from.manifest] });
+    expect(existsSync(join(root, objectKey(short)))).toBe(false);
+    expect(existsSync(join(root, objectKey(from.manifest)))).toBe(false);
+  });
 });
 
 describe('a push through the helper under a file-size limit (the CLI)', () => {
