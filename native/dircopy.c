@@ -416,9 +416,7 @@ static int write_dest(const struct job *j, const char *name, const char *buf, lo
     *syscall = failed;
     return -1;
   }
-  pthread_mutex_lock(&mu);
-  unsigned long c = counter++;
-  pthread_mutex_unlock(&mu);
+  unsigned long c = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
   char tmp[NAME_MAX + 1];
   int len = snprintf(tmp, sizeof tmp, ".%s.tmp-%s%lx", name, tag, c);
   if (len < 0 || (size_t)len >= sizeof tmp) {

@@ -50,11 +50,7 @@ export async function benchRemote(h) {
   // here is stamped in ROOT/removed-at; the directory-remote part, whose races create files, runs
   // first and starts only once the last removal is 370 s old (an earlier bench run's count too).
   const stamp = join(ROOT, 'removed-at');
-  const removeTree = (p) => {
-    if (!existsSync(p)) return;
-    rmSync(p, { recursive: true, force: true });
-    writeFileSync(stamp, String(Date.now()));
-  };
+  const removeTree = (p) => removeStamped(ROOT, p);
   const settle = async () => {
     spawnSync('sync');
     const at = existsSync(stamp) ? Number(readFileSync(stamp, 'utf8')) || 0 : 0;
@@ -387,6 +383,13 @@ const count = (dir) =>
       .trim(),
   );
 
+/** Remove the tree `p` (if there) and stamp the time in `root/removed-at` (benchRemote's `settle`). */
+function removeStamped(root, p) {
+  if (!existsSync(p)) return;
+  rmSync(p, { recursive: true, force: true });
+  writeFileSync(join(root, 'removed-at'), String(Date.now()));
+}
+
 /**
  * A Git workspace whose one stage's output is a hard-linked copy of `src` (stored in its cache by
  * one run), with remotes `s3` (URL set per measurement) and `dir`.
@@ -394,10 +397,7 @@ const count = (dir) =>
 function workspace(root, name, src, env, bin) {
   const ws = join(root, name);
   if (existsSync(join(ws, 'repro.lock'))) return ws;
-  if (existsSync(ws)) {
-    rmSync(ws, { recursive: true, force: true });
-    writeFileSync(join(root, 'removed-at'), String(Date.now())); // as removeTree does (settle)
-  }
+  removeStamped(root, ws);
   mkdirSync(ws, { recursive: true });
   const yaml = `stages:\n  hold:\n    cmd: rm -rf data && cp -al '${src}' data\n    outs: [data/]\n`;
   writeFileSync(join(ws, 'repro.yaml'), yaml);

@@ -1,7 +1,7 @@
 import { lstatSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { dirCopyUsable, nativeDirCopy, type CopyJob } from './dir-copy.js';
-import { OBJECTS_PREFIX, objectKey, objectRel } from './keys.js';
+import { OBJECTS_PREFIX, objectFile, objectKey } from './keys.js';
 import { DirPool, dirPoolThreads, POOL_BATCH, PoolFailure } from './dir-pool.js';
 import type { PutAnswer, PutJob, ReadAnswer, ReadJob } from './dir-pool-worker.js';
 import { SMALL_SYNC } from './dir-sync.js';
@@ -50,6 +50,8 @@ export function dirBulk(
   // one thread still saves the JavaScript per object; REPRO_DIR_REMOTE_THREADS=0 turns both off.
   const threads = dirPoolThreads(env) || (env.REPRO_DIR_REMOTE_THREADS === undefined && dirCopyUsable(env) ? 1 : 0);
   if (threads === 0 || count < min) return undefined;
+  // keys.ts's layout: the object `objectKey(h)` is `<remoteObjects>/<2 hex>/<62 hex>`, as in the cache.
+  const remoteObjects = d.abs(OBJECTS_PREFIX.slice(0, -1));
   /**
    * What the helper did not answer (all of it, unless it died part-way) on the worker threads;
    * false when `signal` stopped them. `toJob(k)` makes job `k`'s worker job.
@@ -85,22 +87,17 @@ export function dirBulk(
       for (let k = 0; k < order.length; k++) order[k] = small[order[k]!]!;
       const jobs: CopyJob[] = order.map((i) => items[i]!);
       const answered = new Uint8Array(jobs.length);
-      const answer = (k: number, r: PutAnswer): void => {
-        answered[k] = 1;
-        onPut(order[k]!, r === 0 ? 'stored' : 'absent');
-      };
+      const answer = (k: number, r: PutAnswer): void => onPut(order[k]!, r === 0 ? 'stored' : 'absent');
       const failed = (e: unknown): never => d.fail(e instanceof PoolFailure && e.phase === 'mkdir' ? 'create a directory' : 'write', e);
-      const destDir = d.abs(OBJECTS_PREFIX.slice(0, -1));
       // The first directory here: the remote's root checked (is the share mounted?) before
       // anything is written; the helper or the workers make the others (dir-copy.ts, dir-pool.ts).
-      if (jobs.length) d.ensureDir(dirname(d.abs(objectKey(jobs[0]!.hash))));
-      const how = jobs.length
-        ? await nativeDirCopy({ mode: 'push', srcDir, destDir, jobs, onAnswer: answer }, threads, signal).catch(failed)
-        : 'done';
+      if (jobs.length) d.ensureDir(dirname(objectFile(remoteObjects, jobs[0]!.hash)));
+      const copy = { mode: 'push', srcDir, destDir: remoteObjects, jobs, answered, onAnswer: answer } as const;
+      const how = jobs.length ? await nativeDirCopy(copy, threads, signal).catch(failed) : 'done';
       if (how === 'stopped') return false;
       const toJob = (k: number): PutJob => {
         const { hash, size } = jobs[k]!;
-        return { src: `${srcDir}/${objectRel(hash)}`, dest: d.abs(objectKey(hash)), size };
+        return { src: objectFile(srcDir, hash), dest: objectFile(remoteObjects, hash), size };
       };
       if (how === 'unavailable' && !(await inPool('put', answered, toJob, answer, signal).catch(failed))) return false;
       for (let i = 0; i < items.length; i++) {
@@ -108,7 +105,7 @@ export function dirBulk(
         if (it.size <= SMALL_SYNC) continue;
         if (signal?.aborted) return false;
         // As a worker checks its sources: a regular file of the size asked, else 'absent'.
-        const src = `${srcDir}/${objectRel(it.hash)}`;
+        const src = objectFile(srcDir, it.hash);
         const st = lstatSync(src, { throwIfNoEntry: false });
         if (!st?.isFile() || st.size !== it.size) {
           onPut(i, 'absent');
@@ -125,23 +122,17 @@ export function dirBulk(
     const order = byFanout(items.length, (i) => items[i]!.hash);
     const jobs: CopyJob[] = order.map((i) => items[i]!);
     const answered = new Uint8Array(jobs.length);
-    const answer = (k: number, r: ReadAnswer): void => {
-      answered[k] = 1;
-      onRead(order[k]!, READ_ANSWER[r]);
-    };
+    const answer = (k: number, r: ReadAnswer): void => onRead(order[k]!, READ_ANSWER[r]);
     const failed = (e: unknown): never => {
       if (e instanceof PoolFailure && e.phase === 'read') d.fail('read', e);
       throw e; // a local write failure (disk full): the OS error says it
     };
-    // keys.ts's layout: the object `objectKey(h)` is `<srcDir>/<2 hex>/<62 hex>`, as in the cache.
-    const srcDir = d.abs(OBJECTS_PREFIX.slice(0, -1));
-    const how = jobs.length
-      ? await nativeDirCopy({ mode: 'fetch', srcDir, destDir, jobs, onAnswer: answer }, threads, signal).catch(failed)
-      : 'done';
+    const copy = { mode: 'fetch', srcDir: remoteObjects, destDir, jobs, answered, onAnswer: answer } as const;
+    const how = jobs.length ? await nativeDirCopy(copy, threads, signal).catch(failed) : 'done';
     if (how !== 'unavailable') return how === 'done';
     const toJob = (k: number): ReadJob => {
       const { hash, size, exec } = jobs[k]!;
-      return { src: d.abs(objectKey(hash)), dest: `${destDir}/${objectRel(hash)}`, digest: hash, size, exec: exec === true };
+      return { src: objectFile(remoteObjects, hash), dest: objectFile(destDir, hash), digest: hash, size, exec: exec === true };
     };
     return inPool('read', answered, toJob, answer, signal).catch(failed);
   }

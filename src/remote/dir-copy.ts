@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { PoolFailure } from './dir-pool.js';
 import type { PutAnswer, ReadAnswer } from './dir-pool-worker.js';
 import { STALE_MS } from './dir-sync.js';
-import { objectRel } from './keys.js';
+import { objectFile } from './keys.js';
 
 /**
  * A push's small objects copied into a directory remote, or a fetch's out of one, by
@@ -54,9 +54,13 @@ export interface CopyJob {
   exec?: boolean;
 }
 
-type Copy = { srcDir: string; destDir: string; jobs: CopyJob[] } & (
-  { mode: 'push'; onAnswer: (k: number, r: PutAnswer) => void } | { mode: 'fetch'; onAnswer: (k: number, r: ReadAnswer) => void }
-);
+type Copy = {
+  srcDir: string;
+  destDir: string;
+  jobs: CopyJob[];
+  /** Set to 1 as each job is answered (each once); what is left 0 the caller copies in Node. */
+  answered: Uint8Array;
+} & ({ mode: 'push'; onAnswer: (k: number, r: PutAnswer) => void } | { mode: 'fetch'; onAnswer: (k: number, r: ReadAnswer) => void });
 
 /** The helper's stdin: one record per job (native/dircopy.c's header). */
 function records(mode: 'push' | 'fetch', jobs: readonly CopyJob[]): Buffer {
@@ -87,7 +91,7 @@ export function nativeDirCopy(c: Copy, threads: number, signal?: AbortSignal): P
     let rest = '';
     // Records answered one by one (absent, corrupt, there); a chunk's `C LO HI` line says the rest
     // were stored. Each record is answered once; a line of any other shape is ignored.
-    const said = new Uint8Array(jobs.length);
+    const said = c.answered;
     const num = (s: string | undefined, max: number): number | undefined =>
       s !== undefined && /^\d+$/.test(s) && Number(s) <= max ? Number(s) : undefined;
     const onLine = (line: string): void => {
@@ -111,8 +115,7 @@ export function nativeDirCopy(c: Copy, threads: number, signal?: AbortSignal): P
       }
       const k = num(f[1], jobs.length - 1);
       if (k === undefined) return;
-      const obj = objectRel(jobs[k]!.hash);
-      const [src, dest] = [`${c.srcDir}/${obj}`, `${c.destDir}/${obj}`];
+      const [src, dest] = [objectFile(c.srcDir, jobs[k]!.hash), objectFile(c.destDir, jobs[k]!.hash)];
       const errno = Number(f[2]);
       const code = errnoName.get(errno) ?? `errno ${errno}`;
       const syscall = f[3] ?? 'write';

@@ -32,6 +32,11 @@ export function objectRel(hash: string): string {
   return `${hash.slice(0, 2)}/${hash.slice(2)}`;
 }
 
+/** `<dir>/ab/cdef…`: the object's file under the objects directory `dir`. */
+export function objectFile(dir: string, hash: string): string {
+  return `${dir}/${objectRel(hash)}`;
+}
+
 /** The hash a listed key names, or undefined for a key that is not a cache object. */
 export function parseObjectKey(key: string): string | undefined {
   const m = OBJECT_KEY.exec(key);
